@@ -1,0 +1,148 @@
+"""Pieces shared by the DPA and realisasi importers."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from budget.importing.errors import ImportRefused, RowError
+from budget.models import Region
+
+DEFAULT_REGION_KODE = "PEMDA"
+DEFAULT_REGION_NAMA = "Pemerintah Daerah"
+
+
+def check_header(
+    columns: list[str], *, required: list[str], optional: list[str] = ()
+) -> list[RowError]:
+    errors = []
+    seen = set()
+    for col in columns:
+        if col in seen:
+            errors.append(RowError(1, col, _("the column appears twice in the header")))
+        seen.add(col)
+    missing = [c for c in required if c not in seen]
+    if missing:
+        errors.append(
+            RowError(1, None, _("missing columns: %(cols)s") % {"cols": ", ".join(missing)})
+        )
+    unknown = [c for c in columns if c not in required and c not in optional]
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                None,
+                _("unknown columns (check the spelling of the header): %(cols)s")
+                % {"cols": ", ".join(unknown)},
+            )
+        )
+    return errors
+
+
+def parse_year(raw: str, row: int, column: str, errors: list[RowError]) -> int | None:
+    text = raw.strip()
+    if text.endswith(".0"):  # a spreadsheet number cell read as text
+        text = text[:-2]
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        errors.append(
+            RowError(row, column, _("%(raw)r is not a year between 2000 and 2100") % {"raw": raw})
+        )
+        return None
+    return int(text)
+
+
+def parse_quarter(raw: str, row: int, column: str, errors: list[RowError]) -> int | None:
+    text = raw.strip().upper()
+    if text.endswith(".0"):
+        text = text[:-2]
+    roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
+    if text in roman:
+        return roman[text]
+    if text in {"1", "2", "3", "4"}:
+        return int(text)
+    errors.append(
+        RowError(row, column, _("%(raw)r is not a quarter (1, 2, 3 or 4)") % {"raw": raw})
+    )
+    return None
+
+
+def check_text(
+    raw: str, row: int, column: str, errors: list[RowError], *, required: bool = True
+) -> str:
+    if raw[:1] in {"=", "@"}:
+        # A leading = or @ is a spreadsheet formula (and a CSV-injection vector): refuse it.
+        errors.append(
+            RowError(
+                row, column, _("%(raw)r looks like a formula; paste values only") % {"raw": raw}
+            )
+        )
+    elif required and not raw:
+        errors.append(RowError(row, column, _("empty")))
+    return raw
+
+
+@dataclass
+class RegionChoice:
+    region: Region | None
+    kode: str
+    nama: str
+
+    @property
+    def is_new(self) -> bool:
+        return self.region is None
+
+
+def choose_region(*, kode: str | None, nama: str | None, may_create: bool) -> RegionChoice:
+    """The region an import goes to.
+
+    A named region that exists is used; the first import into an empty database creates one
+    (named by the options or a neutral default); with several regions the caller must choose.
+    """
+    if kode:
+        region = Region.objects.filter(kode=kode).first()
+        if region is not None:
+            return RegionChoice(region, region.kode, region.nama)
+        if may_create and (nama or not Region.objects.exists()):
+            return RegionChoice(None, kode, nama or kode)
+        raise ImportRefused(
+            [
+                RowError(
+                    None,
+                    None,
+                    _("no region with code %(kode)r") % {"kode": kode}
+                    + (_("; give a name too to create it") if may_create else ""),
+                )
+            ]
+        )
+    regions = list(Region.objects.order_by("kode")[:2])
+    if not regions:
+        if may_create:
+            return RegionChoice(None, DEFAULT_REGION_KODE, nama or DEFAULT_REGION_NAMA)
+        raise ImportRefused(
+            [RowError(None, None, _("the database holds no region yet: import a DPA first"))]
+        )
+    if len(regions) > 1:
+        raise ImportRefused(
+            [RowError(None, None, _("the database holds several regions: choose one"))]
+        )
+    return RegionChoice(regions[0], regions[0].kode, regions[0].nama)
+
+
+def lock_region(choice: RegionChoice) -> Region:
+    """Create the region if needed and lock its row: imports into one region run one at a time."""
+    assert transaction.get_connection().in_atomic_block
+    if choice.region is None:
+        region, _created = Region.objects.get_or_create(
+            kode=choice.kode, defaults={"nama": choice.nama}
+        )
+    else:
+        region = choice.region
+    return Region.objects.select_for_update().get(pk=region.pk)
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    extra: dict[str, int] = field(default_factory=dict)

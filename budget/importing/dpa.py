@@ -1,0 +1,529 @@
+"""DPA import: budget lines with their pagu and cash plan, and the master data they name.
+
+Rows with the same (tahun, kode_opd, kode_sub_kegiatan, kode_rekening) are summed into one
+line, because SIPD exports list the item details (komponen) under one account. Importing the
+same file twice changes nothing; a changed pagu is a revision (DPPA or pergeseran) and keeps
+the original (murni) pagu for comparison.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from budget.codes import (
+    CodeError,
+    Jenis,
+    parse_account_code,
+    parse_kegiatan_code,
+    parse_opd_code,
+    parse_program_code,
+    parse_sub_kegiatan_code,
+)
+from budget.importing.common import (
+    Counts,
+    RegionChoice,
+    check_header,
+    check_text,
+    choose_region,
+    lock_region,
+    parse_year,
+)
+from budget.importing.errors import ImportRefused, RowError
+from budget.importing.reading import Table
+from budget.models import Account, DpaLine, Kegiatan, Opd, Program, Realisasi, SubKegiatan
+from budget.money import AmountError, parse_amount
+
+BASE_COLUMNS = [
+    "tahun",
+    "kode_opd",
+    "nama_opd",
+    "kode_program",
+    "nama_program",
+    "kode_kegiatan",
+    "nama_kegiatan",
+    "kode_sub_kegiatan",
+    "nama_sub_kegiatan",
+    "kode_rekening",
+    "uraian",
+    "pagu",
+]
+QUARTER_COLUMNS = [f"kas_tw{q}" for q in range(1, 5)]
+MONTH_COLUMNS = [f"kas_bulan_{m}" for m in range(1, 13)]
+DPA_COLUMNS = BASE_COLUMNS + QUARTER_COLUMNS
+HIERARCHY_COLUMNS = BASE_COLUMNS[3:9]
+ZERO = Decimal("0.00")
+
+LineKey = tuple[int, str, str | None, str]  # tahun, kode_opd, kode_sub_kegiatan, kode_rekening
+
+
+@dataclass
+class PlannedLine:
+    key: LineKey
+    jenis: str
+    pagu: Decimal = ZERO
+    kas: list[Decimal] = field(default_factory=lambda: [ZERO] * 4)
+    rows: list[int] = field(default_factory=list)
+    action: str = "create"  # create | update | unchanged
+    existing: DpaLine | None = None
+
+
+@dataclass
+class DpaResult:
+    region_kode: str
+    region_nama: str
+    region_created: bool
+    lines: Counts
+    masters: dict[str, Counts]
+    rows_read: int
+    cash_plan: str  # "triwulan" or "bulan"
+    years: list[int]
+    totals: dict[str, Decimal]  # pagu in the file per jenis
+    changes: list[dict]  # updated lines: key, old and new pagu
+    lines_not_in_file: int
+    dry_run: bool
+
+    def summary_lines(self) -> list[str]:
+        verb = _("would be") if self.dry_run else _("were")
+        out = [
+            _("Region: %(kode)s %(nama)s%(new)s")
+            % {
+                "kode": self.region_kode,
+                "nama": self.region_nama,
+                "new": _(" (new)") if self.region_created else "",
+            },
+            _("%(rows)d rows read (cash plan by %(plan)s), year(s) %(years)s")
+            % {
+                "rows": self.rows_read,
+                "plan": self.cash_plan,
+                "years": ", ".join(str(y) for y in self.years),
+            },
+            _("DPA lines %(verb)s: %(c)d created, %(u)d updated, %(n)d unchanged")
+            % {
+                "verb": verb,
+                "c": self.lines.created,
+                "u": self.lines.updated,
+                "n": self.lines.unchanged,
+            },
+        ]
+        for name, counts in self.masters.items():
+            if counts.created or counts.updated:
+                out.append(
+                    _("%(name)s: %(c)d new, %(u)d renamed")
+                    % {"name": name, "c": counts.created, "u": counts.updated}
+                )
+        for jenis, total in self.totals.items():
+            out.append(
+                _("Pagu %(jenis)s in the file: %(total)s") % {"jenis": jenis, "total": total}
+            )
+        if self.lines_not_in_file:
+            out.append(
+                _("%(n)d DPA lines of these years are not in the file and were left as they are")
+                % {"n": self.lines_not_in_file}
+            )
+        return out
+
+
+def import_dpa(
+    *,
+    table: Table,
+    region_kode: str | None = None,
+    region_nama: str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> DpaResult:
+    """Validate every row, then write everything in one transaction, or nothing.
+
+    Raises ImportRefused with every problem found (row, column, reason).
+    """
+    cash_plan = _check_columns(table.columns)
+    choice = choose_region(kode=region_kode, nama=region_nama, may_create=True)
+    parsed = _parse_rows(table, cash_plan, progress=progress)
+    with transaction.atomic():
+        region = lock_region(choice) if not (dry_run and choice.is_new) else None
+        result = _plan_and_write(parsed, choice, region, cash_plan, dry_run, len(table.rows))
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _check_columns(columns: list[str]) -> str:
+    has_quarters = any(c in columns for c in QUARTER_COLUMNS)
+    has_months = any(c in columns for c in MONTH_COLUMNS)
+    if has_quarters and has_months:
+        raise ImportRefused(
+            [
+                RowError(
+                    1,
+                    None,
+                    _(
+                        "give the cash plan either by quarter (kas_tw1..4) or by month "
+                        "(kas_bulan_1..12), not both"
+                    ),
+                )
+            ]
+        )
+    cash_columns = MONTH_COLUMNS if has_months else QUARTER_COLUMNS
+    errors = check_header(columns, required=BASE_COLUMNS + cash_columns)
+    if errors:
+        raise ImportRefused(errors)
+    return "bulan" if has_months else "triwulan"
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    tahun: int
+    opd: tuple[str, str]
+    program: tuple[str, str] | None
+    kegiatan: tuple[str, str] | None
+    sub_kegiatan: tuple[str, str] | None
+    account: tuple[str, str, int, str]  # kode, uraian, level, jenis
+    pagu: Decimal
+    kas: list[Decimal]
+
+
+def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedRow]:
+    errors: list[RowError] = []
+    parsed: list[ParsedRow] = []
+    names: dict[tuple[str, str], tuple[str, int]] = {}  # (what, kode) -> (name, first row)
+
+    def same_name(what: str, column: str, kode: str, nama: str, row: int) -> None:
+        seen = names.setdefault((what, kode), (nama, row))
+        if seen[0] != nama:
+            errors.append(
+                RowError(
+                    row,
+                    column,
+                    _("%(what)s %(kode)s is named %(new)r here but %(old)r in row %(first)d")
+                    % {"what": what, "kode": kode, "new": nama, "old": seen[0], "first": seen[1]},
+                )
+            )
+
+    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
+        before = len(errors)
+        tahun = parse_year(cells["tahun"], row, "tahun", errors)
+        opd_kode = _code(parse_opd_code, cells["kode_opd"], row, "kode_opd", errors)
+        opd_nama = check_text(cells["nama_opd"], row, "nama_opd", errors)
+        account = _code(parse_account_code, cells["kode_rekening"], row, "kode_rekening", errors)
+        uraian = check_text(cells["uraian"], row, "uraian", errors)
+        jenis = None
+        if account is not None:
+            jenis = account.jenis
+            if jenis is None:
+                errors.append(
+                    RowError(
+                        row,
+                        "kode_rekening",
+                        _("account %(kode)s is not pendapatan (4), belanja (5) or pembiayaan (6)")
+                        % {"kode": account.kode},
+                    )
+                )
+        program = kegiatan = sub = None
+        if jenis == Jenis.BELANJA:
+            p = _code(parse_program_code, cells["kode_program"], row, "kode_program", errors)
+            k = _code(
+                parse_kegiatan_code, cells["kode_kegiatan"], row, "kode_kegiatan", errors, program=p
+            )
+            s = _code(
+                parse_sub_kegiatan_code,
+                cells["kode_sub_kegiatan"],
+                row,
+                "kode_sub_kegiatan",
+                errors,
+                kegiatan=k,
+            )
+            pn = check_text(cells["nama_program"], row, "nama_program", errors)
+            kn = check_text(cells["nama_kegiatan"], row, "nama_kegiatan", errors)
+            sn = check_text(cells["nama_sub_kegiatan"], row, "nama_sub_kegiatan", errors)
+            if p and k and s:
+                program, kegiatan, sub = (p, pn), (k, kn), (s, sn)
+        elif jenis is not None:
+            for col in HIERARCHY_COLUMNS:
+                if cells[col]:
+                    errors.append(
+                        RowError(
+                            row,
+                            col,
+                            _("must be empty: %(jenis)s lines are not budgeted under a program")
+                            % {"jenis": jenis.value},
+                        )
+                    )
+        pagu = _amount(cells["pagu"], row, "pagu", errors)
+        kas = _cash_plan(cells, cash_plan, row, errors)
+        if pagu is not None and kas is not None and sum(kas, ZERO) != pagu:
+            errors.append(
+                RowError(
+                    row,
+                    "kas_tw4" if cash_plan == "triwulan" else "kas_bulan_12",
+                    _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
+                    % {"kas": sum(kas, ZERO), "pagu": pagu},
+                )
+            )
+        if len(errors) > before:
+            continue
+        same_name("OPD", "nama_opd", opd_kode, opd_nama, row)
+        if program:
+            same_name("program", "nama_program", *program, row)
+            same_name("kegiatan", "nama_kegiatan", *kegiatan, row)
+            same_name("sub kegiatan", "nama_sub_kegiatan", *sub, row)
+        parsed.append(
+            ParsedRow(
+                row,
+                tahun,
+                (opd_kode, opd_nama),
+                program,
+                kegiatan,
+                sub,
+                (account.kode, uraian, account.level, jenis.value),
+                pagu,
+                kas,
+            )
+        )
+    if not table.rows:
+        errors.append(RowError(None, None, _("the file has a header but no rows")))
+    if errors:
+        raise ImportRefused(errors)
+    return parsed
+
+
+def _code(parser, raw, row, column, errors, **kwargs):
+    try:
+        return parser(raw, **kwargs) if all(v is not None for v in kwargs.values()) else parser(raw)
+    except CodeError as exc:
+        errors.append(RowError(row, column, str(exc)))
+        return None
+
+
+def _amount(raw: str, row: int, column: str, errors: list[RowError]) -> Decimal | None:
+    try:
+        return parse_amount(raw)
+    except AmountError as exc:
+        errors.append(RowError(row, column, str(exc)))
+        return None
+
+
+def _cash_plan(cells, cash_plan, row, errors) -> list[Decimal] | None:
+    if cash_plan == "triwulan":
+        amounts = [_amount(cells[c], row, c, errors) for c in QUARTER_COLUMNS]
+        return None if None in amounts else amounts
+    months = [_amount(cells[c], row, c, errors) for c in MONTH_COLUMNS]
+    if None in months:
+        return None
+    # Months 1-3 are TW I, 4-6 TW II, 7-9 TW III, 10-12 TW IV.
+    return [sum(months[q * 3 : q * 3 + 3], ZERO) for q in range(4)]
+
+
+def _plan_and_write(
+    parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read
+) -> DpaResult:
+    errors: list[RowError] = []
+    lines: dict[LineKey, PlannedLine] = {}
+    for p in parsed:
+        key = (p.tahun, p.opd[0], p.sub_kegiatan[0] if p.sub_kegiatan else None, p.account[0])
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = PlannedLine(key=key, jenis=p.account[3])
+        line.pagu += p.pagu
+        line.kas = [a + b for a, b in zip(line.kas, p.kas, strict=True)]
+        line.rows.append(p.row)
+
+    years = sorted({k[0] for k in lines})
+    masters = {
+        name: Counts() for name in ("OPD", "program", "kegiatan", "sub kegiatan", "rekening")
+    }
+    existing_lines: dict[LineKey, DpaLine] = {}
+    realised: dict[int, Decimal] = {}
+    if region is not None:
+        qs = DpaLine.objects.filter(region=region, tahun__in=years).select_related(
+            "opd", "sub_kegiatan", "account"
+        )
+        for line in qs:
+            key = (
+                line.tahun,
+                line.opd.kode,
+                line.sub_kegiatan.kode if line.sub_kegiatan else None,
+                line.account.kode,
+            )
+            existing_lines[key] = line
+        realised = dict(
+            Realisasi.objects.filter(line__region=region, line__tahun__in=years)
+            .values("line")
+            .annotate(s=Sum("jumlah"))
+            .values_list("line", "s")
+        )
+
+    changes = []
+    counts = Counts()
+    for key, planned in lines.items():
+        old = existing_lines.get(key)
+        if old is None:
+            counts.created += 1
+            continue
+        planned.existing = old
+        old_kas = [old.kas_tw1, old.kas_tw2, old.kas_tw3, old.kas_tw4]
+        if old.pagu == planned.pagu and old_kas == planned.kas:
+            planned.action = "unchanged"
+            counts.unchanged += 1
+            continue
+        planned.action = "update"
+        counts.updated += 1
+        done = realised.get(old.pk, ZERO)
+        if planned.jenis == Jenis.BELANJA.value and planned.pagu < done:
+            errors.append(
+                RowError(
+                    planned.rows[0],
+                    "pagu",
+                    _("the new pagu %(pagu)s is below the %(done)s already realised on this line")
+                    % {"pagu": planned.pagu, "done": done},
+                )
+            )
+        changes.append(
+            {"key": key, "pagu_lama": old.pagu, "pagu_baru": planned.pagu, "rows": planned.rows}
+        )
+    if errors:
+        raise ImportRefused(errors)
+
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for planned in lines.values():
+        totals[planned.jenis] += planned.pagu
+    not_in_file = len(set(existing_lines) - set(lines))
+
+    result = DpaResult(
+        region_kode=choice.kode,
+        region_nama=choice.nama,
+        region_created=choice.is_new,
+        lines=counts,
+        masters=masters,
+        rows_read=rows_read,
+        cash_plan=cash_plan,
+        years=years,
+        totals=dict(totals),
+        changes=changes,
+        lines_not_in_file=not_in_file,
+        dry_run=dry_run,
+    )
+    _write_masters_and_lines(region, parsed, lines, masters, dry_run)
+    return result
+
+
+def _sync(model, region, wanted: dict[str, dict], counts: Counts, dry_run: bool, name_field: str):
+    """Create missing rows of a master table, rename changed ones; return {kode: object}."""
+    existing = (
+        {}
+        if region is None
+        else {o.kode: o for o in model.objects.filter(region=region, kode__in=list(wanted))}
+    )
+    new, renamed = [], []
+    for kode, values in wanted.items():
+        obj = existing.get(kode)
+        if obj is None:
+            new.append(model(region=region, kode=kode, **values))
+        elif getattr(obj, name_field) != values[name_field]:
+            setattr(obj, name_field, values[name_field])
+            renamed.append(obj)
+    counts.created += len(new)
+    counts.updated += len(renamed)
+    if not dry_run:
+        model.objects.bulk_create(new, batch_size=2000)
+        if renamed:
+            model.objects.bulk_update(renamed, [name_field], batch_size=2000)
+    existing.update({o.kode: o for o in new})
+    return existing
+
+
+def _write_masters_and_lines(region, parsed, lines, masters, dry_run):
+    opds, programs, kegiatans, subs, accounts = {}, {}, {}, {}, {}
+    for p in parsed:
+        opds[p.opd[0]] = {"nama": p.opd[1]}
+        accounts.setdefault(
+            p.account[0], {"uraian": p.account[1], "level": p.account[2], "jenis": p.account[3]}
+        )
+        if p.program:
+            programs[p.program[0]] = {"nama": p.program[1]}
+            kegiatans[p.kegiatan[0]] = (p.kegiatan[1], p.program[0])
+            subs[p.sub_kegiatan[0]] = (p.sub_kegiatan[1], p.kegiatan[0])
+    if region is None:  # dry run into a region that does not exist yet: count only
+        for name, wanted in (
+            ("OPD", opds),
+            ("program", programs),
+            ("kegiatan", kegiatans),
+            ("sub kegiatan", subs),
+            ("rekening", accounts),
+        ):
+            masters[name].created = len(wanted)
+        return
+    opd_objs = _sync(Opd, region, opds, masters["OPD"], dry_run, "nama")
+    program_objs = _sync(Program, region, programs, masters["program"], dry_run, "nama")
+    keg_objs = _sync(
+        Kegiatan,
+        region,
+        {k: {"nama": n, "program": program_objs[p]} for k, (n, p) in kegiatans.items()},
+        masters["kegiatan"],
+        dry_run,
+        "nama",
+    )
+    sub_objs = _sync(
+        SubKegiatan,
+        region,
+        {k: {"nama": n, "kegiatan": keg_objs[g]} for k, (n, g) in subs.items()},
+        masters["sub kegiatan"],
+        dry_run,
+        "nama",
+    )
+    # An account's name is kept once known: uraian in a DPA file often names the komponen.
+    acc_objs = {o.kode: o for o in Account.objects.filter(region=region, kode__in=list(accounts))}
+    new_accounts = [
+        Account(region=region, kode=k, **v) for k, v in accounts.items() if k not in acc_objs
+    ]
+    masters["rekening"].created += len(new_accounts)
+    if dry_run:
+        return
+    Account.objects.bulk_create(new_accounts, batch_size=2000)
+    acc_objs.update({o.kode: o for o in new_accounts})
+
+    to_create, to_update = [], []
+    now = timezone.now()
+    for planned in lines.values():
+        tahun, opd_kode, sub_kode, acc_kode = planned.key
+        k1, k2, k3, k4 = planned.kas
+        if planned.action == "create":
+            to_create.append(
+                DpaLine(
+                    region=region,
+                    tahun=tahun,
+                    opd=opd_objs[opd_kode],
+                    sub_kegiatan=sub_objs[sub_kode] if sub_kode else None,
+                    account=acc_objs[acc_kode],
+                    jenis=planned.jenis,
+                    pagu=planned.pagu,
+                    pagu_murni=planned.pagu,
+                    kas_tw1=k1,
+                    kas_tw2=k2,
+                    kas_tw3=k3,
+                    kas_tw4=k4,
+                )
+            )
+        elif planned.action == "update":
+            line = planned.existing
+            line.pagu, line.kas_tw1, line.kas_tw2, line.kas_tw3, line.kas_tw4 = (
+                planned.pagu,
+                k1,
+                k2,
+                k3,
+                k4,
+            )
+            line.updated_at = now  # bulk_update does not apply auto_now
+            to_update.append(line)
+    DpaLine.objects.bulk_create(to_create, batch_size=2000)
+    if to_update:
+        DpaLine.objects.bulk_update(
+            to_update,
+            ["pagu", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4", "updated_at"],
+            batch_size=2000,
+        )

@@ -1,0 +1,170 @@
+"""Reading an import file (CSV UTF-8 or XLSX first sheet) into rows of text.
+
+Every cell is read as text (codes must never become numbers); amounts are parsed later with
+their row and column known. Files that are not what they claim are refused with a reason.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from budget.importing.errors import ImportRefused, RowError
+
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_FORMULAS_REPORTED = 20
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, cells by column)
+
+
+def read_table(source: str | Path | BinaryIO, *, name: str | None = None) -> Table:
+    """Read a whole file. `name` (for uploads) tells the extension when `source` is a stream."""
+    if isinstance(source, str | Path):
+        name = name or str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise ImportRefused(
+                [RowError(None, None, _("cannot read the file: %s") % exc)]
+            ) from None
+    else:
+        data = source.read()
+    name = (name or "").lower()
+    if not data.strip():
+        raise ImportRefused([RowError(None, None, _("the file is empty"))])
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data)
+    if name.endswith((".xlsx", ".xlsm", ".xls")):
+        raise ImportRefused(
+            [RowError(None, None, _("the file is named as a spreadsheet but is not an XLSX file"))]
+        )
+    return _read_csv(data)
+
+
+def _refuse(message: str) -> ImportRefused:
+    return ImportRefused([RowError(None, None, message)])
+
+
+def _read_csv(data: bytes) -> Table:
+    if b"\x00" in data[:65536]:
+        raise _refuse(_("the file is binary, not a CSV text file"))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _refuse(
+            _("the file is not UTF-8 text (byte %(pos)d); save the CSV as UTF-8")
+            % {"pos": exc.start + 1}
+        ) from None
+    # Spreadsheets in an Indonesian locale save CSV with semicolons; the header tells which.
+    header = text.split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=header.count)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise _refuse(_("the CSV cannot be read: %s") % str(exc).strip()) from None
+    return _table_from_frame(frame)
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        frame = pd.read_excel(
+            io.BytesIO(data),
+            engine="calamine",
+            sheet_name=0,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+        )
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise _refuse(_("the spreadsheet cannot be read: %s") % str(exc).strip()) from None
+    table = _table_from_frame(frame)
+    formulas = _xlsx_formula_cells(data)
+    if formulas:
+        errors = []
+        for col_letter, row in formulas[:MAX_FORMULAS_REPORTED]:
+            index = _column_index(col_letter)
+            column = table.columns[index] if index < len(table.columns) else col_letter
+            errors.append(RowError(row, column, _("the cell holds a formula; paste values only")))
+        raise ImportRefused(errors)
+    return table
+
+
+def _table_from_frame(frame: pd.DataFrame) -> Table:
+    columns = [str(c).strip().lower() for c in frame.columns]
+    if not columns or all(c == "" or c.startswith("unnamed:") for c in columns):
+        raise _refuse(_("the file has no header row"))
+    rows = []
+    for offset, record in enumerate(frame.itertuples(index=False, name=None)):
+        cells = {col: _cell_text(v) for col, v in zip(columns, record, strict=True)}
+        if not any(cells.values()):
+            continue  # blank lines at the end of a spreadsheet carry nothing
+        rows.append((offset + 2, cells))
+    return Table(columns=columns, rows=rows)
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # missing cell: NaN
+        return ""
+    return str(value).strip()
+
+
+_SHEET_RE = re.compile(rb'<sheet\b[^>]*?r:id="([^"]+)"')
+_REL_RE = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
+_REL_RE2 = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
+_FORMULA_CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f[\s>/]')
+
+
+def _xlsx_formula_cells(data: bytes) -> list[tuple[str, int]]:
+    """(column letter, row) of every formula cell on the first sheet.
+
+    calamine gives a formula's cached value (or nothing), so formulas are found in the sheet's
+    XML: an imported amount must be the number the user typed, not one computed somewhere.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            path = _first_sheet_path(z)
+            if path is None:
+                return []
+            xml = z.read(path)
+    except (zipfile.BadZipFile, KeyError):
+        return []
+    return [(m.group(1).decode(), int(m.group(2))) for m in _FORMULA_CELL_RE.finditer(xml)]
+
+
+def _first_sheet_path(z: zipfile.ZipFile) -> str | None:
+    workbook = z.read("xl/workbook.xml")
+    m = _SHEET_RE.search(workbook)
+    if not m:
+        return None
+    rid = m.group(1)
+    rels = z.read("xl/_rels/workbook.xml.rels")
+    targets = {i: t for i, t in _REL_RE.findall(rels)}
+    targets.update({i: t for t, i in _REL_RE2.findall(rels)})
+    target = targets.get(rid)
+    if target is None:
+        return None
+    target = target.decode().lstrip("/")
+    return target if target.startswith("xl/") else "xl/" + target
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1

@@ -1,0 +1,39 @@
+"""Shared behaviour of the import commands: read, report every error, exit non-zero."""
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from budget.importing import ImportRefused, read_table
+
+
+class ImportCommand(BaseCommand):
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV (UTF-8, with header) or XLSX (first sheet)")
+        parser.add_argument("--region", dest="region_kode", help="code of the region (pemda)")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and report, write nothing"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def run_import(self, options):  # pragma: no cover - implemented by subclasses
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        translation.activate(settings.LANGUAGE_CODE)
+        progress = sys.stderr.isatty() and not options["no_progress"]
+        try:
+            table = read_table(options["file"])
+            result = self.run_import(table, options, progress)
+        except ImportRefused as refused:
+            for error in refused.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                translation.gettext("%(n)d error(s); nothing was imported")
+                % {"n": len(refused.errors)},
+                returncode=1,
+            ) from None
+        for line in result.summary_lines():
+            self.stdout.write(line)

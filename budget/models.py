@@ -1,0 +1,309 @@
+"""The budget's data: region, work units, the Permendagri 90 hierarchy, DPA lines, realisasi.
+
+Every table carries the region key so that one deployment can hold many regions and the data
+can later be distributed by region (Citus co-locates tables on a shared distribution column).
+Invariants that must never break are database constraints, not only form validation.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from budget.codes import Jenis
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class Region(models.Model):
+    """A pemda: province, kabupaten or kota."""
+
+    kode = models.CharField(_("kode"), max_length=20, unique=True)
+    nama = models.CharField(_("nama"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pemda")
+        verbose_name_plural = _("pemda")
+        ordering = ["kode"]
+
+    def __str__(self) -> str:
+        return self.nama
+
+
+class RegionScoped(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name=_("pemda"))
+
+    class Meta:
+        abstract = True
+
+
+class Opd(RegionScoped):
+    """A work unit (OPD/SKPD) that executes part of the budget through its DPA."""
+
+    kode = models.CharField(_("kode"), max_length=40)
+    nama = models.CharField(_("nama"), max_length=300)
+
+    class Meta:
+        verbose_name = _("OPD")
+        verbose_name_plural = _("OPD")
+        ordering = ["region", "kode"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kode"], name="opd_unique_kode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kode} {self.nama}"
+
+
+class Program(RegionScoped):
+    kode = models.CharField(_("kode"), max_length=20)
+    nama = models.CharField(_("nama"), max_length=500)
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("program")
+        ordering = ["region", "kode"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kode"], name="program_unique_kode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kode} {self.nama}"
+
+
+class Kegiatan(RegionScoped):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="kegiatan")
+    kode = models.CharField(_("kode"), max_length=30)
+    nama = models.CharField(_("nama"), max_length=500)
+
+    class Meta:
+        verbose_name = _("kegiatan")
+        verbose_name_plural = _("kegiatan")
+        ordering = ["region", "kode"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kode"], name="kegiatan_unique_kode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kode} {self.nama}"
+
+
+class SubKegiatan(RegionScoped):
+    kegiatan = models.ForeignKey(Kegiatan, on_delete=models.PROTECT, related_name="sub_kegiatan")
+    kode = models.CharField(_("kode"), max_length=40)
+    nama = models.CharField(_("nama"), max_length=500)
+
+    class Meta:
+        verbose_name = _("sub kegiatan")
+        verbose_name_plural = _("sub kegiatan")
+        ordering = ["region", "kode"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kode"], name="sub_kegiatan_unique_kode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kode} {self.nama}"
+
+
+JENIS_CHOICES = [
+    (Jenis.PENDAPATAN.value, _("pendapatan")),
+    (Jenis.BELANJA.value, _("belanja")),
+    (Jenis.PEMBIAYAAN.value, _("pembiayaan")),
+]
+
+
+class Account(RegionScoped):
+    """A kode rekening; its level (1 akun … 6 sub rincian objek) and jenis follow from the code."""
+
+    kode = models.CharField(_("kode rekening"), max_length=30)
+    uraian = models.CharField(_("uraian"), max_length=500)
+    level = models.PositiveSmallIntegerField(_("level"))
+    jenis = models.CharField(_("jenis"), max_length=12, choices=JENIS_CHOICES)
+
+    class Meta:
+        verbose_name = _("rekening")
+        verbose_name_plural = _("rekening")
+        ordering = ["region", "kode"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kode"], name="account_unique_kode"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=6), name="account_level_1_to_6"
+            ),
+            models.CheckConstraint(
+                condition=Q(jenis__in=[j.value for j in Jenis]), name="account_jenis_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kode} {self.uraian}"
+
+
+class DpaLine(RegionScoped):
+    """One DPA budget line: OPD × sub kegiatan × account, with its pagu and quarterly cash plan.
+
+    `pagu` is the amount in force (after any DPPA or pergeseran); `pagu_murni` is the amount of
+    the first (murni) DPA, kept for comparison. The cash plan (anggaran kas) is per quarter, not
+    cumulative, and always adds up to the pagu in force.
+    """
+
+    tahun = models.PositiveSmallIntegerField(_("tahun"))
+    opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="dpa_lines")
+    sub_kegiatan = models.ForeignKey(
+        SubKegiatan, on_delete=models.PROTECT, null=True, blank=True, related_name="dpa_lines"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="dpa_lines")
+    # Copied from the account so that the constraint below and every roll-up can use it
+    # without a join; the account's jenis never changes (it is the first code segment).
+    jenis = models.CharField(_("jenis"), max_length=12, choices=JENIS_CHOICES)
+    pagu = models.DecimalField(_("pagu"), **MONEY)
+    pagu_murni = models.DecimalField(_("pagu murni"), **MONEY)
+    kas_tw1 = models.DecimalField(_("anggaran kas TW I"), **MONEY, default=Decimal("0"))
+    kas_tw2 = models.DecimalField(_("anggaran kas TW II"), **MONEY, default=Decimal("0"))
+    kas_tw3 = models.DecimalField(_("anggaran kas TW III"), **MONEY, default=Decimal("0"))
+    kas_tw4 = models.DecimalField(_("anggaran kas TW IV"), **MONEY, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("baris DPA")
+        verbose_name_plural = _("baris DPA")
+        ordering = ["region", "tahun", "opd", "sub_kegiatan", "account"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "tahun", "opd", "sub_kegiatan", "account"],
+                name="dpa_line_unique_key",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(tahun__gte=2000, tahun__lte=2100), name="dpa_tahun"),
+            models.CheckConstraint(
+                condition=Q(
+                    pagu__gte=0,
+                    pagu_murni__gte=0,
+                    kas_tw1__gte=0,
+                    kas_tw2__gte=0,
+                    kas_tw3__gte=0,
+                    kas_tw4__gte=0,
+                ),
+                name="dpa_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(pagu=F("kas_tw1") + F("kas_tw2") + F("kas_tw3") + F("kas_tw4")),
+                name="dpa_cash_plan_adds_up_to_pagu",
+            ),
+            # Spending is always budgeted under a sub kegiatan; revenue and financing never are.
+            models.CheckConstraint(
+                condition=(
+                    Q(jenis=Jenis.BELANJA.value, sub_kegiatan__isnull=False)
+                    | (~Q(jenis=Jenis.BELANJA.value) & Q(sub_kegiatan__isnull=True))
+                ),
+                name="dpa_sub_kegiatan_iff_belanja",
+            ),
+            models.CheckConstraint(
+                condition=Q(jenis__in=[j.value for j in Jenis]), name="dpa_jenis_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "tahun", "opd"], name="dpa_region_tahun_opd"),
+            models.Index(fields=["region", "tahun", "jenis"], name="dpa_region_tahun_jenis"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tahun} {self.opd.kode} {self.account.kode}"
+
+
+class Realisasi(RegionScoped):
+    """The amount realised on a DPA line within one quarter (not cumulative)."""
+
+    line = models.ForeignKey(DpaLine, on_delete=models.PROTECT, related_name="realisasi")
+    triwulan = models.PositiveSmallIntegerField(_("triwulan"))
+    jumlah = models.DecimalField(_("realisasi"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("realisasi")
+        verbose_name_plural = _("realisasi")
+        ordering = ["line", "triwulan"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "triwulan"], name="realisasi_one_per_quarter"),
+            models.CheckConstraint(
+                condition=Q(triwulan__gte=1, triwulan__lte=4), name="realisasi_triwulan_1_to_4"
+            ),
+            models.CheckConstraint(condition=Q(jumlah__gte=0), name="realisasi_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["region", "line", "triwulan"], name="realisasi_region_line_tw"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} TW{self.triwulan}"
+
+
+class CriteriaBand(models.Model):
+    """One band of the Kepmendagri 690.900-327/1996 table, stored as data.
+
+    Rows with no region are the defaults; a region with bands of its own for a kind uses
+    those instead.
+    """
+
+    class Kind(models.TextChoices):
+        EFEKTIVITAS = "efektivitas", _("efektivitas")
+        EFISIENSI = "efisiensi", _("efisiensi")
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True)
+    kind = models.CharField(_("jenis kriteria"), max_length=12, choices=Kind.choices)
+    label = models.CharField(_("kategori"), max_length=60)
+    lower = models.DecimalField(
+        _("batas bawah"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    lower_inclusive = models.BooleanField(_("batas bawah termasuk"), default=True)
+    upper = models.DecimalField(
+        _("batas atas"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    upper_inclusive = models.BooleanField(_("batas atas termasuk"), default=False)
+    # 1 is the best outcome; the dashboard colours by it.
+    rank = models.PositiveSmallIntegerField(_("peringkat"))
+
+    class Meta:
+        verbose_name = _("kriteria")
+        verbose_name_plural = _("kriteria")
+        ordering = ["region", "kind", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "label"],
+                name="criteria_unique_label",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["region", "kind", "rank"],
+                name="criteria_unique_rank",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(lower__isnull=True) | Q(upper__isnull=True) | Q(lower__lte=F("upper")),
+                name="criteria_lower_below_upper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.label}"
+
+
+class Profile(models.Model):
+    """What a user may see and do beyond Django's groups: the region and, for a treasurer,
+    the one OPD whose realisasi they enter."""
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="serapan_profile"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True)
+    opd = models.ForeignKey(Opd, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("profil pengguna")
+        verbose_name_plural = _("profil pengguna")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.opd or self.region or '-'})"

@@ -1,0 +1,108 @@
+"""Amounts: parsed from text into exact Decimals, formatted the Indonesian way for display.
+
+Accepted: plain numbers (`42498101625`, `42498101625.50`) and Indonesian text
+(`Rp 42.498.101.625,00`, `42.498.101.625`). Ambiguous text is refused rather than guessed.
+"""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)
+
+_PLAIN = re.compile(r"^-?\d+(\.\d{1,2})?$")
+# Indonesian grouping: dots between thousands, a comma before at most two decimals.
+_INDONESIAN = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$|^-?\d+,\d{1,2}$")
+# Scientific notation a spreadsheet may produce for a float cell, e.g. 4.2498101625e10.
+_SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+class AmountError(ValueError):
+    pass
+
+
+def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
+    """Parse one amount into a Decimal with two places; raise AmountError with a reason."""
+    if raw is None:
+        raise AmountError(_("amount is empty"))
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, bool):
+        raise AmountError(_("%(raw)r is not an amount") % {"raw": raw})
+    elif isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        # repr() is the shortest text that reads back as the same float: the value typed.
+        value = Decimal(repr(raw))
+    else:
+        value = _parse_text(str(raw))
+    if not value.is_finite():
+        raise AmountError(_("%(raw)r is not an amount") % {"raw": raw})
+    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise AmountError(
+            _("%(raw)s has more than two decimal places (amounts are in rupiah and sen)")
+            % {"raw": raw}
+        )
+    value = value.quantize(CENT)
+    if value < 0 and not allow_negative:
+        raise AmountError(_("amount %(raw)s is negative") % {"raw": raw})
+    if abs(value) > MAX_AMOUNT:
+        raise AmountError(_("amount %(raw)s is too large") % {"raw": raw})
+    return value
+
+
+def _parse_text(text: str) -> Decimal:
+    original = text
+    text = text.strip().replace("\u00a0", " ")
+    if not text:
+        raise AmountError(_("amount is empty"))
+    if text.startswith("="):
+        raise AmountError(
+            _("%(raw)r is a formula, not a value; paste values only") % {"raw": original}
+        )
+    negative = False
+    if text.startswith("(") and text.endswith(")"):  # accounting notation for a negative
+        negative, text = True, text[1:-1].strip()
+    if text[:2].lower() == "rp":
+        text = text[2:].lstrip(" .")
+    text = text.replace(" ", "")
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    if _PLAIN.match(text):
+        number = text
+    elif _INDONESIAN.match(text):
+        number = text.replace(".", "").replace(",", ".")
+    elif _SCIENTIFIC.match(text):
+        number = text
+    else:
+        raise AmountError(_("%(raw)r is not an amount") % {"raw": original})
+    try:
+        value = Decimal(number)
+    except InvalidOperation as exc:  # pragma: no cover - the patterns above admit only numbers
+        raise AmountError(_("%(raw)r is not an amount") % {"raw": original}) from exc
+    return -value if negative else value
+
+
+def format_rupiah(value: Decimal | None, *, decimals: int = 0) -> str:
+    """`Rp 1.234.567` (no sen by default, as budget reports print)."""
+    if value is None:
+        return "—"
+    return "Rp " + format_number(value, decimals=decimals)
+
+
+def format_number(value: Decimal, *, decimals: int = 0) -> str:
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _sep, frac = f"{abs(rounded):f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"{sign}{grouped},{frac}" if decimals else f"{sign}{grouped}"
+
+
+def format_percent(value: Decimal | None, *, decimals: int = 2) -> str:
+    """`73,73%`; an undefined ratio is shown as a dash."""
+    if value is None:
+        return "—"
+    return format_number(value, decimals=decimals) + "%"

@@ -1,0 +1,251 @@
+"""Reads that cross relations: absorption roll-ups at every level, region lookup."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import CharField, Count, F, Func, Q, Value
+
+from budget.codes import ACCOUNT_CHART, MAX_ACCOUNT_DEPTH, Jenis
+from budget.criteria import EFEKTIVITAS, EFISIENSI, bands_for, categorize
+from budget.measures import (
+    check_triwulan,
+    kas_kumulatif_expr,
+    kas_triwulan_expr,
+    money_sum,
+    percent,
+    realisasi_through_subquery,
+    round2,
+)
+from budget.models import Account, DpaLine, Opd, Region
+
+LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun")
+JENIS_ORDER = {Jenis.PENDAPATAN.value: 0, Jenis.BELANJA.value: 1, Jenis.PEMBIAYAAN.value: 2}
+
+
+class SelectorError(ValueError):
+    """A read asked for something that does not exist or makes no sense."""
+
+
+class CodePrefix(Func):
+    """The first `depth` dot-separated segments of a code, computed by PostgreSQL."""
+
+    output_field = CharField()
+
+    def __init__(self, expression, depth: int):
+        if not 1 <= depth <= MAX_ACCOUNT_DEPTH:
+            raise SelectorError(f"depth must be between 1 and {MAX_ACCOUNT_DEPTH}")
+        super().__init__(expression)
+        self.template = (
+            f"array_to_string((string_to_array(%(expressions)s, '.'))[1:{int(depth)}], '.')"
+        )
+
+
+@dataclass(frozen=True)
+class AbsorptionRow:
+    kode: str
+    nama: str
+    jenis: str
+    pagu: Decimal
+    pagu_murni: Decimal
+    kas_kumulatif: Decimal
+    kas_triwulan: Decimal
+    realisasi_kumulatif: Decimal
+    realisasi_triwulan: Decimal
+    line_count: int
+    serapan: Decimal | None  # exact, percent
+    capaian_kas: Decimal | None  # exact, percent
+    kategori_serapan: str | None
+    rank_serapan: int | None
+    kategori_capaian: str | None
+    rank_capaian: int | None
+    kategori_efisiensi: str | None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def sisa(self) -> Decimal:
+        return self.pagu - self.realisasi_kumulatif
+
+    @property
+    def serapan_persen(self) -> Decimal | None:
+        return round2(self.serapan)
+
+    @property
+    def capaian_kas_persen(self) -> Decimal | None:
+        return round2(self.capaian_kas)
+
+    @property
+    def selisih_kas(self) -> Decimal:
+        """Realisasi minus cash plan through the quarter: negative means behind schedule."""
+        return self.realisasi_kumulatif - self.kas_kumulatif
+
+    def as_contract_dict(self) -> dict[str, Any]:
+        """The row of the external contract (absorption_report --format json and the API)."""
+        return {
+            "kode": self.kode,
+            "nama": self.nama,
+            "jenis": self.jenis,
+            "pagu": str(self.pagu),
+            "kas_kumulatif": str(self.kas_kumulatif),
+            "realisasi_kumulatif": str(self.realisasi_kumulatif),
+            "sisa": str(self.sisa),
+            "serapan_persen": _json_number(self.serapan_persen),
+            "kategori_serapan": self.kategori_serapan,
+            "capaian_kas_persen": _json_number(self.capaian_kas_persen),
+            "kategori_capaian": self.kategori_capaian,
+            "kategori_efisiensi": self.kategori_efisiensi,
+        }
+
+
+def _json_number(value: Decimal | None) -> float | None:
+    # A two-place Decimal converts to the float whose shortest repr is the same two places.
+    return None if value is None else float(value)
+
+
+def region_get(*, kode: str | None = None) -> Region:
+    """The region named by `kode`, or the only region when there is just one."""
+    if kode:
+        try:
+            return Region.objects.get(kode=kode)
+        except Region.DoesNotExist:
+            raise SelectorError(f"no region with code {kode!r}") from None
+    regions = list(Region.objects.order_by("kode")[:2])
+    if not regions:
+        raise SelectorError("the database holds no region yet: import a DPA first")
+    if len(regions) > 1:
+        raise SelectorError("the database holds several regions: name one with --region")
+    return regions[0]
+
+
+def _group_fields(level: str, depth: int | None) -> tuple[dict[str, Any], bool]:
+    """Expressions for kode and nama of a level; whether lines without a sub kegiatan drop out."""
+    if level == "pemda":
+        return {"g_kode": F("region__kode"), "g_nama": F("region__nama")}, False
+    if level == "opd":
+        return {"g_kode": F("opd__kode"), "g_nama": F("opd__nama")}, False
+    if level == "program":
+        p = "sub_kegiatan__kegiatan__program__"
+        return {"g_kode": F(p + "kode"), "g_nama": F(p + "nama")}, True
+    if level == "kegiatan":
+        p = "sub_kegiatan__kegiatan__"
+        return {"g_kode": F(p + "kode"), "g_nama": F(p + "nama")}, True
+    if level == "sub_kegiatan":
+        return {"g_kode": F("sub_kegiatan__kode"), "g_nama": F("sub_kegiatan__nama")}, True
+    if level == "akun":
+        kode = CodePrefix(F("account__kode"), depth or MAX_ACCOUNT_DEPTH)
+        return {"g_kode": kode, "g_nama": Value("", output_field=CharField())}, False
+    raise SelectorError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+
+
+def absorption(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int = 4,
+    level: str = "opd",
+    depth: int | None = None,
+    opd: str | Opd | None = None,
+    jenis: str | None = None,
+    account_prefix: str | None = None,
+) -> list[AbsorptionRow]:
+    """Absorption of every group of `level` through quarter `triwulan` of `tahun`.
+
+    One row per group and jenis (pendapatan, belanja and pembiayaan are never added together).
+    Program, kegiatan and sub kegiatan levels hold only lines budgeted under a sub kegiatan
+    (belanja); revenue and financing appear at the pemda, OPD and account levels.
+    Queries: one for the bands, one for the roll-up, one more at account level for names.
+    """
+    try:
+        triwulan = check_triwulan(int(triwulan))
+    except (TypeError, ValueError) as exc:
+        raise SelectorError(str(exc)) from None
+    if depth is not None and level != "akun":
+        raise SelectorError("depth applies only to level akun")
+    group, needs_sub_kegiatan = _group_fields(level, depth)
+
+    lines = DpaLine.objects.filter(region=region, tahun=tahun)
+    if isinstance(opd, Opd):
+        lines = lines.filter(opd=opd)
+    elif opd is not None:
+        lines = lines.filter(opd__kode=opd)
+    if needs_sub_kegiatan:
+        lines = lines.filter(sub_kegiatan__isnull=False)
+    if jenis is not None:
+        lines = lines.filter(jenis=jenis)
+    if account_prefix:
+        prefix = account_prefix.rstrip(".")
+        lines = lines.filter(Q(account__kode=prefix) | Q(account__kode__startswith=prefix + "."))
+
+    grouped = (
+        lines.annotate(
+            _real_kum=realisasi_through_subquery(triwulan),
+            _real_tw=realisasi_through_subquery(triwulan, only_quarter=True),
+            **group,
+        )
+        .order_by()
+        .values("g_kode", "g_nama", "jenis")
+        .annotate(
+            s_pagu=money_sum("pagu"),
+            s_pagu_murni=money_sum("pagu_murni"),
+            s_kas_kum=money_sum(kas_kumulatif_expr(triwulan)),
+            s_kas_tw=money_sum(kas_triwulan_expr(triwulan)),
+            s_real_kum=money_sum("_real_kum"),
+            s_real_tw=money_sum("_real_tw"),
+            n_lines=Count("id"),
+        )
+    )
+    bands = bands_for(region_id=region.pk)
+    raw = list(grouped)
+
+    names: dict[str, str] = {}
+    if level == "akun":
+        codes = {r["g_kode"] for r in raw}
+        names = dict(
+            Account.objects.filter(region=region, kode__in=codes).values_list("kode", "uraian")
+        )
+
+    rows = []
+    for r in raw:
+        nama = (
+            r["g_nama"]
+            if level != "akun"
+            else names.get(r["g_kode"]) or ACCOUNT_CHART.get(r["g_kode"], "")
+        )
+        rows.append(
+            build_row(
+                kode=r["g_kode"],
+                nama=nama,
+                jenis=r["jenis"],
+                pagu=r["s_pagu"],
+                pagu_murni=r["s_pagu_murni"],
+                kas_kumulatif=r["s_kas_kum"],
+                kas_triwulan=r["s_kas_tw"],
+                realisasi_kumulatif=r["s_real_kum"],
+                realisasi_triwulan=r["s_real_tw"],
+                line_count=r["n_lines"],
+                bands=bands,
+            )
+        )
+    rows.sort(key=lambda row: (row.kode, JENIS_ORDER.get(row.jenis, 9)))
+    return rows
+
+
+def build_row(*, bands, **values) -> AbsorptionRow:
+    """Ratios and categories of one group from its exact sums."""
+    serapan = percent(values["realisasi_kumulatif"], values["pagu"])
+    capaian = percent(values["realisasi_kumulatif"], values["kas_kumulatif"])
+    kat_serapan = categorize(serapan, bands[EFEKTIVITAS])
+    kat_capaian = categorize(capaian, bands[EFEKTIVITAS])
+    kat_efisiensi = (
+        categorize(serapan, bands[EFISIENSI]) if values["jenis"] == Jenis.BELANJA.value else None
+    )
+    return AbsorptionRow(
+        serapan=serapan,
+        capaian_kas=capaian,
+        kategori_serapan=kat_serapan.label if kat_serapan else None,
+        rank_serapan=kat_serapan.rank if kat_serapan else None,
+        kategori_capaian=kat_capaian.label if kat_capaian else None,
+        rank_capaian=kat_capaian.rank if kat_capaian else None,
+        kategori_efisiensi=kat_efisiensi.label if kat_efisiensi else None,
+        **values,
+    )
