@@ -4,11 +4,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, Count, F, Func, Q, Value
+from django.db.models import CharField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Value
 
 from budget.codes import ACCOUNT_CHART, MAX_ACCOUNT_DEPTH, Jenis
-from budget.criteria import EFEKTIVITAS, EFISIENSI, bands_for, categorize
+from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, bands_for, categorize
 from budget.measures import (
+    MONEY_FIELD,
     check_triwulan,
     kas_kumulatif_expr,
     kas_triwulan_expr,
@@ -155,6 +156,36 @@ def absorption(
     (belanja); revenue and financing appear at the pemda, OPD and account levels.
     Queries: one for the bands, one for the roll-up, one more at account level for names.
     """
+    grouped = absorption_queryset(
+        region=region,
+        tahun=tahun,
+        triwulan=triwulan,
+        level=level,
+        depth=depth,
+        opd=opd,
+        jenis=jenis,
+        account_prefix=account_prefix,
+    )
+    return absorption_rows(grouped, region=region, level=level)
+
+
+def absorption_queryset(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int = 4,
+    level: str = "opd",
+    depth: int | None = None,
+    opd: str | Opd | None = None,
+    jenis: str | None = None,
+    account_prefix: str | None = None,
+) -> QuerySet:
+    """The roll-up as a lazy grouped queryset, for callers that filter it further in the
+    database (see `category_filter`) before turning it into rows with `absorption_rows`.
+
+    Each item has g_kode, g_nama, jenis and the sums s_pagu, s_pagu_murni, s_kas_kum,
+    s_kas_tw, s_real_kum, s_real_tw and n_lines.
+    """
     try:
         triwulan = check_triwulan(int(triwulan))
     except (TypeError, ValueError) as exc:
@@ -176,7 +207,7 @@ def absorption(
         prefix = account_prefix.rstrip(".")
         lines = lines.filter(Q(account__kode=prefix) | Q(account__kode__startswith=prefix + "."))
 
-    grouped = (
+    return (
         lines.annotate(
             _real_kum=realisasi_through_subquery(triwulan),
             _real_tw=realisasi_through_subquery(triwulan, only_quarter=True),
@@ -194,6 +225,45 @@ def absorption(
             n_lines=Count("id"),
         )
     )
+
+
+RATIO_SUMS = {
+    # measure -> (numerator, denominator) of the grouped queryset
+    "serapan": ("s_real_kum", "s_pagu"),
+    "capaian": ("s_real_kum", "s_kas_kum"),
+}
+
+
+def category_filter(*, band: Band, measure: str) -> Q:
+    """A condition on the grouped queryset that holds exactly when the measure's ratio falls in
+    `band`. Compared as numerator × 100 against bound × denominator: PostgreSQL multiplies
+    numerics exactly, so the database agrees with `categorize` at every boundary."""
+    num, den = RATIO_SUMS[measure]
+    cond = Q(**{f"{den}__gt": 0})
+    scaled = ExpressionWrapper(F(num) * 100, output_field=MONEY_FIELD)
+    if band.lower is not None:
+        op = "gte" if band.lower_inclusive else "gt"
+        cond &= Q(_cmp_gte_or_gt(scaled, F(den) * band.lower, op))
+    if band.upper is not None:
+        op = "lte" if band.upper_inclusive else "lt"
+        cond &= Q(_cmp_gte_or_gt(scaled, F(den) * band.upper, op))
+    return cond
+
+
+def _cmp_gte_or_gt(left, right, op: str):
+    from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
+
+    lookup = {
+        "gte": GreaterThanOrEqual,
+        "gt": GreaterThan,
+        "lte": LessThanOrEqual,
+        "lt": LessThan,
+    }[op]
+    return lookup(left, right)
+
+
+def absorption_rows(grouped: QuerySet, *, region: Region, level: str) -> list[AbsorptionRow]:
+    """Evaluate a grouped queryset into rows with exact ratios and categories, sorted by code."""
     bands = bands_for(region_id=region.pk)
     raw = list(grouped)
 
