@@ -10,6 +10,8 @@ from budget.codes import ACCOUNT_CHART, MAX_ACCOUNT_DEPTH, Jenis
 from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, bands_for, categorize
 from budget.measures import (
     MONEY_FIELD,
+    QUARTERS,
+    ZERO,
     check_triwulan,
     kas_kumulatif_expr,
     kas_triwulan_expr,
@@ -18,7 +20,7 @@ from budget.measures import (
     realisasi_through_subquery,
     round2,
 )
-from budget.models import Account, DpaLine, Opd, Region
+from budget.models import Account, DpaLine, Opd, Realisasi, Region
 
 LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun")
 JENIS_ORDER = {Jenis.PENDAPATAN.value: 0, Jenis.BELANJA.value: 1, Jenis.PEMBIAYAAN.value: 2}
@@ -148,13 +150,15 @@ def absorption(
     opd: str | Opd | None = None,
     jenis: str | None = None,
     account_prefix: str | None = None,
+    bands: dict | None = None,
 ) -> list[AbsorptionRow]:
     """Absorption of every group of `level` through quarter `triwulan` of `tahun`.
 
     One row per group and jenis (pendapatan, belanja and pembiayaan are never added together).
     Program, kegiatan and sub kegiatan levels hold only lines budgeted under a sub kegiatan
     (belanja); revenue and financing appear at the pemda, OPD and account levels.
-    Queries: one for the bands, one for the roll-up, one more at account level for names.
+    Queries: one for the bands (unless given), one for the roll-up, one more at account level
+    for names.
     """
     grouped = absorption_queryset(
         region=region,
@@ -166,7 +170,7 @@ def absorption(
         jenis=jenis,
         account_prefix=account_prefix,
     )
-    return absorption_rows(grouped, region=region, level=level)
+    return absorption_rows(grouped, region=region, level=level, bands=bands)
 
 
 def absorption_queryset(
@@ -262,9 +266,14 @@ def _cmp_gte_or_gt(left, right, op: str):
     return lookup(left, right)
 
 
-def absorption_rows(grouped: QuerySet, *, region: Region, level: str) -> list[AbsorptionRow]:
-    """Evaluate a grouped queryset into rows with exact ratios and categories, sorted by code."""
-    bands = bands_for(region_id=region.pk)
+def absorption_rows(
+    grouped: QuerySet, *, region: Region, level: str, bands: dict | None = None
+) -> list[AbsorptionRow]:
+    """Evaluate a grouped queryset into rows with exact ratios and categories, sorted by code.
+
+    `bands` (from `bands_for`) may be passed in by a caller that builds several tables."""
+    if bands is None:
+        bands = bands_for(region_id=region.pk)
     raw = list(grouped)
 
     names: dict[str, str] = {}
@@ -319,3 +328,138 @@ def build_row(*, bands, **values) -> AbsorptionRow:
         kategori_efisiensi=kat_efisiensi.label if kat_efisiensi else None,
         **values,
     )
+
+
+@dataclass(frozen=True)
+class QuarterPoint:
+    triwulan: int
+    kas_triwulan: Decimal
+    kas_kumulatif: Decimal
+    realisasi_triwulan: Decimal | None  # None after the quarter asked for
+    realisasi_kumulatif: Decimal | None
+
+
+def quarterly_series(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int = 4,
+    opd: str | Opd | None = None,
+    jenis: str = Jenis.BELANJA.value,
+) -> list[QuarterPoint]:
+    """The cash plan and realisasi of each quarter, within and cumulative: the S-curve.
+
+    Realisasi after `triwulan` is left out (None) so that a past quarter shows what was known
+    then. Two queries, whatever the number of lines.
+    """
+    try:
+        triwulan = check_triwulan(int(triwulan))
+    except (TypeError, ValueError) as exc:
+        raise SelectorError(str(exc)) from None
+    lines = DpaLine.objects.filter(region=region, tahun=tahun, jenis=jenis)
+    if isinstance(opd, Opd):
+        lines = lines.filter(opd=opd)
+    elif opd is not None:
+        lines = lines.filter(opd__kode=opd)
+    kas = lines.aggregate(**{f"k{q}": money_sum(f"kas_tw{q}") for q in QUARTERS})
+    real = dict(
+        Realisasi.objects.filter(line__in=lines.values("pk"), triwulan__lte=triwulan)
+        .order_by()
+        .values("triwulan")
+        .annotate(s=money_sum("jumlah"))
+        .values_list("triwulan", "s")
+    )
+    points = []
+    kas_kum = real_kum = ZERO
+    for q in QUARTERS:
+        kas_kum += kas[f"k{q}"]
+        real_q = real.get(q, ZERO) if q <= triwulan else None
+        if real_q is not None:
+            real_kum += real_q
+        points.append(
+            QuarterPoint(
+                triwulan=q,
+                kas_triwulan=kas[f"k{q}"],
+                kas_kumulatif=kas_kum,
+                realisasi_triwulan=real_q,
+                realisasi_kumulatif=real_kum if q <= triwulan else None,
+            )
+        )
+    return points
+
+
+@dataclass(frozen=True)
+class Period:
+    tahun: int
+    triwulan: int
+
+
+def periods_available(*, region: Region) -> tuple[list[int], Period | None]:
+    """The years with a DPA, and the latest quarter holding realisasi (or TW I of the latest
+    year when nothing is realised yet). Two queries."""
+    years = list(
+        DpaLine.objects.filter(region=region)
+        .order_by("-tahun")
+        .values_list("tahun", flat=True)
+        .distinct()
+    )
+    if not years:
+        return [], None
+    latest = (
+        Realisasi.objects.filter(region=region)
+        .order_by("-line__tahun", "-triwulan")
+        .values_list("line__tahun", "triwulan")
+        .first()
+    )
+    if latest is None:
+        return years, Period(years[0], 1)
+    return years, Period(*latest)
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    peringkat: int
+    row: AbsorptionRow
+    peringkat_sebelumnya: int | None
+
+    @property
+    def perubahan(self) -> int | None:
+        """Places gained since the previous quarter (positive is better)."""
+        if self.peringkat_sebelumnya is None:
+            return None
+        return self.peringkat_sebelumnya - self.peringkat
+
+
+RANK_MEASURES = ("capaian", "serapan")
+
+
+def opd_ranking(
+    *, region: Region, tahun: int, triwulan: int, measure: str = "capaian", bands=None
+) -> tuple[list[RankedRow], list[AbsorptionRow]]:
+    """OPDs ranked by belanja capaian against the cash plan (or serapan), best first.
+
+    OPDs whose ratio is undefined (no cash plan or no pagu yet) are not ranked; they are
+    returned apart. Movement is against the previous quarter of the same year.
+    """
+    if measure not in RANK_MEASURES:
+        raise SelectorError(f"measure must be one of {', '.join(RANK_MEASURES)}")
+    attr = "capaian_kas" if measure == "capaian" else "serapan"
+
+    def ranked(q: int) -> tuple[list[AbsorptionRow], list[AbsorptionRow]]:
+        rows = absorption(
+            region=region, tahun=tahun, triwulan=q, level="opd", jenis="belanja", bands=bands
+        )
+        defined = [r for r in rows if getattr(r, attr) is not None]
+        defined.sort(key=lambda r: (-getattr(r, attr), r.kode))
+        return defined, [r for r in rows if getattr(r, attr) is None]
+
+    now, unranked = ranked(triwulan)
+    before = {}
+    if triwulan > 1:
+        previous, _unranked = ranked(triwulan - 1)
+        before = {r.kode: i for i, r in enumerate(previous, start=1)}
+    result = [
+        RankedRow(peringkat=i, row=r, peringkat_sebelumnya=before.get(r.kode))
+        for i, r in enumerate(now, start=1)
+    ]
+    return result, unranked
