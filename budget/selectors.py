@@ -150,6 +150,7 @@ def absorption(
     opd: str | Opd | None = None,
     jenis: str | None = None,
     account_prefix: str | None = None,
+    parent: str | None = None,
     bands: dict | None = None,
 ) -> list[AbsorptionRow]:
     """Absorption of every group of `level` through quarter `triwulan` of `tahun`.
@@ -169,6 +170,7 @@ def absorption(
         opd=opd,
         jenis=jenis,
         account_prefix=account_prefix,
+        parent=parent,
     )
     return absorption_rows(grouped, region=region, level=level, bands=bands)
 
@@ -183,12 +185,14 @@ def absorption_queryset(
     opd: str | Opd | None = None,
     jenis: str | None = None,
     account_prefix: str | None = None,
+    parent: str | None = None,
 ) -> QuerySet:
     """The roll-up as a lazy grouped queryset, for callers that filter it further in the
     database (see `category_filter`) before turning it into rows with `absorption_rows`.
 
     Each item has g_kode, g_nama, jenis and the sums s_pagu, s_pagu_murni, s_kas_kum,
-    s_kas_tw, s_real_kum, s_real_tw and n_lines.
+    s_kas_tw, s_real_kum, s_real_tw and n_lines. `parent` keeps the lines under one program or
+    kegiatan (codes are hierarchical: a sub kegiatan's code starts with its kegiatan's).
     """
     try:
         triwulan = check_triwulan(int(triwulan))
@@ -210,6 +214,8 @@ def absorption_queryset(
     if account_prefix:
         prefix = account_prefix.rstrip(".")
         lines = lines.filter(Q(account__kode=prefix) | Q(account__kode__startswith=prefix + "."))
+    if parent:
+        lines = lines.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
 
     return (
         lines.annotate(

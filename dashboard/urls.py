@@ -1,9 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("opd/<str:kode>/", views.opd_detail, name="opd_detail"),
+    path("peringkat/", views.ranking, name="ranking"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,250 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Thin views: read the query string with a form, call selectors, hand rows to tables and
+chart builders, render. No arithmetic here."""
+
+from collections import Counter
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from budget.codes import Jenis
+from budget.criteria import EFEKTIVITAS, bands_for
+from budget.models import Opd, Region
+from budget.selectors import (
+    Period,
+    absorption,
+    absorption_queryset,
+    absorption_rows,
+    opd_ranking,
+    periods_available,
+    quarterly_series,
+)
+from dashboard import charts
+from dashboard.filters import AbsorptionFilter
+from dashboard.forms import DrillForm, PeriodForm, RankingForm
+from dashboard.tables import AbsorptionTable, RankingTable
+
+PER_PAGE = 25
+EXPORT_FORMATS = ("csv", "xlsx")
 
 
+def current_region(request: HttpRequest) -> Region | None:
+    """The user's region (their profile's), else the only or first region."""
+    profile = getattr(request.user, "serapan_profile", None)
+    if profile is not None and profile.region_id:
+        return profile.region
+    return Region.objects.order_by("kode").first()
+
+
+def _period(request: HttpRequest, region: Region) -> tuple[Period, PeriodForm, list[int]]:
+    years, latest = periods_available(region=region)
+    form = PeriodForm(request.GET or None, years=years)
+    tahun, triwulan = latest.tahun, latest.triwulan
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data.get("tahun"):
+            tahun = form.cleaned_data["tahun"]
+            if tahun != latest.tahun and not form.cleaned_data.get("triwulan"):
+                triwulan = 4  # a past year: its whole year
+        triwulan = form.cleaned_data.get("triwulan") or triwulan
+    if not form.is_bound:
+        form = PeriodForm(initial={"tahun": tahun, "triwulan": triwulan}, years=years)
+    return Period(tahun, triwulan), form, years
+
+
+def _export(request: HttpRequest, table, name: str) -> HttpResponse | None:
+    fmt = request.GET.get("_export")
+    if fmt in EXPORT_FORMATS and request.GET.get("_tabel", name) == name:
+        exporter = TableExport(fmt, table, exclude_columns=())
+        return exporter.response(f"{name}.{fmt}")
+    return None
+
+
+def _by_jenis(rows):
+    return {row.jenis: row for row in rows}
+
+
+def _empty(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/empty.html", status=200)
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    region = current_region(request)
+    if region is None:
+        return _empty(request)
+    period, form, _years = _period(request, region)
+    if period is None:
+        return _empty(request)
+    bands = bands_for(region_id=region.pk)
+    common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan}
+
+    totals = _by_jenis(absorption(**common, level="pemda", bands=bands))
+    series = quarterly_series(**common)
+
+    opd_qs = absorption_queryset(**common, level="opd", jenis=Jenis.BELANJA.value)
+    opd_filter = AbsorptionFilter(request.GET or None, queryset=opd_qs, bands=bands)
+    if opd_filter.is_bound and opd_filter.is_valid():
+        opd_rows = absorption_rows(opd_filter.qs, region=region, level="opd", bands=bands)
+        all_rows = absorption_rows(opd_qs, region=region, level="opd", bands=bands)
+    else:
+        opd_rows = all_rows = absorption_rows(opd_qs, region=region, level="opd", bands=bands)
+
+    opd_table = AbsorptionTable(
+        opd_rows,
+        link=lambda row: reverse("opd_detail", args=[row.kode]) + _qs(period),
+        prefix="opd-",
+    )
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(opd_table)
+    if response := _export(request, opd_table, "opd"):
+        return response
+
+    belanja_rows = absorption(
+        **common, level="akun", depth=3, jenis=Jenis.BELANJA.value, bands=bands
+    )
+    jenis_table = AbsorptionTable(belanja_rows, prefix="akun-", exclude=("kategori_serapan",))
+    RequestConfig(request, paginate=False).configure(jenis_table)
+    if response := _export(request, jenis_table, "jenis_belanja"):
+        return response
+
+    counts = Counter(row.kategori_capaian for row in all_rows)
+    distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in bands[EFEKTIVITAS]]
+    behind = sorted(
+        (r for r in all_rows if r.capaian_kas is not None and r.capaian_kas < 100),
+        key=lambda r: r.selisih_kas,
+    )
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            **common,
+            "form": form,
+            "belanja": totals.get(Jenis.BELANJA.value),
+            "pendapatan": totals.get(Jenis.PENDAPATAN.value),
+            "pembiayaan": totals.get(Jenis.PEMBIAYAAN.value),
+            "s_curve": charts.s_curve(series, title="Kurva S belanja daerah"),
+            "distribution": charts.category_distribution(
+                distribution, title="Sebaran OPD menurut kategori capaian kas"
+            ),
+            "filter": opd_filter,
+            "opd_table": opd_table,
+            "jenis_table": jenis_table,
+            "opd_count": len(all_rows),
+            "behind_count": len(behind),
+            "period_qs": _qs(period),
+        },
+    )
+
+
+@require_GET
+def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
+    region = current_region(request)
+    if region is None:
+        raise Http404
+    opd = get_object_or_404(Opd, region=region, kode=kode)
+    period, form, _years = _period(request, region)
+    drill = DrillForm(request.GET)
+    choice = drill.cleaned_data if drill.is_valid() else {}
+    rinci = choice.get("rinci") or "program"
+    induk = choice.get("induk") or None
+    depth = choice.get("akun") or 3
+    if rinci == "program":
+        induk = None
+    bands = bands_for(region_id=region.pk)
+    common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan, "opd": opd}
+
+    totals = _by_jenis(absorption(**common, level="opd", bands=bands))
+    series = quarterly_series(**common)
+    next_level = {"program": "kegiatan", "kegiatan": "sub_kegiatan"}.get(rinci)
+    base = reverse("opd_detail", args=[opd.kode])
+
+    def drill_link(row):
+        if next_level is None:
+            return None
+        return f"{base}{_qs(period)}&rinci={next_level}&induk={row.kode}#rincian"
+
+    program_rows = absorption(**common, level=rinci, parent=induk, bands=bands)
+    program_table = AbsorptionTable(program_rows, link=drill_link, prefix="rinci-")
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(program_table)
+    if response := _export(request, program_table, "rincian"):
+        return response
+
+    account_rows = absorption(**common, level="akun", depth=depth, bands=bands)
+    account_table = AbsorptionTable(account_rows, prefix="akun-")
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(account_table)
+    if response := _export(request, account_table, "rekening"):
+        return response
+
+    return render(
+        request,
+        "dashboard/opd_detail.html",
+        {
+            "region": region,
+            "opd": opd,
+            "tahun": period.tahun,
+            "triwulan": period.triwulan,
+            "form": form,
+            "belanja": totals.get(Jenis.BELANJA.value),
+            "pendapatan": totals.get(Jenis.PENDAPATAN.value),
+            "pembiayaan": totals.get(Jenis.PEMBIAYAAN.value),
+            "s_curve": charts.s_curve(
+                series, title="Kurva S: anggaran kas dan realisasi kumulatif"
+            ),
+            "bars": charts.quarter_bars(series, title="Rencana dan realisasi per triwulan"),
+            "program_table": program_table,
+            "account_table": account_table,
+            "rinci": rinci,
+            "induk": induk,
+            "depth": depth,
+            "period_qs": _qs(period),
+        },
+    )
+
+
+@require_GET
+def ranking(request: HttpRequest) -> HttpResponse:
+    region = current_region(request)
+    if region is None:
+        return _empty(request)
+    period, form, _years = _period(request, region)
+    rform = RankingForm(request.GET or None)
+    measure = rform.cleaned_data["ukuran"] if rform.is_valid() else "capaian"
+    bands = bands_for(region_id=region.pk)
+    ranked, unranked = opd_ranking(
+        region=region, tahun=period.tahun, triwulan=period.triwulan, measure=measure, bands=bands
+    )
+    table = RankingTable(
+        ranked,
+        measure=measure,
+        link=lambda row: reverse("opd_detail", args=[row.kode]) + _qs(period),
+    )
+    RequestConfig(request, paginate=False).configure(table)
+    if response := _export(request, table, "peringkat"):
+        return response
+    label = "capaian anggaran kas" if measure == "capaian" else "serapan anggaran"
+    return render(
+        request,
+        "dashboard/ranking.html",
+        {
+            "region": region,
+            "tahun": period.tahun,
+            "triwulan": period.triwulan,
+            "form": form,
+            "rform": rform,
+            "measure": measure,
+            "measure_label": label,
+            "table": table,
+            "chart": charts.ranking_bars(
+                ranked, measure=measure, title=f"Peringkat OPD menurut {label}"
+            ),
+            "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
+            "unranked": unranked,
+            "period_qs": _qs(period),
+        },
+    )
+
+
+def _qs(period: Period) -> str:
+    return f"?tahun={period.tahun}&triwulan={period.triwulan}"

@@ -1,0 +1,180 @@
+"""Plotly figure builders. Each returns a plain dict (data + layout) that the page hands to
+plotly.js, so they are tested on their figure data rather than on HTML.
+
+Amounts are plotted in miliar rupiah as floats (a plot coordinate only); every hover label is
+the exact Decimal formatted the Indonesian way.
+"""
+
+import json
+from decimal import Decimal
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from budget.measures import round2
+from budget.money import format_percent, format_rupiah
+from budget.selectors import QuarterPoint, RankedRow
+
+QUARTER_LABELS = ["TW I", "TW II", "TW III", "TW IV"]
+PLAN_COLOUR = "#94a3b8"
+REAL_COLOUR = "#0f766e"
+# Category rank 1 (best) … 5 (worst); the same palette as the CSS badges.
+RANK_COLOURS = {
+    1: "#166534",
+    2: "#16a34a",
+    3: "#ca8a04",
+    4: "#ea580c",
+    5: "#dc2626",
+    None: "#9ca3af",
+}
+BASE_LAYOUT = {
+    "separators": ",.",  # Indonesian: decimal comma, thousands dot
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
+    "legend": {"orientation": "h", "y": -0.15},
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+}
+
+
+BILLION = Decimal(10**9)
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _m(value: Decimal | None) -> float | None:
+    """Rupiah to miliar (10⁹) for a plot axis: Indonesian readers expect "M", not "B"."""
+    return None if value is None else float(value / BILLION)
+
+
+def _new(data=None) -> go.Figure:
+    return go.Figure(data=data, layout=BASE_LAYOUT)
+
+
+def _figure(fig: go.Figure) -> dict:
+    """Plain JSON types only (no numpy), ready for `json_script`."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict:
+    """Cumulative cash plan against cumulative realisasi by quarter: the S-curve."""
+    fig = _new()
+    fig.add_trace(
+        go.Scatter(
+            name="Anggaran kas kumulatif",
+            x=QUARTER_LABELS,
+            y=[_m(p.kas_kumulatif) for p in points],
+            mode="lines+markers",
+            line={"color": PLAN_COLOUR, "dash": "dash", "width": 3},
+            customdata=[format_rupiah(p.kas_kumulatif) for p in points],
+            hovertemplate="%{x}: %{customdata}<extra>Rencana</extra>",
+        )
+    )
+    shown = [p for p in points if p.realisasi_kumulatif is not None]
+    fig.add_trace(
+        go.Scatter(
+            name="Realisasi kumulatif",
+            x=[QUARTER_LABELS[p.triwulan - 1] for p in shown],
+            y=[_m(p.realisasi_kumulatif) for p in shown],
+            mode="lines+markers",
+            line={"color": REAL_COLOUR, "width": 4},
+            customdata=[
+                f"{format_rupiah(p.realisasi_kumulatif)} "
+                f"({format_percent(round2(_ratio(p.realisasi_kumulatif, p.kas_kumulatif)))} dari rencana)"
+                for p in shown
+            ],
+            hovertemplate="%{x}: %{customdata}<extra>Realisasi</extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0}, yaxis={"title": "Miliar rupiah", "rangemode": "tozero"}
+    )
+    return _figure(fig)
+
+
+def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict:
+    """Planned against realised within each quarter."""
+    fig = _new()
+    fig.add_trace(
+        go.Bar(
+            name="Rencana (anggaran kas)",
+            x=QUARTER_LABELS,
+            y=[_m(p.kas_triwulan) for p in points],
+            marker_color=PLAN_COLOUR,
+            customdata=[format_rupiah(p.kas_triwulan) for p in points],
+            hovertemplate="%{x}: %{customdata}<extra>Rencana</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            name="Realisasi",
+            x=QUARTER_LABELS,
+            y=[_m(p.realisasi_triwulan) for p in points],
+            marker_color=REAL_COLOUR,
+            customdata=[format_rupiah(p.realisasi_triwulan) for p in points],
+            hovertemplate="%{x}: %{customdata}<extra>Realisasi</extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0}, barmode="group", yaxis={"title": "Miliar rupiah"}
+    )
+    return _figure(fig)
+
+
+def category_distribution(counts: list[tuple[str, int, int]], *, title: str = "") -> dict:
+    """Number of OPDs per category: (label, rank, count), best category first."""
+    fig = _new(
+        go.Bar(
+            x=[label for label, _rank, _n in counts],
+            y=[n for _label, _rank, n in counts],
+            marker_color=[RANK_COLOURS.get(rank, RANK_COLOURS[None]) for _l, rank, _n in counts],
+            text=[n for _label, _rank, n in counts],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} OPD<extra></extra>",
+        )
+    )
+    fig.update_layout(title={"text": title, "x": 0}, yaxis={"title": "Jumlah OPD", "dtick": 1})
+    return _figure(fig)
+
+
+def ranking_bars(ranked: list[RankedRow], *, measure: str, title: str = "") -> dict:
+    """Horizontal bars of the ranking, best at the top, coloured by category."""
+    attr, rank_attr = (
+        ("capaian_kas", "rank_capaian") if measure == "capaian" else ("serapan", "rank_serapan")
+    )
+    rows = list(reversed(ranked))  # plotly draws the first category at the bottom
+    fig = _new(
+        go.Bar(
+            orientation="h",
+            y=[f"{r.peringkat}. {_short(r.row.nama)}" for r in rows],
+            x=[_f(round2(getattr(r.row, attr))) for r in rows],
+            marker_color=[RANK_COLOURS.get(getattr(r.row, rank_attr)) for r in rows],
+            text=[format_percent(round2(getattr(r.row, attr))) for r in rows],
+            textposition="outside",
+            customdata=[
+                r.row.kategori_capaian if measure == "capaian" else r.row.kategori_serapan
+                for r in rows
+            ],
+            hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        height=max(320, 26 * len(rows) + 80),
+        xaxis={"title": "Persen", "ticksuffix": "%", "rangemode": "tozero"},
+        margin={"l": 280, "r": 60, "t": 40, "b": 40},
+    )
+    fig.add_vline(x=100, line_dash="dot", line_color="#64748b")
+    return _figure(fig)
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _ratio(num: Decimal | None, den: Decimal | None) -> Decimal | None:
+    from budget.measures import percent
+
+    return percent(num, den)

@@ -1,0 +1,139 @@
+"""django-tables2 tables of absorption rows, with Indonesian formats and CSV/XLSX export.
+
+Exports carry exact values (amounts as decimals, ratios to two places), not display text.
+"""
+
+from decimal import Decimal
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from budget.measures import round2
+from budget.money import format_number, format_percent
+from dashboard.templatetags.serapan import badge
+
+
+class MoneyColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: Decimal) -> str:
+        return format_number(value)
+
+    def value(self, value: Decimal) -> Decimal:
+        return value
+
+
+class PercentColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
+        kwargs.setdefault("default", "—")
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: Decimal | None) -> str:
+        return format_percent(round2(value))
+
+    def value(self, value: Decimal | None) -> Decimal | None:
+        return round2(value)
+
+
+class BadgeColumn(tables.Column):
+    def __init__(self, *args, rank_attr: str, **kwargs):
+        self.rank_attr = rank_attr
+        kwargs.setdefault("default", "—")
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: str, record) -> str:
+        return badge(value, getattr(record, self.rank_attr))
+
+    def value(self, value: str | None) -> str:
+        return value or ""
+
+
+class AbsorptionTable(tables.Table):
+    """One row per group; `link` (a callable row -> URL or None) makes the name a link."""
+
+    kode = tables.Column("Kode", attrs={"td": {"class": "kode"}})
+    nama = tables.Column("Nama", attrs={"td": {"class": "nama"}})
+    pagu = MoneyColumn("Pagu")
+    kas_kumulatif = MoneyColumn("Rencana kas kum.")
+    realisasi_kumulatif = MoneyColumn("Realisasi kum.")
+    sisa = MoneyColumn("Sisa")
+    serapan = PercentColumn("Serapan")
+    kategori_serapan = BadgeColumn("Kategori serapan", rank_attr="rank_serapan")
+    capaian_kas = PercentColumn("Capaian kas")
+    kategori_capaian = BadgeColumn("Kategori capaian", rank_attr="rank_capaian")
+
+    class Meta:
+        attrs = {"class": "data"}
+        order_by = ("kode",)
+        template_name = "django_tables2/table.html"
+
+    def __init__(self, *args, link=None, **kwargs):
+        self.link = link
+        super().__init__(*args, **kwargs)
+
+    def render_nama(self, value: str, record) -> str:
+        url = self.link(record) if self.link else None
+        return format_html('<a href="{}">{}</a>', url, value) if url else value
+
+    def value_nama(self, value: str) -> str:
+        return value
+
+
+class RankingTable(tables.Table):
+    peringkat = tables.Column("#", attrs={"td": {"class": "num"}})
+    nama = tables.Column("OPD", accessor="row__nama")
+    nilai = PercentColumn("Nilai", empty_values=())
+    kategori = tables.Column("Kategori", empty_values=())
+    selisih = MoneyColumn("Selisih dari rencana (Rp)", accessor="row__selisih_kas")
+    perubahan = tables.Column("Perubahan", empty_values=(), attrs={"td": {"class": "num"}})
+
+    class Meta:
+        attrs = {"class": "data"}
+        orderable = False
+        template_name = "django_tables2/table.html"
+
+    def __init__(self, *args, measure: str, link=None, **kwargs):
+        self.measure = measure
+        self.link = link
+        super().__init__(*args, **kwargs)
+
+    def _ratio(self, record):
+        return record.row.capaian_kas if self.measure == "capaian" else record.row.serapan
+
+    def render_nilai(self, record) -> str:
+        return format_percent(round2(self._ratio(record)))
+
+    def value_nilai(self, record):
+        return round2(self._ratio(record))
+
+    def render_kategori(self, record) -> str:
+        if self.measure == "capaian":
+            return badge(record.row.kategori_capaian, record.row.rank_capaian)
+        return badge(record.row.kategori_serapan, record.row.rank_serapan)
+
+    def value_kategori(self, record) -> str:
+        row = record.row
+        return (row.kategori_capaian if self.measure == "capaian" else row.kategori_serapan) or ""
+
+    def render_nama(self, value: str, record) -> str:
+        url = self.link(record.row) if self.link else None
+        return format_html('<a href="{}">{}</a>', url, value) if url else value
+
+    def value_nama(self, value: str) -> str:
+        return value
+
+    def render_perubahan(self, record) -> str:
+        change = record.perubahan
+        if change is None:
+            return "—"
+        if change > 0:
+            return format_html('<span class="naik" title="naik">▲ {}</span>', change)
+        if change < 0:
+            return format_html('<span class="turun" title="turun">▼ {}</span>', -change)
+        return format_html('<span class="tetap" title="tetap">{}</span>', "=")
+
+    def value_perubahan(self, record):
+        return record.perubahan
