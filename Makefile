@@ -19,6 +19,8 @@ WITH_DB := $(BIN)/python scripts/with_db.py
 MANAGE := $(BIN)/python manage.py
 ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+# -qq: errors only (this machine's pip config names local indexes that warn on every package)
+PIP_FLAGS ?= -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format clean clean-data
@@ -33,7 +35,7 @@ $(BIN)/python:
 
 # Reinstall only when pyproject.toml changed since the last install (or .venv is new).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e ".[dev]"
 	@touch $@
 
 run: install
