@@ -11,7 +11,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from budget.measures import round2
+from budget.measures import percent, round2
 from budget.money import format_percent, format_rupiah
 from budget.selectors import QuarterPoint, RankedRow
 
@@ -80,11 +80,7 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict:
             y=[_m(p.realisasi_kumulatif) for p in shown],
             mode="lines+markers",
             line={"color": REAL_COLOUR, "width": 4},
-            customdata=[
-                f"{format_rupiah(p.realisasi_kumulatif)} "
-                f"({format_percent(round2(_ratio(p.realisasi_kumulatif, p.kas_kumulatif)))} dari rencana)"
-                for p in shown
-            ],
+            customdata=[f"{format_rupiah(p.realisasi_kumulatif)} ({_of_plan(p)})" for p in shown],
             hovertemplate="%{x}: %{customdata}<extra>Realisasi</extra>",
         )
     )
@@ -174,7 +170,6 @@ def _short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _ratio(num: Decimal | None, den: Decimal | None) -> Decimal | None:
-    from budget.measures import percent
-
-    return percent(num, den)
+def _of_plan(point: QuarterPoint) -> str:
+    ratio = percent(point.realisasi_kumulatif, point.kas_kumulatif)
+    return f"{format_percent(round2(ratio))} dari rencana"
