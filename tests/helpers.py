@@ -1,0 +1,129 @@
+"""Helpers the tests share: import files written into a folder, commands run as an operator
+runs them."""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from budget.importing import ImportRefused, RowError, read_table
+from budget.importing.dpa import import_dpa
+from budget.importing.realisasi import import_realisasi
+from tests.factories import DPA_COLUMNS
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+
+
+class ImportFiles:
+    """Writes import files into a temporary folder and returns their paths."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._n = 0
+
+    def _path(self, name: str | None, suffix: str) -> Path:
+        self._n += 1
+        return self.folder / (name or f"file{self._n}{suffix}")
+
+    def csv(
+        self,
+        rows: Iterable[Mapping[str, object] | list[object]],
+        columns: list[str] | None = None,
+        *,
+        sep: str = ",",
+        name: str | None = None,
+        encoding: str = "utf-8",
+    ) -> Path:
+        """Rows are dicts (written under `columns`) or lists (written as they are)."""
+        rows = list(rows)
+        columns = columns if columns is not None else list(rows[0]) if rows else DPA_COLUMNS
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in columns] if isinstance(row, Mapping) else row)
+        path = self._path(name, ".csv")
+        path.write_bytes(out.getvalue().encode(encoding))
+        return path
+
+    def xlsx(
+        self,
+        rows: Iterable[Mapping[str, object] | list[object]],
+        columns: list[str] | None = None,
+        *,
+        name: str | None = None,
+    ) -> Path:
+        """The first sheet holds the header and rows; a value starting with = is a formula."""
+        rows = list(rows)
+        columns = columns if columns is not None else list(rows[0]) if rows else DPA_COLUMNS
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row.get(c) for c in columns] if isinstance(row, Mapping) else row)
+        path = self._path(name, ".xlsx")
+        book.save(path)
+        return path
+
+    def raw(self, data: bytes, *, name: str = "raw.csv") -> Path:
+        path = self.folder / name
+        path.write_bytes(data)
+        return path
+
+
+def run_command(name: str, *args: object, **options: object) -> str:
+    """Run a management command and return what it printed on stdout."""
+    out = io.StringIO()
+    call_command(name, *[str(a) for a in args], stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def report(**options: object) -> dict:
+    """`absorption_report --format json` with the given options, parsed."""
+    return json.loads(run_command("absorption_report", format="json", **options))
+
+
+def refusal(name: str, *args: object, **options: object) -> tuple[CommandError, str]:
+    """Run a command that must fail; return the CommandError and what it printed on stderr."""
+    err = io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command(name, *[str(a) for a in args], stdout=io.StringIO(), stderr=err, **options)
+    return excinfo.value, err.getvalue()
+
+
+def places_in(stderr: str, columns: list[str]) -> set[tuple[int | None, str | None]]:
+    """(row, column) of every error line a command printed.
+
+    Reads only the numbers and column names before the first colon, so that it does not depend
+    on the words around them (the messages are being translated)."""
+    places = set()
+    for line in stderr.splitlines():
+        prefix = line.split(":", 1)[0] if ":" in line else ""
+        numbers = re.findall(r"\d+", prefix)
+        named = [c for c in columns if re.search(rf"\b{re.escape(c)}\b", prefix)]
+        places.add((int(numbers[0]) if numbers else None, named[-1] if named else None))
+    return places
+
+
+def dpa_refused(path: Path, **options: object) -> list[RowError]:
+    """The errors with which the DPA service refuses a file (fails if it accepts it)."""
+    with pytest.raises(ImportRefused) as excinfo:
+        import_dpa(table=read_table(path), **options)
+    return excinfo.value.errors
+
+
+def realisasi_refused(path: Path, **options: object) -> list[RowError]:
+    with pytest.raises(ImportRefused) as excinfo:
+        import_realisasi(table=read_table(path), **options)
+    return excinfo.value.errors
+
+
+def places(errors: list[RowError]) -> set[tuple[int | None, str | None]]:
+    return {(e.row, e.column) for e in errors}
