@@ -40,6 +40,10 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
         value = _parse_text(str(raw))
     if not value.is_finite():
         raise AmountError(_("%(raw)r is not an amount") % {"raw": raw})
+    # Checked before quantize(), which raises InvalidOperation past 28 significant digits;
+    # copy_abs() is exact where abs() would overflow on an exponent like 1E+1000000.
+    if value.copy_abs() > MAX_AMOUNT:
+        raise AmountError(_("amount %(raw)s is too large") % {"raw": raw})
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         raise AmountError(
             _("%(raw)s has more than two decimal places (amounts are in rupiah and sen)")
@@ -48,8 +52,6 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
     value = value.quantize(CENT)
     if value < 0 and not allow_negative:
         raise AmountError(_("amount %(raw)s is negative") % {"raw": raw})
-    if abs(value) > MAX_AMOUNT:
-        raise AmountError(_("amount %(raw)s is too large") % {"raw": raw})
     return value
 
 
