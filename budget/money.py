@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)
 
-_PLAIN = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_PLAIN = re.compile(r"^\d+(\.\d{1,2})?$")
 # Indonesian grouping: dots between thousands, a comma before at most two decimals.
-_INDONESIAN = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d{1,2})?$|^-?\d+,\d{1,2}$")
+_INDONESIAN = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$|^\d+,\d{1,2}$")
 # Scientific notation a spreadsheet may produce for a float cell, e.g. 4.2498101625e10.
-_SCIENTIFIC = re.compile(r"^-?\d+(\.\d+)?[eE][+-]?\d+$")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 
 
 class AmountError(ValueError):
@@ -71,7 +71,9 @@ def _parse_text(text: str) -> Decimal:
         text = text[2:].lstrip(" .")
     text = text.replace(" ", "")
     if text.startswith("-"):
-        negative, text = not negative, text[1:]
+        if negative:  # "(-5)" or "--5": two signs are a typing error, not a positive amount
+            raise AmountError(_("%(raw)r is not an amount") % {"raw": original})
+        negative, text = True, text[1:]
     if _PLAIN.match(text):
         number = text
     elif _INDONESIAN.match(text):
