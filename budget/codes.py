@@ -1,7 +1,8 @@
 """Permendagri 90/2019 codes: validation, segments, levels and the account chart's top levels.
 
 Codes are always handled as text: `1.02.01` and `1.2.1` are different codes, and a spreadsheet
-that turned a code into a number must not silently change it.
+that turned a code into a number must not silently change it. Digits are ASCII only: a
+full-width or Arabic-Indic digit would make a code that looks the same but is stored apart.
 """
 
 import re
@@ -27,11 +28,11 @@ class CodeError(ValueError):
 
 
 # OPD: urusan.bidang . urusan.bidang . urusan.bidang . unit . sub unit
-OPD_RE = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{4}$")
-PROGRAM_RE = re.compile(r"^\d\.\d{2}\.\d{2}$")
-KEGIATAN_RE = re.compile(r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}$")
+OPD_RE = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{4}$", re.ASCII)
+PROGRAM_RE = re.compile(r"^\d\.\d{2}\.\d{2}$", re.ASCII)
+KEGIATAN_RE = re.compile(r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}$", re.ASCII)
 # Kepmendagri 050-5889/2021 numbers sub kegiatan with four digits; older SIPD exports with two.
-SUB_KEGIATAN_RE = re.compile(r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}\.(\d{4}|\d{2})$")
+SUB_KEGIATAN_RE = re.compile(r"^\d\.\d{2}\.\d{2}\.\d\.\d{2}\.(\d{4}|\d{2})$", re.ASCII)
 # akun . kelompok . jenis . objek . rincian objek . sub rincian objek
 ACCOUNT_SEGMENT_WIDTHS = (1, 1, 2, 2, 2, 4)
 ACCOUNT_LEVEL_NAMES = (
@@ -111,7 +112,7 @@ def parse_account_code(code: str) -> AccountCode:
         raise CodeError(_("account code is empty"))
     segments = tuple(code.split("."))
     valid = len(segments) <= len(ACCOUNT_SEGMENT_WIDTHS) and all(
-        len(seg) == width and seg.isdigit()
+        len(seg) == width and seg.isascii() and seg.isdigit()
         for seg, width in zip(segments, ACCOUNT_SEGMENT_WIDTHS, strict=False)
     )
     if not valid:
