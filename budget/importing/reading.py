@@ -64,6 +64,10 @@ def _read_csv(data: bytes) -> Table:
             _("the file is not UTF-8 text (byte %(pos)d); save the CSV as UTF-8")
             % {"pos": exc.start + 1}
         ) from None
+    # Blank lines above the header are dropped but counted, like the blank lines kept below.
+    body = text.lstrip("\r\n\t ")
+    header_row = 1 + text[: len(text) - len(body)].count("\n")
+    text = body
     # Spreadsheets in an Indonesian locale save CSV with semicolons; the header tells which.
     header = text.split("\n", 1)[0]
     sep = max((",", ";", "\t"), key=header.count)
@@ -74,11 +78,13 @@ def _read_csv(data: bytes) -> Table:
             dtype=str,
             keep_default_na=False,
             na_filter=False,
-            skip_blank_lines=True,
+            # Blank lines are rows of the file too: kept here (and skipped later) so that the
+            # row numbers in error messages are those the user sees in a spreadsheet.
+            skip_blank_lines=False,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise _refuse(_("the CSV cannot be read: %s") % str(exc).strip()) from None
-    return _table_from_frame(frame)
+    return _table_from_frame(frame, header_row=header_row)
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -105,7 +111,7 @@ def _read_xlsx(data: bytes) -> Table:
     return table
 
 
-def _table_from_frame(frame: pd.DataFrame) -> Table:
+def _table_from_frame(frame: pd.DataFrame, *, header_row: int = 1) -> Table:
     columns = [str(c).strip().lower() for c in frame.columns]
     if not columns or all(c == "" or c.startswith("unnamed:") for c in columns):
         raise _refuse(_("the file has no header row"))
@@ -114,7 +120,7 @@ def _table_from_frame(frame: pd.DataFrame) -> Table:
         cells = {col: _cell_text(v) for col, v in zip(columns, record, strict=True)}
         if not any(cells.values()):
             continue  # blank lines at the end of a spreadsheet carry nothing
-        rows.append((offset + 2, cells))
+        rows.append((header_row + 1 + offset, cells))
     return Table(columns=columns, rows=rows)
 
 
