@@ -135,7 +135,7 @@ def _group_fields(level: str, depth: int | None) -> tuple[dict[str, Any], bool]:
     if level == "sub_kegiatan":
         return {"g_kode": F("sub_kegiatan__kode"), "g_nama": F("sub_kegiatan__nama")}, True
     if level == "akun":
-        kode = CodePrefix(F("account__kode"), depth or MAX_ACCOUNT_DEPTH)
+        kode = CodePrefix(F("account__kode"), MAX_ACCOUNT_DEPTH if depth is None else depth)
         return {"g_kode": kode, "g_nama": Value("", output_field=CharField())}, False
     raise SelectorError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
 
