@@ -67,7 +67,13 @@ def parse_quarter(raw: str, row: int, column: str, errors: list[RowError]) -> in
 
 
 def check_text(
-    raw: str, row: int, column: str, errors: list[RowError], *, required: bool = True
+    raw: str,
+    row: int,
+    column: str,
+    errors: list[RowError],
+    *,
+    required: bool = True,
+    max_length: int | None = None,
 ) -> str:
     if raw[:1] in {"=", "@"}:
         # A leading = or @ is a spreadsheet formula (and a CSV-injection vector): refuse it.
@@ -78,6 +84,16 @@ def check_text(
         )
     elif required and not raw:
         errors.append(RowError(row, column, _("empty")))
+    elif max_length is not None and len(raw) > max_length:
+        # Refused here, with its row, rather than by the database in the middle of the write.
+        errors.append(
+            RowError(
+                row,
+                column,
+                _("%(n)d characters, longer than the %(max)d allowed")
+                % {"n": len(raw), "max": max_length},
+            )
+        )
     return raw
 
 
@@ -103,7 +119,7 @@ def choose_region(*, kode: str | None, nama: str | None, may_create: bool) -> Re
         if region is not None:
             return RegionChoice(region, region.kode, region.nama)
         if may_create and (nama or not Region.objects.exists()):
-            return RegionChoice(None, kode, nama or kode)
+            return _new_region(kode, nama or kode)
         raise ImportRefused(
             [
                 RowError(
@@ -117,7 +133,7 @@ def choose_region(*, kode: str | None, nama: str | None, may_create: bool) -> Re
     regions = list(Region.objects.order_by("kode")[:2])
     if not regions:
         if may_create:
-            return RegionChoice(None, DEFAULT_REGION_KODE, nama or DEFAULT_REGION_NAMA)
+            return _new_region(DEFAULT_REGION_KODE, nama or DEFAULT_REGION_NAMA)
         raise ImportRefused(
             [RowError(None, None, _("the database holds no region yet: import a DPA first"))]
         )
@@ -126,6 +142,24 @@ def choose_region(*, kode: str | None, nama: str | None, may_create: bool) -> Re
             [RowError(None, None, _("the database holds several regions: choose one"))]
         )
     return RegionChoice(regions[0], regions[0].kode, regions[0].nama)
+
+
+def _new_region(kode: str, nama: str) -> RegionChoice:
+    errors = []
+    for name, value in (("kode", kode), ("nama", nama)):
+        limit = Region._meta.get_field(name).max_length
+        if len(value) > limit:
+            errors.append(
+                RowError(
+                    None,
+                    None,
+                    _("the region's %(field)s %(value)r is longer than %(max)d characters")
+                    % {"field": name, "value": value, "max": limit},
+                )
+            )
+    if errors:
+        raise ImportRefused(errors)
+    return RegionChoice(None, kode, nama)
 
 
 def lock_region(choice: RegionChoice) -> Region:

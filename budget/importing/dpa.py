@@ -209,9 +209,13 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
         before = len(errors)
         tahun = parse_year(cells["tahun"], row, "tahun", errors)
         opd_kode = _code(parse_opd_code, cells["kode_opd"], row, "kode_opd", errors)
-        opd_nama = check_text(cells["nama_opd"], row, "nama_opd", errors)
+        opd_nama = check_text(
+            cells["nama_opd"], row, "nama_opd", errors, max_length=_max_length(Opd, "nama")
+        )
         account = _code(parse_account_code, cells["kode_rekening"], row, "kode_rekening", errors)
-        uraian = check_text(cells["uraian"], row, "uraian", errors)
+        uraian = check_text(
+            cells["uraian"], row, "uraian", errors, max_length=_max_length(Account, "uraian")
+        )
         jenis = None
         if account is not None:
             jenis = account.jenis
@@ -238,9 +242,27 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
                 errors,
                 kegiatan=k,
             )
-            pn = check_text(cells["nama_program"], row, "nama_program", errors)
-            kn = check_text(cells["nama_kegiatan"], row, "nama_kegiatan", errors)
-            sn = check_text(cells["nama_sub_kegiatan"], row, "nama_sub_kegiatan", errors)
+            pn = check_text(
+                cells["nama_program"],
+                row,
+                "nama_program",
+                errors,
+                max_length=_max_length(Program, "nama"),
+            )
+            kn = check_text(
+                cells["nama_kegiatan"],
+                row,
+                "nama_kegiatan",
+                errors,
+                max_length=_max_length(Kegiatan, "nama"),
+            )
+            sn = check_text(
+                cells["nama_sub_kegiatan"],
+                row,
+                "nama_sub_kegiatan",
+                errors,
+                max_length=_max_length(SubKegiatan, "nama"),
+            )
             if p and k and s:
                 program, kegiatan, sub = (p, pn), (k, kn), (s, sn)
         elif jenis is not None:
@@ -290,6 +312,10 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
     if errors:
         raise ImportRefused(errors)
     return parsed
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
 
 
 def _code(parser, raw, row, column, errors, **kwargs):
