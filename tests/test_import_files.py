@@ -234,3 +234,63 @@ def test_blank_rows_of_a_spreadsheet_keep_the_row_numbers_of_the_sheet(files):
     ]
     path = files.xlsx(rows, DPA_COLUMNS)
     assert places(dpa_refused(path)) == {(4, "pagu")}
+
+
+# --- header shapes that pandas would otherwise rename or shift -------------------------------
+
+
+def test_it_names_a_column_that_appears_twice_in_the_header(files):
+    row = dpa_row()
+    path = files.csv([[*row.values(), row["pagu"]]], [*DPA_COLUMNS, "pagu"])
+    errors = dpa_refused(path)
+    assert (1, "pagu") in places(errors)
+    assert nothing_written()
+
+
+def test_it_ignores_empty_columns_after_the_header(files):
+    row = dpa_row()
+    path = files.csv([[*row.values(), "", ""]], [*DPA_COLUMNS, "", ""])
+    run_command("import_dpa", path, no_progress=True)
+    assert DpaLine.objects.count() == 1
+
+
+def test_it_refuses_a_column_with_data_but_no_name(files):
+    row = dpa_row()
+    path = files.csv([[*row.values(), "oops"]], [*DPA_COLUMNS, ""])
+    errors = dpa_refused(path)
+    assert (1, "Q") in places(errors)  # the 17th column, as a spreadsheet letters it
+    assert nothing_written()
+
+
+def test_it_refuses_a_first_row_with_more_fields_than_the_header(files):
+    row = dpa_row()
+    path = files.csv([[*row.values(), "extra"], list(row.values())], DPA_COLUMNS)
+    errors = dpa_refused(path)
+    assert [e.row for e in errors] == [2]
+    assert "17" in str(errors[0]) and "16" in str(errors[0])
+    assert nothing_written()
+
+
+def test_it_finds_formulas_in_a_spreadsheet_written_with_namespace_prefixes(files):
+    import zipfile
+
+    path = files.xlsx([dpa_row()])
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = parts[sheet].decode()
+    # Rewrite the pagu cell of row 2 (column L) as a prefixed formula cell.
+    start = xml.index('<c r="L2"')
+    end = xml.index("</c>", start) + len("</c>")
+    xml = xml[:start] + '<x:c r="L2"><x:f>1+1</x:f><x:v>2</x:v></x:c>' + xml[end:]
+    xml = xml.replace(
+        "<worksheet ",
+        '<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ',
+        1,
+    )
+    parts[sheet] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert (2, "pagu") in places(dpa_refused(path))
+    assert nothing_written()

@@ -75,6 +75,8 @@ def _read_csv(data: bytes) -> Table:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
+            header=None,  # the header is read as a row, so that its names are seen as written
+            index_col=False,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -82,9 +84,27 @@ def _read_csv(data: bytes) -> Table:
             # row numbers in error messages are those the user sees in a spreadsheet.
             skip_blank_lines=False,
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+    except pd.errors.ParserError as exc:
+        m = _FIELDS_RE.search(str(exc))
+        if m:
+            expected, line, saw = (int(g) for g in m.groups())
+            raise ImportRefused(
+                [
+                    RowError(
+                        header_row + line - 1,
+                        None,
+                        _("the row has %(saw)d fields but the header has %(expected)d")
+                        % {"saw": saw, "expected": expected},
+                    )
+                ]
+            ) from None
+        raise _refuse(_("the CSV cannot be read: %s") % str(exc).strip()) from None
+    except (pd.errors.EmptyDataError, ValueError) as exc:
         raise _refuse(_("the CSV cannot be read: %s") % str(exc).strip()) from None
     return _table_from_frame(frame, header_row=header_row)
+
+
+_FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -93,6 +113,7 @@ def _read_xlsx(data: bytes) -> Table:
             io.BytesIO(data),
             engine="calamine",
             sheet_name=0,
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -112,16 +133,51 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def _table_from_frame(frame: pd.DataFrame, *, header_row: int = 1) -> Table:
-    columns = [str(c).strip().lower() for c in frame.columns]
-    if not columns or all(c == "" or c.startswith("unnamed:") for c in columns):
+    """`frame` holds the header as its first row (read with header=None)."""
+    records = list(frame.itertuples(index=False, name=None))
+    if not records:
         raise _refuse(_("the file has no header row"))
+    columns = [_cell_text(c).lower() for c in records[0]]
+    # Spreadsheets often carry empty columns after the last header: drop them when they are
+    # empty all the way down; an unnamed column with data is an error in the header.
+    while (
+        columns
+        and columns[-1] == ""
+        and all(_cell_text(r[len(columns) - 1]) == "" for r in records)
+    ):
+        columns.pop()
+    if not columns or all(c == "" for c in columns):
+        raise _refuse(_("the file has no header row"))
+    errors = []
+    for index, name in enumerate(columns):
+        if name == "":
+            errors.append(
+                RowError(
+                    header_row,
+                    _column_letter(index),
+                    _("the column has data but no name in the header"),
+                )
+            )
+    if errors:
+        raise ImportRefused(errors)
     rows = []
-    for offset, record in enumerate(frame.itertuples(index=False, name=None)):
-        cells = {col: _cell_text(v) for col, v in zip(columns, record, strict=True)}
+    for offset, record in enumerate(records[1:]):
+        cells: dict[str, str] = {}
+        for col, value in zip(columns, record, strict=False):
+            cells.setdefault(col, _cell_text(value))  # a repeated column is refused by its name
         if not any(cells.values()):
             continue  # blank lines at the end of a spreadsheet carry nothing
         rows.append((header_row + 1 + offset, cells))
     return Table(columns=columns, rows=rows)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _cell_text(value: object) -> str:
@@ -130,10 +186,11 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-_SHEET_RE = re.compile(rb'<sheet\b[^>]*?r:id="([^"]+)"')
+_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?r:id="([^"]+)"')
 _REL_RE = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
 _REL_RE2 = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
-_FORMULA_CELL_RE = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<f[\s>/]')
+# Cells may carry a namespace prefix (<x:c>, <x:f>) in files written by other tools.
+_FORMULA_CELL_RE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
 
 
 def _xlsx_formula_cells(data: bytes) -> list[tuple[str, int]]:
