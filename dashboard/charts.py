@@ -159,11 +159,18 @@ def ranking_bars(ranked: list[RankedRow], *, measure: str, title: str = "") -> d
     fig.update_layout(
         title={"text": title, "x": 0},
         height=max(320, 26 * len(rows) + 80),
-        xaxis={"title": "Persen", "ticksuffix": "%", "rangemode": "tozero"},
+        # Headroom for the value labels printed outside the longest bar.
+        xaxis={"title": "Persen", "ticksuffix": "%", "range": [0, _x_max(ranked, attr)]},
         margin={"l": 280, "r": 60, "t": 40, "b": 40},
     )
     fig.add_vline(x=100, line_dash="dot", line_color="#64748b")
     return _figure(fig)
+
+
+def _x_max(ranked: list[RankedRow], attr: str) -> float:
+    values = [getattr(r.row, attr) for r in ranked]
+    top = max([v for v in values if v is not None] + [Decimal(100)])
+    return float(top) * 1.15
 
 
 def _short(text: str, width: int = 40) -> str:

@@ -70,13 +70,21 @@ class AbsorptionTable(tables.Table):
         order_by = ("kode",)
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, link=None, **kwargs):
+    def __init__(self, *args, link=None, code_under_name: bool = False, **kwargs):
+        """`code_under_name` prints the code in small type under the name instead of in its
+        own column (long OPD codes); exports keep the code column either way."""
         self.link = link
+        self.code_under_name = code_under_name
         super().__init__(*args, **kwargs)
+        if code_under_name:
+            self.columns.hide("kode")
 
     def render_nama(self, value: str, record) -> str:
         url = self.link(record) if self.link else None
-        return format_html('<a href="{}">{}</a>', url, value) if url else value
+        name = format_html('<a href="{}">{}</a>', url, value) if url else value
+        if self.code_under_name:
+            return format_html('{}<br><span class="small kode">{}</span>', name, record.kode)
+        return name
 
     def value_nama(self, value: str) -> str:
         return value

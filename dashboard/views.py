@@ -27,7 +27,7 @@ from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
 from dashboard.tables import AbsorptionTable, RankingTable
 
-PER_PAGE = 25
+PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
@@ -96,6 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
         opd_rows,
         link=lambda row: reverse("opd_detail", args=[row.kode]) + _qs(period),
         prefix="opd-",
+        code_under_name=True,
     )
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(opd_table)
     if response := _export(request, opd_table, "opd"):
