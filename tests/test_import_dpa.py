@@ -18,6 +18,7 @@ from budget.models import (
     SubKegiatan,
 )
 from tests.factories import (
+    BELANJA,
     DPA_COLUMNS,
     PENDAPATAN,
     RegionFactory,
@@ -635,3 +636,38 @@ def test_naming_an_unknown_region_without_a_name_is_refused_when_regions_exist(f
     assert error.returncode == 1
     assert "99.99" in stderr
     assert Region.objects.count() == 1
+
+
+# --- which DPA the file is: murni or perubahan --------------------------------------------------
+
+
+def test_a_line_new_in_a_dppa_has_no_murni_pagu(files):
+    import_file(files.csv([dpa_row()]))
+    added = dpa_row(kode_rekening="5.1.02.01.01.0025", uraian="Belanja Alat Tulis Kantor")
+    run_command("import_dpa", files.csv([dpa_row(), added]), tahap="perubahan", no_progress=True)
+    assert line(account__kode="5.1.02.01.01.0025").pagu_murni == D("0.00")
+    assert line(account__kode=BELANJA).pagu_murni == D("400000.00")
+
+
+def test_a_dppa_keeps_the_murni_pagu_of_a_revised_line(files):
+    import_file(files.csv([dpa_row()]))
+    run_command(
+        "import_dpa",
+        files.csv([dpa_row(pagu="500000", kas_tw4="200000")]),
+        tahap="perubahan",
+        no_progress=True,
+    )
+    assert (line().pagu, line().pagu_murni) == (D("500000.00"), D("400000.00"))
+
+
+def test_a_corrected_murni_dpa_sets_the_murni_pagu_too(files):
+    import_file(files.csv([dpa_row()]))
+    result = import_dpa(
+        table=read_table(files.csv([dpa_row(pagu="500000", kas_tw4="200000")])), tahap="murni"
+    )
+    assert result.lines.updated == 1
+    assert (line().pagu, line().pagu_murni) == (D("500000.00"), D("500000.00"))
+    again = import_dpa(
+        table=read_table(files.csv([dpa_row(pagu="500000", kas_tw4="200000")])), tahap="murni"
+    )
+    assert (again.lines.updated, again.lines.unchanged) == (0, 1)

@@ -57,6 +57,7 @@ QUARTER_COLUMNS = [f"kas_tw{q}" for q in range(1, 5)]
 MONTH_COLUMNS = [f"kas_bulan_{m}" for m in range(1, 13)]
 DPA_COLUMNS = BASE_COLUMNS + QUARTER_COLUMNS
 HIERARCHY_COLUMNS = BASE_COLUMNS[3:9]
+TAHAP = (None, "murni", "perubahan")
 ZERO = Decimal("0.00")
 
 LineKey = tuple[int, str, str | None, str]  # tahun, kode_opd, kode_sub_kegiatan, kode_rekening
@@ -136,17 +137,25 @@ def import_dpa(
     region_nama: str | None = None,
     dry_run: bool = False,
     progress: bool = False,
+    tahap: str | None = None,
 ) -> DpaResult:
     """Validate every row, then write everything in one transaction, or nothing.
 
+    `tahap` says which DPA the file is. Unset, a new line's murni pagu is its pagu and an
+    updated line keeps its murni pagu. "murni" (a corrected original DPA) sets the murni pagu
+    of every line in the file to its pagu. "perubahan" (DPPA after the APBD-P) gives a line
+    that first appears in it a murni pagu of 0: it was not in the original budget.
+
     Raises ImportRefused with every problem found (row, column, reason).
     """
+    if tahap not in TAHAP:
+        raise ValueError(f"tahap must be one of {TAHAP}")
     cash_plan = _check_columns(table.columns)
     choice = choose_region(kode=region_kode, nama=region_nama, may_create=True)
     parsed = _parse_rows(table, cash_plan, progress=progress)
     with transaction.atomic():
         region = lock_region(choice) if not (dry_run and choice.is_new) else None
-        result = _plan_and_write(parsed, choice, region, cash_plan, dry_run, len(table.rows))
+        result = _plan_and_write(parsed, choice, region, cash_plan, dry_run, len(table.rows), tahap)
         if dry_run:
             transaction.set_rollback(True)
     return result
@@ -346,7 +355,7 @@ def _cash_plan(cells, cash_plan, row, errors) -> list[Decimal] | None:
 
 
 def _plan_and_write(
-    parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read
+    parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read, tahap=None
 ) -> DpaResult:
     errors: list[RowError] = []
     lines: dict[LineKey, PlannedLine] = {}
@@ -393,7 +402,8 @@ def _plan_and_write(
             continue
         planned.existing = old
         old_kas = [old.kas_tw1, old.kas_tw2, old.kas_tw3, old.kas_tw4]
-        if old.pagu == planned.pagu and old_kas == planned.kas:
+        murni_changes = tahap == "murni" and old.pagu_murni != planned.pagu
+        if old.pagu == planned.pagu and old_kas == planned.kas and not murni_changes:
             planned.action = "unchanged"
             counts.unchanged += 1
             continue
@@ -434,7 +444,7 @@ def _plan_and_write(
         lines_not_in_file=not_in_file,
         dry_run=dry_run,
     )
-    _write_masters_and_lines(region, parsed, lines, masters, dry_run)
+    _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap)
     return result
 
 
@@ -463,7 +473,7 @@ def _sync(model, region, wanted: dict[str, dict], counts: Counts, dry_run: bool,
     return existing
 
 
-def _write_masters_and_lines(region, parsed, lines, masters, dry_run):
+def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
     opds, programs, kegiatans, subs, accounts = {}, {}, {}, {}, {}
     for p in parsed:
         opds[p.opd[0]] = {"nama": p.opd[1]}
@@ -528,7 +538,7 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run):
                     account=acc_objs[acc_kode],
                     jenis=planned.jenis,
                     pagu=planned.pagu,
-                    pagu_murni=planned.pagu,
+                    pagu_murni=ZERO if tahap == "perubahan" else planned.pagu,
                     kas_tw1=k1,
                     kas_tw2=k2,
                     kas_tw3=k3,
@@ -544,12 +554,14 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run):
                 k3,
                 k4,
             )
+            if tahap == "murni":
+                line.pagu_murni = planned.pagu
             line.updated_at = now  # bulk_update does not apply auto_now
             to_update.append(line)
     DpaLine.objects.bulk_create(to_create, batch_size=2000)
     if to_update:
         DpaLine.objects.bulk_update(
             to_update,
-            ["pagu", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4", "updated_at"],
+            ["pagu", "pagu_murni", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4", "updated_at"],
             batch_size=2000,
         )

@@ -11,6 +11,14 @@ class Command(ImportCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--region-nama", help="name of the region, when it is created")
+        parser.add_argument(
+            "--tahap",
+            choices=["murni", "perubahan"],
+            help=(
+                "murni: the file is the original DPA (sets every line's murni pagu); "
+                "perubahan: a DPPA (lines new in it get a murni pagu of 0)"
+            ),
+        )
 
     def run_import(self, table, options, progress):
         return import_dpa(
@@ -19,4 +27,5 @@ class Command(ImportCommand):
             region_nama=options["region_nama"],
             dry_run=options["dry_run"],
             progress=progress,
+            tahap=options["tahap"],
         )
