@@ -39,9 +39,12 @@ def current_region(request: HttpRequest) -> Region | None:
     return Region.objects.order_by("kode").first()
 
 
-def _period(request: HttpRequest, region: Region) -> tuple[Period, PeriodForm, list[int]]:
+def _period(request: HttpRequest, region: Region) -> tuple[Period | None, PeriodForm, list[int]]:
+    """The period asked for, or None when the region has no DPA yet."""
     years, latest = periods_available(region=region)
     form = PeriodForm(request.GET or None, years=years)
+    if latest is None:
+        return None, form, years
     tahun, triwulan = latest.tahun, latest.triwulan
     if form.is_bound and form.is_valid():
         if form.cleaned_data.get("tahun"):
@@ -146,6 +149,8 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
         raise Http404
     opd = get_object_or_404(Opd, region=region, kode=kode)
     period, form, _years = _period(request, region)
+    if period is None:
+        return _empty(request)
     drill = DrillForm(request.GET)
     choice = drill.cleaned_data if drill.is_valid() else {}
     rinci = choice.get("rinci") or "program"
@@ -210,6 +215,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if region is None:
         return _empty(request)
     period, form, _years = _period(request, region)
+    if period is None:
+        return _empty(request)
     rform = RankingForm(request.GET or None)
     measure = rform.cleaned_data["ukuran"] if rform.is_valid() else "capaian"
     bands = bands_for(region_id=region.pk)
