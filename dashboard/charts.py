@@ -6,6 +6,7 @@ the exact Decimal formatted the Indonesian way.
 """
 
 import json
+import math
 from decimal import Decimal
 
 import plotly.graph_objects as go
@@ -38,6 +39,8 @@ BASE_LAYOUT = {
 
 
 BILLION = Decimal(10**9)
+# Grouped, trailing zeros dropped: 1.500 and 0,5 with the Indonesian separators.
+MILIAR_TICKS = ",~g"
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -85,7 +88,8 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict:
         )
     )
     fig.update_layout(
-        title={"text": title, "x": 0}, yaxis={"title": "Miliar rupiah", "rangemode": "tozero"}
+        title={"text": title, "x": 0},
+        yaxis={"title": "Miliar rupiah", "rangemode": "tozero", "tickformat": ",~g"},
     )
     return _figure(fig)
 
@@ -114,7 +118,9 @@ def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict:
         )
     )
     fig.update_layout(
-        title={"text": title, "x": 0}, barmode="group", yaxis={"title": "Miliar rupiah"}
+        title={"text": title, "x": 0},
+        barmode="group",
+        yaxis={"title": "Miliar rupiah", "tickformat": ",~g"},
     )
     return _figure(fig)
 
@@ -131,7 +137,12 @@ def category_distribution(counts: list[tuple[str, int, int]], *, title: str = ""
             hovertemplate="%{x}: %{y} OPD<extra></extra>",
         )
     )
-    fig.update_layout(title={"text": title, "x": 0}, yaxis={"title": "Jumlah OPD", "dtick": 1})
+    most = max((n for _label, _rank, n in counts), default=0)
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        # Whole OPDs only, at most about six ticks.
+        yaxis={"title": "Jumlah OPD", "tick0": 0, "dtick": max(1, math.ceil(most / 6))},
+    )
     return _figure(fig)
 
 

@@ -32,10 +32,11 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def current_region(request: HttpRequest) -> Region | None:
-    """The user's region (their profile's), else the only or first region."""
-    profile = getattr(request.user, "serapan_profile", None)
-    if profile is not None and profile.region_id:
-        return profile.region
+    """The user's region (their profile's), else the only or first region. One query."""
+    if request.user.is_authenticated:
+        own = Region.objects.filter(profile__user_id=request.user.pk).first()
+        if own is not None:
+            return own
     return Region.objects.order_by("kode").first()
 
 
@@ -46,12 +47,14 @@ def _period(request: HttpRequest, region: Region) -> tuple[Period | None, Period
     if latest is None:
         return None, form, years
     tahun, triwulan = latest.tahun, latest.triwulan
-    if form.is_bound and form.is_valid():
-        if form.cleaned_data.get("tahun"):
-            tahun = form.cleaned_data["tahun"]
-            if tahun != latest.tahun and not form.cleaned_data.get("triwulan"):
+    if form.is_bound:
+        form.is_valid()
+        chosen = form.cleaned_data  # the fields that are valid, even if another one is not
+        if chosen.get("tahun"):
+            tahun = chosen["tahun"]
+            if tahun != latest.tahun and not chosen.get("triwulan"):
                 triwulan = 4  # a past year: its whole year
-        triwulan = form.cleaned_data.get("triwulan") or triwulan
+        triwulan = chosen.get("triwulan") or triwulan
     if not form.is_bound:
         form = PeriodForm(initial={"tahun": tahun, "triwulan": triwulan}, years=years)
     return Period(tahun, triwulan), form, years
@@ -84,12 +87,10 @@ def home(request: HttpRequest) -> HttpResponse:
     bands = bands_for(region_id=region.pk)
     common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan}
 
-    totals = _by_jenis(absorption(**common, level="pemda", bands=bands))
-    series = quarterly_series(**common)
-
     opd_qs = absorption_queryset(**common, level="opd", jenis=Jenis.BELANJA.value)
     opd_filter = AbsorptionFilter(request.GET or None, queryset=opd_qs, bands=bands)
-    if opd_filter.is_bound and opd_filter.is_valid():
+    filtering = any(request.GET.get(name) for name in opd_filter.filters)
+    if filtering and opd_filter.is_valid():
         opd_rows = absorption_rows(opd_filter.qs, region=region, level="opd", bands=bands)
         all_rows = absorption_rows(opd_qs, region=region, level="opd", bands=bands)
     else:
@@ -113,6 +114,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if response := _export(request, jenis_table, "jenis_belanja"):
         return response
 
+    totals = _by_jenis(absorption(**common, level="pemda", bands=bands))
+    series = quarterly_series(**common)
     counts = Counter(row.kategori_capaian for row in all_rows)
     distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in bands[EFEKTIVITAS]]
     behind = sorted(
@@ -161,8 +164,6 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     bands = bands_for(region_id=region.pk)
     common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan, "opd": opd}
 
-    totals = _by_jenis(absorption(**common, level="opd", bands=bands))
-    series = quarterly_series(**common)
     next_level = {"program": "kegiatan", "kegiatan": "sub_kegiatan"}.get(rinci)
     base = reverse("opd_detail", args=[opd.kode])
 
@@ -183,6 +184,8 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     if response := _export(request, account_table, "rekening"):
         return response
 
+    totals = _by_jenis(absorption(**common, level="opd", bands=bands))
+    series = quarterly_series(**common)
     return render(
         request,
         "dashboard/opd_detail.html",
