@@ -7,6 +7,9 @@ Invariants that must never break are database constraints, not only form validat
 
 from decimal import Decimal
 
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +143,9 @@ class Account(RegionScoped):
         return f"{self.kode} {self.uraian}"
 
 
+# Every change to the numbers people enter is kept by PostgreSQL triggers (django-pghistory):
+# bulk imports, admin edits and raw SQL alike, with who and where from in the event's context.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class DpaLine(RegionScoped):
     """One DPA budget line: OPD × sub kegiatan × account, with its pagu and quarterly cash plan.
 
@@ -213,6 +219,7 @@ class DpaLine(RegionScoped):
         return f"{self.tahun} {self.opd.kode} {self.account.kode}"
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Realisasi(RegionScoped):
     """The amount realised on a DPA line within one quarter (not cumulative)."""
 
@@ -307,3 +314,105 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.opd or self.region or '-'})"
+
+
+KENDALA_CHOICES = [
+    ("apbd_terlambat", _("Keterlambatan penetapan APBD")),
+    ("pengadaan", _("Keterlambatan pengadaan barang/jasa atau tender")),
+    ("pelaksanaan", _("Pelaksanaan pekerjaan lambat")),
+    ("juknis", _("Keterlambatan petunjuk teknis dana transfer (DAK)")),
+    ("pengendalian", _("Lemahnya pengendalian internal")),
+    ("sdm", _("Kompetensi sumber daya manusia")),
+    ("rasionalisasi", _("Rasionalisasi atau pergeseran anggaran")),
+    ("lainnya", _("Lainnya")),
+]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class QuarterReport(RegionScoped):
+    """An OPD's realisasi report for one quarter and where it stands in the workflow.
+
+    draft -> submitted -> verified; a submitted report may be returned to draft with a reason,
+    and a verified one reopened to draft by BPKAD with a reason. Realisasi may be changed only
+    while the report is a draft (or before it exists). `version` grows with every write, so
+    that two people saving the same page cannot overwrite each other silently.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draf", _("Draf")
+        SUBMITTED = "diajukan", _("Diajukan")
+        VERIFIED = "diverifikasi", _("Terverifikasi")
+
+    opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="reports")
+    tahun = models.PositiveSmallIntegerField(_("tahun"))
+    triwulan = models.PositiveSmallIntegerField(_("triwulan"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    kendala = ArrayField(
+        models.CharField(max_length=20, choices=KENDALA_CHOICES),
+        default=list,
+        blank=True,
+        verbose_name=_("kendala"),
+    )
+    kendala_catatan = models.TextField(_("uraian kendala"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # The reason given the last time the report was returned or reopened.
+    alasan = models.TextField(_("alasan dikembalikan/dibuka kembali"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("laporan triwulan")
+        verbose_name_plural = _("laporan triwulan")
+        ordering = ["region", "tahun", "triwulan", "opd"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opd", "tahun", "triwulan"], name="report_one_per_opd_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(triwulan__gte=1, triwulan__lte=4), name="report_triwulan_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draf", "diajukan", "diverifikasi"]),
+                name="report_status_valid",
+            ),
+            # A verified report names who verified it.
+            models.CheckConstraint(
+                condition=~Q(status="diverifikasi") | Q(verified_by__isnull=False),
+                name="report_verified_has_verifier",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "tahun", "triwulan"], name="report_region_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opd.kode} {self.tahun} TW{self.triwulan} ({self.status})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT

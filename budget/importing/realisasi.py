@@ -31,8 +31,10 @@ from budget.importing.common import (
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
-from budget.models import DpaLine, Realisasi
+from budget.models import DpaLine, Opd, Realisasi
 from budget.money import AmountError, parse_amount
+from budget.roles import SYSTEM, Actor
+from budget.workflow import bump_versions, locked_quarters
 
 REALISASI_COLUMNS = [
     "tahun",
@@ -97,10 +99,13 @@ def import_realisasi(
     only_opd: str | None = None,
     only_tahun: int | None = None,
     only_triwulan: int | None = None,
+    actor: Actor = SYSTEM,
 ) -> RealisasiResult:
     """Validate every row against the DPA, then write all in one transaction, or nothing.
 
     `only_*` restrict a file to one OPD and quarter (a treasurer's upload on the entry page).
+    `actor` is who imports: a treasurer may import their own OPD's rows only. Rows that would
+    change a quarter whose report is submitted or verified are refused, whoever imports.
     """
     errors = check_header(table.columns, required=REALISASI_COLUMNS)
     if errors:
@@ -109,7 +114,7 @@ def import_realisasi(
     rows = _parse(table, progress, only_opd, only_tahun, only_triwulan)
     with transaction.atomic():
         region = lock_region(choice)
-        result = _match_and_write(rows, region, dry_run, len(table.rows))
+        result = _match_and_write(rows, region, dry_run, len(table.rows), actor)
         if dry_run:
             transaction.set_rollback(True)
     return result
@@ -184,8 +189,23 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
     return out
 
 
-def _match_and_write(rows: list[_Row], region, dry_run: bool, rows_read: int) -> RealisasiResult:
+def _match_and_write(
+    rows: list[_Row], region, dry_run: bool, rows_read: int, actor: Actor
+) -> RealisasiResult:
     errors: list[RowError] = []
+    if not actor.is_bpkad:
+        own = Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+        for r in rows:
+            if r.opd != own:
+                errors.append(
+                    RowError(
+                        r.row,
+                        "kode_opd",
+                        _("you may import the realisasi of your own OPD only"),
+                    )
+                )
+        if errors:
+            raise ImportRefused(errors)
     years = sorted({r.tahun for r in rows})
     opds = sorted({r.opd for r in rows})
     lines = {
@@ -243,6 +263,31 @@ def _match_and_write(rows: list[_Row], region, dry_run: bool, rows_read: int) ->
     if errors:
         raise ImportRefused(errors)
 
+    # A submitted or verified quarter is locked: refuse every row that would change it.
+    changing = [
+        (r, line)
+        for r, line in matched
+        if (old := existing.get((line.pk, r.triwulan))) is None or old.jumlah != r.amount
+    ]
+    keys = {(r.opd, r.tahun, r.triwulan) for r, _line in changing}
+    locked = locked_quarters(region=region, keys=keys)
+    for r, _line in changing:
+        status = locked.get((r.opd, r.tahun, r.triwulan))
+        if status:
+            errors.append(
+                RowError(
+                    r.row,
+                    "triwulan",
+                    _(
+                        "the report of OPD %(opd)s for %(tahun)d TW %(tw)d is %(status)s and "
+                        "locked; BPKAD must return or reopen it first"
+                    )
+                    % {"opd": r.opd, "tahun": r.tahun, "tw": r.triwulan, "status": status},
+                )
+            )
+    if errors:
+        raise ImportRefused(errors)
+
     counts = Counts()
     to_create, to_update, changes = [], [], []
     by_quarter: dict[tuple[int, int], Decimal] = {}
@@ -267,6 +312,7 @@ def _match_and_write(rows: list[_Row], region, dry_run: bool, rows_read: int) ->
         Realisasi.objects.bulk_create(to_create, batch_size=2000)
         if to_update:
             Realisasi.objects.bulk_update(to_update, ["jumlah", "updated_at"], batch_size=2000)
+        bump_versions(region=region, keys=keys)
     return RealisasiResult(
         region_kode=region.kode,
         region_nama=region.nama,

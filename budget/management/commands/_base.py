@@ -1,6 +1,9 @@
 """Shared behaviour of the import commands: read, report every error, exit non-zero."""
 
+import getpass
 import sys
+
+import pghistory
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -26,7 +29,13 @@ class ImportCommand(BaseCommand):
         progress = sys.stderr.isatty() and not options["no_progress"]
         try:
             table = read_table(options["file"])
-            result = self.run_import(table, options, progress)
+            # History events of this import name the command, the file and who ran it.
+            with pghistory.context(
+                command=self.__module__.rsplit(".", 1)[-1],
+                file=str(options["file"]),
+                os_user=getpass.getuser(),
+            ):
+                result = self.run_import(table, options, progress)
         except ImportRefused as refused:
             for error in refused.errors:
                 self.stderr.write(str(error))
