@@ -4,7 +4,6 @@ import getpass
 import sys
 
 import pghistory
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
