@@ -1,6 +1,47 @@
+from django import forms
 from django.contrib import admin
 
 from budget import models
+from budget.workflow import WorkflowError, check_single_realisasi
+
+
+class RealisasiForm(forms.ModelForm):
+    """The admin obeys the same rules as the entry page: no edit in a submitted or verified
+    quarter, no belanja above the pagu."""
+
+    class Meta:
+        model = models.Realisasi
+        fields = ["line", "triwulan", "jumlah"]
+
+    def clean(self):
+        data = super().clean()
+        line = data.get("line")
+        if line is None and self.instance.line_id:  # inline under its DPA line
+            line = self.instance.line
+        triwulan, jumlah = data.get("triwulan"), data.get("jumlah")
+        if self.instance.pk and (
+            self.instance.line_id != getattr(line, "pk", None) or self.instance.triwulan != triwulan
+        ):
+            # Moving a figure to another line or quarter would change two quarters at once.
+            raise forms.ValidationError("Baris DPA dan triwulan realisasi tidak dapat diubah.")
+        if line is not None and triwulan is not None and jumlah is not None:
+            try:
+                check_single_realisasi(
+                    line=line, triwulan=triwulan, jumlah=jumlah, exclude_pk=self.instance.pk
+                )
+            except WorkflowError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        if line is not None:
+            self.instance.region_id = line.region_id
+        return data
+
+
+class NoDeleteMixin:
+    """Figures people entered are never deleted through the admin (the audit trail keeps
+    every change; a wrong figure is corrected, not removed)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RegionScopedAdmin(admin.ModelAdmin):
@@ -52,15 +93,16 @@ class AccountAdmin(RegionScopedAdmin):
     list_select_related = ["region"]
 
 
-class RealisasiInline(admin.TabularInline):
+class RealisasiInline(NoDeleteMixin, admin.TabularInline):
     model = models.Realisasi
+    form = RealisasiForm
     extra = 0
     fields = ["triwulan", "jumlah", "updated_at"]
     readonly_fields = ["updated_at"]
 
 
 @admin.register(models.DpaLine)
-class DpaLineAdmin(RegionScopedAdmin):
+class DpaLineAdmin(NoDeleteMixin, RegionScopedAdmin):
     list_display = [
         "tahun",
         "opd",
@@ -84,12 +126,14 @@ class DpaLineAdmin(RegionScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.pagu_murni = obj.pagu
+            obj.region = obj.opd.region
         obj.jenis = obj.account.jenis
         super().save_model(request, obj, form, change)
 
 
 @admin.register(models.Realisasi)
-class RealisasiAdmin(RegionScopedAdmin):
+class RealisasiAdmin(NoDeleteMixin, RegionScopedAdmin):
+    form = RealisasiForm
     list_display = ["line", "triwulan", "jumlah", "updated_at"]
     list_filter = ["region", "triwulan", "line__tahun"]
     search_fields = ["line__opd__kode", "line__account__kode"]
@@ -117,3 +161,31 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "region", "opd"]
     list_select_related = ["user", "region", "opd"]
     raw_id_fields = ["opd"]
+
+
+@admin.register(models.QuarterReport)
+class QuarterReportAdmin(admin.ModelAdmin):
+    """Read-only: a report moves only through the workflow (submit, verify, return, reopen)
+    on the entry page, where who may do what is checked."""
+
+    list_display = [
+        "opd",
+        "tahun",
+        "triwulan",
+        "status",
+        "submitted_by",
+        "verified_by",
+        "updated_at",
+    ]
+    list_filter = ["region", "tahun", "triwulan", "status"]
+    search_fields = ["opd__kode", "opd__nama"]
+    list_select_related = ["opd", "submitted_by", "verified_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -416,3 +416,7 @@ class QuarterReport(RegionScoped):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    def get_kendala_labels(self) -> list[str]:
+        labels = dict(KENDALA_CHOICES)
+        return [str(labels[k]) for k in self.kendala if k in labels]

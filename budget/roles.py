@@ -34,6 +34,7 @@ class Actor:
     is_kepala: bool
     opd_id: int | None  # the treasurer's OPD
     region_id: int | None
+    opd_kode: str | None = None
 
     @property
     def is_treasurer(self) -> bool:
@@ -48,24 +49,31 @@ SYSTEM = Actor(user=None, is_bpkad=True, is_kepala=False, opd_id=None, region_id
 
 
 def actor_for(user) -> Actor:
-    """One query: the user's groups and profile."""
+    """One query: the user's groups and profile (a row per group)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Actor(user=None, is_bpkad=False, is_kepala=False, opd_id=None, region_id=None)
     from django.contrib.auth import get_user_model
 
-    row = (
+    rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)
-        .values("serapan_profile__opd_id", "serapan_profile__region_id")
-        .first()
-    ) or {}
-    groups = set(user.groups.values_list("name", flat=True))
+        .values_list(
+            "groups__name",
+            "serapan_profile__opd_id",
+            "serapan_profile__region_id",
+            "serapan_profile__opd__kode",
+        )
+    )
+    groups = {row[0] for row in rows if row[0]}
+    opd_id, region_id, opd_kode = rows[0][1:] if rows else (None, None, None)
+    treasurer = GROUP_BENDAHARA in groups
     return Actor(
         user=user,
         is_bpkad=user.is_superuser or GROUP_BPKAD in groups,
         is_kepala=GROUP_KEPALA in groups,
-        opd_id=row.get("serapan_profile__opd_id") if GROUP_BENDAHARA in groups else None,
-        region_id=row.get("serapan_profile__region_id"),
+        opd_id=opd_id if treasurer else None,
+        region_id=region_id,
+        opd_kode=opd_kode if treasurer else None,
     )
 
 

@@ -101,11 +101,13 @@ def report_get(*, opd: Opd, tahun: int, triwulan: int) -> QuarterReport | None:
     return QuarterReport.objects.filter(opd=opd, tahun=tahun, triwulan=triwulan).first()
 
 
-def report_statuses(*, region, tahun: int, triwulan: int) -> dict[int, QuarterReport]:
-    """The quarter's report of every OPD that has one, by OPD id. One query."""
+def report_statuses(*, region, tahun: int, triwulan: int) -> dict[str, QuarterReport]:
+    """The quarter's report of every OPD that has one, by OPD code. One query."""
     return {
-        r.opd_id: r
-        for r in QuarterReport.objects.filter(region=region, tahun=tahun, triwulan=triwulan)
+        r.opd.kode: r
+        for r in QuarterReport.objects.filter(
+            region=region, tahun=tahun, triwulan=triwulan
+        ).select_related("opd")
     }
 
 

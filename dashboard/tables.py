@@ -6,10 +6,11 @@ Exports carry exact values (amounts as decimals, ratios to two places), not disp
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from budget.measures import round2
 from budget.money import format_number, format_percent
+from budget.workflow import kendala_labels
 from dashboard.templatetags.serapan import badge
 
 
@@ -64,20 +65,32 @@ class AbsorptionTable(tables.Table):
     kategori_serapan = BadgeColumn("Kategori serapan", rank_attr="rank_serapan")
     capaian_kas = PercentColumn("Capaian kas")
     kategori_capaian = BadgeColumn("Kategori capaian", rank_attr="rank_capaian")
+    status = tables.Column("Laporan", empty_values=(), orderable=False)
 
     class Meta:
         attrs = {"class": "data"}
         order_by = ("kode",)
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, link=None, code_under_name: bool = False, **kwargs):
+    def __init__(self, *args, link=None, code_under_name: bool = False, statuses=None, **kwargs):
         """`code_under_name` prints the code in small type under the name instead of in its
-        own column (long OPD codes); exports keep the code column either way."""
+        own column (long OPD codes); exports keep the code column either way. `statuses`
+        (OPD code -> quarterly report) adds the report status, so that figures not yet
+        verified are marked."""
         self.link = link
         self.code_under_name = code_under_name
+        self.statuses = statuses
+        if statuses is None:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
         super().__init__(*args, **kwargs)
         if code_under_name:
             self.columns.hide("kode")
+
+    def render_status(self, record) -> str:
+        return status_badge(self.statuses.get(record.kode))
+
+    def value_status(self, record) -> str:
+        return status_text(self.statuses.get(record.kode))
 
     def render_nama(self, value: str, record) -> str:
         url = self.link(record) if self.link else None
@@ -90,6 +103,15 @@ class AbsorptionTable(tables.Table):
         return value
 
 
+def status_text(report) -> str:
+    return report.get_status_display() if report else "Belum dilaporkan"
+
+
+def status_badge(report) -> str:
+    status = report.status if report else "kosong"
+    return format_html('<span class="status s-{}">{}</span>', status, status_text(report))
+
+
 class RankingTable(tables.Table):
     peringkat = tables.Column("#", attrs={"td": {"class": "num"}})
     nama = tables.Column("OPD", accessor="row__nama")
@@ -97,16 +119,38 @@ class RankingTable(tables.Table):
     kategori = tables.Column("Kategori", empty_values=())
     selisih = MoneyColumn("Selisih dari rencana (Rp)", accessor="row__selisih_kas")
     perubahan = tables.Column("Perubahan", empty_values=(), attrs={"td": {"class": "num"}})
+    status = tables.Column("Laporan", empty_values=())
+    kendala = tables.Column("Kendala", empty_values=())
 
     class Meta:
         attrs = {"class": "data"}
         orderable = False
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, measure: str, link=None, **kwargs):
+    def __init__(self, *args, measure: str, link=None, statuses=None, **kwargs):
         self.measure = measure
         self.link = link
+        self.statuses = statuses or {}
         super().__init__(*args, **kwargs)
+
+    def render_status(self, record) -> str:
+        return status_badge(self.statuses.get(record.row.kode))
+
+    def value_status(self, record) -> str:
+        return status_text(self.statuses.get(record.row.kode))
+
+    def _kendala(self, record) -> list[str]:
+        report = self.statuses.get(record.row.kode)
+        return kendala_labels(report.kendala) if report else []
+
+    def render_kendala(self, record) -> str:
+        labels = self._kendala(record)
+        if not labels:
+            return "—"
+        return format_html_join(", ", "{}", ((label,) for label in labels))
+
+    def value_kendala(self, record) -> str:
+        return "; ".join(self._kendala(record))
 
     def _ratio(self, record):
         return record.row.capaian_kas if self.measure == "capaian" else record.row.serapan
@@ -127,7 +171,7 @@ class RankingTable(tables.Table):
         return (row.kategori_capaian if self.measure == "capaian" else row.kategori_serapan) or ""
 
     def render_nama(self, value: str, record) -> str:
-        url = self.link(record.row) if self.link else None
+        url = self.link(record.row) if self.link else None  # None: not the viewer's to open
         return format_html('<a href="{}">{}</a>', url, value) if url else value
 
     def value_nama(self, value: str) -> str:

@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard import views
+from dashboard import entry, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("opd/<str:kode>/", views.opd_detail, name="opd_detail"),
     path("peringkat/", views.ranking, name="ranking"),
+    path(
+        "opd/<str:kode>/realisasi/<int:tahun>/<int:triwulan>/",
+        entry.realisasi_entry,
+        name="realisasi_entry",
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

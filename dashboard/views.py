@@ -3,8 +3,9 @@ chart builders, render. No arithmetic here."""
 
 from collections import Counter
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
@@ -12,7 +13,18 @@ from django_tables2.export import TableExport
 
 from budget.codes import Jenis
 from budget.criteria import EFEKTIVITAS, bands_for
+from budget.history import opd_history
 from budget.models import Opd, Region
+from budget.roles import (
+    Actor,
+    actor_for,
+    can_enter_realisasi,
+    can_see_history,
+    can_verify,
+    can_view_opd,
+    can_view_ranking,
+    can_view_region,
+)
 from budget.selectors import (
     Period,
     absorption,
@@ -22,6 +34,7 @@ from budget.selectors import (
     periods_available,
     quarterly_series,
 )
+from budget.workflow import kendala_labels, report_get, report_statuses
 from dashboard import charts
 from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
@@ -31,13 +44,28 @@ PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def current_region(request: HttpRequest) -> Region | None:
+def current_region(request: HttpRequest, actor: Actor | None = None) -> Region | None:
     """The user's region (their profile's), else the only or first region. One query."""
-    if request.user.is_authenticated:
+    if actor is not None and actor.region_id:
+        own = Region.objects.filter(pk=actor.region_id).first()
+        if own is not None:
+            return own
+    elif request.user.is_authenticated:
         own = Region.objects.filter(profile__user_id=request.user.pk).first()
         if own is not None:
             return own
     return Region.objects.order_by("kode").first()
+
+
+def _opd_link(actor: Actor, period: Period):
+    """Links to OPD pages, only for the OPDs this person may open."""
+
+    def link(row):
+        if actor.is_bpkad or actor.is_kepala or actor.opd_kode == row.kode:
+            return reverse("opd_detail", args=[row.kode]) + _qs(period)
+        return None
+
+    return link
 
 
 def _period(request: HttpRequest, region: Region) -> tuple[Period | None, PeriodForm, list[int]]:
@@ -78,7 +106,13 @@ def _empty(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    region = current_region(request)
+    actor = actor_for(request.user)
+    if not can_view_region(actor):
+        if actor.is_treasurer:
+            # A treasurer's home is their own OPD.
+            return redirect(reverse("opd_detail", args=[actor.opd_kode]) + _query(request))
+        raise PermissionDenied
+    region = current_region(request, actor)
     if region is None:
         return _empty(request)
     period, form, _years = _period(request, region)
@@ -96,11 +130,13 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         opd_rows = all_rows = absorption_rows(opd_qs, region=region, level="opd", bands=bands)
 
+    statuses = report_statuses(**common)
     opd_table = AbsorptionTable(
         opd_rows,
-        link=lambda row: reverse("opd_detail", args=[row.kode]) + _qs(period),
+        link=_opd_link(actor, period),
         prefix="opd-",
         code_under_name=True,
+        statuses=statuses,
     )
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(opd_table)
     if response := _export(request, opd_table, "opd"):
@@ -140,6 +176,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "jenis_table": jenis_table,
             "opd_count": len(all_rows),
             "behind_count": len(behind),
+            "unverified_count": sum(
+                1
+                for r in all_rows
+                if not (statuses.get(r.kode) and statuses[r.kode].status == "diverifikasi")
+            ),
             "period_qs": _qs(period),
         },
     )
@@ -147,10 +188,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
-    region = current_region(request)
+    actor = actor_for(request.user)
+    region = current_region(request, actor)
     if region is None:
         raise Http404
     opd = get_object_or_404(Opd, region=region, kode=kode)
+    if not can_view_opd(actor, opd):
+        raise PermissionDenied
     period, form, _years = _period(request, region)
     if period is None:
         return _empty(request)
@@ -186,10 +230,17 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
 
     totals = _by_jenis(absorption(**common, level="opd", bands=bands))
     series = quarterly_series(**common)
+    report = report_get(opd=opd, tahun=period.tahun, triwulan=period.triwulan)
+    history = opd_history(opd=opd, tahun=period.tahun, limit=50) if can_see_history(actor) else None
     return render(
         request,
         "dashboard/opd_detail.html",
         {
+            "report": report,
+            "kendala": kendala_labels(report.kendala) if report else [],
+            "history": history,
+            "can_enter": can_enter_realisasi(actor, opd) or can_verify(actor),
+            "entry_url": reverse("realisasi_entry", args=[opd.kode, period.tahun, period.triwulan]),
             "region": region,
             "opd": opd,
             "tahun": period.tahun,
@@ -214,7 +265,10 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
 
 @require_GET
 def ranking(request: HttpRequest) -> HttpResponse:
-    region = current_region(request)
+    actor = actor_for(request.user)
+    if not can_view_ranking(actor):
+        raise PermissionDenied
+    region = current_region(request, actor)
     if region is None:
         return _empty(request)
     period, form, _years = _period(request, region)
@@ -226,10 +280,12 @@ def ranking(request: HttpRequest) -> HttpResponse:
     ranked, unranked = opd_ranking(
         region=region, tahun=period.tahun, triwulan=period.triwulan, measure=measure, bands=bands
     )
+    statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
     table = RankingTable(
         ranked,
         measure=measure,
-        link=lambda row: reverse("opd_detail", args=[row.kode]) + _qs(period),
+        link=_opd_link(actor, period),
+        statuses=statuses,
     )
     RequestConfig(request, paginate=False).configure(table)
     if response := _export(request, table, "peringkat"):
@@ -259,3 +315,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 def _qs(period: Period) -> str:
     return f"?tahun={period.tahun}&triwulan={period.triwulan}"
+
+
+def _query(request: HttpRequest) -> str:
+    return "?" + request.GET.urlencode() if request.GET else ""

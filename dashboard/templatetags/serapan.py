@@ -53,3 +53,17 @@ def tw(value: int) -> str:
 def mutlak(value: Decimal | None) -> Decimal | None:
     """Absolute value, for "behind by Rp X" sentences."""
     return None if value is None else abs(value)
+
+
+@register.filter
+def nilai(value) -> str:
+    """A value in the audit trail: amounts the Indonesian way, lists joined, empty as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, Decimal):
+        return format_number(value, decimals=2)
+    if isinstance(value, list | tuple):
+        from budget.workflow import kendala_labels
+
+        return ", ".join(kendala_labels(list(value))) or ", ".join(map(str, value))
+    return str(value)

@@ -1,0 +1,152 @@
+"""The audit trail: who changed which DPA line, realisasi or report status, when, from what to
+what. The events themselves are written by PostgreSQL triggers (django-pghistory), so no write
+path can skip them; this module only reads them. Four queries whatever the history's length.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import F, Window
+from django.db.models.functions import Lag
+from django.utils.translation import gettext as _
+
+from budget.models import Opd, QuarterReport
+
+LABELS = {"insert": "dibuat", "update": "diubah", "delete": "dihapus"}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str  # user name, or the command and OS user for a command-line import
+    via: str  # the page or command
+    what: str  # "Realisasi", "Baris DPA", "Laporan triwulan"
+    subject: str  # which line or report
+    action: str  # dibuat / diubah / dihapus
+    changes: list[Change]
+
+
+def _event_model(name: str):
+    return apps.get_model("budget", name)
+
+
+def _with_previous(qs, fields: list[str]):
+    """Annotate each event with the value of every field at the object's previous event."""
+    window = {"partition_by": [F("pgh_obj_id")], "order_by": F("pgh_id").asc()}
+    return qs.annotate(**{f"prev_{f}": Window(Lag(f), **window) for f in fields})
+
+
+def _changes(event, fields: list[str], labels: dict[str, str]) -> list[Change]:
+    out = []
+    for f in fields:
+        new = getattr(event, f)
+        old = getattr(event, f"prev_{f}")
+        if event.pgh_label == "insert":
+            old = None
+        if event.pgh_label == "delete":
+            old, new = new, None
+        if event.pgh_label == "update" and old == new:
+            continue
+        if event.pgh_label != "update" and new in (None, "", []) and old in (None, "", []):
+            continue
+        out.append(Change(labels.get(f, f), old, new))
+    return out
+
+
+def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list[HistoryEntry]:
+    """The newest changes to one OPD's DPA lines, realisasi and quarterly reports."""
+    DpaLineEvent = _event_model("DpaLineEvent")
+    RealisasiEvent = _event_model("RealisasiEvent")
+    ReportEvent = _event_model("QuarterReportEvent")
+
+    line_fields = ["pagu", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4"]
+    line_labels = {"pagu": "pagu", **{f"kas_tw{q}": f"kas TW {q}" for q in range(1, 5)}}
+    lines = _with_previous(DpaLineEvent.objects.filter(opd=opd), line_fields)
+    reals = _with_previous(RealisasiEvent.objects.filter(line__opd=opd), ["jumlah"]).select_related(
+        "line__account", "line__sub_kegiatan"
+    )
+    report_fields = ["status", "kendala", "kendala_catatan", "alasan"]
+    reports = _with_previous(ReportEvent.objects.filter(opd=opd), report_fields)
+    if tahun is not None:
+        lines = lines.filter(tahun=tahun)
+        reals = reals.filter(line__tahun=tahun)
+        reports = reports.filter(tahun=tahun)
+
+    entries: list[tuple[Any, HistoryEntry]] = []
+    events = []
+    for qs in (
+        lines.select_related("pgh_context", "account", "sub_kegiatan"),
+        reals.select_related("pgh_context"),
+        reports.select_related("pgh_context"),
+    ):
+        # The window needs the whole object history; keep only the newest events after it.
+        events.extend(list(qs.order_by("-pgh_created_at", "-pgh_id")[:limit]))
+    user_ids = {
+        (e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context is not None
+    }
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in=[u for u in user_ids if u])
+        .values_list("pk", "username")
+    )
+    status_labels = dict(QuarterReport.Status.choices)
+    for e in events:
+        meta = (e.pgh_context.metadata if e.pgh_context is not None else None) or {}
+        if meta.get("user"):
+            who = names.get(meta["user"], f"#{meta['user']}")
+        elif meta.get("command"):
+            who = f"{meta.get('os_user', '')} ({meta['command']})".strip()
+        else:
+            who = _("system")
+        via = meta.get("url") or meta.get("command") or ""
+        if e._meta.model_name == "dpalineevent":
+            what = "Baris DPA"
+            subject = f"{e.tahun} {e.sub_kegiatan.kode if e.sub_kegiatan else '-'} {e.account.kode}"
+            changes = _changes(e, line_fields, line_labels)
+        elif e._meta.model_name == "realisasievent":
+            what = "Realisasi"
+            line = e.line
+            subject = (
+                f"{line.tahun} TW {e.triwulan} "
+                f"{line.sub_kegiatan.kode if line.sub_kegiatan else '-'} {line.account.kode}"
+            )
+            changes = _changes(e, ["jumlah"], {"jumlah": "realisasi"})
+        else:
+            what = "Laporan triwulan"
+            subject = f"{e.tahun} TW {e.triwulan}"
+            changes = [
+                Change(
+                    c.field,
+                    status_labels.get(c.old, c.old) if c.field == "status" else c.old,
+                    status_labels.get(c.new, c.new) if c.field == "status" else c.new,
+                )
+                for c in _changes(e, report_fields, {})
+            ]
+        if e.pgh_label == "update" and not changes:
+            continue  # only bookkeeping moved (the version, a timestamp)
+        entries.append(
+            (
+                (e.pgh_created_at, e.pgh_id),
+                HistoryEntry(
+                    at=e.pgh_created_at,
+                    who=who,
+                    via=via,
+                    what=what,
+                    subject=subject,
+                    action=LABELS.get(e.pgh_label, e.pgh_label),
+                    changes=changes,
+                ),
+            )
+        )
+    entries.sort(key=lambda pair: pair[0], reverse=True)
+    return [entry for _key, entry in entries[:limit]]
