@@ -24,14 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from random import Random
 
+import pghistory
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from budget import roles, workflow
 from budget.codes import JENIS_BY_AKUN, Jenis
 from budget.importing.dpa import DPA_COLUMNS, DpaResult, import_dpa
 from budget.importing.reading import Table
 from budget.importing.realisasi import REALISASI_COLUMNS, RealisasiResult, import_realisasi
-from budget.models import DpaLine, Opd, Profile, Region
+from budget.models import DpaLine, Opd, Profile, QuarterReport, Region
 
 REGION_KODE = "9901"
 REGION_NAMA = "Kabupaten Sukamaju"
@@ -41,9 +43,9 @@ REPORTED_THROUGH = {2025: 4, 2026: 3}
 DEMO_PASSWORD = "demo12345"
 SEED = "serapan-demo-v1"
 
-GROUP_BPKAD = "BPKAD"
-GROUP_KEPALA_DAERAH = "Kepala Daerah"
-GROUP_BENDAHARA = "Bendahara"
+GROUP_BPKAD = roles.GROUP_BPKAD
+GROUP_KEPALA_DAERAH = roles.GROUP_KEPALA
+GROUP_BENDAHARA = roles.GROUP_BENDAHARA
 
 JUTA = 1_000_000  # the specs below are in millions of rupiah
 
@@ -2059,12 +2061,14 @@ class DemoResult:
     dpa: list[tuple[str, DpaResult | None]]  # None: a murni DPA already superseded, skipped
     realisasi: RealisasiResult
     users: dict[str, str]  # username -> created | updated | unchanged
+    reports: int = 0  # quarterly reports taken through the workflow by this run
 
     @property
     def changed(self) -> bool:
         dpa = any(r and (r.lines.created or r.lines.updated) for _label, r in self.dpa)
         real = self.realisasi.counts.created or self.realisasi.counts.updated
-        return bool(dpa or real or any(s != "unchanged" for s in self.users.values()))
+        users = any(s != "unchanged" for s in self.users.values())
+        return bool(dpa or real or users or self.reports)
 
 
 def seed_demo() -> DemoResult:
@@ -2084,7 +2088,11 @@ def seed_demo() -> DemoResult:
         realisasi = import_realisasi(table=tables.realisasi, region_kode=REGION_KODE)
         region = Region.objects.get(kode=REGION_KODE)
         users = ensure_demo_users(region=region)
-    return DemoResult(region=region, dpa=dpa_results, realisasi=realisasi, users=users)
+        with pghistory.context(command="seed_demo"):
+            reports = seed_reports(region=region)
+    return DemoResult(
+        region=region, dpa=dpa_results, realisasi=realisasi, users=users, reports=reports
+    )
 
 
 def ensure_demo_users(*, region: Region) -> dict[str, str]:
@@ -2129,3 +2137,89 @@ def ensure_demo_users(*, region: Region) -> dict[str, str]:
             changed = True
         statuses[spec.username] = "created" if created else "updated" if changed else "unchanged"
     return statuses
+
+
+# Why the laggards lag (the studies' categories), by OPD code; the others that fall behind
+# their cash plan in a quarter cite procurement.
+KENDALA_BY_OPD = {
+    "1.03.0.00.0.00.01.0000": (
+        ["pengadaan", "pelaksanaan"],
+        "Tender jalan kabupaten gagal dua kali; kontrak baru ditandatangani Agustus.",
+    ),
+    "1.04.0.00.0.00.01.0000": (
+        ["pengadaan", "sdm"],
+        "Pokja pengadaan kekurangan personel bersertifikat; paket rumah layak huni mundur.",
+    ),
+    "2.11.0.00.0.00.01.0000": (
+        ["juknis", "pelaksanaan"],
+        "Juknis DAK persampahan terlambat terbit; pembangunan TPA belum dimulai.",
+    ),
+    "3.27.0.00.0.00.01.0000": (
+        ["juknis", "apbd_terlambat"],
+        "Juknis DAK pertanian baru diterima triwulan III.",
+    ),
+}
+DEFAULT_KENDALA = (["pengadaan"], "Sebagian paket pengadaan masih dalam proses tender.")
+
+
+def seed_reports(*, region: Region) -> int:
+    """Take the demo's quarters through the workflow, with its services and rules:
+    2025 and 2026 TW I-II verified; 2026 TW III submitted by most OPDs, a few still drafts,
+    one returned by BPKAD. Done once: nothing happens when the region already has reports."""
+    if QuarterReport.objects.filter(region=region).exists():
+        return 0
+    bpkad = roles.actor_for(User.objects.get(username="bpkad"))
+    treasurers = {
+        a.opd_id: a
+        for a in (
+            roles.actor_for(User.objects.get(username=name))
+            for name in ("bendahara1", "bendahara2")
+        )
+    }
+    opds = list(Opd.objects.filter(region=region).order_by("kode"))
+    count = 0
+    for tahun, through in REPORTED_THROUGH.items():
+        for triwulan in range(1, through + 1):
+            capaian = {
+                row.kode: row.capaian_kas for row in absorption_for_demo(region, tahun, triwulan)
+            }
+            for index, opd in enumerate(opds):
+                who = treasurers.get(opd.pk, bpkad)
+                common = {"opd": opd, "tahun": tahun, "triwulan": triwulan}
+                behind = capaian.get(opd.kode) is not None and capaian[opd.kode] < 100
+                kendala, catatan = (
+                    KENDALA_BY_OPD.get(opd.kode, DEFAULT_KENDALA) if behind else ([], "")
+                )
+                saved = workflow.realisasi_save(
+                    actor=who,
+                    **common,
+                    amounts={},
+                    version=0,
+                    kendala=kendala,
+                    kendala_catatan=catatan,
+                )
+                version = saved.version
+                last_quarter = (tahun, triwulan) == (2026, 3)
+                if last_quarter and index % 5 == 4:
+                    count += 1
+                    continue  # still a draft: not handed in yet
+                report = workflow.report_submit(actor=who, **common, version=version)
+                if last_quarter and opd.pk in treasurers and index == 1:
+                    workflow.report_return(
+                        actor=bpkad,
+                        **common,
+                        version=report.version,
+                        reason="Realisasi belanja pegawai belum sesuai SP2D; mohon diperiksa.",
+                    )
+                elif not last_quarter:
+                    workflow.report_verify(actor=bpkad, **common, version=report.version)
+                count += 1
+    return count
+
+
+def absorption_for_demo(region: Region, tahun: int, triwulan: int):
+    from budget.selectors import absorption
+
+    return absorption(
+        region=region, tahun=tahun, triwulan=triwulan, level="opd", jenis=Jenis.BELANJA.value
+    )

@@ -282,3 +282,33 @@ def test_if_empty_leaves_a_database_that_holds_a_region_alone(region):
     out = run_command("seed_demo", if_empty=True)
     assert snapshot() == before
     assert "not loaded" in out
+
+
+def test_past_quarters_are_verified_and_the_latest_is_in_the_workflow(region):
+    from collections import Counter
+
+    from budget.models import QuarterReport
+
+    reports = QuarterReport.objects.filter(region=region)
+    by_quarter = Counter((r.tahun, r.triwulan, r.status) for r in reports)
+    n_opd = region.opd_set.count()
+    for tahun, triwulan in [(2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2)]:
+        assert by_quarter[(tahun, triwulan, "diverifikasi")] == n_opd
+    latest = {s: n for (t, q, s), n in by_quarter.items() if (t, q) == (2026, 3)}
+    assert latest.get("diajukan", 0) > latest.get("draf", 0) > 0
+    assert not reports.filter(tahun=2026, triwulan=4).exists()  # TW IV is still open
+    assert all(r.verified_by is not None for r in reports.filter(status="diverifikasi"))
+    returned = reports.filter(status="draf").exclude(alasan="")
+    assert returned.count() == 1
+
+
+def test_opds_behind_their_cash_plan_say_why(region):
+    from budget.models import QuarterReport
+    from budget.selectors import absorption
+
+    rows = absorption(region=region, tahun=2026, triwulan=3, level="opd", jenis="belanja")
+    behind = {r.kode for r in rows if r.capaian_kas is not None and r.capaian_kas < 100}
+    reports = QuarterReport.objects.filter(region=region, tahun=2026, triwulan=3)
+    assert behind
+    for report in reports.select_related("opd"):
+        assert bool(report.kendala) == (report.opd.kode in behind)

@@ -57,6 +57,8 @@ class Command(BaseCommand):
                     f"realisasi {format_rupiah(row.realisasi_kumulatif)} "
                     f"({format_percent(row.serapan_persen)})"
                 )
+        if result.reports:
+            self.stdout.write(f"Quarterly reports through the workflow: {result.reports}")
         users = ", ".join(f"{u.username} ({result.users[u.username]})" for u in DEMO_USERS)
         self.stdout.write(f"Users: {users}; password {DEMO_PASSWORD}")
         if not result.changed:
