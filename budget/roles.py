@@ -95,6 +95,15 @@ def can_enter_realisasi(actor: Actor, opd) -> bool:
     return actor.is_bpkad or (actor.opd_id is not None and actor.opd_id == opd.pk)
 
 
+def can_import_dpa(actor: Actor) -> bool:
+    return actor.is_bpkad
+
+
+def can_import_realisasi(actor: Actor) -> bool:
+    """BPKAD for any OPD; a treasurer for their own OPD (the importer checks every row)."""
+    return actor.is_bpkad or actor.is_treasurer
+
+
 def can_verify(actor: Actor) -> bool:
     return actor.is_bpkad
 

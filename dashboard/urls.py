@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard import entry, views
+from dashboard import entry, imports, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
         entry.realisasi_entry,
         name="realisasi_entry",
     ),
+    path("impor/", imports.import_page, name="import"),
+    path("impor/templat/<str:name>.xlsx", imports.import_template, name="import_template"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -58,6 +58,7 @@ MONTH_COLUMNS = [f"kas_bulan_{m}" for m in range(1, 13)]
 DPA_COLUMNS = BASE_COLUMNS + QUARTER_COLUMNS
 HIERARCHY_COLUMNS = BASE_COLUMNS[3:9]
 TAHAP = (None, "murni", "perubahan")
+PREVIEW_LIMIT = 1000
 ZERO = Decimal("0.00")
 
 LineKey = tuple[int, str, str | None, str]  # tahun, kode_opd, kode_sub_kegiatan, kode_rekening
@@ -88,6 +89,8 @@ class DpaResult:
     changes: list[dict]  # updated lines: key, old and new pagu
     lines_not_in_file: int
     dry_run: bool
+    # New lines for a preview: key, pagu, rows; the first PREVIEW_LIMIT only (counts are exact).
+    created: list[dict] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         verb = _("would be") if self.dry_run else _("were")
@@ -394,11 +397,14 @@ def _plan_and_write(
         )
 
     changes = []
+    created: list[dict] = []
     counts = Counts()
     for key, planned in lines.items():
         old = existing_lines.get(key)
         if old is None:
             counts.created += 1
+            if len(created) < PREVIEW_LIMIT:
+                created.append({"key": key, "pagu": planned.pagu, "rows": planned.rows})
             continue
         planned.existing = old
         old_kas = [old.kas_tw1, old.kas_tw2, old.kas_tw3, old.kas_tw4]
@@ -441,6 +447,7 @@ def _plan_and_write(
         years=years,
         totals=dict(totals),
         changes=changes,
+        created=created,
         lines_not_in_file=not_in_file,
         dry_run=dry_run,
     )

@@ -45,6 +45,7 @@ REALISASI_COLUMNS = [
     "realisasi",
 ]
 ZERO = Decimal("0.00")
+PREVIEW_LIMIT = 1000
 
 
 @dataclass
@@ -57,6 +58,8 @@ class RealisasiResult:
     by_quarter: dict[tuple[int, int], Decimal]
     changes: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    # New figures for a preview (the first PREVIEW_LIMIT; counts are exact).
+    created: list[dict] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         verb = _("would be") if self.dry_run else _("were")
@@ -289,20 +292,29 @@ def _match_and_write(
         raise ImportRefused(errors)
 
     counts = Counts()
-    to_create, to_update, changes = [], [], []
+    to_create, to_update, changes, created = [], [], [], []
     by_quarter: dict[tuple[int, int], Decimal] = {}
     now = timezone.now()
     for r, line in matched:
         by_quarter[(r.tahun, r.triwulan)] = by_quarter.get((r.tahun, r.triwulan), ZERO) + r.amount
         old = existing.get((line.pk, r.triwulan))
+        where = {
+            "tahun": r.tahun,
+            "triwulan": r.triwulan,
+            "opd": r.opd,
+            "sub": r.sub,
+            "akun": r.account,
+        }
         if old is None:
             counts.created += 1
+            if len(created) < PREVIEW_LIMIT:
+                created.append({"row": r.row, **where, "baru": r.amount})
             to_create.append(
                 Realisasi(region=region, line=line, triwulan=r.triwulan, jumlah=r.amount)
             )
         elif old.jumlah != r.amount:
             counts.updated += 1
-            changes.append({"row": r.row, "lama": old.jumlah, "baru": r.amount})
+            changes.append({"row": r.row, **where, "lama": old.jumlah, "baru": r.amount})
             old.jumlah = r.amount
             old.updated_at = now
             to_update.append(old)
@@ -322,4 +334,5 @@ def _match_and_write(
         by_quarter=by_quarter,
         changes=changes,
         dry_run=dry_run,
+        created=created,
     )

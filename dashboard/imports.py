@@ -1,0 +1,290 @@
+"""Web import (/impor/): upload, preview, confirm. The same importers as the commands run
+underneath: the preview is a dry run (nothing written), the confirmation runs them for real on
+the same file. Refusals carry the importers' own messages (row, column, reason).
+
+An uploaded file waits in IMPORT_UPLOAD_DIR between preview and confirmation, under a random
+name known only to the session that uploaded it, for at most an hour.
+"""
+
+import hashlib
+import json
+import secrets
+import time
+from io import BytesIO
+from pathlib import Path
+
+import openpyxl
+import pghistory
+from django import forms
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from openpyxl.styles import Font, PatternFill
+
+from budget.importing import ImportRefused, read_table
+from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
+from budget.importing.realisasi import REALISASI_COLUMNS, import_realisasi
+from budget.models import Region
+from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
+from dashboard.views import current_region
+
+MAX_UPLOAD = 20 * 1024 * 1024
+KEEP_SECONDS = 60 * 60
+PREVIEW_ROWS = 200
+KINDS = {"dpa": "DPA (pagu dan anggaran kas)", "realisasi": "Realisasi triwulan"}
+
+
+class UploadForm(forms.Form):
+    jenis = forms.ChoiceField(label="Jenis berkas", choices=list(KINDS.items()))
+    berkas = forms.FileField(label="Berkas (CSV UTF-8 atau XLSX)")
+    tahap = forms.ChoiceField(
+        label="Tahap DPA",
+        required=False,
+        choices=[
+            ("", "Biasa (baris baru: pagu murni = pagu)"),
+            ("murni", "DPA murni (koreksi: pagu murni ikut diubah)"),
+            ("perubahan", "DPPA / perubahan (baris baru: pagu murni 0)"),
+        ],
+    )
+    nama_pemda = forms.CharField(
+        label="Nama pemda (hanya untuk impor pertama)", required=False, max_length=200
+    )
+
+    def clean_berkas(self):
+        f = self.cleaned_data["berkas"]
+        if f.size > MAX_UPLOAD:
+            raise forms.ValidationError("Berkas lebih dari 20 MB.")
+        return f
+
+
+def _upload_dir() -> Path:
+    folder = Path(getattr(settings, "IMPORT_UPLOAD_DIR", settings.BASE_DIR / ".data" / "uploads"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _purge_old(folder: Path) -> None:
+    limit = time.time() - KEEP_SECONDS
+    for path in folder.glob("*"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _store(request: HttpRequest, data: bytes, meta: dict) -> str:
+    folder = _upload_dir()
+    _purge_old(folder)
+    token = secrets.token_urlsafe(24)
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps(meta))
+    request.session.setdefault("imports", [])
+    request.session["imports"] = [*request.session["imports"][-9:], token]
+    return token
+
+
+def _load(request: HttpRequest, token: str) -> tuple[bytes, dict]:
+    if token not in request.session.get("imports", []):
+        raise Http404
+    folder = _upload_dir()
+    try:
+        data = (folder / f"{token}.bin").read_bytes()
+        meta = json.loads((folder / f"{token}.json").read_text())
+    except (OSError, ValueError):
+        raise Http404 from None
+    if meta.get("user") != request.user.pk or hashlib.sha256(data).hexdigest() != meta.get(
+        "sha256"
+    ):
+        raise Http404
+    return data, meta
+
+
+def _discard(token: str) -> None:
+    folder = _upload_dir()
+    for suffix in (".bin", ".json"):
+        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _run(actor: Actor, region: Region | None, data: bytes, meta: dict, *, dry_run: bool):
+    table = read_table(BytesIO(data), name=meta["name"])
+    if meta["jenis"] == "dpa":
+        return import_dpa(
+            table=table,
+            region_kode=region.kode if region else None,
+            region_nama=meta.get("nama_pemda") or None,
+            tahap=meta.get("tahap") or None,
+            dry_run=dry_run,
+        )
+    return import_realisasi(
+        table=table, region_kode=region.kode if region else None, dry_run=dry_run, actor=actor
+    )
+
+
+def import_page(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request.user)
+    if not (can_import_dpa(actor) or can_import_realisasi(actor)):
+        return render(request, "403.html", status=403)
+    region = current_region(request, actor)
+    context = {"region": region, "kinds": KINDS, "may_dpa": can_import_dpa(actor)}
+    form = UploadForm(initial={"jenis": "dpa" if can_import_dpa(actor) else "realisasi"})
+    if not can_import_dpa(actor):
+        form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
+
+    if request.method != "POST":
+        return render(request, "dashboard/import.html", {**context, "form": form})
+
+    action = request.POST.get("action")
+    if action == "preview":
+        form = UploadForm(request.POST, request.FILES)
+        if not can_import_dpa(actor):
+            form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
+        if not form.is_valid():
+            return render(request, "dashboard/import.html", {**context, "form": form}, status=400)
+        berkas = form.cleaned_data["berkas"]
+        data = berkas.read()
+        meta = {
+            "user": request.user.pk,
+            "jenis": form.cleaned_data["jenis"],
+            "name": berkas.name,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "tahap": form.cleaned_data.get("tahap") or "",
+            "nama_pemda": form.cleaned_data.get("nama_pemda") or "",
+            "uploaded": timezone.now().isoformat(),
+        }
+        try:
+            result = _run(actor, region, data, meta, dry_run=True)
+        except ImportRefused as refused:
+            return render(
+                request,
+                "dashboard/import_preview.html",
+                {**context, "meta": meta, "errors": refused.errors, "form": form},
+                status=400,
+            )
+        token = _store(request, data, meta)
+        return render(
+            request,
+            "dashboard/import_preview.html",
+            {
+                **context,
+                "meta": meta,
+                "result": result,
+                "token": token,
+                "created": result.created[:PREVIEW_ROWS],
+                "changes": result.changes[:PREVIEW_ROWS],
+            },
+        )
+
+    if action == "confirm":
+        token = request.POST.get("token", "")
+        data, meta = _load(request, token)
+        if meta["jenis"] == "dpa" and not can_import_dpa(actor):
+            return render(request, "403.html", status=403)
+        try:
+            with pghistory.context(file=meta["name"]):
+                result = _run(actor, region, data, meta, dry_run=False)
+        except ImportRefused as refused:
+            # The data changed since the preview (someone else imported): nothing was written.
+            return render(
+                request,
+                "dashboard/import_preview.html",
+                {**context, "meta": meta, "errors": refused.errors, "form": form, "stale": True},
+                status=400,
+            )
+        _discard(token)
+        return render(
+            request,
+            "dashboard/import_done.html",
+            {**context, "meta": meta, "result": result, "changes": result.changes[:PREVIEW_ROWS]},
+        )
+    if action == "cancel":
+        token = request.POST.get("token", "")
+        if token in request.session.get("imports", []):
+            _discard(token)
+        return render(
+            request, "dashboard/import.html", {**context, "form": form, "cancelled": True}
+        )
+    return render(request, "dashboard/import.html", {**context, "form": form}, status=400)
+
+
+TEMPLATES = {
+    "dpa": (
+        DPA_COLUMNS,
+        [
+            2026,
+            "1.02.0.00.0.00.01.0000",
+            "Dinas Kesehatan",
+            "1.02.01",
+            "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA",
+            "1.02.01.2.01",
+            "Perencanaan, Penganggaran, dan Evaluasi Kinerja Perangkat Daerah",
+            "1.02.01.2.01.0001",
+            "Penyusunan Dokumen Perencanaan Perangkat Daerah",
+            "5.1.02.01.01.0024",
+            "Belanja Alat/Bahan untuk Kegiatan Kantor-Alat Tulis Kantor",
+            40000000,
+            5000000,
+            10000000,
+            10000000,
+            15000000,
+        ],
+    ),
+    "dpa-bulanan": (
+        DPA_COLUMNS[:12] + MONTH_COLUMNS,
+        [
+            2026,
+            "1.02.0.00.0.00.01.0000",
+            "Dinas Kesehatan",
+            "1.02.01",
+            "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA",
+            "1.02.01.2.01",
+            "Perencanaan, Penganggaran, dan Evaluasi Kinerja Perangkat Daerah",
+            "1.02.01.2.01.0001",
+            "Penyusunan Dokumen Perencanaan Perangkat Daerah",
+            "5.1.02.01.01.0024",
+            "Belanja Alat/Bahan untuk Kegiatan Kantor-Alat Tulis Kantor",
+            12000000,
+            *([1000000] * 12),
+        ],
+    ),
+    "realisasi": (
+        REALISASI_COLUMNS,
+        [2026, 1, "1.02.0.00.0.00.01.0000", "1.02.01.2.01.0001", "5.1.02.01.01.0024", 4750000],
+    ),
+}
+TEXT_COLUMNS = {"kode_opd", "kode_program", "kode_kegiatan", "kode_sub_kegiatan", "kode_rekening"}
+
+
+def import_template(request: HttpRequest, name: str) -> HttpResponse:
+    """An XLSX with the header and one example row; code cells are text so that a
+    spreadsheet never turns 1.02.01 into a number."""
+    if name not in TEMPLATES:
+        raise Http404
+    columns, example = TEMPLATES[name]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "impor"
+    sheet.append(columns)
+    sheet.append(example)
+    for index, column in enumerate(columns, start=1):
+        head = sheet.cell(row=1, column=index)
+        head.font = Font(bold=True)
+        head.fill = PatternFill("solid", fgColor="E2E8F0")
+        cell = sheet.cell(row=2, column=index)
+        if column in TEXT_COLUMNS:
+            cell.number_format = "@"
+        elif isinstance(cell.value, int) and column not in ("tahun", "triwulan"):
+            cell.number_format = "#,##0"
+        sheet.column_dimensions[head.column_letter].width = max(12, min(40, len(column) + 4))
+    sheet.freeze_panes = "A2"
+    out = BytesIO()
+    book.save(out)
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=f"templat-{name}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
