@@ -1,0 +1,273 @@
+"""The web import (/impor/): the same importers as the commands, a dry-run preview, nothing
+written before the confirmation, the same refusals with the same messages."""
+
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from budget.importing import ImportRefused, read_table
+from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
+from budget.importing.realisasi import REALISASI_COLUMNS
+from budget.models import DpaLine, Opd, Profile, Realisasi, Region
+from budget.roles import GROUP_BENDAHARA, GROUP_BPKAD, GROUP_KEPALA
+from tests.factories import OPD, dpa_row, realisasi_row
+from tests.helpers import run_command
+
+pytestmark = pytest.mark.django_db
+
+OTHER_OPD = "1.03.0.00.0.00.01.0000"
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings, tmp_path):
+    """Uploads waiting for confirmation go to a temporary folder, not the project's .data."""
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.IMPORT_UPLOAD_DIR
+
+
+@pytest.fixture
+def region(files) -> Region:
+    other = dpa_row(
+        kode_opd=OTHER_OPD,
+        nama_opd="Dinas PUPR",
+        kode_program="1.03.01",
+        kode_kegiatan="1.03.01.2.01",
+        kode_sub_kegiatan="1.03.01.2.01.0001",
+    )
+    run_command("import_dpa", files.csv([dpa_row(), other]), no_progress=True)
+    return Region.objects.get()
+
+
+def user(name: str, group: str, region: Region, opd: Opd | None = None, staff=False) -> User:
+    u = User.objects.create_user(name, is_staff=staff)
+    u.groups.add(Group.objects.get_or_create(name=group)[0])
+    Profile.objects.create(user=u, region=region, opd=opd)
+    return u
+
+
+@pytest.fixture
+def as_bpkad(client, region):
+    client.force_login(user("verifikator", GROUP_BPKAD, region, staff=True))
+    return client
+
+
+@pytest.fixture
+def as_treasurer(client, region):
+    client.force_login(user("bendahara", GROUP_BENDAHARA, region, Opd.objects.get(kode=OPD)))
+    return client
+
+
+def upload(client, name: str, data: bytes, jenis: str = "dpa", **extra):
+    return client.post(
+        "/impor/",
+        {"action": "preview", "jenis": jenis, "berkas": SimpleUploadedFile(name, data), **extra},
+    )
+
+
+def csv_bytes(columns, rows) -> bytes:
+    lines = [",".join(columns)] + [",".join(str(r.get(c, "")) for c in columns) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def refusals(response) -> list[tuple[str, str, str]]:
+    html = response.content.decode()
+    body = html[html.index('class="data refusals"') :]
+    return re.findall(
+        r'<tr><td class="num">([^<]*)</td><td class="kode">([^<]*)</td><td>([^<]*)</td>', body
+    )
+
+
+def token(response) -> str:
+    return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def snapshot():
+    return (
+        list(DpaLine.objects.order_by("pk").values_list("pk", "pagu", "kas_tw1", "kas_tw4")),
+        list(Realisasi.objects.order_by("pk").values_list("pk", "jumlah")),
+    )
+
+
+def test_the_preview_refuses_what_the_command_refuses_with_the_same_messages(as_bpkad, files):
+    bad = [dpa_row(pagu="400000", kas_tw1="abc"), dpa_row(kode_kegiatan="1.02.99.2.01")]
+    path = files.csv(bad)
+    with pytest.raises(ImportRefused) as refused:
+        import_dpa(table=read_table(path), dry_run=True)
+    before = snapshot()
+
+    response = upload(as_bpkad, "dpa.csv", path.read_bytes())
+
+    assert response.status_code == 400
+    shown = refusals(response)
+    expected = [(str(e.row), e.column, e.message) for e in refused.value.errors]
+    assert [(r, c, m.replace("&#x27;", "'")) for r, c, m in shown] == expected
+    assert {r for r, _c, _m in shown} == {"2", "3"}
+    assert snapshot() == before
+
+
+def test_nothing_is_written_before_the_confirmation(as_bpkad, files):
+    before = snapshot()
+    new = dpa_row(kode_rekening="5.1.02.01.01.0025", uraian="Belanja ATK")
+    changed = dpa_row(pagu="500000", kas_tw4="200000")
+
+    response = upload(as_bpkad, "dpa.csv", files.csv([changed, new]).read_bytes())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1 dibuat, 1 diubah" in html
+    assert "5.1.02.01.01.0025" in html  # listed under "Akan dibuat"
+    assert "400.000" in html and "500.000" in html  # the pagu change, old and new
+    assert snapshot() == before
+
+    done = as_bpkad.post("/impor/", {"action": "confirm", "token": token(response)})
+
+    assert done.status_code == 200
+    assert "Impor selesai" in done.content.decode()
+    assert DpaLine.objects.count() == 3
+    assert DpaLine.objects.get(opd__kode=OPD, account__kode="5.1.02.01.01.0001").pagu == Decimal(
+        "500000.00"
+    )
+
+
+def test_a_confirmation_is_used_once_and_only_by_its_uploader(as_bpkad, files, client, region):
+    response = upload(
+        as_bpkad, "dpa.csv", files.csv([dpa_row(pagu="500000", kas_tw4="200000")]).read_bytes()
+    )
+    key = token(response)
+    other = User.objects.create_user("lain", is_staff=True)
+    other.groups.add(Group.objects.get_or_create(name=GROUP_BPKAD)[0])
+    from django.test import Client
+
+    stranger = Client()
+    stranger.force_login(other)
+    assert stranger.post("/impor/", {"action": "confirm", "token": key}).status_code == 404
+    assert as_bpkad.post("/impor/", {"action": "confirm", "token": key}).status_code == 200
+    assert as_bpkad.post("/impor/", {"action": "confirm", "token": key}).status_code == 404
+
+
+def test_cancelling_discards_the_file(as_bpkad, files, upload_dir):
+    response = upload(
+        as_bpkad, "dpa.csv", files.csv([dpa_row(pagu="500000", kas_tw4="200000")]).read_bytes()
+    )
+    key = token(response)
+    assert len(list(upload_dir.iterdir())) == 2  # the file and what it is
+    assert as_bpkad.post("/impor/", {"action": "cancel", "token": key}).status_code == 200
+    assert list(upload_dir.iterdir()) == []
+    assert as_bpkad.post("/impor/", {"action": "confirm", "token": key}).status_code == 404
+    assert DpaLine.objects.get(opd__kode=OPD).pagu == Decimal("400000.00")
+
+
+def sipd_xlsx(rows: list[list]) -> bytes:
+    """A SIPD-style export: the cash plan by month."""
+    from io import BytesIO
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(DPA_COLUMNS[:12] + MONTH_COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def monthly_row(account: str, pagu: int, months: list) -> list:
+    base = dpa_row(kode_rekening=account, uraian="Belanja")
+    return [base[c] for c in DPA_COLUMNS[:11]] + [pagu, *months]
+
+
+def test_a_sipd_export_with_monthly_cash_plans_is_previewed_fixed_and_confirmed(as_bpkad):
+    good = monthly_row("5.1.02.01.01.0024", 1200, [100] * 12)
+    bad_sum = monthly_row("5.1.02.01.01.0025", 1200, [100] * 11 + [50])
+    bad_text = monthly_row("5.1.02.01.01.0026", 1200, ["seratus"] + [100] * 11)
+
+    response = upload(as_bpkad, "sipd.xlsx", sipd_xlsx([good, bad_sum, bad_text]))
+    assert response.status_code == 400
+    assert {(r, c) for r, c, _m in refusals(response)} == {
+        ("3", "kas_bulan_12"),
+        ("4", "kas_bulan_1"),
+    }
+
+    fixed = [
+        good,
+        monthly_row("5.1.02.01.01.0025", 1200, [100] * 12),
+        monthly_row("5.1.02.01.01.0026", 1200, [0, 0, 300] + [100] * 9),
+    ]
+    response = upload(as_bpkad, "sipd.xlsx", sipd_xlsx(fixed))
+    assert response.status_code == 200
+    assert (
+        as_bpkad.post("/impor/", {"action": "confirm", "token": token(response)}).status_code == 200
+    )
+    line = DpaLine.objects.get(account__kode="5.1.02.01.01.0026")
+    assert [line.kas_tw1, line.kas_tw2, line.kas_tw3, line.kas_tw4] == [Decimal(300)] * 4
+
+
+def test_a_treasurer_imports_only_realisasi_of_their_own_opd(as_treasurer, region):
+    page = as_treasurer.get("/impor/").content.decode()
+    assert 'value="dpa"' not in page
+    before = snapshot()
+
+    dpa = upload(as_treasurer, "dpa.csv", csv_bytes(DPA_COLUMNS, [dpa_row(pagu="1")]))
+    assert dpa.status_code == 400
+    assert snapshot() == before
+
+    other = realisasi_row(kode_opd=OTHER_OPD, kode_sub_kegiatan="1.03.01.2.01.0001")
+    refused = upload(
+        as_treasurer,
+        "r.csv",
+        csv_bytes(REALISASI_COLUMNS, [realisasi_row(), other]),
+        jenis="realisasi",
+    )
+    assert refused.status_code == 400
+    assert [(r, c) for r, c, _m in refusals(refused)] == [("3", "kode_opd")]
+    assert snapshot() == before
+
+    own = upload(
+        as_treasurer, "r.csv", csv_bytes(REALISASI_COLUMNS, [realisasi_row()]), jenis="realisasi"
+    )
+    assert own.status_code == 200
+    assert (
+        as_treasurer.post("/impor/", {"action": "confirm", "token": token(own)}).status_code == 200
+    )
+    assert Realisasi.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["kepala", "anonymous"])
+def test_the_head_of_region_and_strangers_cannot_import(client, region, role):
+    if role == "kepala":
+        client.force_login(user("bupati", GROUP_KEPALA, region))
+        assert client.get("/impor/").status_code == 403
+        assert upload(client, "dpa.csv", b"tahun\n2024\n").status_code == 403
+    else:
+        response = client.get("/impor/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        ("dpa", DPA_COLUMNS),
+        ("dpa-bulanan", DPA_COLUMNS[:12] + MONTH_COLUMNS),
+        ("realisasi", REALISASI_COLUMNS),
+    ],
+)
+def test_each_template_has_the_contract_header_and_an_example_that_imports(
+    as_bpkad, name, columns, tmp_path
+):
+    response = as_bpkad.get(f"/impor/templat/{name}.xlsx")
+    assert response.status_code == 200
+    path = tmp_path / f"{name}.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == columns
+    table = read_table(path)
+    assert table.columns == columns
+    assert table.rows[0][1]["kode_opd"] == "1.02.0.00.0.00.01.0000"  # a code stays text
+    if name.startswith("dpa"):
+        result = import_dpa(table=table, dry_run=True)
+        assert result.lines.created == 1
