@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from budget import models
+from budget.roles import actor_for, can_administer
 from budget.workflow import WorkflowError, check_single_realisasi
 
 
@@ -36,6 +37,33 @@ class RealisasiForm(forms.ModelForm):
         return data
 
 
+class BpkadOnlyMixin:
+    """The budget's admin pages follow the roles of budget.roles, not Django's per-model
+    permissions: a BPKAD verifier (group BPKAD, staff) administers every budget model without
+    being a superuser; the head of region and treasurers, even if made staff, do not."""
+
+    def _may_administer(self, request) -> bool:
+        actor = getattr(request, "_serapan_actor", None)
+        if actor is None:  # asked many times per admin page: one query per request
+            actor = request._serapan_actor = actor_for(request.user)
+        return request.user.is_active and request.user.is_staff and can_administer(actor)
+
+    def has_module_permission(self, request):
+        return self._may_administer(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_administer(request)
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return self._may_administer(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_administer(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_administer(request)
+
+
 class NoDeleteMixin:
     """Figures people entered are never deleted through the admin (the audit trail keeps
     every change; a wrong figure is corrected, not removed)."""
@@ -44,13 +72,13 @@ class NoDeleteMixin:
         return False
 
 
-class RegionScopedAdmin(admin.ModelAdmin):
+class RegionScopedAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     list_filter = ["region"]
     list_per_page = 50
 
 
 @admin.register(models.Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     list_display = ["kode", "nama", "created_at"]
     search_fields = ["kode", "nama"]
 
@@ -93,7 +121,7 @@ class AccountAdmin(RegionScopedAdmin):
     list_select_related = ["region"]
 
 
-class RealisasiInline(NoDeleteMixin, admin.TabularInline):
+class RealisasiInline(NoDeleteMixin, BpkadOnlyMixin, admin.TabularInline):
     model = models.Realisasi
     form = RealisasiForm
     extra = 0
@@ -142,7 +170,7 @@ class RealisasiAdmin(NoDeleteMixin, RegionScopedAdmin):
 
 
 @admin.register(models.CriteriaBand)
-class CriteriaBandAdmin(admin.ModelAdmin):
+class CriteriaBandAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "kind",
         "rank",
@@ -157,14 +185,14 @@ class CriteriaBandAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     list_display = ["user", "region", "opd"]
     list_select_related = ["user", "region", "opd"]
     raw_id_fields = ["opd"]
 
 
 @admin.register(models.QuarterReport)
-class QuarterReportAdmin(admin.ModelAdmin):
+class QuarterReportAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     """Read-only: a report moves only through the workflow (submit, verify, return, reopen)
     on the entry page, where who may do what is checked."""
 

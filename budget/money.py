@@ -110,3 +110,8 @@ def format_percent(value: Decimal | None, *, decimals: int = 2) -> str:
     if value is None:
         return "—"
     return format_number(value, decimals=decimals) + "%"
+
+
+def format_amount(value: Decimal) -> str:
+    """`Rp 1.234.567` for whole rupiah, `Rp 1.234.567,50` when there are sen."""
+    return format_rupiah(value, decimals=0 if value == value.to_integral_value() else 2)

@@ -112,6 +112,11 @@ def can_see_history(actor: Actor) -> bool:
     return actor.is_bpkad
 
 
+def can_administer(actor: Actor) -> bool:
+    """The admin (master data, corrections under the same rules as the entry page): BPKAD."""
+    return actor.is_bpkad
+
+
 def require(allowed: bool, message: str | None = None) -> None:
     if not allowed:
         raise NotAllowed(message or _("You are not allowed to do this."))

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -66,8 +67,10 @@ def realisasi_entry(request: HttpRequest, kode: str, tahun: int, triwulan: int) 
     actor = actor_for(request.user)
     region = current_region(request, actor)
     opd = get_object_or_404(Opd, region=region, kode=kode)
-    if not can_view_opd(actor, opd) or triwulan not in (1, 2, 3, 4):
+    if not can_view_opd(actor, opd):
         return render(request, "403.html", status=403)
+    if triwulan not in (1, 2, 3, 4):
+        return render(request, "404.html", status=404)
     lines = entry_lines(opd=opd, tahun=tahun, triwulan=triwulan)
     if not lines:
         return render(request, "404.html", status=404)
@@ -101,17 +104,20 @@ def realisasi_entry(request: HttpRequest, kode: str, tahun: int, triwulan: int) 
                 amounts, values, line_errors = _read_amounts(request, lines)
                 if line_errors or not kendala_form.is_valid():
                     raise EntryRefused(line_errors)
-                # The service refuses a locked quarter, another OPD, a stale version.
-                result = realisasi_save(
-                    **common,
-                    amounts=amounts,
-                    version=version,
-                    kendala=kendala_form.cleaned_data["kendala"],
-                    kendala_catatan=kendala_form.cleaned_data["kendala_catatan"],
-                )
-                version = result.version
+                # "Save and submit" is one step: a refused submit keeps nothing of the save
+                # either, so the page shown again still matches the stored version.
+                with transaction.atomic():
+                    # The service refuses a locked quarter, another OPD, a stale version.
+                    result = realisasi_save(
+                        **common,
+                        amounts=amounts,
+                        version=version,
+                        kendala=kendala_form.cleaned_data["kendala"],
+                        kendala_catatan=kendala_form.cleaned_data["kendala_catatan"],
+                    )
+                    if action == "submit":
+                        report_submit(**common, version=result.version)
                 if action == "submit":
-                    report_submit(**common, version=version)
                     messages.success(request, "Laporan diajukan untuk diverifikasi BPKAD.")
                 else:
                     messages.success(request, "Draf tersimpan.")

@@ -133,7 +133,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
 
     if request.method != "POST":
-        return render(request, "dashboard/import.html", {**context, "form": form})
+        return render(request, "dashboard/import.html", {**context, "upload_form": form})
 
     action = request.POST.get("action")
     if action == "preview":
@@ -141,7 +141,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
         if not can_import_dpa(actor):
             form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
         if not form.is_valid():
-            return render(request, "dashboard/import.html", {**context, "form": form}, status=400)
+            return render(
+                request, "dashboard/import.html", {**context, "upload_form": form}, status=400
+            )
         berkas = form.cleaned_data["berkas"]
         data = berkas.read()
         meta = {
@@ -190,7 +192,13 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "dashboard/import_preview.html",
-                {**context, "meta": meta, "errors": refused.errors, "form": form, "stale": True},
+                {
+                    **context,
+                    "meta": meta,
+                    "errors": refused.errors,
+                    "upload_form": form,
+                    "stale": True,
+                },
                 status=400,
             )
         _discard(token)
@@ -204,9 +212,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
         if token in request.session.get("imports", []):
             _discard(token)
         return render(
-            request, "dashboard/import.html", {**context, "form": form, "cancelled": True}
+            request, "dashboard/import.html", {**context, "upload_form": form, "cancelled": True}
         )
-    return render(request, "dashboard/import.html", {**context, "form": form}, status=400)
+    return render(request, "dashboard/import.html", {**context, "upload_form": form}, status=400)
 
 
 TEMPLATES = {

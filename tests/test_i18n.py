@@ -91,13 +91,13 @@ def test_the_import_summaries_are_in_indonesian(files):
     out = run_command("import_dpa", dpa, no_progress=True)
     assert "1 baris dibaca (anggaran kas per triwulan), tahun 2024" in out
     assert "Baris DPA hasil impor: 1 dibuat, 0 diubah, 0 tetap" in out
-    assert "Pagu belanja dalam berkas: 400000.00" in out
+    assert "Pagu belanja dalam berkas: Rp 400.000" in out
     again = run_command("import_dpa", dpa, no_progress=True)
     assert "Baris DPA hasil impor: 0 dibuat, 0 diubah, 1 tetap" in again
 
     out = run_command("import_realisasi", files.csv([realisasi_row()]), no_progress=True)
     assert "Realisasi hasil impor: 1 dibuat, 0 diubah, 0 tetap" in out
-    assert "2024 TW 1: realisasi dalam berkas 50000.00" in out
+    assert "2024 TW 1: realisasi dalam berkas Rp 50.000" in out
 
 
 @pytest.mark.django_db

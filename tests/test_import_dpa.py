@@ -124,7 +124,7 @@ def test_it_imports_belanja_revenue_and_financing_lines(files):
 def test_the_summary_counts_what_was_created(files):
     out = import_file(files.csv([dpa_row(), revenue_row()]))
     assert "2" in out
-    assert "400000" in out  # the pagu belanja in the file
+    assert "400.000" in out  # the pagu belanja in the file
 
 
 def test_rows_with_the_same_line_key_are_summed_into_one_line(files):

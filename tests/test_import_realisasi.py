@@ -90,7 +90,9 @@ def test_a_corrected_amount_replaces_the_quarter_it_names(files, dpa):
         table=read_table(files.csv([realisasi_row(triwulan=1, realisasi="12500")]))
     )
     assert (result.counts.created, result.counts.updated) == (0, 1)
-    assert result.changes == [{"row": 2, "lama": D("10000.00"), "baru": D("12500.00")}]
+    [change] = result.changes
+    assert (change["row"], change["lama"], change["baru"]) == (2, D("10000.00"), D("12500.00"))
+    assert (change["triwulan"], change["akun"]) == (1, "5.1.02.01.01.0001")
     assert stored() == {("5.1.02.01.01.0001", 1): D("12500.00")}
 
 

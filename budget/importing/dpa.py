@@ -37,7 +37,7 @@ from budget.importing.common import (
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.models import Account, DpaLine, Kegiatan, Opd, Program, Realisasi, SubKegiatan
-from budget.money import AmountError, parse_amount
+from budget.money import AmountError, format_amount, parse_amount
 
 BASE_COLUMNS = [
     "tahun",
@@ -123,7 +123,8 @@ class DpaResult:
                 )
         for jenis, total in self.totals.items():
             out.append(
-                _("Pagu %(jenis)s in the file: %(total)s") % {"jenis": jenis, "total": total}
+                _("Pagu %(jenis)s in the file: %(total)s")
+                % {"jenis": jenis, "total": format_amount(total)}
             )
         if self.lines_not_in_file:
             out.append(

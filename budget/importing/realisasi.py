@@ -32,7 +32,7 @@ from budget.importing.common import (
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.models import DpaLine, Opd, Realisasi
-from budget.money import AmountError, parse_amount
+from budget.money import AmountError, format_amount, parse_amount
 from budget.roles import SYSTEM, Actor
 from budget.workflow import bump_versions, locked_quarters
 
@@ -77,7 +77,7 @@ class RealisasiResult:
         for (tahun, tw), total in sorted(self.by_quarter.items()):
             out.append(
                 _("%(tahun)d TW %(tw)d: realisasi in the file %(total)s")
-                % {"tahun": tahun, "tw": tw, "total": total}
+                % {"tahun": tahun, "tw": tw, "total": format_amount(total)}
             )
         return out
 

@@ -1,0 +1,307 @@
+"""Serializers of the JSON API: query strings in, validated with messages that say what is
+wrong; rows out. Amounts are decimal strings; percentages are numbers rounded to 2 places,
+null when undefined (a zero denominator), as in `absorption_report --format json`."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from budget.codes import MAX_ACCOUNT_DEPTH
+from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, Region
+from budget.selectors import LEVELS, RANK_MEASURES, RankedRow
+
+TRIWULAN_MESSAGE = "triwulan must be 1, 2, 3 or 4"
+DEPTH_MESSAGE = f"depth must be a whole number from 1 to {MAX_ACCOUNT_DEPTH}"
+YEAR_MESSAGE = "tahun must be a year, e.g. 2024"
+MONEY = {"max_digits": 20, "decimal_places": 2, "coerce_to_string": True}
+
+
+def query_data(request) -> dict[str, str]:
+    """The query string with empty values left out, so that `?depth=&opd=` (a form sent with
+    blank fields) means what leaving them out means."""
+    return {k: v for k, v in request.query_params.items() if v.strip() != ""}
+
+
+def _year(**kwargs) -> serializers.IntegerField:
+    messages = {"invalid": YEAR_MESSAGE, "min_value": YEAR_MESSAGE, "max_value": YEAR_MESSAGE}
+    return serializers.IntegerField(
+        min_value=1, max_value=9999, error_messages=messages, help_text="Fiscal year.", **kwargs
+    )
+
+
+def _triwulan(**kwargs) -> serializers.IntegerField:
+    messages = {
+        "invalid": TRIWULAN_MESSAGE,
+        "min_value": TRIWULAN_MESSAGE,
+        "max_value": TRIWULAN_MESSAGE,
+    }
+    return serializers.IntegerField(min_value=1, max_value=4, error_messages=messages, **kwargs)
+
+
+def _region(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="Region (pemda) code; by default the user's region, else the first one.",
+        **kwargs,
+    )
+
+
+# --- query strings -------------------------------------------------------------------------
+
+
+class AbsorptionQuerySerializer(serializers.Serializer):
+    """The options of `absorption_report`, with its defaults."""
+
+    tahun = _year()
+    triwulan = _triwulan(default=4, help_text="Through this quarter (1 to 4); default 4.")
+    level = serializers.ChoiceField(
+        choices=LEVELS,
+        default="opd",
+        error_messages={"invalid_choice": f"level must be one of {', '.join(LEVELS)}"},
+        help_text="Group by this level; default opd.",
+    )
+    depth = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ACCOUNT_DEPTH,
+        error_messages={"invalid": DEPTH_MESSAGE, "min_value": DEPTH_MESSAGE},
+        help_text="With level=akun: group by the first N code segments (2 gives 5.1, 5.2, ...).",
+    )
+    opd = serializers.CharField(required=False, max_length=40, help_text="Only this OPD (code).")
+    region = _region()
+
+    def validate(self, attrs):
+        if attrs.get("depth") is not None and attrs["level"] != "akun":
+            raise serializers.ValidationError(
+                {"depth": [f"depth applies only to level akun, not to level {attrs['level']}"]}
+            )
+        return attrs
+
+
+class RankingQuerySerializer(serializers.Serializer):
+    tahun = _year(required=False)
+    triwulan = _triwulan(
+        required=False,
+        help_text="Through this quarter; by default the latest quarter with realisasi of the "
+        "latest year, or 4 for a past year.",
+    )
+    ukuran = serializers.ChoiceField(
+        choices=RANK_MEASURES,
+        default="capaian",
+        error_messages={"invalid_choice": f"ukuran must be one of {', '.join(RANK_MEASURES)}"},
+        help_text="capaian: realisasi against the cash plan (default); serapan: against the pagu.",
+    )
+    region = _region()
+
+
+# --- absorption (the contract of absorption_report --format json) ------------------------
+
+
+class AbsorptionRowSerializer(serializers.Serializer):
+    kode = serializers.CharField()
+    nama = serializers.CharField()
+    jenis = serializers.ChoiceField(choices=JENIS_CHOICES)
+    pagu = serializers.DecimalField(**MONEY)
+    kas_kumulatif = serializers.DecimalField(**MONEY)
+    realisasi_kumulatif = serializers.DecimalField(**MONEY)
+    sisa = serializers.DecimalField(**MONEY)
+    serapan_persen = serializers.FloatField(allow_null=True)
+    kategori_serapan = serializers.CharField(allow_null=True)
+    capaian_kas_persen = serializers.FloatField(allow_null=True)
+    kategori_capaian = serializers.CharField(allow_null=True)
+    kategori_efisiensi = serializers.CharField(
+        allow_null=True, help_text="Only for belanja; null otherwise."
+    )
+
+
+class AbsorptionReportSerializer(serializers.Serializer):
+    """Documents the body; the view returns `budget.reporting.report_dict` as it is."""
+
+    tahun = serializers.IntegerField()
+    triwulan = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=LEVELS)
+    rows = AbsorptionRowSerializer(many=True)
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+
+def _number(value: Decimal | None) -> float | None:
+    # A two-place Decimal converts to the float whose shortest repr is the same two places.
+    return None if value is None else float(value)
+
+
+class _OpdFiguresSerializer(serializers.Serializer):
+    kode = serializers.CharField(source="row.kode")
+    nama = serializers.CharField(source="row.nama")
+    pagu = serializers.DecimalField(source="row.pagu", **MONEY)
+    kas_kumulatif = serializers.DecimalField(source="row.kas_kumulatif", **MONEY)
+    realisasi_kumulatif = serializers.DecimalField(source="row.realisasi_kumulatif", **MONEY)
+    serapan_persen = serializers.SerializerMethodField()
+    capaian_kas_persen = serializers.SerializerMethodField()
+    status_laporan = serializers.SerializerMethodField(
+        help_text="The OPD's quarterly report: draf, diajukan, diverifikasi, or null."
+    )
+
+    def get_serapan_persen(self, obj) -> float | None:
+        return _number(obj.row.serapan_persen)
+
+    def get_capaian_kas_persen(self, obj) -> float | None:
+        return _number(obj.row.capaian_kas_persen)
+
+    def get_status_laporan(self, obj) -> str | None:
+        report = self.context["statuses"].get(obj.row.kode)
+        return report.status if report else None
+
+
+class RankingRowSerializer(_OpdFiguresSerializer):
+    peringkat = serializers.IntegerField()
+    rasio_persen = serializers.SerializerMethodField(
+        help_text="The measure ranked by (capaian or serapan), percent to 2 places."
+    )
+    kategori = serializers.SerializerMethodField(help_text="Category of the measure ranked by.")
+    peringkat_sebelumnya = serializers.IntegerField(
+        allow_null=True, help_text="Place in the previous quarter of the same year."
+    )
+    perubahan = serializers.IntegerField(
+        allow_null=True, help_text="Places gained since the previous quarter (negative: lost)."
+    )
+
+    def _capaian(self) -> bool:
+        return self.context["ukuran"] == "capaian"
+
+    def get_rasio_persen(self, obj: RankedRow) -> float | None:
+        row = obj.row
+        return _number(row.capaian_kas_persen if self._capaian() else row.serapan_persen)
+
+    def get_kategori(self, obj: RankedRow) -> str | None:
+        return obj.row.kategori_capaian if self._capaian() else obj.row.kategori_serapan
+
+
+class _Unranked:
+    """An OPD left out of the ranking, shaped like a RankedRow for the serializer."""
+
+    def __init__(self, row):
+        self.row = row
+
+
+class UnrankedRowSerializer(_OpdFiguresSerializer):
+    pass
+
+
+class RankingSerializer(serializers.Serializer):
+    tahun = serializers.IntegerField()
+    triwulan = serializers.IntegerField()
+    ukuran = serializers.ChoiceField(choices=RANK_MEASURES)
+    rows = RankingRowSerializer(many=True, help_text="Belanja of each OPD, best first.")
+    tidak_diperingkat = UnrankedRowSerializer(
+        many=True, help_text="OPDs whose measure is undefined (no cash plan or pagu yet)."
+    )
+
+    @staticmethod
+    def unranked(rows) -> list[_Unranked]:
+        return [_Unranked(row) for row in rows]
+
+
+# --- resources -----------------------------------------------------------------------------
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    tahun = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Years with a DPA, oldest first."
+    )
+
+    class Meta:
+        model = Region
+        fields = ["kode", "nama", "tahun"]
+
+
+class OpdSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.kode", help_text="Region code.")
+
+    class Meta:
+        model = Opd
+        fields = ["kode", "nama", "region"]
+
+
+class DpaLineSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.kode")
+    opd = serializers.CharField(source="opd.kode")
+    opd_nama = serializers.CharField(source="opd.nama")
+    program = serializers.CharField(
+        source="sub_kegiatan.kegiatan.program.kode",
+        allow_null=True,
+        help_text="null for pendapatan and pembiayaan lines.",
+    )
+    kegiatan = serializers.CharField(source="sub_kegiatan.kegiatan.kode", allow_null=True)
+    sub_kegiatan = serializers.CharField(source="sub_kegiatan.kode", allow_null=True)
+    sub_kegiatan_nama = serializers.CharField(source="sub_kegiatan.nama", allow_null=True)
+    akun = serializers.CharField(source="account.kode", help_text="Kode rekening.")
+    uraian = serializers.CharField(source="account.uraian")
+    pagu = serializers.DecimalField(**MONEY, help_text="Pagu in force.")
+    pagu_murni = serializers.DecimalField(**MONEY, help_text="Pagu of the original (murni) DPA.")
+    kas_tw1 = serializers.DecimalField(**MONEY, help_text="Cash plan within TW I.")
+    kas_tw2 = serializers.DecimalField(**MONEY)
+    kas_tw3 = serializers.DecimalField(**MONEY)
+    kas_tw4 = serializers.DecimalField(**MONEY)
+
+    class Meta:
+        model = DpaLine
+        fields = [
+            "id",
+            "region",
+            "tahun",
+            "opd",
+            "opd_nama",
+            "program",
+            "kegiatan",
+            "sub_kegiatan",
+            "sub_kegiatan_nama",
+            "akun",
+            "uraian",
+            "jenis",
+            "pagu",
+            "pagu_murni",
+            "kas_tw1",
+            "kas_tw2",
+            "kas_tw3",
+            "kas_tw4",
+        ]
+
+
+class RealisasiSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.kode")
+    dpa_line = serializers.IntegerField(source="line_id", help_text="id of the DPA line.")
+    tahun = serializers.IntegerField(source="line.tahun")
+    opd = serializers.CharField(source="line.opd.kode")
+    sub_kegiatan = serializers.CharField(source="line.sub_kegiatan.kode", allow_null=True)
+    akun = serializers.CharField(source="line.account.kode")
+    jenis = serializers.ChoiceField(source="line.jenis", choices=JENIS_CHOICES)
+    jumlah = serializers.DecimalField(**MONEY, help_text="Realised within the quarter.")
+
+    class Meta:
+        model = Realisasi
+        fields = [
+            "id",
+            "region",
+            "dpa_line",
+            "tahun",
+            "triwulan",
+            "opd",
+            "sub_kegiatan",
+            "akun",
+            "jenis",
+            "jumlah",
+        ]
+
+
+class ApiRootSerializer(serializers.Serializer):
+    regions = serializers.URLField()
+    opds = serializers.URLField()
+    dpa_lines = serializers.URLField()
+    realisasi = serializers.URLField()
+    absorption = serializers.URLField()
+    ranking = serializers.URLField()
+    schema = serializers.URLField(help_text="OpenAPI 3 schema (YAML; ?format=json for JSON).")
+    docs = serializers.URLField(help_text="Swagger UI, served without a CDN.")

@@ -1,0 +1,222 @@
+"""The LRA-style absorption report as data: sections of rows taken from the selectors.
+
+Pendapatan, belanja and pembiayaan are separate sections, never added together. By program,
+belanja lists every program with its kegiatan and sub kegiatan beneath it (each group row
+carries the group's own totals, computed by the database); revenue and financing have no
+programs and are listed by account in both arrangements. By rekening, every section lists
+the account groups at kelompok (depth 2) and jenis (depth 3) level, then the lines' accounts.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from budget.codes import Jenis
+from budget.criteria import bands_for
+from budget.models import Opd, Region
+from budget.selectors import AbsorptionRow, absorption, absorption_queryset, absorption_rows
+
+SUSUNAN = {
+    "program": "menurut program, kegiatan dan sub kegiatan",
+    "rekening": "menurut rekening",
+}
+SECTIONS = (
+    # jenis, code, title, total label
+    (Jenis.PENDAPATAN.value, "4", "PENDAPATAN DAERAH", "JUMLAH PENDAPATAN DAERAH"),
+    (Jenis.BELANJA.value, "5", "BELANJA DAERAH", "JUMLAH BELANJA DAERAH"),
+    (Jenis.PEMBIAYAAN.value, "6", "PEMBIAYAAN DAERAH", None),
+)
+# Financing receipts (6.1) and disbursements (6.2) flow in opposite directions: their sum is no
+# LRA figure and their net would be arithmetic done here, so the section closes on its kelompok
+# subtotals instead of a total.
+PROGRAM_LEVELS = ("program", "kegiatan", "sub_kegiatan")
+ACCOUNT_DEPTHS = (2, 3, None)  # kelompok, jenis, then the lines' own accounts
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+BULAN = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+
+@dataclass(frozen=True)
+class LraLine:
+    row: AbsorptionRow
+    level: int  # 1 the outermost group (program, kelompok) … 3 the innermost rows
+    subtotal: bool  # a group row whose amounts cover the rows beneath it
+
+
+@dataclass(frozen=True)
+class LraSection:
+    jenis: str
+    kode: str
+    title: str
+    lines: list[LraLine]
+    total: AbsorptionRow | None
+    total_label: str | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LraReport:
+    region: Region
+    opd: Opd | None
+    tahun: int
+    triwulan: int
+    susunan: str
+    printed_at: datetime
+    sections: list[LraSection]
+
+    title = "Laporan Realisasi Anggaran — Penyerapan Anggaran"
+
+    @property
+    def tw(self) -> str:
+        return f"TW {ROMAN[self.triwulan]}"
+
+    @property
+    def period_label(self) -> str:
+        return periode(self.tahun, self.triwulan)
+
+    @property
+    def printed_label(self) -> str:
+        return "Dicetak " + tanggal_waktu(self.printed_at)
+
+    @property
+    def printed_date(self) -> str:
+        return tanggal(self.printed_at)
+
+    @property
+    def susunan_label(self) -> str:
+        return SUSUNAN[self.susunan]
+
+    @property
+    def scope_label(self) -> str:
+        return f"{self.opd.nama} ({self.opd.kode})" if self.opd else "Seluruh perangkat daerah"
+
+    @property
+    def filename(self) -> str:
+        scope = self.opd.kode if self.opd else self.region.kode
+        return f"LRA-{scope}-{self.tahun}-TW{self.triwulan}-{self.susunan}"
+
+
+def periode(tahun: int, triwulan: int) -> str:
+    """`Tahun 2026 s.d. Triwulan III`."""
+    return f"Tahun {tahun} s.d. Triwulan {ROMAN[triwulan]}"
+
+
+def tanggal(moment: datetime) -> str:
+    """`23 November 2026`, in the server's time zone, whatever language the UI is in: the
+    report is an Indonesian document."""
+    local = timezone.localtime(moment)
+    return f"{local.day} {BULAN[local.month - 1]} {local.year}"
+
+
+def tanggal_waktu(moment: datetime) -> str:
+    """`23 November 2026 19.05 WIB` (the zone's own abbreviation: WIB, WITA or WIT)."""
+    local = timezone.localtime(moment)
+    return f"{tanggal(local)} {local:%H.%M} {local.tzname()}"
+
+
+def _code_key(kode: str) -> tuple[int, ...]:
+    # Codes are dot-separated ASCII digits (budget.codes); comparing the segments as numbers
+    # puts a group right before the rows under it whatever the segments' widths.
+    return tuple(int(s) for s in kode.split(".") if s.isdigit())
+
+
+def _arrange(rows_by_level: list[list[AbsorptionRow]]) -> dict[str, list[LraLine]]:
+    """Rows of several levels merged into one listing per jenis, each group directly above
+    the rows under it. A row whose code repeats a group's (an account budgeted at jenis level
+    is its own depth-3 group) is shown once, as the group."""
+    deepest = len(rows_by_level)
+    lines: dict[str, list[LraLine]] = {}
+    seen: set[tuple[str, str]] = set()
+    for level, rows in enumerate(rows_by_level, start=1):
+        for row in rows:
+            if (row.jenis, row.kode) in seen:
+                continue
+            seen.add((row.jenis, row.kode))
+            lines.setdefault(row.jenis, []).append(
+                LraLine(row=row, level=level, subtotal=level < deepest)
+            )
+    for listing in lines.values():
+        listing.sort(key=lambda line: (_code_key(line.row.kode), line.level))
+    return lines
+
+
+def lra_report(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int,
+    opd: Opd | None = None,
+    susunan: str = "program",
+    printed_at: datetime | None = None,
+) -> LraReport:
+    """The report of the region (or one OPD) through `triwulan` of `tahun`.
+
+    Queries, whatever the data: the bands 1, the totals 1; by program 3 for the program
+    levels and 6 for the accounts of revenue and financing (roll-up and names at each of three
+    depths); by rekening 6 for the accounts."""
+    if susunan not in SUSUNAN:
+        raise ValueError(f"susunan must be one of {', '.join(SUSUNAN)}")
+    bands = bands_for(region_id=region.pk)
+    scope = {"region": region, "tahun": tahun, "triwulan": triwulan, "opd": opd}
+    totals = {
+        row.jenis: row
+        for row in absorption(**scope, level="opd" if opd else "pemda", bands=bands)
+    }
+
+    account_levels = []
+    for depth in ACCOUNT_DEPTHS:
+        grouped = absorption_queryset(**scope, level="akun", depth=depth)
+        if susunan == "program":
+            grouped = grouped.exclude(jenis=Jenis.BELANJA.value)
+        account_levels.append(absorption_rows(grouped, region=region, level="akun", bands=bands))
+    lines = _arrange(account_levels)
+    notes = {}
+    if susunan == "program":
+        program_levels = [
+            absorption(**scope, level=level, jenis=Jenis.BELANJA.value, bands=bands)
+            for level in PROGRAM_LEVELS
+        ]
+        lines[Jenis.BELANJA.value] = _arrange(program_levels).get(Jenis.BELANJA.value, [])
+        notes = {
+            Jenis.PENDAPATAN.value: "Pendapatan tidak dianggarkan per program: menurut rekening.",
+            Jenis.PEMBIAYAAN.value: "Pembiayaan tidak dianggarkan per program: menurut rekening.",
+        }
+
+    sections = []
+    for jenis, kode, title, total_label in SECTIONS:
+        section_lines = lines.get(jenis, [])
+        if not section_lines and jenis not in totals:
+            continue
+        sections.append(
+            LraSection(
+                jenis=jenis,
+                kode=kode,
+                title=title,
+                lines=section_lines,
+                total=totals.get(jenis) if total_label else None,
+                total_label=total_label,
+                note=notes.get(jenis, ""),
+            )
+        )
+    return LraReport(
+        region=region,
+        opd=opd,
+        tahun=tahun,
+        triwulan=triwulan,
+        susunan=susunan,
+        printed_at=printed_at or timezone.now(),
+        sections=sections,
+    )

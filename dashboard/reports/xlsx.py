@@ -1,0 +1,171 @@
+"""The LRA report as a workbook ready to print: real numbers with number formats, a frozen
+header, landscape A4 fitted to the page width, the header row repeated on every page."""
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from budget.selectors import AbsorptionRow
+from dashboard.reports.lra import LraReport
+
+AMOUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = "#,##0.00"  # serapan in percent as the service rounds it: 73.73
+UNDEFINED = "—"  # a ratio over a zero pagu (DESIGN §2)
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+SUBTITLE = Font(bold=True, size=12)
+MUTED = Font(italic=True, color="475569", size=9)
+HEADER_FILL = PatternFill("solid", fgColor="E2E8F0")
+SECTION_FILL = PatternFill("solid", fgColor="F1F5F9")
+TOTAL_FILL = PatternFill("solid", fgColor="E2E8F0")
+THIN = Side(style="thin", color="94A3B8")
+HAIR = Side(style="hair", color="CBD5E1")
+HEADER_BORDER = Border(top=THIN, bottom=THIN, left=HAIR, right=HAIR)
+ROW_BORDER = Border(bottom=HAIR, left=HAIR, right=HAIR)
+TOTAL_BORDER = Border(top=THIN, bottom=THIN, left=HAIR, right=HAIR)
+WRAP = Alignment(wrap_text=True, vertical="top")
+NUMBER = Alignment(horizontal="right", vertical="top")
+
+
+def _columns(report: LraReport) -> list[tuple[str, float]]:
+    return [
+        ("Kode", 21),
+        ("Uraian", 56),
+        ("Pagu (Rupiah)", 19),
+        (f"Anggaran Kas s.d. {report.tw} (Rupiah)", 19),
+        (f"Realisasi s.d. {report.tw} (Rupiah)", 19),
+        ("Sisa Anggaran (Rupiah)", 19),
+        ("Serapan (%)", 10),
+        ("Kategori", 15),
+    ]
+
+
+def lra_workbook(report: LraReport) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "LRA"
+    book.properties.title = f"{report.title} {report.region.nama} {report.period_label}"
+    book.properties.creator = "Serapan"
+    columns = _columns(report)
+    width = len(columns)
+    last_column = get_column_letter(width)
+
+    heading = [
+        (report.title, TITLE),
+        (report.region.nama.upper(), SUBTITLE),
+        (report.scope_label, BOLD),
+        (f"{report.period_label} · susunan {report.susunan_label}", None),
+        (f"{report.printed_label} · angka dalam Rupiah", MUTED),
+    ]
+    for r, (text, font) in enumerate(heading, start=1):
+        sheet.cell(r, 1, text)
+        if font:
+            sheet.cell(r, 1).font = font
+        sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+    header_row = len(heading) + 2
+
+    for c, (label, col_width) in enumerate(columns, start=1):
+        cell = sheet.cell(header_row, c, label)
+        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        sheet.column_dimensions[get_column_letter(c)].width = col_width
+    sheet.row_dimensions[header_row].height = 30
+
+    r = header_row
+    for section in report.sections:
+        r += 1
+        sheet.cell(r, 1, section.kode)
+        sheet.cell(r, 2, section.title)
+        for c in range(1, width + 1):
+            cell = sheet.cell(r, c)
+            cell.font, cell.fill, cell.border = BOLD, SECTION_FILL, ROW_BORDER
+        if section.note:
+            r += 1
+            sheet.cell(r, 2, section.note).font = MUTED
+        for line in section.lines:
+            r += 1
+            _amount_row(sheet, r, line.row, kode=line.row.kode, uraian=line.row.nama)
+            sheet.cell(r, 2).alignment = Alignment(
+                wrap_text=True, vertical="top", indent=2 * (line.level - 1)
+            )
+            if line.subtotal:
+                for c in range(1, width + 1):
+                    sheet.cell(r, c).font = BOLD if line.level == 1 else Font(bold=True, size=10)
+            if line.level > 1:
+                # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
+                sheet.row_dimensions[r].outline_level = line.level - 1
+        if section.total is not None:
+            r += 1
+            _amount_row(sheet, r, section.total, kode="", uraian=section.total_label)
+            for c in range(1, width + 1):
+                cell = sheet.cell(r, c)
+                cell.font, cell.fill, cell.border = BOLD, TOTAL_FILL, TOTAL_BORDER
+
+    r += 3
+    sign = [report.printed_date, "Kepala BPKAD", None, None, None, "(……………………………………)", "NIP. "]
+    for offset, text in enumerate(sign):
+        if text:
+            cell = sheet.cell(r + offset, width - 1, text)
+            cell.alignment = Alignment(horizontal="center")
+            sheet.merge_cells(
+                start_row=r + offset, start_column=width - 1, end_row=r + offset, end_column=width
+            )
+    last_row = r + len(sign) - 1
+
+    sheet.freeze_panes = sheet.cell(header_row + 1, 3)
+    sheet.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
+    _page_setup(sheet, report, header_row=header_row, last_row=last_row, last_column=last_column)
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _amount_row(sheet: Worksheet, r: int, row: AbsorptionRow, *, kode: str, uraian: str) -> None:
+    values = [
+        kode,
+        uraian,
+        row.pagu,
+        row.kas_kumulatif,
+        row.realisasi_kumulatif,
+        row.sisa,
+        row.serapan_persen if row.serapan_persen is not None else UNDEFINED,
+        row.kategori_serapan or UNDEFINED,
+    ]
+    for c, value in enumerate(values, start=1):
+        cell = sheet.cell(r, c, value)
+        cell.border = ROW_BORDER
+        cell.alignment = WRAP
+        if 3 <= c <= 6:
+            cell.number_format = AMOUNT_FORMAT
+            cell.alignment = NUMBER
+        elif c == 7:
+            cell.number_format = PERCENT_FORMAT
+            cell.alignment = NUMBER
+
+
+def _page_setup(
+    sheet: Worksheet, report: LraReport, *, header_row: int, last_row: int, last_column: str
+) -> None:
+    setup = sheet.page_setup
+    setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages down as needed
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = 0.5
+    sheet.page_margins.bottom = 0.6
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_area = f"A1:{last_column}{last_row}"
+    # Header and footer codes: &P page, &N pages; "&&" would print an ampersand.
+    sheet.oddFooter.left.text = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
+    sheet.oddFooter.left.size = 8
+    sheet.oddFooter.right.text = "Halaman &P dari &N"
+    sheet.oddFooter.right.size = 8
