@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("dashboard.api.urls")),
     # English on request: POST language=en to /i18n/setlang/ (Django's set_language view).
     path("i18n/", include("django.conf.urls.i18n")),
 ]

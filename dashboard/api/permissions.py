@@ -76,7 +76,7 @@ def region_named(request: Request, kode: str | None) -> Region:
     return region
 
 
-def scope_regions(request: Request, queryset: QuerySet, *, field: str = "region") -> QuerySet:
+def scope_regions(request: Request, queryset: QuerySet, *, field: str = "region_id") -> QuerySet:
     """Cut a list to the regions this person may read; refuse an explicit other region."""
     actor = actor_of(request)
     kode = request.query_params.get("region", "").strip()
@@ -85,7 +85,7 @@ def scope_regions(request: Request, queryset: QuerySet, *, field: str = "region"
         if region is not None and not _may_read_region(actor, region.pk):
             raise PermissionDenied(OTHER_REGION)
     if actor.region_id is not None and not getattr(actor.user, "is_superuser", False):
-        queryset = queryset.filter(**{f"{field}_id": actor.region_id})
+        queryset = queryset.filter(**{field: actor.region_id})
     return queryset
 
 

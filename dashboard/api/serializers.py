@@ -65,7 +65,11 @@ class AbsorptionQuerySerializer(serializers.Serializer):
         required=False,
         min_value=1,
         max_value=MAX_ACCOUNT_DEPTH,
-        error_messages={"invalid": DEPTH_MESSAGE, "min_value": DEPTH_MESSAGE},
+        error_messages={
+            "invalid": DEPTH_MESSAGE,
+            "min_value": DEPTH_MESSAGE,
+            "max_value": DEPTH_MESSAGE,
+        },
         help_text="With level=akun: group by the first N code segments (2 gives 5.1, 5.2, ...).",
     )
     opd = serializers.CharField(required=False, max_length=40, help_text="Only this OPD (code).")
@@ -132,17 +136,8 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-class _OpdFiguresSerializer(serializers.Serializer):
-    kode = serializers.CharField(source="row.kode")
-    nama = serializers.CharField(source="row.nama")
-    pagu = serializers.DecimalField(source="row.pagu", **MONEY)
-    kas_kumulatif = serializers.DecimalField(source="row.kas_kumulatif", **MONEY)
-    realisasi_kumulatif = serializers.DecimalField(source="row.realisasi_kumulatif", **MONEY)
-    serapan_persen = serializers.SerializerMethodField()
-    capaian_kas_persen = serializers.SerializerMethodField()
-    status_laporan = serializers.SerializerMethodField(
-        help_text="The OPD's quarterly report: draf, diajukan, diverifikasi, or null."
-    )
+class _OpdFigures:
+    """Fields and getters shared by ranked and unranked OPDs (objects with a `row`)."""
 
     def get_serapan_persen(self, obj) -> float | None:
         return _number(obj.row.serapan_persen)
@@ -155,18 +150,29 @@ class _OpdFiguresSerializer(serializers.Serializer):
         return report.status if report else None
 
 
-class RankingRowSerializer(_OpdFiguresSerializer):
+STATUS_HELP = "The OPD's quarterly report: draf, diajukan, diverifikasi; null when none."
+
+
+class RankingRowSerializer(_OpdFigures, serializers.Serializer):
     peringkat = serializers.IntegerField()
+    kode = serializers.CharField(source="row.kode")
+    nama = serializers.CharField(source="row.nama")
     rasio_persen = serializers.SerializerMethodField(
         help_text="The measure ranked by (capaian or serapan), percent to 2 places."
     )
     kategori = serializers.SerializerMethodField(help_text="Category of the measure ranked by.")
-    peringkat_sebelumnya = serializers.IntegerField(
-        allow_null=True, help_text="Place in the previous quarter of the same year."
-    )
     perubahan = serializers.IntegerField(
         allow_null=True, help_text="Places gained since the previous quarter (negative: lost)."
     )
+    peringkat_sebelumnya = serializers.IntegerField(
+        allow_null=True, help_text="Place in the previous quarter of the same year."
+    )
+    status_laporan = serializers.SerializerMethodField(help_text=STATUS_HELP)
+    pagu = serializers.DecimalField(source="row.pagu", **MONEY)
+    kas_kumulatif = serializers.DecimalField(source="row.kas_kumulatif", **MONEY)
+    realisasi_kumulatif = serializers.DecimalField(source="row.realisasi_kumulatif", **MONEY)
+    serapan_persen = serializers.SerializerMethodField()
+    capaian_kas_persen = serializers.SerializerMethodField()
 
     def _capaian(self) -> bool:
         return self.context["ukuran"] == "capaian"
@@ -186,8 +192,15 @@ class _Unranked:
         self.row = row
 
 
-class UnrankedRowSerializer(_OpdFiguresSerializer):
-    pass
+class UnrankedRowSerializer(_OpdFigures, serializers.Serializer):
+    kode = serializers.CharField(source="row.kode")
+    nama = serializers.CharField(source="row.nama")
+    status_laporan = serializers.SerializerMethodField(help_text=STATUS_HELP)
+    pagu = serializers.DecimalField(source="row.pagu", **MONEY)
+    kas_kumulatif = serializers.DecimalField(source="row.kas_kumulatif", **MONEY)
+    realisasi_kumulatif = serializers.DecimalField(source="row.realisasi_kumulatif", **MONEY)
+    serapan_persen = serializers.SerializerMethodField()
+    capaian_kas_persen = serializers.SerializerMethodField()
 
 
 class RankingSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ options (both build their body with `budget.reporting.report_dict`); it is not p
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, OuterRef
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -40,18 +41,20 @@ class Pagination(PageNumberPagination):
 
 
 class ApiView(APIView):
-    """Token first, so that an anonymous request gets 401 with `WWW-Authenticate: Token`."""
-
+    # Token first, so that an anonymous request gets 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, permissions.HasRole]
 
 
 class ApiListView(ApiView, ListAPIView):
     pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
 
 
 @extend_schema(
     summary="Links to every endpoint",
+    description="Absolute links to every endpoint, the OpenAPI schema and its Swagger UI. "
+    "Open to anyone: it holds no figures.",
     responses={200: serializers.ApiRootSerializer},
 )
 class ApiRoot(ApiView):
@@ -71,7 +74,12 @@ class ApiRoot(ApiView):
         return Response({key: reverse(name, request=request) for key, name in names.items()})
 
 
-@extend_schema(summary="Regions (pemda) this user may read", responses={200: None, **ERRORS})
+@extend_schema(
+    summary="Regions (pemda)",
+    description="The regions this user may read (their own, or every one for a superuser), "
+    "with the years that have a DPA.",
+    responses={200: serializers.RegionSerializer(many=True), **ERRORS},
+)
 class RegionList(ApiListView):
     serializer_class = serializers.RegionSerializer
 
@@ -83,10 +91,14 @@ class RegionList(ApiListView):
             .distinct()
         )
         regions = Region.objects.annotate(tahun=ArraySubquery(years)).order_by("kode")
-        return permissions.scope_regions(self.request, regions, field="")
+        return permissions.scope_regions(self.request, regions, field="pk")
 
 
-@extend_schema(summary="OPDs (work units)")
+@extend_schema(
+    summary="OPDs (work units)",
+    description="A treasurer sees their own OPD only.",
+    responses={200: serializers.OpdSerializer(many=True), **ERRORS},
+)
 class OpdList(ApiListView):
     serializer_class = serializers.OpdSerializer
     filterset_class = filters.OpdFilter
@@ -97,7 +109,13 @@ class OpdList(ApiListView):
         return permissions.scope_opd(self.request, opds, field="pk")
 
 
-@extend_schema(summary="DPA budget lines: pagu and quarterly cash plan")
+@extend_schema(
+    summary="DPA budget lines: pagu and quarterly cash plan",
+    description="One line per OPD, sub kegiatan and account, with the pagu in force, the murni "
+    "pagu and the cash plan within each quarter. A treasurer sees their own OPD's lines; "
+    "`opd=` naming another OPD is refused (403).",
+    responses={200: serializers.DpaLineSerializer(many=True), **ERRORS},
+)
 class DpaLineList(ApiListView):
     serializer_class = serializers.DpaLineSerializer
     filterset_class = filters.DpaLineFilter
@@ -117,7 +135,12 @@ class DpaLineList(ApiListView):
         return permissions.scope_opd(self.request, lines, field="opd_id")
 
 
-@extend_schema(summary="Realisasi: the amount realised on a DPA line within a quarter")
+@extend_schema(
+    summary="Realisasi: the amount realised on a DPA line within a quarter",
+    description="Within the quarter, not cumulative (cumulative figures: `absorption/`). "
+    "A treasurer sees their own OPD's realisasi; `opd=` naming another OPD is refused (403).",
+    responses={200: serializers.RealisasiSerializer(many=True), **ERRORS},
+)
 class RealisasiList(ApiListView):
     serializer_class = serializers.RealisasiSerializer
     filterset_class = filters.RealisasiFilter

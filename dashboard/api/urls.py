@@ -1,0 +1,30 @@
+"""/api/v1/: the read-only JSON API, its OpenAPI schema and its Swagger UI (served locally).
+
+The site's LoginRequiredMiddleware would send a request with a token but no session to the
+login page; the API answers for itself instead (401 or 403 in JSON), so its views are exempt.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from dashboard.api import views
+
+app_name = "api"
+
+
+def _api(view_class, **initkwargs):
+    return login_not_required(view_class.as_view(**initkwargs))
+
+
+urlpatterns = [
+    path("", _api(views.ApiRoot), name="root"),
+    path("regions/", _api(views.RegionList), name="regions"),
+    path("opds/", _api(views.OpdList), name="opds"),
+    path("dpa-lines/", _api(views.DpaLineList), name="dpa-lines"),
+    path("realisasi/", _api(views.RealisasiList), name="realisasi"),
+    path("absorption/", _api(views.AbsorptionView), name="absorption"),
+    path("ranking/", _api(views.RankingView), name="ranking"),
+    path("schema/", _api(SpectacularAPIView), name="schema"),
+    path("docs/", _api(SpectacularSwaggerView, url_name="api:schema"), name="docs"),
+]
