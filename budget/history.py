@@ -108,7 +108,8 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
             who = f"{meta.get('os_user', '')} ({meta['command']})".strip()
         else:
             who = _("system")
-        via = meta.get("url") or meta.get("command") or ""
+        # A command's events name the file imported, so that a figure leads back to it.
+        via = meta.get("url") or " ".join(str(meta[k]) for k in ("command", "file") if meta.get(k))
         if e._meta.model_name == "dpalineevent":
             what = "Baris DPA"
             subject = f"{e.tahun} {e.sub_kegiatan.kode if e.sub_kegiatan else '-'} {e.account.kode}"

@@ -98,7 +98,12 @@ def entry_lines(*, opd: Opd, tahun: int, triwulan: int) -> list[EntryLine]:
 
 
 def report_get(*, opd: Opd, tahun: int, triwulan: int) -> QuarterReport | None:
-    return QuarterReport.objects.filter(opd=opd, tahun=tahun, triwulan=triwulan).first()
+    """With who submitted and verified it, which the pages show: one query."""
+    return (
+        QuarterReport.objects.filter(opd=opd, tahun=tahun, triwulan=triwulan)
+        .select_related("submitted_by", "verified_by")
+        .first()
+    )
 
 
 def report_statuses(*, region, tahun: int, triwulan: int) -> dict[str, QuarterReport]:

@@ -16,11 +16,11 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from budget.codes import Jenis, parse_account_code
-from budget.demo import DEMO_PASSWORD, ensure_demo_users
+from budget.demo import DEMO_PASSWORD, GROUP_KEPALA_DAERAH, ensure_demo_users
 from budget.measures import round2
 from budget.models import (
     Account,
@@ -29,6 +29,7 @@ from budget.models import (
     Opd,
     Profile,
     Program,
+    QuarterReport,
     Realisasi,
     Region,
     SubKegiatan,
@@ -230,8 +231,10 @@ def other_opd(opd_b) -> Opd:
 
 
 def sign_in(client, region: Region, username: str = "pengguna"):
-    """A reader of `region` (a profile naming it, no OPD), signed in on `client`."""
+    """A reader of `region` (the head of region's role: a profile naming it, no OPD), signed
+    in on `client`."""
     user = User.objects.create_user(username)
+    user.groups.add(Group.objects.get_or_create(name=GROUP_KEPALA_DAERAH)[0])
     Profile.objects.create(user=user, region=region)
     client.force_login(user)
     return client
@@ -349,15 +352,37 @@ def test_the_login_page_comes_back_to_the_period_asked_for(anonymous, region):
     assert response.url == "/accounts/login/?next=" + quote("/peringkat/?tahun=2023&triwulan=4")
 
 
-@pytest.mark.parametrize("role", ["bpkad", "kepala_daerah", "treasurer", "other_treasurer"])
+@pytest.mark.parametrize("role", ["bpkad", "kepala_daerah"])
 @pytest.mark.parametrize("path", PAGES)
-def test_every_signed_in_role_may_open_every_page(client, request, role, path):
-    # For now every role reads every OPD: the treasurer of another OPD opens OPD A's page too.
-    # Restricting a treasurer to their own OPD comes with the treasurer's entry issue; this
-    # test changes with it.
+def test_bpkad_and_the_head_of_region_open_every_page(client, request, role, path):
     client.force_login(request.getfixturevalue(role))
     response = client.get(path)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "role, path, status",
+    [
+        ("treasurer", f"/opd/{opd_code(0)}/", 200),  # their own OPD
+        ("treasurer", "/peringkat/", 200),
+        ("other_treasurer", f"/opd/{opd_code(1)}/", 200),
+        ("other_treasurer", f"/opd/{opd_code(0)}/", 403),  # another OPD's page
+        ("other_treasurer", "/peringkat/", 200),
+    ],
+)
+def test_a_treasurer_opens_their_own_opd_and_the_ranking_only(client, request, role, path, status):
+    # The whole list of roles, pages and actions is in test_permissions.py.
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(path).status_code == status
+
+
+@pytest.mark.parametrize("role, own", [("treasurer", 0), ("other_treasurer", 1)])
+def test_a_treasurers_home_is_their_own_opd(client, request, role, own):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == f"/opd/{opd_code(own)}/"
+    assert client.get(response.url).status_code == 200
 
 
 def test_the_login_page_speaks_indonesian(anonymous):
@@ -377,16 +402,29 @@ def demo_users(region, settings):
     return User.objects.filter(username__in=["bpkad", "kepala", "bendahara1", "bendahara2"])
 
 
-@pytest.mark.parametrize("username", ["bpkad", "kepala", "bendahara1", "bendahara2"])
-def test_a_demo_user_signs_in_through_the_form_and_sees_the_overview(
-    anonymous, demo_users, username
+@pytest.mark.parametrize(
+    "username, home",
+    [
+        ("bpkad", None),
+        ("kepala", None),
+        ("bendahara1", f"/opd/{opd_code(0)}/"),  # a treasurer lands on their own OPD
+        ("bendahara2", f"/opd/{opd_code(1)}/"),
+    ],
+)
+def test_a_demo_user_signs_in_through_the_form_and_sees_their_home(
+    anonymous, demo_users, username, home
 ):
     response = anonymous.post(
         "/accounts/login/", {"username": username, "password": DEMO_PASSWORD, "next": "/"}
     )
     assert response.status_code == 302
     assert response.url == "/"
-    assert anonymous.get("/").status_code == 200
+    response = anonymous.get("/")
+    if home is None:
+        assert response.status_code == 200
+    else:
+        assert (response.status_code, response.url) == (302, home)
+        assert anonymous.get(home).status_code == 200
 
 
 def test_signing_in_goes_back_to_the_page_asked_for(anonymous, demo_users):
@@ -736,7 +774,7 @@ def test_a_filter_leaves_the_headline_and_the_category_chart_whole(signed_in, re
 
 def test_the_opd_page_starts_with_its_programs(signed_in, opd_a):
     response = signed_in.get(f"/opd/{opd_a.kode}/")
-    rincian, _rekening = tables(response)
+    rincian, _rekening, _riwayat = tables(response)
     programs = absorption(region=opd_a.region, tahun=YEAR, triwulan=2, level="program", opd=opd_a)
     assert [r["Kode"] for r in rincian] == [p.kode for p in programs] == ["1.01.01", "1.01.02"]
     assert [r["Serapan"] for r in rincian] == [format_percent(round2(p.serapan)) for p in programs]
@@ -839,7 +877,7 @@ def test_the_account_table_reads_as_jenis_by_default(signed_in, opd_a):
 def test_a_bad_drill_down_shows_the_programs_rather_than_an_error(signed_in, opd_a, query):
     response = signed_in.get(f"/opd/{opd_a.kode}/", query)
     assert response.status_code == 200
-    rincian, rekening = tables(response)
+    rincian, rekening, _riwayat = tables(response)
     assert [r["Kode"] for r in rincian] == ["1.01.01", "1.01.02"]
     assert all(len(r["Kode"].split(".")) == 3 for r in rekening)
 
@@ -967,25 +1005,27 @@ def test_an_unknown_export_format_shows_the_page(signed_in, region):
 # Query counts ----------------------------------------------------------------------------------
 
 # The same numbers on the small region and on one 30 times larger (60 OPDs, 720 belanja lines):
-# a page's cost does not grow with the data. Every page starts with 6: session, user, the
-# user's region (through their profile, one query), the years and the latest quarter, the
-# criteria bands.
+# a page's cost does not grow with the data. Every page starts with 7: session, user, the
+# person's role (groups and profile, one query), their region, the years and the latest
+# quarter, the criteria bands. Read here by the head of region.
 QUERIES = {
-    # + headline cards 1, S-curve 2, OPD table 1, belanja by jenis 2 (roll-up, account names)
-    "/": 12,
+    # + headline cards 1, S-curve 2, report statuses 1, OPD table 1, belanja by jenis 2
+    # (roll-up, account names)
+    "/": 14,
     # + the OPD table once filtered and once whole (the category chart counts every OPD)
-    "/?kategori=Efektif": 13,
+    "/?kategori=Efektif": 15,
     # a period alone is not a filter: the OPD table is computed once
-    "/?tahun=2024&triwulan=4": 12,
-    # + the OPD 1, headline cards 1, S-curve and bars 2, breakdown 1, accounts 2
-    f"/opd/{opd_code(0)}/": 13,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 13,
-    # + this quarter's ranking 1, the previous quarter's for the movement 1
-    "/peringkat/": 8,
-    # an export is answered as soon as its table is built: the OPD table alone
-    "/?_export=csv&_tabel=opd": 7,
-    "/peringkat/?_export=xlsx&_tabel=peringkat": 8,
-    f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 8,
+    "/?tahun=2024&triwulan=4": 14,
+    # + the OPD 1, breakdown 1, accounts 2, headline cards 1, S-curve and bars 2, the quarter's
+    # report (with who submitted and verified it) 1
+    f"/opd/{opd_code(0)}/": 15,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 15,
+    # + this quarter's ranking 1, the previous quarter's for the movement 1, report statuses 1
+    "/peringkat/": 10,
+    # an export is answered as soon as its table is built: the statuses and the OPD table
+    "/?_export=csv&_tabel=opd": 9,
+    "/peringkat/?_export=xlsx&_tabel=peringkat": 10,
+    f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 9,
 }
 
 
@@ -1010,6 +1050,63 @@ def test_a_page_costs_the_same_number_of_queries_whatever_the_data(
         assert response.context["region"] == region
 
 
+ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
+
+# What the other roles add, on pages the head of region does not see the same way. The entry
+# page: session, user, role, region, the OPD, its lines with what was realised around the
+# quarter (one query), the quarter's report.
+ROLE_QUERIES = {
+    # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
+    # the users is skipped here: these events were written outside any request)
+    ("bpkad", f"/opd/{opd_code(0)}/"): 18,
+    ("bpkad", ENTRY): 7,
+    ("kepala", ENTRY): 7,
+    # the treasurer's own OPD: the same page as the head of region's
+    ("bendahara", f"/opd/{opd_code(0)}/"): 15,
+    ("bendahara", ENTRY): 7,
+    # a treasurer's home is a redirect to their OPD, decided from their role alone
+    ("bendahara", "/"): 3,
+    ("bendahara", "/peringkat/"): 10,
+}
+
+
+def sign_in_as(client, region: Region, role: str):
+    """BPKAD, the head of region or OPD A's treasurer, of `region`, signed in on `client`."""
+    from budget.roles import GROUP_BENDAHARA, GROUP_BPKAD
+
+    group = {"bpkad": GROUP_BPKAD, "kepala": GROUP_KEPALA_DAERAH, "bendahara": GROUP_BENDAHARA}
+    user = User.objects.create_user(f"{role}-{region.kode}", is_staff=role == "bpkad")
+    user.groups.add(Group.objects.get_or_create(name=group[role])[0])
+    opd = Opd.objects.get(region=region, kode=opd_code(0)) if role == "bendahara" else None
+    Profile.objects.create(user=user, region=region, opd=opd)
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+@pytest.mark.parametrize("role, path", list(ROLE_QUERIES))
+@pytest.mark.parametrize("reported", [False, True], ids=["unreported", "verified"])
+def test_each_role_pays_the_same_number_of_queries_whatever_the_data(
+    client, small_region, large_region, django_assert_num_queries, size, role, path, reported
+):
+    region = small_region if size == "small" else large_region
+    user = sign_in_as(client, region, role)
+    if reported:
+        # OPD A's TW II submitted and verified: the pages name who did each.
+        QuarterReport.objects.create(
+            region=region,
+            opd=Opd.objects.get(region=region, kode=opd_code(0)),
+            tahun=YEAR,
+            triwulan=2,
+            status=QuarterReport.Status.VERIFIED,
+            submitted_by=user,
+            verified_by=user,
+        )
+    with django_assert_num_queries(ROLE_QUERIES[role, path]):
+        response = client.get(path)
+    assert response.status_code == (302 if path == "/" else 200)
+
+
 # No data, no OPD -------------------------------------------------------------------------------
 
 
@@ -1022,7 +1119,9 @@ def delete_every_region():
 
 def test_a_database_without_a_region_shows_the_empty_page(client, db):
     delete_every_region()
-    client.force_login(User.objects.create_user("awal"))
+    first = User.objects.create_user("awal")
+    first.groups.add(Group.objects.get_or_create(name=GROUP_KEPALA_DAERAH)[0])
+    client.force_login(first)
     for path in ("/", "/peringkat/"):
         response = client.get(path)
         assert response.status_code == 200, path

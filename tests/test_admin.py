@@ -1,0 +1,320 @@
+"""The Django admin: BPKAD's tool for master data and corrections, under the same rules as the
+entry page. Nobody else gets in; figures are never deleted; reports move only through the
+workflow; a locked quarter and the pagu hold here too."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.utils import translation
+
+from budget.models import DpaLine, QuarterReport, Realisasi
+from budget.roles import actor_for
+from budget.workflow import realisasi_save, report_submit, report_verify
+from tests.factories import DpaLineFactory, RealisasiFactory
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+YEAR = 2024
+PAGU = D("4000000.00")
+BUDGET_MODELS = sorted(
+    model._meta.model_name for model in admin.site._registry if model._meta.app_label == "budget"
+)
+
+
+@pytest.fixture
+def line(treasurer_opd):
+    line = DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU)
+    RealisasiFactory(line=line, triwulan=1, jumlah=D("1000000.00"))
+    RealisasiFactory(line=line, triwulan=2, jumlah=D("500000.00"))
+    return line
+
+
+@pytest.fixture
+def report(line, treasurer):
+    """TW I of the line's OPD, saved as a draft."""
+    actor = actor_for(treasurer)
+    realisasi_save(actor=actor, opd=line.opd, tahun=YEAR, triwulan=1, amounts={}, version=0)
+    return QuarterReport.objects.get()
+
+
+@pytest.fixture
+def verified(report, treasurer, bpkad):
+    common = {"opd": report.opd, "tahun": YEAR, "triwulan": 1}
+    submitted = report_submit(actor=actor_for(treasurer), **common, version=report.version)
+    return report_verify(actor=actor_for(bpkad), **common, version=submitted.version)
+
+
+@pytest.fixture
+def as_bpkad(client, bpkad):
+    client.force_login(bpkad)
+    return client
+
+
+def id_text(msgid: str, **values) -> str:
+    with translation.override("id"):
+        text = translation.gettext(msgid)
+    return text % values if values else text
+
+
+LOCKED = id_text(
+    "the report for this quarter is %(status)s and locked; it cannot be changed",
+    status="terverifikasi",
+)
+
+
+def page_text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def figures() -> list:
+    return sorted(Realisasi.objects.values_list("line_id", "triwulan", "jumlah", "updated_at"))
+
+
+def event_count() -> int:
+    return sum(
+        apps.get_model("budget", name).objects.count()
+        for name in ("DpaLineEvent", "RealisasiEvent", "QuarterReportEvent")
+    )
+
+
+# Who gets in -------------------------------------------------------------------------------------
+
+
+def test_the_budget_models_are_all_in_the_admin():
+    expected = sorted(
+        [
+            "account",
+            "criteriaband",
+            "dpaline",
+            "kegiatan",
+            "opd",
+            "profile",
+            "program",
+            "quarterreport",
+            "realisasi",
+            "region",
+            "subkegiatan",
+        ]
+    )
+    assert expected == BUDGET_MODELS
+
+
+@pytest.mark.parametrize("model", BUDGET_MODELS)
+def test_bpkad_opens_every_budget_model_in_the_admin(as_bpkad, report, model):
+    # The BPKAD verifier is staff in the BPKAD group, not a superuser: the role is enough.
+    response = as_bpkad.get(f"/admin/budget/{model}/")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+def test_bpkad_sees_the_budget_models_on_the_admin_index(as_bpkad, report):
+    response = as_bpkad.get("/admin/")
+    assert response.status_code == 200
+    (app,) = [a for a in response.context["app_list"] if a["app_label"] == "budget"]
+    assert sorted(m["object_name"].lower() for m in app["models"]) == BUDGET_MODELS
+
+
+def test_a_superuser_opens_every_model_in_the_admin(client, report):
+    client.force_login(User.objects.create_superuser("admin"))
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ["kepala_daerah", "treasurer", "other_treasurer"])
+@pytest.mark.parametrize("path", ["/admin/", "/admin/budget/realisasi/", "/admin/budget/dpaline/"])
+def test_the_head_of_region_and_treasurers_are_sent_to_the_admin_login(
+    client, request, line, role, path
+):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("role", ["kepala_daerah", "treasurer"])
+def test_made_staff_by_mistake_they_still_cannot_touch_the_figures(client, request, line, role):
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    real = Realisasi.objects.filter(line=line).first()
+    before = figures()
+    assert client.get("/admin/budget/realisasi/").status_code == 403
+    response = client.post(
+        f"/admin/budget/realisasi/{real.pk}/change/",
+        {"line": line.pk, "triwulan": real.triwulan, "jumlah": "1"},
+    )
+    assert response.status_code == 403
+    assert figures() == before
+
+
+# Nothing is deleted -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["realisasi", "dpaline", "quarterreport"])
+def test_deleting_figures_is_not_offered(as_bpkad, report, line, model):
+    obj = {"realisasi": Realisasi, "dpaline": DpaLine, "quarterreport": QuarterReport}[
+        model
+    ].objects.first()
+    changelist = as_bpkad.get(f"/admin/budget/{model}/")
+    assert "delete_selected" not in changelist.content.decode()
+    change = as_bpkad.get(f"/admin/budget/{model}/{obj.pk}/change/")
+    assert change.status_code == 200
+    assert f"/admin/budget/{model}/{obj.pk}/delete/" not in change.content.decode()
+    counts = (Realisasi.objects.count(), DpaLine.objects.count(), QuarterReport.objects.count())
+    assert as_bpkad.get(f"/admin/budget/{model}/{obj.pk}/delete/").status_code == 403
+    assert (
+        as_bpkad.post(f"/admin/budget/{model}/{obj.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    response = as_bpkad.post(
+        f"/admin/budget/{model}/",
+        {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert (
+        Realisasi.objects.count(),
+        DpaLine.objects.count(),
+        QuarterReport.objects.count(),
+    ) == counts
+
+
+def test_the_realisasi_inline_under_a_dpa_line_offers_no_delete_box(as_bpkad, line):
+    html = as_bpkad.get(f"/admin/budget/dpaline/{line.pk}/change/").content.decode()
+    assert 'name="realisasi-0-jumlah"' in html
+    assert "realisasi-0-DELETE" not in html
+
+
+# Quarterly reports are read-only ------------------------------------------------------------------
+
+
+def test_the_quarterly_report_admin_is_read_only(as_bpkad, report):
+    url = f"/admin/budget/quarterreport/{report.pk}/change/"
+    response = as_bpkad.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="_save"' not in html
+    assert 'name="status"' not in html
+    before = list(QuarterReport.objects.values())
+    response = as_bpkad.post(url, {"status": "diverifikasi", "version": "99"})
+    assert response.status_code == 403
+    assert as_bpkad.get("/admin/budget/quarterreport/add/").status_code == 403
+    assert as_bpkad.post("/admin/budget/quarterreport/add/", {"status": "draf"}).status_code == 403
+    assert list(QuarterReport.objects.values()) == before
+
+
+# The rules of the entry page hold in the admin ----------------------------------------------------
+
+
+def test_a_verified_quarter_refuses_an_edit_through_the_admin_change_form(as_bpkad, line, verified):
+    real = Realisasi.objects.get(line=line, triwulan=1)
+    before, events = figures(), event_count()
+    response = as_bpkad.post(
+        f"/admin/budget/realisasi/{real.pk}/change/",
+        {"line": line.pk, "triwulan": 1, "jumlah": "1.00"},
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert LOCKED in page_text(response)
+    assert figures() == before
+    assert event_count() == events
+
+
+def test_a_verified_quarter_refuses_an_edit_through_the_dpa_line_inline(as_bpkad, line, verified):
+    tw1, tw2 = Realisasi.objects.filter(line=line).order_by("triwulan")
+    data = {
+        "tahun": YEAR,
+        "opd": line.opd_id,
+        "sub_kegiatan": line.sub_kegiatan_id,
+        "account": line.account_id,
+        "jenis": line.jenis,
+        "pagu": line.pagu,
+        "kas_tw1": line.kas_tw1,
+        "kas_tw2": line.kas_tw2,
+        "kas_tw3": line.kas_tw3,
+        "kas_tw4": line.kas_tw4,
+        "region": line.region_id,
+        "realisasi-TOTAL_FORMS": "2",
+        "realisasi-INITIAL_FORMS": "2",
+        "realisasi-MIN_NUM_FORMS": "0",
+        "realisasi-MAX_NUM_FORMS": "1000",
+        "realisasi-0-id": tw1.pk,
+        "realisasi-0-line": line.pk,
+        "realisasi-0-triwulan": "1",
+        "realisasi-0-jumlah": "1.00",  # TW I is verified
+        "realisasi-1-id": tw2.pk,
+        "realisasi-1-line": line.pk,
+        "realisasi-1-triwulan": "2",
+        "realisasi-1-jumlah": str(tw2.jumlah),
+    }
+    before, events = figures(), event_count()
+    response = as_bpkad.post(f"/admin/budget/dpaline/{line.pk}/change/", data)
+    assert response.status_code == 200
+    assert LOCKED in page_text(response)
+    assert figures() == before
+    assert event_count() == events
+
+
+def test_an_open_quarter_is_corrected_through_the_admin(as_bpkad, line, report):
+    real = Realisasi.objects.get(line=line, triwulan=1)
+    response = as_bpkad.post(
+        f"/admin/budget/realisasi/{real.pk}/change/",
+        {"line": line.pk, "triwulan": 1, "jumlah": "1100000.00"},
+    )
+    assert response.status_code == 302
+    real.refresh_from_db()
+    assert real.jumlah == D("1100000.00")
+
+
+@pytest.mark.parametrize("how", ["change", "add"])
+def test_a_belanja_realisasi_above_the_pagu_is_refused_in_the_admin(as_bpkad, line, how):
+    # TW I 1.000.000 + TW II 500.000 already: 2.500.001 more in TW III would pass the pagu.
+    before, events = figures(), event_count()
+    if how == "change":
+        real = Realisasi.objects.get(line=line, triwulan=2)
+        url = f"/admin/budget/realisasi/{real.pk}/change/"
+        data = {"line": line.pk, "triwulan": 2, "jumlah": "3000000.01"}
+        total = D("4000000.01")
+    else:
+        url = "/admin/budget/realisasi/add/"
+        data = {"line": line.pk, "triwulan": 3, "jumlah": "2500000.01"}
+        total = D("4000000.01")
+    response = as_bpkad.post(url, data)
+    assert response.status_code == 200
+    expected = id_text(
+        "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s",
+        total=total,
+        pagu=PAGU,
+    )
+    assert expected in page_text(response)
+    assert figures() == before
+    assert event_count() == events
+
+
+def test_a_figure_cannot_be_moved_to_another_quarter_in_the_admin(as_bpkad, line):
+    real = Realisasi.objects.get(line=line, triwulan=2)
+    before = figures()
+    response = as_bpkad.post(
+        f"/admin/budget/realisasi/{real.pk}/change/",
+        {"line": line.pk, "triwulan": 3, "jumlah": str(real.jumlah)},
+    )
+    assert response.status_code == 200
+    assert "tidak dapat diubah" in page_text(response)
+    assert figures() == before
+
+
+def test_a_figure_cannot_be_added_to_a_verified_quarter_in_the_admin(
+    as_bpkad, treasurer_opd, verified
+):
+    other = DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
+    before = figures()
+    response = as_bpkad.post(
+        "/admin/budget/realisasi/add/", {"line": other.pk, "triwulan": 1, "jumlah": "5"}
+    )
+    assert response.status_code == 200
+    assert LOCKED in page_text(response)
+    assert figures() == before
