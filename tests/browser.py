@@ -121,7 +121,12 @@ class TableSnapshot:
 
     def restore(self) -> None:
         """Copy the rows back (foreign keys are checked at commit) and move the sequences
-        past them."""
+        past them.
+
+        The tables' own triggers are off while copying: the audit trail's (django-pghistory)
+        would otherwise record the copy itself as a fresh insert by nobody, next to the events
+        the command wrote, which are restored too. Foreign keys (internal triggers) are checked.
+        """
         qn = connection.ops.quote_name
         models = [
             model
@@ -129,8 +134,15 @@ class TableSnapshot:
             if model._meta.db_table in self.tables
         ]
         with transaction.atomic(), connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f"ALTER TABLE {qn(table)} DISABLE TRIGGER USER")
             for table, data in self.tables.items():
                 with cursor.cursor.copy(f"COPY {qn(table)} FROM STDIN") as copy:
                     copy.write(data)
+            # The deferred foreign key checks run now: a table with checks pending cannot
+            # have its triggers switched back on.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in self.tables:
+                cursor.execute(f"ALTER TABLE {qn(table)} ENABLE TRIGGER USER")
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)

@@ -11,14 +11,17 @@ Every page visited is saved, full page, under screenshots/ at the project root.
 
 import os
 import re
+from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from budget.demo import DEMO_PASSWORD, REGION_KODE, REGION_NAMA
-from budget.models import Opd, Region
+from budget.models import Opd, QuarterReport, Realisasi, Region
 from budget.selectors import absorption, opd_ranking
-from dashboard.templatetags.serapan import miliar, persen
+from budget.workflow import entry_lines
+from dashboard.templatetags.serapan import angka, miliar, persen
 from tests.browser import (
     DESKTOP,
     PHONE,
@@ -76,38 +79,66 @@ def demo(live_server, demo_rows) -> str:
     return live_server.url
 
 
+# Chromium logs a page answered with an error status (a refused save, a 403) on the console;
+# that is the answer a test expects, not a script error.
+HTTP_ERROR_LOGGED = re.compile(
+    r"^Failed to load resource: the server responded with a status of (400|403|409)\b"
+)
+PHONE_OPTIONS = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
 def _open_page(browser, base_url: str, **context_options):
     context = browser.new_context(base_url=base_url, locale="id-ID", **context_options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
+
+    def on_console(msg):
+        if msg.type == "error" and not HTTP_ERROR_LOGGED.match(msg.text):
+            errors.append(msg.text)
+
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("console", on_console)
     return context, page, errors
 
 
 @pytest.fixture
-def page(browser, demo):
-    """A desktop-sized page in a fresh context (no cookies); fails on any script error."""
-    context, page, errors = _open_page(browser, demo, viewport=DESKTOP)
-    yield page
-    context.close()
-    assert errors == []
+def open_page(browser, demo):
+    """Opens a page in a fresh context (no cookies) per call, desktop-sized unless told: one
+    per person in a test where several people take turns. Fails on any script error."""
+    opened = []
+
+    def open_(**context_options):
+        context, page, errors = _open_page(
+            browser, demo, **({"viewport": DESKTOP} | context_options)
+        )
+        opened.append((context, errors))
+        return page
+
+    yield open_
+    for context, _errors in opened:
+        context.close()
+    assert [e for _context, errors in opened for e in errors] == []
 
 
 @pytest.fixture
-def phone(browser, demo):
+def page(open_page):
+    """A desktop-sized page in a fresh context (no cookies); fails on any script error."""
+    return open_page()
+
+
+@pytest.fixture
+def phone(open_page):
     """A phone-sized page (390×844, touch, honours the viewport meta tag)."""
-    context, page, errors = _open_page(
-        browser, demo, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-    )
-    yield page
-    context.close()
-    assert errors == []
+    return open_page(**PHONE_OPTIONS)
 
 
-def sign_in(page, username: str = "kepala", password: str = DEMO_PASSWORD) -> None:
-    page.goto("/accounts/login/")
+def sign_in(
+    page, username: str = "kepala", password: str = DEMO_PASSWORD, *, then: str | None = None
+) -> None:
+    """Sign in on the login page; `then` is where to go afterwards (as a link to a page behind
+    the login would), else the user's home."""
+    page.goto("/accounts/login/" + (f"?{urlencode({'next': then})}" if then else ""))
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
@@ -395,3 +426,262 @@ def test_a_wrong_password_is_refused_in_indonesian(page, demo):
 
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+
+
+# --- the quarterly workflow: a treasurer enters and submits, BPKAD verifies ----------------------
+
+ENTRY_TAHUN, ENTRY_TW = 2026, 4  # the demo has realisasi through 2026 TW III: TW IV is open
+
+
+def treasurer_opd() -> Opd:
+    """bendahara1's OPD: the region's first by code."""
+    return Opd.objects.filter(region__kode=REGION_KODE).order_by("kode").first()
+
+
+def entry_url(opd: Opd, tahun: int = ENTRY_TAHUN, triwulan: int = ENTRY_TW) -> str:
+    return f"/opd/{opd.kode}/realisasi/{tahun}/{triwulan}/"
+
+
+def amount_label(item) -> str:
+    """The accessible name of a line's box (its sub kegiatan and account)."""
+    return f"Realisasi {item.line.sub_kegiatan.kode} {item.line.account.kode}"
+
+
+def entry_row(page, item):
+    return page.locator("#entry tbody tr").filter(has=page.get_by_label(amount_label(item)))
+
+
+def entry_row_cells(page, index: int):
+    """The cells of the n-th line, whether or not it has a box."""
+    return page.locator("#entry tbody tr").nth(index).locator("td")
+
+
+def status_badge(page):
+    return page.locator("section.workflow .status")
+
+
+def messages(page, kind: str):
+    return page.locator(f"ul.messages li.{kind}")
+
+
+def belanja_now(page):
+    """The 'Jumlah belanja' cell under the quarter's column."""
+    return page.locator('#entry tfoot tr[data-total="belanja"] td.now')
+
+
+def saved_in_quarter(opd: Opd) -> dict[int, Decimal]:
+    return dict(
+        Realisasi.objects.filter(
+            line__opd=opd, line__tahun=ENTRY_TAHUN, triwulan=ENTRY_TW
+        ).values_list("line_id", "jumlah")
+    )
+
+
+def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_page, demo):
+    opd = treasurer_opd()
+    items = entry_lines(opd=opd, tahun=ENTRY_TAHUN, triwulan=ENTRY_TW)
+    first, second = [i for i in items if i.line.jenis == "belanja"][:2]
+    row_1, row_2 = items.index(first), items.index(second)
+    assert first.sekarang is None and second.sekarang is None
+    assert not QuarterReport.objects.filter(opd=opd, tahun=ENTRY_TAHUN, triwulan=ENTRY_TW).exists()
+
+    # The treasurer's home is their own OPD, not the region's overview.
+    page = open_page()
+    sign_in(page, "bendahara1")
+    expect(page).to_have_url(f"{demo}/opd/{opd.kode}/")
+    expect(heading(page)).to_have_text(f"{opd.nama} 2026, s.d. TW III")
+    period = page.locator("form.period")
+    period.get_by_label("Triwulan").select_option(label="TW IV")
+    period.get_by_role("button", name="Tampilkan").click()
+    expect(heading(page)).to_have_text(f"{opd.nama} 2026, s.d. TW IV")
+    expect(status_badge(page)).to_have_text("Belum dilaporkan")
+    shoot(page, "15-treasurer-opd-tw4")
+
+    page.get_by_role("link", name="Isi / periksa realisasi TW IV").click()
+    expect(page).to_have_url(f"{demo}{entry_url(opd)}")
+    expect(heading(page)).to_contain_text("Realisasi TW IV 2026")
+    expect(page.locator("#entry input.amount")).to_have_count(len(items))
+    box_1, box_2 = page.get_by_label(amount_label(first)), page.get_by_label(amount_label(second))
+    sisa_1, sisa_2 = (
+        entry_row(page, first).locator("td.sisa"),
+        entry_row(page, second).locator("td.sisa"),
+    )
+    expect(box_1).to_have_value("")
+    expect(belanja_now(page)).to_have_text("0")
+    expect(sisa_1).to_have_text(angka(first.sisa))
+    assert_speaks_indonesian(page)
+    shoot(page, "16-entry-empty")
+
+    # Indonesian amounts; the running total and what is left of the pagu follow the typing.
+    box_1.fill("1.250.000")
+    box_2.fill("3.400.000")
+    expect(belanja_now(page)).to_have_text("4.650.000")
+    expect(sisa_1).to_have_text(angka(first.sisa - Decimal("1250000")))
+    expect(sisa_2).to_have_text(angka(second.sisa - Decimal("3400000")))
+    shoot(page, "17-entry-typed")
+
+    # A typo is marked at once, and refused for its line on saving: nothing is written.
+    box_2.fill("3.4OO.000")
+    expect(box_2).to_have_class(re.compile(r"\binvalid\b"))
+    expect(belanja_now(page)).to_have_text("1.250.000")
+    page.get_by_role("button", name="Simpan draf").click()
+    expect(messages(page, "error")).to_have_text("1 baris ditolak; tidak ada yang disimpan.")
+    expect(entry_row(page, second)).to_have_class(re.compile(r"\bhas-error\b"))
+    expect(entry_row(page, second).get_by_role("alert")).to_have_text(
+        "'3.4OO.000' bukan jumlah uang"
+    )
+    expect(entry_row(page, first).get_by_role("alert")).to_have_count(0)
+    # What was typed is still there, and so are the running figures.
+    expect(box_1).to_have_value("1.250.000")
+    expect(box_2).to_have_value("3.4OO.000")
+    expect(belanja_now(page)).to_have_text("1.250.000")
+    expect(sisa_1).to_have_text(angka(first.sisa - Decimal("1250000")))
+    assert saved_in_quarter(opd) == {}
+    assert not QuarterReport.objects.filter(opd=opd, tahun=ENTRY_TAHUN, triwulan=ENTRY_TW).exists()
+    assert_speaks_indonesian(page)
+    shoot(page, "18-entry-refused")
+
+    box_2.fill("3.400.000")
+    expect(box_2).not_to_have_class(re.compile(r"\binvalid\b"))
+    expect(belanja_now(page)).to_have_text("4.650.000")
+    page.get_by_label("Keterlambatan pengadaan barang/jasa atau tender").check()
+    page.get_by_label("Uraian kendala").fill("Dua paket rehabilitasi sekolah masih tender ulang.")
+    page.get_by_role("button", name="Simpan draf").click()
+    expect(messages(page, "success")).to_have_text("Draf tersimpan.")
+    expect(status_badge(page)).to_have_text("Draf")
+    expect(box_1).to_have_value("1.250.000")
+    expect(box_2).to_have_value("3.400.000")
+    expect(belanja_now(page)).to_have_text("4.650.000")
+    expect(page.get_by_label("Keterlambatan pengadaan barang/jasa atau tender")).to_be_checked()
+    assert saved_in_quarter(opd) == {
+        first.line.pk: Decimal("1250000.00"),
+        second.line.pk: Decimal("3400000.00"),
+    }
+    shoot(page, "19-entry-draft-saved")
+
+    page.get_by_role("button", name="Simpan dan ajukan ke BPKAD").click()
+    expect(messages(page, "success")).to_have_text("Laporan diajukan untuk diverifikasi BPKAD.")
+    expect(status_badge(page)).to_have_text("Diajukan")
+    expect(page.locator("section.workflow")).to_contain_text("diajukan oleh bendahara1")
+    expect(page.locator("main input:visible, main textarea, main button")).to_have_count(0)
+    expect(entry_row_cells(page, row_1).nth(5)).to_have_text("1.250.000")
+    expect(belanja_now(page)).to_have_text("4.650.000")
+    expect(page.locator("#entry")).to_contain_text(
+        "Keterlambatan pengadaan barang/jasa atau tender"
+    )
+    assert_speaks_indonesian(page)
+    shoot(page, "20-entry-submitted")
+
+    # BPKAD opens the same quarter from the OPD page, sees the amounts, verifies.
+    bpkad = open_page()
+    sign_in(bpkad, "bpkad", then=f"/opd/{opd.kode}/?tahun={ENTRY_TAHUN}&triwulan={ENTRY_TW}")
+    expect(heading(bpkad)).to_have_text(f"{opd.nama} 2026, s.d. TW IV")
+    expect(status_badge(bpkad)).to_have_text("Diajukan")
+    bpkad.get_by_role("link", name="Isi / periksa realisasi TW IV").click()
+    expect(bpkad).to_have_url(f"{demo}{entry_url(opd)}")
+    expect(bpkad.locator("#entry input.amount")).to_have_count(0)
+    expect(entry_row_cells(bpkad, row_1).nth(5)).to_have_text("1.250.000")
+    expect(entry_row_cells(bpkad, row_2).nth(5)).to_have_text("3.400.000")
+    expect(belanja_now(bpkad)).to_have_text("4.650.000")
+    shoot(bpkad, "21-bpkad-entry-submitted")
+
+    bpkad.get_by_role("button", name="Verifikasi dan kunci").click()
+    expect(messages(bpkad, "success")).to_have_text("Laporan diverifikasi dan dikunci.")
+    expect(status_badge(bpkad)).to_have_text("Terverifikasi")
+    expect(bpkad.locator("section.workflow")).to_contain_text("diverifikasi oleh bpkad")
+    expect(bpkad.get_by_role("button", name="Verifikasi dan kunci")).to_have_count(0)
+    expect(bpkad.get_by_role("button", name="Buka kembali")).to_be_visible()
+    assert_speaks_indonesian(bpkad)
+    shoot(bpkad, "22-bpkad-verified")
+
+    # The OPD page: the quarter's status, and who changed what in the audit trail.
+    bpkad.get_by_role("link", name=opd.nama).click()
+    expect(heading(bpkad)).to_have_text(f"{opd.nama} 2026, s.d. TW IV")
+    expect(status_badge(bpkad)).to_have_text("Terverifikasi")
+    expect(bpkad.locator("section.workflow")).not_to_contain_text("belum diverifikasi")
+    riwayat = bpkad.locator("#riwayat")
+    expect(riwayat.locator("h2")).to_contain_text("Riwayat perubahan 2026")
+    rows = riwayat.locator("tbody tr")
+    amount_row = rows.filter(has_text=f"2026 TW 4 {first.line.sub_kegiatan.kode}").filter(
+        has_text=first.line.account.kode
+    )
+    expect(amount_row).to_have_count(1)
+    expect(amount_row.locator("td").nth(1)).to_have_text("bendahara1")
+    expect(amount_row.locator("td").nth(2)).to_contain_text("Realisasi")
+    expect(amount_row.locator("td").nth(4)).to_contain_text("1.250.000")
+    verified = rows.filter(has_text="2026 TW 4").filter(has_text="Terverifikasi")
+    expect(verified).to_have_count(1)
+    expect(verified.locator("td").nth(1)).to_have_text("bpkad")
+    expect(verified.locator("td").nth(4)).to_contain_text("Diajukan → Terverifikasi")
+    submitted = rows.filter(has_text="2026 TW 4").filter(has_text="Draf → Diajukan")
+    expect(submitted.locator("td").nth(1)).to_have_text("bendahara1")
+    riwayat.scroll_into_view_if_needed()
+    assert_speaks_indonesian(bpkad)
+    shoot(bpkad, "23-bpkad-opd-riwayat")
+
+
+def test_a_treasurer_cannot_open_another_opd_and_the_head_of_region_only_reads(open_page, demo):
+    own, other = Opd.objects.filter(region__kode=REGION_KODE).order_by("kode")[:2]
+    page = open_page()
+    sign_in(page, "bendahara1")
+    expect(page).to_have_url(f"{demo}/opd/{own.kode}/")
+    for url, name in (
+        (f"/opd/{other.kode}/", "24-treasurer-other-opd-403"),
+        (entry_url(other, 2026, 3), "25-treasurer-other-entry-403"),
+    ):
+        response = page.goto(url)
+        assert response.status == 403
+        expect(heading(page)).to_have_text("Anda tidak berhak membuka halaman ini")
+        expect(page.get_by_role("link", name="Kembali ke beranda")).to_be_visible()
+        expect(page.locator("main")).not_to_contain_text(other.nama)
+        assert_speaks_indonesian(page)
+        shoot(page, name)
+
+    # The head of region reads a submitted quarter: figures, no box, no button.
+    kepala = open_page()
+    sign_in(kepala, "kepala", then=f"/opd/{own.kode}/")
+    expect(status_badge(kepala)).to_have_text("Diajukan")
+    expect(kepala.get_by_role("link", name="Isi / periksa")).to_have_count(0)
+    response = kepala.goto(entry_url(own, 2026, 3))
+    assert response.status == 200
+    expect(heading(kepala)).to_contain_text("Realisasi TW III 2026")
+    expect(kepala.locator("section.workflow .note")).to_have_text(
+        "Anda hanya dapat membaca halaman ini."
+    )
+    expect(
+        kepala.locator("main input:not([type=hidden]), main textarea, main button")
+    ).to_have_count(0)
+    expect(kepala.locator("#entry tbody tr")).not_to_have_count(0)
+    expect(kepala.get_by_role("heading", name="Atau unggah berkas")).to_have_count(0)
+    assert_speaks_indonesian(kepala)
+    shoot(kepala, "26-kepala-entry-read-only")
+
+
+def test_the_entry_page_fits_a_phone(phone, demo):
+    opd = treasurer_opd()
+    sign_in(phone, "bendahara1", then=entry_url(opd))
+    expect(heading(phone)).to_contain_text("Realisasi TW IV 2026")
+    first = phone.locator("#entry input.amount").first
+    first.fill("1.250.000")
+    expect(belanja_now(phone)).to_have_text("1.250.000")
+    shoot(phone, "27-entry-phone-typed")
+    assert horizontal_overflow(phone) == 0
+    # The wide table scrolls inside its own box, not the page.
+    table_box = phone.locator("#entry .scroll")
+    box = table_box.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert table_box.evaluate("el => el.scrollWidth > el.clientWidth")
+    # Every button can be reached and pressed (a trial click checks it is visible, stable,
+    # enabled and not covered), and lies within the screen's width.
+    buttons = phone.locator("main button")
+    expect(buttons).to_have_count(3)
+    for button in buttons.all():
+        button.scroll_into_view_if_needed()
+        button.click(trial=True)
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    for kendala in phone.locator(".kendala label").all():
+        box = kendala.bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"]
+    table_box.evaluate("el => { el.scrollLeft = 0; }")
+    shoot(phone, "28-entry-phone-table-start")
