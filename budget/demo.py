@@ -2166,7 +2166,9 @@ def seed_reports(*, region: Region) -> int:
     """Take the demo's quarters through the workflow, with its services and rules:
     2025 and 2026 TW I-II verified; 2026 TW III submitted by most OPDs, a few still drafts,
     one returned by BPKAD. Done once: nothing happens when the region already has reports."""
-    if QuarterReport.objects.filter(region=region).exists():
+    # Imports leave draft reports behind them; the workflow has run once anything moved on.
+    moved = QuarterReport.objects.filter(region=region).exclude(status=QuarterReport.Status.DRAFT)
+    if moved.exists():
         return 0
     bpkad = roles.actor_for(User.objects.get(username="bpkad"))
     treasurers = {
@@ -2190,11 +2192,12 @@ def seed_reports(*, region: Region) -> int:
                 kendala, catatan = (
                     KENDALA_BY_OPD.get(opd.kode, DEFAULT_KENDALA) if behind else ([], "")
                 )
+                existing = workflow.report_get(**common)
                 saved = workflow.realisasi_save(
                     actor=who,
                     **common,
                     amounts={},
-                    version=0,
+                    version=existing.version if existing else 0,
                     kendala=kendala,
                     kendala_catatan=catatan,
                 )

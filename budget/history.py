@@ -16,6 +16,12 @@ from django.utils.translation import gettext as _
 from budget.models import Opd, QuarterReport
 
 LABELS = {"insert": "dibuat", "update": "diubah", "delete": "dihapus"}
+REPORT_LABELS = {
+    "status": "status",
+    "kendala": "kendala",
+    "kendala_catatan": "uraian kendala",
+    "alasan": "alasan",
+}
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
                     status_labels.get(c.old, c.old) if c.field == "status" else c.old,
                     status_labels.get(c.new, c.new) if c.field == "status" else c.new,
                 )
-                for c in _changes(e, report_fields, {})
+                for c in _changes(e, report_fields, REPORT_LABELS)
             ]
         if e.pgh_label == "update" and not changes:
             continue  # only bookkeeping moved (the version, a timestamp)

@@ -428,7 +428,11 @@ def locked_quarters(*, region, keys: set[tuple[str, int, int]]) -> dict[tuple[st
 
 
 def bump_versions(*, region, keys: set[tuple[str, int, int]]) -> None:
-    """A bulk import changed these quarters: pages opened before it must not save over it."""
+    """A bulk import changed these quarters: pages opened before it must not save over it.
+
+    A quarter that had no report yet gets a draft one (version 1), so that a page opened at
+    version 0 is stale too. Two queries plus one insert, whatever the number of quarters.
+    """
     from django.db.models import F, Q
 
     if not keys:
@@ -437,6 +441,24 @@ def bump_versions(*, region, keys: set[tuple[str, int, int]]) -> None:
     for kode, tahun, tw in keys:
         which |= Q(opd__kode=kode, tahun=tahun, triwulan=tw)
     QuarterReport.objects.filter(which, region=region).update(version=F("version") + 1)
+    have = set(
+        QuarterReport.objects.filter(which, region=region).values_list(
+            "opd__kode", "tahun", "triwulan"
+        )
+    )
+    missing = keys - have
+    if missing:
+        opds = dict(
+            Opd.objects.filter(region=region, kode__in={k for k, _t, _q in missing}).values_list(
+                "kode", "pk"
+            )
+        )
+        QuarterReport.objects.bulk_create(
+            [
+                QuarterReport(region=region, opd_id=opds[kode], tahun=tahun, triwulan=tw, version=1)
+                for kode, tahun, tw in sorted(missing)
+            ]
+        )
 
 
 def check_single_realisasi(*, line: DpaLine, triwulan: int, jumlah: Decimal, exclude_pk=None):

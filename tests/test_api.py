@@ -634,7 +634,8 @@ def test_the_ranking_orders_the_opds_by_capaian_with_movement_and_report_status(
     ]
     # Through TW I both were exactly on plan (100%): the tie goes by code, A first.
     assert [r["peringkat_sebelumnya"] for r in body["rows"]] == [2, 1]
-    assert body["rows"][0]["status_laporan"] is None
+    # The realisasi came in by import: the quarter has a draft report, nothing verified yet.
+    assert body["rows"][0]["status_laporan"] == "draf"
     assert body["rows"][1]["realisasi_kumulatif"] == "650000.00"
     assert body["tidak_diperingkat"] == []
 
@@ -655,9 +656,15 @@ def test_the_ranking_defaults_to_the_latest_quarter_with_realisasi(region, bpkad
 
 
 def test_the_ranking_shows_the_status_of_each_quarterly_report(region, bpkad, treasurer_opd):
-    QuarterReport.objects.create(
-        region=region, opd=treasurer_opd, tahun=YEAR, triwulan=4, status="diajukan"
+    # The import left draft reports for the quarters it filled; OPD A has since submitted.
+    QuarterReport.objects.update_or_create(
+        region=region,
+        opd=treasurer_opd,
+        tahun=YEAR,
+        triwulan=4,
+        defaults={"status": "diajukan"},
     )
+    QuarterReport.objects.filter(opd__kode=OPD_B, tahun=YEAR, triwulan=4).delete()
     rows = get(api_client(bpkad), "ranking", tahun=YEAR, triwulan=4).json()["rows"]
     assert {r["kode"]: r["status_laporan"] for r in rows} == {OPD_A: "diajukan", OPD_B: None}
 

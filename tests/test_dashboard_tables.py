@@ -137,7 +137,8 @@ def test_mutlak_is_the_absolute_value():
 
 
 def test_tw_names_the_quarter():
-    assert [tw(q) for q in (1, 2, 3, 4)] == ["TW I", "TW II", "TW III", "TW IV"]
+    # With a no-break space, so that the numeral never starts a new line.
+    assert [tw(q) for q in (1, 2, 3, 4)] == ["TW\u00a0I", "TW\u00a0II", "TW\u00a0III", "TW\u00a0IV"]
     assert tw(5) == "5"
 
 

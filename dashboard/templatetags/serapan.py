@@ -46,7 +46,10 @@ def badge(label: str | None, rank: int | None) -> str:
 
 @register.filter
 def tw(value: int) -> str:
-    return {1: "TW I", 2: "TW II", 3: "TW III", 4: "TW IV"}.get(value, str(value))
+    # A no-break space: "TW" and its numeral never part at a line end.
+    return {1: "TW\u00a0I", 2: "TW\u00a0II", 3: "TW\u00a0III", 4: "TW\u00a0IV"}.get(
+        value, str(value)
+    )
 
 
 @register.filter
