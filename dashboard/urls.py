@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import entry, imports, views
+from dashboard.reports import views as reports
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("opd/<str:kode>/", views.opd_detail, name="opd_detail"),
     path("peringkat/", views.ranking, name="ranking"),
+    path("peringkat/cetak.pdf", reports.ranking_pdf, name="ranking_pdf"),
+    path("laporan/", reports.laporan, name="laporan"),
+    path("laporan/lra.xlsx", reports.lra_xlsx, name="lra_xlsx"),
+    path("laporan/lra.pdf", reports.lra_pdf, name="lra_pdf"),
     path(
         "opd/<str:kode>/realisasi/<int:tahun>/<int:triwulan>/",
         entry.realisasi_entry,

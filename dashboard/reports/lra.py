@@ -109,6 +109,11 @@ class LraReport:
         return f"LRA-{scope}-{self.tahun}-TW{self.triwulan}-{self.susunan}"
 
 
+def printed_now() -> datetime:
+    """The moment a report is printed (one function, so that a test can fix it)."""
+    return timezone.now()
+
+
 def periode(tahun: int, triwulan: int) -> str:
     """`Tahun 2026 s.d. Triwulan III`."""
     return f"Tahun {tahun} s.d. Triwulan {ROMAN[triwulan]}"
@@ -172,8 +177,7 @@ def lra_report(
     bands = bands_for(region_id=region.pk)
     scope = {"region": region, "tahun": tahun, "triwulan": triwulan, "opd": opd}
     totals = {
-        row.jenis: row
-        for row in absorption(**scope, level="opd" if opd else "pemda", bands=bands)
+        row.jenis: row for row in absorption(**scope, level="opd" if opd else "pemda", bands=bands)
     }
 
     account_levels = []
@@ -217,6 +221,6 @@ def lra_report(
         tahun=tahun,
         triwulan=triwulan,
         susunan=susunan,
-        printed_at=printed_at or timezone.now(),
+        printed_at=printed_at or printed_now(),
         sections=sections,
     )

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from django.conf import settings
 
 # Tried in order until the page fits on one sheet; the last one is kept whatever its length.
-DENSITIES = ("normal", "compact", "dense", "tiny")
+DENSITIES = ("normal", "compact", "dense", "tiny", "micro")
 
 
 def html_to_pdf(html: str) -> bytes:

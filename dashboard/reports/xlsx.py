@@ -2,6 +2,7 @@
 header, landscape A4 fitted to the page width, the header row repeated on every page."""
 
 import io
+import math
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -16,10 +17,14 @@ AMOUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "#,##0.00"  # serapan in percent as the service rounds it: 73.73
 UNDEFINED = "—"  # a ratio over a zero pagu (DESIGN §2)
 
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-SUBTITLE = Font(bold=True, size=12)
-MUTED = Font(italic=True, color="475569", size=9)
+# Arial: the font every office machine has (Liberation Sans, its metric twin, elsewhere).
+FONT = "Arial"
+BASE = Font(name=FONT, size=10)
+BOLD = Font(name=FONT, size=10, bold=True)
+GROUP = Font(name=FONT, size=10, bold=True, color="334155")
+TITLE = Font(name=FONT, bold=True, size=14)
+SUBTITLE = Font(name=FONT, bold=True, size=12)
+MUTED = Font(name=FONT, italic=True, color="475569", size=9)
 HEADER_FILL = PatternFill("solid", fgColor="E2E8F0")
 SECTION_FILL = PatternFill("solid", fgColor="F1F5F9")
 TOTAL_FILL = PatternFill("solid", fgColor="E2E8F0")
@@ -30,12 +35,15 @@ ROW_BORDER = Border(bottom=HAIR, left=HAIR, right=HAIR)
 TOTAL_BORDER = Border(top=THIN, bottom=THIN, left=HAIR, right=HAIR)
 WRAP = Alignment(wrap_text=True, vertical="top")
 NUMBER = Alignment(horizontal="right", vertical="top")
+KATEGORI = Alignment(horizontal="left", vertical="top", indent=1)
+LINE_HEIGHT = 13  # points, one line of Arial 10
+URAIAN_WIDTH = 56
 
 
 def _columns(report: LraReport) -> list[tuple[str, float]]:
     return [
         ("Kode", 21),
-        ("Uraian", 56),
+        ("Uraian", URAIAN_WIDTH),
         ("Pagu (Rupiah)", 19),
         (f"Anggaran Kas s.d. {report.tw} (Rupiah)", 19),
         (f"Realisasi s.d. {report.tw} (Rupiah)", 19),
@@ -63,9 +71,7 @@ def lra_workbook(report: LraReport) -> bytes:
         (f"{report.printed_label} · angka dalam Rupiah", MUTED),
     ]
     for r, (text, font) in enumerate(heading, start=1):
-        sheet.cell(r, 1, text)
-        if font:
-            sheet.cell(r, 1).font = font
+        sheet.cell(r, 1, text).font = font or BASE
         sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
     header_row = len(heading) + 2
 
@@ -89,29 +95,30 @@ def lra_workbook(report: LraReport) -> bytes:
             sheet.cell(r, 2, section.note).font = MUTED
         for line in section.lines:
             r += 1
-            _amount_row(sheet, r, line.row, kode=line.row.kode, uraian=line.row.nama)
+            font = (BOLD if line.level == 1 else GROUP) if line.subtotal else BASE
+            _amount_row(sheet, r, line.row, kode=line.row.kode, uraian=line.row.nama, font=font)
+            indent = 2 * (line.level - 1)
+            # Excel indents only left-aligned text.
             sheet.cell(r, 2).alignment = Alignment(
-                wrap_text=True, vertical="top", indent=2 * (line.level - 1)
+                horizontal="left", vertical="top", wrap_text=True, indent=indent
             )
-            if line.subtotal:
-                for c in range(1, width + 1):
-                    sheet.cell(r, c).font = BOLD if line.level == 1 else Font(bold=True, size=10)
+            _fit_height(sheet, r, line.row.nama, indent=indent)
             if line.level > 1:
                 # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
                 sheet.row_dimensions[r].outline_level = line.level - 1
         if section.total is not None:
             r += 1
-            _amount_row(sheet, r, section.total, kode="", uraian=section.total_label)
+            _amount_row(sheet, r, section.total, kode="", uraian=section.total_label, font=BOLD)
             for c in range(1, width + 1):
                 cell = sheet.cell(r, c)
-                cell.font, cell.fill, cell.border = BOLD, TOTAL_FILL, TOTAL_BORDER
+                cell.fill, cell.border = TOTAL_FILL, TOTAL_BORDER
 
     r += 3
     sign = [report.printed_date, "Kepala BPKAD", None, None, None, "(……………………………………)", "NIP. "]
     for offset, text in enumerate(sign):
         if text:
             cell = sheet.cell(r + offset, width - 1, text)
-            cell.alignment = Alignment(horizontal="center")
+            cell.font, cell.alignment = BASE, Alignment(horizontal="center")
             sheet.merge_cells(
                 start_row=r + offset, start_column=width - 1, end_row=r + offset, end_column=width
             )
@@ -126,7 +133,20 @@ def lra_workbook(report: LraReport) -> bytes:
     return out.getvalue()
 
 
-def _amount_row(sheet: Worksheet, r: int, row: AbsorptionRow, *, kode: str, uraian: str) -> None:
+def _fit_height(sheet: Worksheet, r: int, text: str, *, indent: int) -> None:
+    """Give a wrapped name the lines it needs: neither Excel nor LibreOffice grows a row on
+    opening a file, so a long name would print over the row below."""
+    # Measured in LibreOffice with Arial 10: about 1.3 characters of mixed-case text per unit
+    # of column width; capitals are wider.
+    per_line = (URAIAN_WIDTH - indent) * (1.0 if text.isupper() else 1.3)
+    lines = max(1, math.ceil(len(text) / per_line))
+    if lines > 1:
+        sheet.row_dimensions[r].height = LINE_HEIGHT * lines + 2
+
+
+def _amount_row(
+    sheet: Worksheet, r: int, row: AbsorptionRow, *, kode: str, uraian: str, font: Font
+) -> None:
     values = [
         kode,
         uraian,
@@ -139,14 +159,15 @@ def _amount_row(sheet: Worksheet, r: int, row: AbsorptionRow, *, kode: str, urai
     ]
     for c, value in enumerate(values, start=1):
         cell = sheet.cell(r, c, value)
-        cell.border = ROW_BORDER
-        cell.alignment = WRAP
+        cell.font, cell.border, cell.alignment = font, ROW_BORDER, WRAP
         if 3 <= c <= 6:
             cell.number_format = AMOUNT_FORMAT
             cell.alignment = NUMBER
         elif c == 7:
             cell.number_format = PERCENT_FORMAT
             cell.alignment = NUMBER
+        elif c == 8:
+            cell.alignment = KATEGORI
 
 
 def _page_setup(

@@ -1,0 +1,198 @@
+"""Report downloads, with the pages' permissions and period rules.
+
+- `/laporan/`: pick the region or an OPD, the arrangement and the format.
+- `/laporan/lra.xlsx`, `/laporan/lra.pdf` (`tahun`, `triwulan`, `opd`, `susunan`): the region's
+  report for BPKAD and the head of region; an OPD's for whoever may open that OPD's page.
+- `/peringkat/cetak.pdf` (`tahun`, `triwulan`, `ukuran`): the ranking on one A4 page, for
+  whoever may see the ranking.
+
+The period falls back as on the pages (a bad year or quarter gives the latest with data); an
+arrangement or OPD code that cannot be read is refused with 400, an unknown OPD with 404.
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+
+from budget.criteria import EFEKTIVITAS, bands_for
+from budget.models import Opd, QuarterReport
+from budget.roles import actor_for, can_view_opd, can_view_ranking, can_view_region
+from budget.selectors import RankedRow, opd_ranking
+from budget.workflow import kendala_labels, report_statuses
+from dashboard.forms import RankingForm
+from dashboard.reports import lra, pdf, xlsx
+from dashboard.views import _empty, _period, _qs, current_region
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The category palette of serapan.css (k1 best … k5 worst), for the SVG bars.
+RANK_COLORS = {1: "#166534", 2: "#16a34a", 3: "#ca8a04", 4: "#ea580c", 5: "#dc2626"}
+NO_RANK_COLOR = "#9ca3af"
+
+
+class LraForm(forms.Form):
+    opd = forms.RegexField(regex=r"^[0-9.]{1,40}$", required=False)
+    susunan = forms.ChoiceField(choices=list(lra.SUSUNAN.items()), required=False)
+
+
+def _bad_request(form: forms.Form) -> HttpResponse:
+    fields = ", ".join(sorted(form.errors))
+    return HttpResponseBadRequest(
+        f"Parameter tidak dikenali: {fields}. Pilih laporan dari halaman /laporan/.",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _lra(request: HttpRequest) -> lra.LraReport | HttpResponse:
+    actor = actor_for(request.user)
+    region = current_region(request, actor)
+    if region is None:
+        return _empty(request)
+    form = LraForm(request.GET)
+    if not form.is_valid():
+        return _bad_request(form)
+    opd = None
+    if form.cleaned_data["opd"]:
+        opd = get_object_or_404(Opd, region=region, kode=form.cleaned_data["opd"])
+        if not can_view_opd(actor, opd):
+            raise PermissionDenied
+    elif not can_view_region(actor):
+        raise PermissionDenied
+    period, _form, _years = _period(request, region)
+    if period is None:
+        return _empty(request)
+    return lra.lra_report(
+        region=region,
+        tahun=period.tahun,
+        triwulan=period.triwulan,
+        opd=opd,
+        susunan=form.cleaned_data["susunan"] or "program",
+    )
+
+
+@require_GET
+def lra_xlsx(request: HttpRequest) -> HttpResponse:
+    report = _lra(request)
+    if isinstance(report, HttpResponse):
+        return report
+    response = HttpResponse(xlsx.lra_workbook(report), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}.xlsx"'
+    return response
+
+
+@require_GET
+def lra_pdf(request: HttpRequest) -> HttpResponse:
+    report = _lra(request)
+    if isinstance(report, HttpResponse):
+        return report
+    html = render_to_string("reports/lra.html", {"report": report}, request=request)
+    response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{report.filename}.pdf"'
+    return response
+
+
+@dataclass(frozen=True)
+class RankingLine:
+    ranked: RankedRow
+    report: QuarterReport | None
+    kendala: list[str]
+    color: str
+
+
+@require_GET
+def ranking_pdf(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request.user)
+    if not can_view_ranking(actor):
+        raise PermissionDenied
+    region = current_region(request, actor)
+    if region is None:
+        return _empty(request)
+    period, _form, _years = _period(request, region)
+    if period is None:
+        return _empty(request)
+    rform = RankingForm(request.GET or None)
+    measure = rform.cleaned_data["ukuran"] if rform.is_valid() else "capaian"
+    bands = bands_for(region_id=region.pk)
+    ranked, unranked = opd_ranking(
+        region=region, tahun=period.tahun, triwulan=period.triwulan, measure=measure, bands=bands
+    )
+    statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
+    rank_attr = "rank_capaian" if measure == "capaian" else "rank_serapan"
+    lines = []
+    for r in ranked:
+        report = statuses.get(r.row.kode)
+        lines.append(
+            RankingLine(
+                ranked=r,
+                report=report,
+                kendala=kendala_labels(report.kendala) if report else [],
+                color=RANK_COLORS.get(getattr(r.row, rank_attr), NO_RANK_COLOR),
+            )
+        )
+    context = {
+        "region": region,
+        "tahun": period.tahun,
+        "triwulan": period.triwulan,
+        "tw": f"TW {lra.ROMAN[period.triwulan]}",
+        "period_label": lra.periode(period.tahun, period.triwulan),
+        "printed_label": "Dicetak " + lra.tanggal_waktu(lra.printed_now()),
+        "measure": measure,
+        "measure_label": "capaian anggaran kas" if measure == "capaian" else "serapan anggaran",
+        "lines": lines,
+        "unranked": unranked,
+        "legend": [(b.label, RANK_COLORS.get(b.rank, NO_RANK_COLOR)) for b in bands[EFEKTIVITAS]],
+    }
+
+    def page(density: str) -> str:
+        return render_to_string(
+            "reports/peringkat.html", {**context, "density": density}, request=request
+        )
+
+    response = HttpResponse(pdf.one_page_pdf(page), content_type="application/pdf")
+    filename = f"Peringkat-{region.kode}-{period.tahun}-TW{period.triwulan}-{measure}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_GET
+def laporan(request: HttpRequest) -> HttpResponse:
+    """The report picker: the region (for BPKAD and the head of region) or an OPD the person
+    may open, by program or by rekening, as PDF or XLSX; and the ranking sheet."""
+    actor = actor_for(request.user)
+    if not can_view_ranking(actor):  # every role; a signed-in user without one sees nothing
+        raise PermissionDenied
+    region_wide = can_view_region(actor)
+    region = current_region(request, actor)
+    if region is None:
+        return _empty(request)
+    period, form, _years = _period(request, region)
+    if period is None:
+        return _empty(request)
+    opds = (
+        Opd.objects.filter(region=region).order_by("kode")
+        if region_wide
+        else Opd.objects.filter(region=region, pk=actor.opd_id)
+    )
+    chosen = LraForm(request.GET)
+    picked = chosen.cleaned_data if chosen.is_valid() else {}
+    return render(
+        request,
+        "reports/laporan.html",
+        {
+            "region": region,
+            "tahun": period.tahun,
+            "triwulan": period.triwulan,
+            "form": form,
+            "period_qs": _qs(period),
+            "region_wide": region_wide,
+            "opds": list(opds),
+            "chosen_opd": picked.get("opd") or ("" if region_wide else actor.opd_kode),
+            "chosen_susunan": picked.get("susunan") or "program",
+            "susunan": list(lra.SUSUNAN.items()),
+            "can_rank": can_view_ranking(actor),
+        },
+    )
