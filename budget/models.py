@@ -8,6 +8,7 @@ Invariants that must never break are database constraints, not only form validat
 from decimal import Decimal
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -145,7 +146,17 @@ class Account(RegionScoped):
 
 # Every change to the numbers people enter is kept by PostgreSQL triggers (django-pghistory):
 # bulk imports, admin edits and raw SQL alike, with who and where from in the event's context.
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# Statement-level triggers (one per INSERT/UPDATE statement, reading its transition table)
+# write the same events as row-level ones at a fraction of the cost: a 90.000-row import
+# spent 33 s in per-row triggers against 4 s (docs/PERFORMANCE.md).
+
+
+def history_events() -> tuple:
+    """Fresh trackers for each model (a tracker binds to the model it tracks)."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+@pghistory.track(*history_events(), level=pgtrigger.Statement)
 class DpaLine(RegionScoped):
     """One DPA budget line: OPD × sub kegiatan × account, with its pagu and quarterly cash plan.
 
@@ -219,7 +230,7 @@ class DpaLine(RegionScoped):
         return f"{self.tahun} {self.opd.kode} {self.account.kode}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(*history_events(), level=pgtrigger.Statement)
 class Realisasi(RegionScoped):
     """The amount realised on a DPA line within one quarter (not cumulative)."""
 
@@ -328,7 +339,7 @@ KENDALA_CHOICES = [
 ]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(*history_events(), level=pgtrigger.Statement)
 class QuarterReport(RegionScoped):
     """An OPD's realisasi report for one quarter and where it stands in the workflow.
 
