@@ -5,22 +5,28 @@
         .venv/bin/python scripts/benchmark.py [--opds 60 --lines-per-opd 1500] [--quick]
 
 The database named in DATABASE_URL is DROPPED and created again, then migrated: it must be a
-database of its own whose name contains "bench". The script generates synthetic but valid
-import files (Permendagri 90 codes that budget/codes.py accepts; cash plans that add up to the
-pagu; belanja realisasi that never exceeds the pagu) into a temporary folder, then times:
+database of its own whose name contains "bench". Django runs with DEBUG=0 unless the
+environment says otherwise. The script generates synthetic but valid import files
+(Permendagri 90 codes that budget/codes.py accepts; cash plans that add up to the pagu;
+belanja realisasi that never exceeds the pagu) into a temporary folder, then times:
 
 - read_table() on the DPA (CSV and XLSX) and realisasi (CSV) files;
 - import_dpa() first import and re-import of the same file (nothing changes), realisasi
   import per quarter (four files, TW I..IV in order) and as one file of the whole year, and the
-  re-import of that file; each import runs in a child process so that its peak RSS is its own;
+  re-import of that file; each import runs in a child process, inside the pghistory context
+  the import command opens, so that its peak RSS is its own;
 - absorption() at every level for TW 2 and TW 4, for the whole region and for one OPD, with
-  the number of SQL queries of each call;
-- the slowest roll-up under EXPLAIN ANALYZE, and alternative SQL for the realisasi sums
-  (derived table, per-line join, covering index) checked against the ORM's answer;
-- the `absorption_report` command end to end (a new process, as an operator runs it).
+  the number of SQL queries of each call, and region-wide with PostgreSQL's JIT both ways;
+- the ranking and S-curve selectors; the slowest roll-up under EXPLAIN ANALYZE, and
+  alternative SQL for the realisasi sums (derived table, per-line join, covering index)
+  checked against the ORM's answer;
+- the `absorption_report` command end to end (a new process, as an operator runs it);
+- the import's parts apart (validation, loading what is stored, writing) next to the change
+  proposed for each (memoised parsers, tuples, COPY), in transactions that are rolled back.
 
-The machine is shared: every figure is the median of several runs (min given too).
-Results are printed as Markdown and written as JSON (--json).
+--phases picks a subset (without `imports` the data of an earlier run is reused). The machine
+is shared: every figure is the median of several runs (min given too). Results are printed as
+Markdown and written as JSON (--json). See docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -82,6 +88,8 @@ REALISASI_HEADER = [
     "kode_rekening",
     "realisasi",
 ]
+PHASES = ("read", "imports", "proposed", "absorption", "command", "parts")
+DEFAULT_PHASES = ("read", "imports", "absorption", "command", "parts")
 LEVEL_CASES = [
     ("pemda", None),
     ("opd", None),
@@ -124,6 +132,12 @@ def fmt_s(seconds: float) -> str:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process image, whereas
+    ru_maxrss survives exec and would report the (larger) benchmark parent's peak."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
@@ -201,6 +215,10 @@ def wipe(*, realisasi_only: bool = False) -> None:
     tables += history_tables("budget_realisasi", "budget_dpaline")
     sql(f"TRUNCATE {', '.join(tables)} CASCADE")
     sql("DELETE FROM budget_region")
+
+
+def wipe_realisasi() -> None:
+    wipe(realisasi_only=True)
 
 
 def vacuum_analyze() -> None:
@@ -490,7 +508,11 @@ def child_main(kind: str, path: str, profile: str | None) -> None:
         import cProfile
 
         profiler = cProfile.Profile()
-    with connection.execute_wrapper(counter), history_context(f"benchmark import_{kind}", path):
+    with (
+        connection.execute_wrapper(counter),
+        history_context(f"benchmark import_{kind}", path),
+        constraints_immediate(),
+    ):
         t0 = now()
         if profiler:
             profiler.enable()
@@ -517,6 +539,21 @@ def child_main(kind: str, path: str, profile: str | None) -> None:
         "unchanged": counts.unchanged,
     }
     print("RESULT " + json.dumps(out))
+
+
+@contextlib.contextmanager
+def constraints_immediate():
+    """BENCH_CONSTRAINTS_IMMEDIATE=1: the proposed import, checking foreign keys at each
+    statement instead of at commit. The import's own transaction becomes a savepoint of this
+    one, which runs SET CONSTRAINTS ALL IMMEDIATE first."""
+    if os.environ.get("BENCH_CONSTRAINTS_IMMEDIATE") != "1":
+        yield
+        return
+    from django.db import transaction
+
+    with transaction.atomic():
+        sql("SET CONSTRAINTS ALL IMMEDIATE")
+        yield
 
 
 def history_context(command: str, path: str):
@@ -682,13 +719,34 @@ def bench_imports(
     return results
 
 
-def bench_import_parts(region, files: dict[str, Path], repeat: int) -> dict:
+def bench_imports_proposed(province: Province, heavy_repeat: int) -> dict:
+    """The imports as they are, but with SET CONSTRAINTS ALL IMMEDIATE (see write_parts)."""
+    files, results = province.files, {}
+    env = {"BENCH_CONSTRAINTS_IMMEDIATE": "1"}
+    for name, kind, path, before in (
+        ("dpa_first", "dpa", files["dpa_csv"], wipe),
+        ("realisasi_all_first", "realisasi", files["realisasi_all"], wipe_realisasi),
+    ):
+        runs = []
+        for i in range(heavy_repeat):
+            before()
+            runs.append(run_child(kind, path, env=env))
+            log(
+                f"{name} (constraints immediate) #{i + 1}: import "
+                f"{fmt_s(runs[-1]['import_s'])}, peak RSS {runs[-1]['rss_peak_mb']:.0f} MB, "
+                f"{runs[-1]['counts']}"
+            )
+        results[name + "_constraints_immediate"] = summarize_children(runs)
+    return results
+
+
+def bench_import_parts(
+    region, files: dict[str, Path], repeat: int, only: str | None = None
+) -> dict:
     """The import's three costs measured apart, each next to the change proposed for it.
 
     Nothing here changes the data: writes run in a transaction that is rolled back.
     """
-    from django.db import connection, transaction
-    from django.utils import timezone
 
     from budget.importing import dpa as dpa_module
     from budget.importing import realisasi as realisasi_module
@@ -705,6 +763,8 @@ def bench_import_parts(region, files: dict[str, Path], repeat: int) -> dict:
             timing.samples.append(now() - t0)
         return timing
 
+    if only and not re.search(only, "validation load"):
+        return write_parts(region, repeat, only, results)
     # 1. Validation, as it is and with memoised code parsers and a fast path for plain amounts.
     dpa_table = read_table(files["dpa_csv"])
     real_table = read_table(files["realisasi_all"])
@@ -783,6 +843,17 @@ def bench_import_parts(region, files: dict[str, Path], repeat: int) -> dict:
     ):
         results[name] = timed(fn).as_dict()
         log(f"{name}: {fmt_s(results[name]['median_s'])}")
+
+    return write_parts(region, repeat, only, results)
+
+
+def write_parts(region, repeat: int, only: str | None, results: dict) -> dict:
+    """Writing: bulk_create (as now) or COPY, with the history triggers as they are, one per
+    statement, or off, and with the foreign keys checked at commit (as now) or at once."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from budget.models import DpaLine, Realisasi
 
     # 3. Writing: bulk_create (as now) or COPY, of TW IV realisasi and of all DPA lines.
     tw4 = list(Realisasi.objects.filter(region=region, triwulan=4).values_list("line_id", "jumlah"))
@@ -868,7 +939,11 @@ def bench_import_parts(region, files: dict[str, Path], repeat: int) -> dict:
         (f"write {len(lines)} DPA lines: bulk_create (as now)", drop_lines, lines_bulk_create),
         (f"write {len(lines)} DPA lines: COPY", drop_lines, lines_copy),
     ]
-    if history_tables("budget_realisasi", "budget_dpaline"):
+    row_level = sql(
+        "SELECT COALESCE(bool_or((tgtype & 1) = 1), false) FROM pg_trigger "
+        "WHERE tgrelid = 'budget_realisasi'::regclass AND NOT tgisinternal"
+    )[0][0]
+    if history_tables("budget_realisasi") and row_level:
         statement_level = with_statement_level_history(drop_tw4, "budget_realisasi")
         cases += [
             (
@@ -892,7 +967,39 @@ def bench_import_parts(region, files: dict[str, Path], repeat: int) -> dict:
                 realisasi_copy,
             ),
         ]
+
+    def immediate(prepare):
+        def both():
+            prepare()
+            sql("SET CONSTRAINTS ALL IMMEDIATE")
+
+        return both
+
+    cases += [
+        (
+            f"write {len(tw4)} realisasi: bulk_create, constraints immediate",
+            immediate(drop_tw4),
+            realisasi_bulk_create,
+        ),
+        (
+            f"write {len(tw4)} realisasi: COPY, constraints immediate",
+            immediate(drop_tw4),
+            realisasi_copy,
+        ),
+        (
+            f"write {len(lines)} DPA lines: bulk_create, constraints immediate",
+            immediate(drop_lines),
+            lines_bulk_create,
+        ),
+        (
+            f"write {len(lines)} DPA lines: COPY, constraints immediate",
+            immediate(drop_lines),
+            lines_copy,
+        ),
+    ]
     for name, prepare, write in cases:
+        if only and not re.search(only, name):
+            continue
         results[name] = rolled_back(prepare, write).as_dict()
         log(f"{name}: {fmt_s(results[name]['median_s'])}")
     return results
@@ -1011,13 +1118,16 @@ def measure_call(fn, repeat: int, *, settings: tuple[str, ...] = ("",)) -> list[
 
 def bench_absorption(region, opd_kode: str, repeat: int) -> tuple[dict, dict]:
     """Every level for TW 2 and 4, region-wide and for one OPD; region-wide also with
-    PostgreSQL's JIT compiler off (interleaved with the default runs)."""
+    PostgreSQL's JIT compiler set the other way (interleaved with the configured runs)."""
     from budget.selectors import absorption
 
-    results, jit_off = {}, {}
+    # The application's connections may set jit (dashboard/settings.py); compare with the other.
+    configured = sql("SHOW jit")[0][0]
+    other = "off" if configured == "on" else "on"
+    results, jit_other = {}, {}
     for scope in ("region", "opd"):
         opd = opd_kode if scope == "opd" else None
-        settings = ("", "SET jit = off") if scope == "region" else ("",)
+        settings = ("", f"SET jit = {other}") if scope == "region" else ("",)
         for tw in (2, 4):
             for level, depth in LEVEL_CASES:
                 key = f"{scope}/tw{tw}/{level}" + (f"/{depth}" if depth else "")
@@ -1031,10 +1141,12 @@ def bench_absorption(region, opd_kode: str, repeat: int) -> tuple[dict, dict]:
                 results[key] = r = measured[0]
                 message = f"absorption {key}: {fmt_s(r['median_s'])} ({r['queries']} queries)"
                 if len(measured) > 1:
-                    jit_off[key] = measured[1]
-                    message += f", jit off {fmt_s(measured[1]['median_s'])}"
+                    jit_other[key] = measured[1] | {"jit": other}
+                    message += f", jit {other} {fmt_s(measured[1]['median_s'])}"
                 log(message)
-    return results, jit_off
+    for r in results.values():
+        r["jit"] = configured
+    return results, jit_other
 
 
 def bench_dashboard_selectors(region, repeat: int) -> dict:
@@ -1065,12 +1177,11 @@ def bench_dashboard_selectors(region, repeat: int) -> dict:
     return results
 
 
-def explain(statement: str, *, jit: bool = True) -> str:
+def explain(statement: str, *, jit: bool) -> str:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cur:
-        if not jit:
-            cur.execute("SET LOCAL jit = off")
+        cur.execute(f"SET LOCAL jit = {'on' if jit else 'off'}")
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
         return "\n".join(r[0] for r in cur.fetchall())
 
@@ -1202,9 +1313,11 @@ def bench_alternatives(region, opd, absorption_results: dict, repeat: int, workd
     # The slowest by its best run: medians on a shared machine carry bursts of load.
     slowest_key = max(region_cases, key=lambda k: region_cases[k]["min_s"])
     statement = region_cases[slowest_key]["sql"]
-    plan = explain(statement)
+    plan = explain(statement, jit=True)
     plan_nojit = explain(statement, jit=False)
-    (workdir / "explain_slowest.txt").write_text(plan + "\n\n-- jit off --\n" + plan_nojit)
+    (workdir / "explain_slowest.txt").write_text(
+        "-- jit on --\n" + plan + "\n\n-- jit off --\n" + plan_nojit
+    )
     results["explain"] = {
         "case": slowest_key,
         "sql": statement,
@@ -1235,7 +1348,7 @@ def bench_alternatives(region, opd, absorption_results: dict, repeat: int, workd
             got = {(r[0], r[2]): tuple(r[3:]) for r in rows}
             entry[variant] = {**timing.as_dict(), "same_sums_as_orm": got == expected}
             if variant == "derived" and key == "region/tw4/opd":
-                plan = explain(statement % {k: int(v) for k, v in params.items()})
+                plan = explain(statement % {k: int(v) for k, v in params.items()}, jit=False)
                 entry[variant]["highlights"] = plan_highlights(plan)
                 entry[variant]["plan"] = plan
             log(f"{variant} {key}: {fmt_s(timing.median)} same={got == expected}")
@@ -1265,7 +1378,8 @@ def bench_alternatives(region, opd, absorption_results: dict, repeat: int, workd
                     absorption(region=region, tahun=TAHUN, triwulan=4, level=level, depth=depth)
                 timing.samples.append(now() - t0)
                 db_times.append(sum(float(q["time"]) for q in ctx.captured_queries))
-            plan = explain(max(ctx.captured_queries, key=lambda q: float(q["time"]))["sql"])
+            slow = max(ctx.captured_queries, key=lambda q: float(q["time"]))["sql"]
+            plan = explain(slow, jit=False)
             results["variants"][key]["covering_index"] = {
                 **timing.as_dict(),
                 "db_median_s": statistics.median(db_times),
@@ -1283,6 +1397,14 @@ def bench_command(opd_kode: str, repeat: int) -> dict:
     cases = {
         "startup (absorption_report --help)": ["absorption_report", "--help"],
         "--level opd --format json": ["--level", "opd", "--format", "json"],
+        # Django runs the system checks before every command (about 0,5 s here).
+        "--level opd --format json --skip-checks": [
+            "--level",
+            "opd",
+            "--format",
+            "json",
+            "--skip-checks",
+        ],
         "--level sub_kegiatan --format json": ["--level", "sub_kegiatan", "--format", "json"],
         "--level akun --depth 6 --format table": ["--level", "akun", "--depth", "6"],
         f"--level sub_kegiatan --opd {opd_kode} --format csv": [
@@ -1292,6 +1414,15 @@ def bench_command(opd_kode: str, repeat: int) -> dict:
             opd_kode,
             "--format",
             "csv",
+        ],
+        f"--level sub_kegiatan --opd {opd_kode} --format csv --skip-checks": [
+            "--level",
+            "sub_kegiatan",
+            "--opd",
+            opd_kode,
+            "--format",
+            "csv",
+            "--skip-checks",
         ],
     }
     results = {}
@@ -1377,14 +1508,18 @@ def markdown(results: dict) -> str:
         f"\nData: {g['opds']} OPDs, {g['dpa_rows']} DPA rows -> {g['dpa_lines']} DPA lines, "
         f"{g['realisasi_rows']} realisasi rows (TW I-IV); generated in {fmt_s(g['seconds'])}."
     )
-    out.append("\n| step | median | min | runs | peak RSS | notes |")
-    out.append("| --- | ---: | ---: | ---: | ---: | --- |")
-    for key, r in results["read"].items():
+    if results.get("read") or results.get("imports") or results.get("imports_proposed"):
+        out.append("\n| step | median | min | runs | peak RSS | notes |")
+        out.append("| --- | ---: | ---: | ---: | ---: | --- |")
+    for key, r in results.get("read", {}).items():
         out.append(
             f"| read_table {key} ({r['rows']} rows, {r['bytes'] / 1e6:.1f} MB) "
             f"| {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} | {r['n']} | | |"
         )
-    for key, r in results["imports"].items():
+    imports = results.get("imports", {}) | {
+        f"{k} (proposed)": v for k, v in results.get("imports_proposed", {}).items()
+    }
+    for key, r in imports.items():
         imp = r["import_s"]
         c = r["counts"]
         out.append(
@@ -1393,9 +1528,11 @@ def markdown(results: dict) -> str:
             f"{c['updated']} updated, {c['unchanged']} unchanged; {r['queries']} queries; "
             f"whole process {fmt_s(r['process_wall_s']['median_s'])} |"
         )
-    out.append("\n| absorption() | median | min | DB time | queries | rows |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for key, r in results["absorption"].items():
+    if results.get("absorption"):
+        jit = next(iter(results["absorption"].values())).get("jit")
+        out.append(f"\n| absorption(), jit {jit} | median | min | DB time | queries | rows |")
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for key, r in results.get("absorption", {}).items():
         out.append(
             f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
             f"| {fmt_s(r['db_median_s'])} | {r['queries']} | {r['rows']} |"
@@ -1403,13 +1540,13 @@ def markdown(results: dict) -> str:
     alt = results.get("alternatives")
     if alt:
         out.append(f"\nEXPLAIN ANALYZE of {alt['explain']['case']}: {alt['explain']['highlights']}")
-        out.append(f"with jit off: {alt['explain']['highlights_jit_off']}")
+        out.append(f"(jit on); with jit off: {alt['explain']['highlights_jit_off']}")
         out.append(
-            "\n| roll-up, DB time | ORM (correlated subqueries) | ORM, jit off | derived table | "
-            "per-line join | ORM + covering index |"
+            "\n| roll-up, DB time | ORM (correlated subqueries) | ORM, jit other way "
+            "| derived table | per-line join | ORM + covering index |"
         )
         out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-        jit_off = results.get("absorption_jit_off", {})
+        jit_off = results.get("absorption_jit_other", {})
         for key, v in alt["variants"].items():
             cov = v.get("covering_index")
             no_jit = fmt_s(jit_off[key]["db_median_s"]) if key in jit_off else ""
@@ -1420,10 +1557,11 @@ def markdown(results: dict) -> str:
                 f"(same: {v['per_line']['same_sums_as_orm']}) "
                 f"| {fmt_s(cov['db_median_s']) if cov else ''} |"
             )
-    if results.get("absorption_jit_off"):
-        out.append("\n| absorption(), jit off | median | min | DB time | queries | rows |")
+    if results.get("absorption_jit_other"):
+        other = next(iter(results["absorption_jit_other"].values()))["jit"]
+        out.append(f"\n| absorption(), jit {other} | median | min | DB time | queries | rows |")
         out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for key, r in results["absorption_jit_off"].items():
+        for key, r in results["absorption_jit_other"].items():
             out.append(
                 f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
                 f"| {fmt_s(r['db_median_s'])} | {r['queries']} | {r['rows']} |"
@@ -1449,13 +1587,14 @@ def markdown(results: dict) -> str:
                 if "same_result" in t:
                     label += f" (same result: {t['same_result']})"
                 out.append(f"| {label} | {fmt_s(t['median_s'])} | {fmt_s(t['min_s'])} | {t['n']} |")
-    profiles = {k: v["profile"] for k, v in results["imports"].items() if "profile" in v}
+    profiles = {k: v["profile"] for k, v in imports.items() if "profile" in v}
     for key, prof in profiles.items():
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in prof.items() if k not in {"top"})
         out.append(f"\nProfile of {key} (under cProfile, cumulative): {parts}")
-    out.append("\n| absorption_report (new process) | median | min | output |")
-    out.append("| --- | ---: | ---: | ---: |")
-    for key, r in results["command"].items():
+    if results.get("command"):
+        out.append("\n| absorption_report (new process) | median | min | output |")
+        out.append("| --- | ---: | ---: | ---: |")
+    for key, r in results.get("command", {}).items():
         out.append(
             f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} | {r['output_bytes']} B |"
         )
@@ -1482,8 +1621,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--skip-no-context",
         action="store_true",
-        help="skip the DPA import outside a pghistory context (slow: quadratic)",
+        help="skip the DPA import outside a pghistory context (quadratic with row-level "
+        "history triggers)",
     )
+    parser.add_argument(
+        "--phases",
+        default=",".join(DEFAULT_PHASES),
+        help="comma-separated subset of: " + ", ".join(PHASES) + " (without imports, the "
+        "database is kept and must hold the data of an earlier run with the same sizes)",
+    )
+    parser.add_argument("--parts-only", help="regular expression: only these import parts")
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX file")
     parser.add_argument("--quick", action="store_true", help="1 import run, 3 cheap runs")
     parser.add_argument("--profile", action="store_true", help="cProfile the first imports")
@@ -1507,8 +1654,13 @@ def main() -> None:
     # Production settings unless told otherwise: with DEBUG on, Django keeps every SQL text.
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
-    log(f"recreating database {name} (DEBUG={os.environ['DEBUG']})")
-    recreate_database(name, maintenance)
+    phases = set(args.phases.split(","))
+    unknown = phases - set(PHASES)
+    if unknown:
+        sys.exit(f"unknown phases {sorted(unknown)}; choose from {', '.join(PHASES)}")
+    if "imports" in phases:
+        log(f"recreating database {name} (DEBUG={os.environ['DEBUG']})")
+        recreate_database(name, maintenance)
     setup_django()
     from django.core.management import call_command
 
@@ -1531,33 +1683,44 @@ def main() -> None:
             "seconds": now() - t0,
         }
         log(f"generated {results['generated']} in {workdir}")
-        results["read"] = bench_read(province.files, args.repeat)
-        results["imports"] = bench_imports(
-            province,
-            args.import_repeats,
-            args.heavy_repeats,
-            workdir,
-            args.profile,
-            args.skip_no_context,
-        )
+        if "read" in phases:
+            results["read"] = bench_read(province.files, args.repeat)
+        if "imports" in phases:
+            results["imports"] = bench_imports(
+                province,
+                args.import_repeats,
+                args.heavy_repeats,
+                workdir,
+                args.profile,
+                args.skip_no_context,
+            )
+        if "proposed" in phases:
+            results["imports_proposed"] = bench_imports_proposed(province, args.heavy_repeats)
 
-        vacuum_analyze()
         from budget.models import Opd, Region
 
-        region = Region.objects.get(kode=REGION_KODE)
+        region = Region.objects.filter(kode=REGION_KODE).first()
+        if region is None:
+            sys.exit("no benchmark data in the database: run the imports phase first")
+        vacuum_analyze()
         # The OPD with the most lines stands for "one OPD".
         opd_kode = max(province.opds, key=lambda o: o[2])[0]
         opd = Opd.objects.get(region=region, kode=opd_kode)
-        results["absorption"], results["absorption_jit_off"] = bench_absorption(
-            region, opd_kode, args.repeat
-        )
-        results["dashboard"] = bench_dashboard_selectors(region, args.repeat)
-        results["alternatives"] = bench_alternatives(
-            region, opd, results["absorption"], args.repeat, workdir
-        )
-        results["command"] = bench_command(opd_kode, max(3, args.repeat // 2))
-        # Last: its rolled-back writes leave dead rows behind.
-        results["import_parts"] = bench_import_parts(region, province.files, args.import_repeats)
+        if "absorption" in phases:
+            results["absorption"], results["absorption_jit_other"] = bench_absorption(
+                region, opd_kode, args.repeat
+            )
+            results["dashboard"] = bench_dashboard_selectors(region, args.repeat)
+            results["alternatives"] = bench_alternatives(
+                region, opd, results["absorption"], args.repeat, workdir
+            )
+        if "command" in phases:
+            results["command"] = bench_command(opd_kode, max(3, args.repeat // 2))
+        if "parts" in phases:
+            # Last: it empties tables inside transactions it rolls back.
+            results["import_parts"] = bench_import_parts(
+                region, province.files, args.import_repeats, args.parts_only
+            )
         results["machine"]["loadavg_end"] = os.getloadavg()
     finally:
         if args.workdir is None and not args.profile:
