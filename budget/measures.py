@@ -1,26 +1,50 @@
-"""Each measure defined once: ORM expressions for the sums, exact Decimal ratios from them.
+"""The measure registry: every amount and every ratio of the roll-ups declared once.
+
+An *amount* is a sum over DPA lines (pagu, cash plan, realisasi …), or a difference of two
+sums (sisa). A *measure* is a ratio of two amounts with its label, its band table, the jenis
+it applies to, whether OPDs can be ranked by it and how it is shown. The selectors compute
+every amount and measure of this registry for every group; tables, charts, forms, the
+ranking, reports, the API and the commands iterate the registry, so that a new measure is
+one entry here.
 
 Sums are computed by PostgreSQL. Ratios are divided in Python with 50 significant digits from
 those exact sums, so that a category boundary (90, 80, 60, 100) is never crossed by a
 rounding of the database's numeric division; they are rounded only for display.
 """
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
 
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
+from budget.codes import Jenis
+from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, categorize
 from budget.models import Realisasi
+from budget.money import MONEY, ZERO
+from budget.quarters import QUARTERS, check_triwulan
 
-ZERO = Decimal("0.00")
-MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
-QUARTERS = (1, 2, 3, 4)
+MONEY_FIELD = DecimalField(**MONEY)
+
+__all__ = [
+    "AMOUNTS",
+    "MEASURES",
+    "QUARTERS",
+    "ZERO",
+    "Amount",
+    "Measure",
+    "MeasureValue",
+    "behind_plan",
+    "check_triwulan",
+    "measure_get",
+]
 
 
-def check_triwulan(triwulan: int) -> int:
-    if triwulan not in QUARTERS:
-        raise ValueError(f"triwulan must be 1, 2, 3 or 4, got {triwulan!r}")
-    return triwulan
+# --- ORM expressions ------------------------------------------------------------------------
 
 
 def kas_kumulatif_expr(triwulan: int, prefix: str = ""):
@@ -65,3 +89,299 @@ def round2(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- amounts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A money figure of a group: summed by the database over the group's lines (`line_expr`
+    gives the figure of one line through a quarter), or derived from other amounts."""
+
+    key: str  # attribute of a row, key of the contract, column of the tables
+    label: Promise
+    line_expr: Callable[[int], Any] | None = None
+    derive: Callable[[dict[str, Decimal]], Decimal] | None = None
+    # The version of the external contract (absorption_report, API) that added the field;
+    # None keeps it out. Fields added later come after, so readers by position keep working.
+    contract: int | None = None
+    in_tables: bool = False
+
+    @property
+    def sum_name(self) -> str:
+        """The name of the sum in the grouped queryset."""
+        return f"s_{self.key}"
+
+
+AMOUNTS: tuple[Amount, ...] = (
+    Amount("pagu", _("Pagu"), line_expr=lambda tw: F("pagu"), contract=1, in_tables=True),
+    Amount(
+        "pagu_murni",
+        _("Pagu murni"),
+        line_expr=lambda tw: F("pagu_murni"),
+        contract=2,
+        in_tables=True,
+    ),
+    Amount(
+        "kas_kumulatif",
+        _("Rencana kas kum."),
+        line_expr=kas_kumulatif_expr,
+        contract=1,
+        in_tables=True,
+    ),
+    Amount("kas_triwulan", _("Rencana kas triwulan"), line_expr=kas_triwulan_expr),
+    Amount(
+        "realisasi_kumulatif",
+        _("Realisasi kum."),
+        line_expr=realisasi_through_subquery,
+        contract=1,
+        in_tables=True,
+    ),
+    Amount(
+        "realisasi_triwulan",
+        _("Realisasi triwulan"),
+        line_expr=lambda tw: realisasi_through_subquery(tw, only_quarter=True),
+    ),
+    Amount(
+        "sisa",
+        _("Sisa"),
+        derive=lambda a: a["pagu"] - a["realisasi_kumulatif"],
+        contract=1,
+        in_tables=True,
+    ),
+)
+AMOUNT_BY_KEY = {a.key: a for a in AMOUNTS}
+SUMMED = tuple(a for a in AMOUNTS if a.line_expr is not None)
+
+
+# --- measures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: Promise  # as a title: "Capaian anggaran kas"
+    column: Promise  # as a table header: "Capaian kas"
+    numerator: str  # amount keys
+    denominator: str
+    # What the ratio compares, for a sentence after the label; %(tw)s is the quarter.
+    explanation: Promise
+    bands: str | None = EFEKTIVITAS  # the kind of band table, None for no category
+    jenis: frozenset[str] | None = None  # None: every jenis
+    rankable: bool = False  # OPDs may be ranked by it (belanja)
+    # Row attributes: the exact ratio, its category label and its category rank.
+    attr: str = ""
+    category: str | None = None
+    category_column: Promise | None = None  # table header of the category
+    # Contract keys: the ratio rounded to 2 places and the category label.
+    percent_key: str | None = None
+    contract: int | None = None
+    contract_category: bool = True
+    in_tables: bool = False
+    filterable: bool = False  # the OPD table can be filtered by its category
+    filter_param: str | None = None  # query parameter of that filter
+
+    def __post_init__(self):
+        if not self.attr:
+            object.__setattr__(self, "attr", self.key)
+
+    @property
+    def rank_attr(self) -> str | None:
+        return None if self.category is None else "rank_" + self.category.removeprefix("kategori_")
+
+    def applies_to(self, jenis: str) -> bool:
+        return self.jenis is None or jenis in self.jenis
+
+    def explain(self, triwulan_label: str) -> str:
+        return str(self.explanation) % {"tw": triwulan_label}
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "serapan",
+        label=_("Serapan anggaran"),
+        column=_("Serapan"),
+        numerator="realisasi_kumulatif",
+        denominator="pagu",
+        explanation=_("realisasi terhadap pagu"),
+        rankable=True,
+        category="kategori_serapan",
+        category_column=_("Kategori serapan"),
+        percent_key="serapan_persen",
+        contract=1,
+        in_tables=True,
+        filterable=True,
+        filter_param="kategori_serapan",
+    ),
+    Measure(
+        "capaian",
+        label=_("Capaian anggaran kas"),
+        column=_("Capaian kas"),
+        numerator="realisasi_kumulatif",
+        denominator="kas_kumulatif",
+        explanation=_("realisasi terhadap rencana anggaran kas s.d. %(tw)s"),
+        rankable=True,
+        attr="capaian_kas",
+        category="kategori_capaian",
+        category_column=_("Kategori capaian"),
+        percent_key="capaian_kas_persen",
+        contract=1,
+        in_tables=True,
+        filterable=True,
+        filter_param="kategori",
+    ),
+    # The seeds' efficiency view of spending: the same ratio as serapan, read the other way
+    # (spending less of the budget for the same output is more efficient).
+    Measure(
+        "efisiensi",
+        label=_("Rasio efisiensi belanja"),
+        column=_("Efisiensi"),
+        numerator="realisasi_kumulatif",
+        denominator="pagu",
+        explanation=_("realisasi belanja terhadap anggaran"),
+        bands=EFISIENSI,
+        jenis=frozenset({Jenis.BELANJA.value}),
+        category="kategori_efisiensi",
+        category_column=_("Kategori efisiensi"),
+        contract=1,
+    ),
+    Measure(
+        "efektivitas_pendapatan",
+        label=_("Efektivitas pendapatan"),
+        column=_("Efektivitas"),
+        numerator="realisasi_kumulatif",
+        denominator="pagu",
+        explanation=_("realisasi pendapatan terhadap target"),
+        jenis=frozenset({Jenis.PENDAPATAN.value}),
+        attr="efektivitas",
+        category="kategori_efektivitas",
+        category_column=_("Kategori efektivitas"),
+    ),
+    # Against the original DPA: how far the unit is along the budget it first planned, beside
+    # serapan against the pagu in force after any DPPA or pergeseran.
+    Measure(
+        "serapan_murni",
+        label=_("Serapan terhadap pagu murni"),
+        column=_("Serapan pagu murni"),
+        numerator="realisasi_kumulatif",
+        denominator="pagu_murni",
+        explanation=_("realisasi terhadap pagu DPA murni"),
+        bands=None,
+        percent_key="serapan_murni_persen",
+        contract=2,
+        in_tables=True,
+    ),
+)
+MEASURE_BY_KEY = {m.key: m for m in MEASURES}
+RANKABLE = tuple(m for m in MEASURES if m.rankable)
+DEFAULT_RANK_MEASURE = "capaian"
+# The default first: the order of the choice lists.
+RANK_MEASURES = tuple(
+    sorted((m.key for m in MEASURES if m.rankable), key=lambda k: k != DEFAULT_RANK_MEASURE)
+)
+
+
+def measure_get(key: str | None, *, rankable: bool = False) -> Measure:
+    """The measure of `key`; the default ranking measure for a missing or unknown key when
+    `rankable`, else KeyError."""
+    if rankable and key not in RANK_MEASURES:
+        key = DEFAULT_RANK_MEASURE
+    return MEASURE_BY_KEY[key]  # type: ignore[index]
+
+
+def as_measure(measure: "str | Measure") -> Measure:
+    return measure if isinstance(measure, Measure) else MEASURE_BY_KEY[measure]
+
+
+@dataclass(frozen=True)
+class MeasureValue:
+    """One measure of one group: the exact ratio (percent) and its band."""
+
+    measure: Measure
+    ratio: Decimal | None
+    band: Band | None
+
+    @property
+    def persen(self) -> Decimal | None:
+        return round2(self.ratio)
+
+    @property
+    def label(self) -> str | None:
+        return self.band.label if self.band else None
+
+    @property
+    def rank(self) -> int | None:
+        return self.band.rank if self.band else None
+
+
+def evaluate(
+    *, jenis: str, amounts: dict[str, Decimal], bands: dict[str, tuple[Band, ...]]
+) -> dict[str, MeasureValue]:
+    """Every measure that applies to `jenis`, from a group's exact amounts."""
+    values = {}
+    for m in MEASURES:
+        if not m.applies_to(jenis):
+            continue
+        ratio = percent(amounts[m.numerator], amounts[m.denominator])
+        band = categorize(ratio, bands[m.bands]) if m.bands else None
+        values[m.key] = MeasureValue(measure=m, ratio=ratio, band=band)
+    return values
+
+
+def complete_amounts(summed: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The summed amounts with the derived ones added, in registry order."""
+    amounts = dict(summed)
+    for a in AMOUNTS:
+        if a.derive is not None:
+            amounts[a.key] = a.derive(amounts)
+    return {a.key: amounts[a.key] for a in AMOUNTS}
+
+
+def contract_fields() -> list[str]:
+    """The fields of a contract row after kode, nama, jenis: by the contract version that
+    added them, then registry order (amounts, then each measure's percent and category)."""
+    entries: list[tuple[int, int, str]] = []
+    order = 0
+    for a in AMOUNTS:
+        if a.contract is not None:
+            entries.append((a.contract, order, a.key))
+        order += 1
+    for m in MEASURES:
+        if m.contract is None:
+            continue
+        if m.percent_key:
+            entries.append((m.contract, order, m.percent_key))
+            order += 1
+        if m.category and m.contract_category:
+            entries.append((m.contract, order, m.category))
+            order += 1
+    return [key for _v, _o, key in sorted(entries)]
+
+
+def row_attributes() -> dict[str, tuple[str, str]]:
+    """Attribute name on a row -> (measure key, what): what is ratio, persen, label or rank."""
+    names: dict[str, tuple[str, str]] = {}
+    for m in MEASURES:
+        names[m.attr] = (m.key, "ratio")
+        names[f"{m.attr}_persen"] = (m.key, "persen")
+        if m.percent_key:
+            names[m.percent_key] = (m.key, "persen")
+        if m.category:
+            names[m.category] = (m.key, "label")
+            names[m.rank_attr] = (m.key, "rank")  # type: ignore[index]
+    return names
+
+
+def table_measures() -> Iterable[Measure]:
+    return (m for m in MEASURES if m.in_tables)
+
+
+# The cash plan (anggaran kas) is the OPD's own schedule: capaian below 100% is behind it.
+ON_PLAN = Decimal(100)
+
+
+def behind_plan(capaian: Decimal | None) -> bool:
+    """Whether a capaian anggaran kas (exact percent) is behind the cash plan; an undefined
+    capaian (no cash plan yet) is not behind."""
+    return capaian is not None and capaian < ON_PLAN

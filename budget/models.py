@@ -16,8 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
-
-MONEY = {"max_digits": 20, "decimal_places": 2}
+from budget.money import MONEY
 
 
 class Region(models.Model):
@@ -339,6 +338,15 @@ KENDALA_CHOICES = [
 ]
 
 
+class ReportStatus(models.TextChoices):
+    """Where a quarterly report stands; declared outside the model so that its constraints
+    can name the values."""
+
+    DRAFT = "draf", _("Draf")
+    SUBMITTED = "diajukan", _("Diajukan")
+    VERIFIED = "diverifikasi", _("Terverifikasi")
+
+
 @pghistory.track(*history_events(), level=pgtrigger.Statement)
 class QuarterReport(RegionScoped):
     """An OPD's realisasi report for one quarter and where it stands in the workflow.
@@ -349,10 +357,7 @@ class QuarterReport(RegionScoped):
     that two people saving the same page cannot overwrite each other silently.
     """
 
-    class Status(models.TextChoices):
-        DRAFT = "draf", _("Draf")
-        SUBMITTED = "diajukan", _("Diajukan")
-        VERIFIED = "diverifikasi", _("Terverifikasi")
+    Status = ReportStatus
 
     opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="reports")
     tahun = models.PositiveSmallIntegerField(_("tahun"))
@@ -408,12 +413,12 @@ class QuarterReport(RegionScoped):
                 condition=Q(triwulan__gte=1, triwulan__lte=4), name="report_triwulan_1_to_4"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draf", "diajukan", "diverifikasi"]),
+                condition=Q(status__in=ReportStatus.values),
                 name="report_status_valid",
             ),
             # A verified report names who verified it.
             models.CheckConstraint(
-                condition=~Q(status="diverifikasi") | Q(verified_by__isnull=False),
+                condition=~Q(status=ReportStatus.VERIFIED) | Q(verified_by__isnull=False),
                 name="report_verified_has_verifier",
             ),
         ]
@@ -426,7 +431,15 @@ class QuarterReport(RegionScoped):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+        return self.status == ReportStatus.DRAFT
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ReportStatus.SUBMITTED
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == ReportStatus.VERIFIED
 
     def get_kendala_labels(self) -> list[str]:
         labels = dict(KENDALA_CHOICES)

@@ -4,23 +4,11 @@ import csv
 import io
 import json
 
+from budget.measures import AMOUNT_BY_KEY, MEASURES
 from budget.money import format_number, format_percent
-from budget.selectors import AbsorptionRow
+from budget.selectors import CONTRACT_FIELDS, AbsorptionRow
 
-CONTRACT_FIELDS = [
-    "kode",
-    "nama",
-    "jenis",
-    "pagu",
-    "kas_kumulatif",
-    "realisasi_kumulatif",
-    "sisa",
-    "serapan_persen",
-    "kategori_serapan",
-    "capaian_kas_persen",
-    "kategori_capaian",
-    "kategori_efisiensi",
-]
+CSV_FIELDS = ["kode", "nama", "jenis", *CONTRACT_FIELDS]
 
 
 def report_dict(*, tahun: int, triwulan: int, level: str, rows: list[AbsorptionRow]) -> dict:
@@ -43,52 +31,39 @@ def render_json(*, tahun: int, triwulan: int, level: str, rows: list[AbsorptionR
 def render_csv(rows: list[AbsorptionRow]) -> str:
     """Machine-readable: amounts and percentages with a decimal point, empty when undefined."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CONTRACT_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        d = row.as_contract_dict()
-        d["serapan_persen"] = "" if row.serapan_persen is None else str(row.serapan_persen)
-        d["capaian_kas_persen"] = (
-            "" if row.capaian_kas_persen is None else str(row.capaian_kas_persen)
-        )
-        writer.writerow({k: ("" if v is None else v) for k, v in d.items()})
+        # Percentages as the exact two-place Decimal text, not the JSON float.
+        d = {name: getattr(row, name) for name in CSV_FIELDS}
+        writer.writerow({k: ("" if v is None else str(v)) for k, v in d.items()})
     return out.getvalue()
+
+
+TABLE_AMOUNTS = ("pagu", "kas_kumulatif", "realisasi_kumulatif", "sisa")
+TABLE_MEASURES = tuple(m for m in MEASURES if m.in_tables)
 
 
 def render_table(rows: list[AbsorptionRow], *, name_width: int = 40) -> str:
     """For people: Indonesian number formats, amounts in whole rupiah."""
-    headers = [
-        "Kode",
-        "Nama",
-        "Jenis",
-        "Pagu",
-        "Kas kum.",
-        "Realisasi kum.",
-        "Sisa",
-        "Serapan",
-        "Kategori serapan",
-        "Capaian kas",
-        "Kategori capaian",
-    ]
+    headers = ["Kode", "Nama", "Jenis"]
+    headers += [str(AMOUNT_BY_KEY[key].label) for key in TABLE_AMOUNTS]
+    for m in TABLE_MEASURES:
+        headers.append(str(m.column))
+        if m.category:
+            headers.append(str(m.category_column))
     body = []
     for r in rows:
         nama = r.nama if len(r.nama) <= name_width else r.nama[: name_width - 1] + "…"
-        body.append(
-            [
-                r.kode,
-                nama,
-                r.jenis,
-                format_number(r.pagu),
-                format_number(r.kas_kumulatif),
-                format_number(r.realisasi_kumulatif),
-                format_number(r.sisa),
-                format_percent(r.serapan_persen),
-                r.kategori_serapan or "—",
-                format_percent(r.capaian_kas_persen),
-                r.kategori_capaian or "—",
-            ]
-        )
-    numeric = {3, 4, 5, 6, 7, 9}
+        cells = [r.kode, nama, r.jenis]
+        cells += [format_number(getattr(r, key)) for key in TABLE_AMOUNTS]
+        for m in TABLE_MEASURES:
+            value = r.measure(m.key)
+            cells.append(format_percent(value.persen if value else None))
+            if m.category:
+                cells.append((value.label if value else None) or "—")
+        body.append(cells)
+    numeric = {i for i, h in enumerate(headers) if i >= 3 and not h.startswith("Kategori")}
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *body, strict=True)]
     lines = []
     for i, cells in enumerate([headers, *body]):

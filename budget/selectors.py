@@ -1,5 +1,6 @@
 """Reads that cross relations: absorption roll-ups at every level, region lookup."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -7,20 +8,26 @@ from typing import Any
 from django.db.models import CharField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Value
 
 from budget.codes import ACCOUNT_CHART, MAX_ACCOUNT_DEPTH, Jenis
-from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, bands_for, categorize
+from budget.criteria import Band, bands_for
 from budget.measures import (
+    AMOUNT_BY_KEY,
     MONEY_FIELD,
     QUARTERS,
+    RANK_MEASURES,
+    SUMMED,
     ZERO,
+    MeasureValue,
+    behind_plan,
     check_triwulan,
-    kas_kumulatif_expr,
-    kas_triwulan_expr,
+    complete_amounts,
+    contract_fields,
+    evaluate,
+    measure_get,
     money_sum,
-    percent,
-    realisasi_through_subquery,
-    round2,
+    row_attributes,
 )
-from budget.models import Account, DpaLine, Opd, Realisasi, Region
+from budget.models import Account, DpaLine, Opd, QuarterReport, Realisasi, Region
+from budget.roles import Actor
 
 LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun")
 JENIS_ORDER = {Jenis.PENDAPATAN.value: 0, Jenis.BELANJA.value: 1, Jenis.PEMBIAYAAN.value: 2}
@@ -44,65 +51,84 @@ class CodePrefix(Func):
         )
 
 
+_ROW_ATTRIBUTES = row_attributes()
+
+
 @dataclass(frozen=True)
 class AbsorptionRow:
+    """One group's amounts and measures (`budget.measures`). Amounts and measures read as
+    attributes: `row.pagu`, `row.serapan` (exact percent), `row.serapan_persen` (2 places),
+    `row.kategori_serapan`, `row.rank_serapan`; a measure that does not apply to the row's
+    jenis reads as None."""
+
     kode: str
     nama: str
     jenis: str
-    pagu: Decimal
-    pagu_murni: Decimal
-    kas_kumulatif: Decimal
-    kas_triwulan: Decimal
-    realisasi_kumulatif: Decimal
-    realisasi_triwulan: Decimal
     line_count: int
-    serapan: Decimal | None  # exact, percent
-    capaian_kas: Decimal | None  # exact, percent
-    kategori_serapan: str | None
-    rank_serapan: int | None
-    kategori_capaian: str | None
-    rank_capaian: int | None
-    kategori_efisiensi: str | None
+    amounts: dict[str, Decimal]
+    values: dict[str, MeasureValue]
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    @property
-    def sisa(self) -> Decimal:
-        return self.pagu - self.realisasi_kumulatif
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not fields: the registry's amounts and measures.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        amounts = self.__dict__.get("amounts", {})
+        if name in amounts:
+            return amounts[name]
+        if name in _ROW_ATTRIBUTES:
+            key, what = _ROW_ATTRIBUTES[name]
+            value = self.__dict__.get("values", {}).get(key)
+            return None if value is None else getattr(value, what)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    @property
-    def serapan_persen(self) -> Decimal | None:
-        return round2(self.serapan)
-
-    @property
-    def capaian_kas_persen(self) -> Decimal | None:
-        return round2(self.capaian_kas)
+    def measure(self, key: str) -> MeasureValue | None:
+        """The value of one measure, None when it does not apply to this row's jenis."""
+        return self.values.get(key)
 
     @property
     def selisih_kas(self) -> Decimal:
         """Realisasi minus cash plan through the quarter: negative means behind schedule."""
-        return self.realisasi_kumulatif - self.kas_kumulatif
+        return self.amounts["realisasi_kumulatif"] - self.amounts["kas_kumulatif"]
+
+    @property
+    def behind_plan(self) -> bool:
+        return behind_plan(self.capaian_kas)
 
     def as_contract_dict(self) -> dict[str, Any]:
         """The row of the external contract (absorption_report --format json and the API)."""
-        return {
-            "kode": self.kode,
-            "nama": self.nama,
-            "jenis": self.jenis,
-            "pagu": str(self.pagu),
-            "kas_kumulatif": str(self.kas_kumulatif),
-            "realisasi_kumulatif": str(self.realisasi_kumulatif),
-            "sisa": str(self.sisa),
-            "serapan_persen": _json_number(self.serapan_persen),
-            "kategori_serapan": self.kategori_serapan,
-            "capaian_kas_persen": _json_number(self.capaian_kas_persen),
-            "kategori_capaian": self.kategori_capaian,
-            "kategori_efisiensi": self.kategori_efisiensi,
-        }
+        row: dict[str, Any] = {"kode": self.kode, "nama": self.nama, "jenis": self.jenis}
+        for name in CONTRACT_FIELDS:
+            value = getattr(self, name)
+            if name in AMOUNT_BY_KEY:
+                row[name] = str(value)
+            elif isinstance(value, Decimal):
+                row[name] = _json_number(value)
+            else:
+                row[name] = value
+        return row
+
+
+CONTRACT_FIELDS = contract_fields()
 
 
 def _json_number(value: Decimal | None) -> float | None:
     # A two-place Decimal converts to the float whose shortest repr is the same two places.
     return None if value is None else float(value)
+
+
+def region_for(actor: Actor) -> Region | None:
+    """The region a person works in: their profile's, else the only or first region (an
+    operator, a superuser without a profile region). One query."""
+    if actor.region_id:
+        own = Region.objects.filter(pk=actor.region_id).first()
+        if own is not None:
+            return own
+    elif actor.user is not None:
+        own = Region.objects.filter(profile__user_id=actor.user.pk).first()  # type: ignore[attr-defined]
+        if own is not None:
+            return own
+    return Region.objects.order_by("kode").first()
 
 
 def region_get(*, kode: str | None = None) -> Region:
@@ -217,38 +243,25 @@ def absorption_queryset(
     if parent:
         lines = lines.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
 
+    # Each amount of one line first (the realisasi are subqueries), then their sums.
+    per_line = {f"_line_{a.key}": a.line_expr(triwulan) for a in SUMMED}  # type: ignore[misc]
     return (
-        lines.annotate(
-            _real_kum=realisasi_through_subquery(triwulan),
-            _real_tw=realisasi_through_subquery(triwulan, only_quarter=True),
-            **group,
-        )
+        lines.annotate(**per_line, **group)
         .order_by()
         .values("g_kode", "g_nama", "jenis")
         .annotate(
-            s_pagu=money_sum("pagu"),
-            s_pagu_murni=money_sum("pagu_murni"),
-            s_kas_kum=money_sum(kas_kumulatif_expr(triwulan)),
-            s_kas_tw=money_sum(kas_triwulan_expr(triwulan)),
-            s_real_kum=money_sum("_real_kum"),
-            s_real_tw=money_sum("_real_tw"),
+            **{a.sum_name: money_sum(f"_line_{a.key}") for a in SUMMED},
             n_lines=Count("id"),
         )
     )
-
-
-RATIO_SUMS = {
-    # measure -> (numerator, denominator) of the grouped queryset
-    "serapan": ("s_real_kum", "s_pagu"),
-    "capaian": ("s_real_kum", "s_kas_kum"),
-}
 
 
 def category_filter(*, band: Band, measure: str) -> Q:
     """A condition on the grouped queryset that holds exactly when the measure's ratio falls in
     `band`. Compared as numerator × 100 against bound × denominator: PostgreSQL multiplies
     numerics exactly, so the database agrees with `categorize` at every boundary."""
-    num, den = RATIO_SUMS[measure]
+    m = measure_get(measure)
+    num, den = AMOUNT_BY_KEY[m.numerator].sum_name, AMOUNT_BY_KEY[m.denominator].sum_name
     cond = Q(**{f"{den}__gt": 0})
     scaled = ExpressionWrapper(F(num) * 100, output_field=MONEY_FIELD)
     if band.lower is not None:
@@ -301,38 +314,28 @@ def absorption_rows(
                 kode=r["g_kode"],
                 nama=nama,
                 jenis=r["jenis"],
-                pagu=r["s_pagu"],
-                pagu_murni=r["s_pagu_murni"],
-                kas_kumulatif=r["s_kas_kum"],
-                kas_triwulan=r["s_kas_tw"],
-                realisasi_kumulatif=r["s_real_kum"],
-                realisasi_triwulan=r["s_real_tw"],
                 line_count=r["n_lines"],
                 bands=bands,
+                **{a.key: r[a.sum_name] for a in SUMMED},
             )
         )
     rows.sort(key=lambda row: (row.kode, JENIS_ORDER.get(row.jenis, 9)))
     return rows
 
 
-def build_row(*, bands, **values) -> AbsorptionRow:
-    """Ratios and categories of one group from its exact sums."""
-    serapan = percent(values["realisasi_kumulatif"], values["pagu"])
-    capaian = percent(values["realisasi_kumulatif"], values["kas_kumulatif"])
-    kat_serapan = categorize(serapan, bands[EFEKTIVITAS])
-    kat_capaian = categorize(capaian, bands[EFEKTIVITAS])
-    kat_efisiensi = (
-        categorize(serapan, bands[EFISIENSI]) if values["jenis"] == Jenis.BELANJA.value else None
-    )
+def build_row(
+    *, bands, kode: str, nama: str, jenis: str, line_count: int, **sums: Decimal
+) -> AbsorptionRow:
+    """Amounts, ratios and categories of one group from its exact sums (keyword per summed
+    amount of the registry)."""
+    amounts = complete_amounts(sums)
     return AbsorptionRow(
-        serapan=serapan,
-        capaian_kas=capaian,
-        kategori_serapan=kat_serapan.label if kat_serapan else None,
-        rank_serapan=kat_serapan.rank if kat_serapan else None,
-        kategori_capaian=kat_capaian.label if kat_capaian else None,
-        rank_capaian=kat_capaian.rank if kat_capaian else None,
-        kategori_efisiensi=kat_efisiensi.label if kat_efisiensi else None,
-        **values,
+        kode=kode,
+        nama=nama,
+        jenis=jenis,
+        line_count=line_count,
+        amounts=amounts,
+        values=evaluate(jenis=jenis, amounts=amounts, bands=bands),
     )
 
 
@@ -400,6 +403,21 @@ class Period:
     triwulan: int
 
 
+def period_resolve(
+    *, latest: Period | None, tahun: int | None = None, triwulan: int | None = None
+) -> Period | None:
+    """The period meant by what was asked (either part may be missing): by default the latest
+    quarter holding realisasi; a past year without a quarter means its whole year (TW IV).
+    None when nothing is asked and the region has no DPA yet."""
+    if tahun is None:
+        if latest is None:
+            return None
+        tahun = latest.tahun
+    if triwulan is None:
+        triwulan = latest.triwulan if latest is not None and latest.tahun == tahun else 4
+    return Period(tahun, triwulan)
+
+
 def periods_available(*, region: Region) -> tuple[list[int], Period | None]:
     """The years with a DPA, and the latest quarter holding realisasi (or TW I of the latest
     year when nothing is realised yet). Two queries."""
@@ -436,20 +454,18 @@ class RankedRow:
         return self.peringkat_sebelumnya - self.peringkat
 
 
-RANK_MEASURES = ("capaian", "serapan")
-
-
 def opd_ranking(
     *, region: Region, tahun: int, triwulan: int, measure: str = "capaian", bands=None
 ) -> tuple[list[RankedRow], list[AbsorptionRow]]:
-    """OPDs ranked by belanja capaian against the cash plan (or serapan), best first.
+    """OPDs ranked by a rankable measure of their belanja (capaian against the cash plan by
+    default), best first.
 
     OPDs whose ratio is undefined (no cash plan or no pagu yet) are not ranked; they are
     returned apart. Movement is against the previous quarter of the same year.
     """
     if measure not in RANK_MEASURES:
         raise SelectorError(f"measure must be one of {', '.join(RANK_MEASURES)}")
-    attr = "capaian_kas" if measure == "capaian" else "serapan"
+    attr = measure_get(measure).attr
 
     def ranked(q: int) -> tuple[list[AbsorptionRow], list[AbsorptionRow]]:
         rows = absorption(
@@ -469,3 +485,9 @@ def opd_ranking(
         for i, r in enumerate(now, start=1)
     ]
     return result, unranked
+
+
+def unverified_count(statuses: Mapping[str, QuarterReport], kodes: Iterable[str]) -> int:
+    """How many of the OPDs `kodes` have no verified report among `statuses` (OPD code ->
+    the quarter's report): their figures may still change."""
+    return sum(1 for kode in kodes if not (kode in statuses and statuses[kode].is_verified))

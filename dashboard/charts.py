@@ -12,22 +12,14 @@ from decimal import Decimal
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from budget.measures import percent, round2
+from budget.measures import Measure, MeasureValue, as_measure, percent, round2
 from budget.money import format_percent, format_rupiah
+from budget.quarters import QUARTER_LABELS
 from budget.selectors import QuarterPoint, RankedRow
+from dashboard.palette import rank_colour
 
-QUARTER_LABELS = ["TW I", "TW II", "TW III", "TW IV"]
 PLAN_COLOUR = "#94a3b8"
 REAL_COLOUR = "#0f766e"
-# Category rank 1 (best) … 5 (worst); the same palette as the CSS badges.
-RANK_COLOURS = {
-    1: "#166534",
-    2: "#16a34a",
-    3: "#ca8a04",
-    4: "#ea580c",
-    5: "#dc2626",
-    None: "#9ca3af",
-}
 BASE_LAYOUT = {
     "separators": ",.",  # Indonesian: decimal comma, thousands dot
     "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
@@ -131,7 +123,7 @@ def category_distribution(counts: list[tuple[str, int, int]], *, title: str = ""
         go.Bar(
             x=[label for label, _rank, _n in counts],
             y=[n for _label, _rank, n in counts],
-            marker_color=[RANK_COLOURS.get(rank, RANK_COLOURS[None]) for _l, rank, _n in counts],
+            marker_color=[rank_colour(rank) for _l, rank, _n in counts],
             text=[n for _label, _rank, n in counts],
             textposition="outside",
             hovertemplate="%{x}: %{y} OPD<extra></extra>",
@@ -146,24 +138,20 @@ def category_distribution(counts: list[tuple[str, int, int]], *, title: str = ""
     return _figure(fig)
 
 
-def ranking_bars(ranked: list[RankedRow], *, measure: str, title: str = "") -> dict:
+def ranking_bars(ranked: list[RankedRow], *, measure: str | Measure, title: str = "") -> dict:
     """Horizontal bars of the ranking, best at the top, coloured by category."""
-    attr, rank_attr = (
-        ("capaian_kas", "rank_capaian") if measure == "capaian" else ("serapan", "rank_serapan")
-    )
+    measure = as_measure(measure)
     rows = list(reversed(ranked))  # plotly draws the first category at the bottom
+    values = [r.row.measure(measure.key) for r in rows]
     fig = _new(
         go.Bar(
             orientation="h",
             y=[f"{r.peringkat}. {_short(r.row.nama)}" for r in rows],
-            x=[_f(round2(getattr(r.row, attr))) for r in rows],
-            marker_color=[RANK_COLOURS.get(getattr(r.row, rank_attr)) for r in rows],
-            text=[format_percent(round2(getattr(r.row, attr))) for r in rows],
+            x=[_f(v.persen) for v in values],
+            marker_color=[rank_colour(v.rank) for v in values],
+            text=[format_percent(v.persen) for v in values],
             textposition="outside",
-            customdata=[
-                r.row.kategori_capaian if measure == "capaian" else r.row.kategori_serapan
-                for r in rows
-            ],
+            customdata=[v.label for v in values],
             hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
         )
     )
@@ -171,16 +159,15 @@ def ranking_bars(ranked: list[RankedRow], *, measure: str, title: str = "") -> d
         title={"text": title, "x": 0},
         height=max(320, 26 * len(rows) + 80),
         # Headroom for the value labels printed outside the longest bar.
-        xaxis={"title": "Persen", "ticksuffix": "%", "range": [0, _x_max(ranked, attr)]},
+        xaxis={"title": "Persen", "ticksuffix": "%", "range": [0, _x_max(values)]},
         margin={"l": 280, "r": 60, "t": 40, "b": 40},
     )
     fig.add_vline(x=100, line_dash="dot", line_color="#64748b")
     return _figure(fig)
 
 
-def _x_max(ranked: list[RankedRow], attr: str) -> float:
-    values = [getattr(r.row, attr) for r in ranked]
-    top = max([v for v in values if v is not None] + [Decimal(100)])
+def _x_max(values: list[MeasureValue]) -> float:
+    top = max([v.ratio for v in values if v.ratio is not None] + [Decimal(100)])
     return float(top) * 1.15
 
 

@@ -1,37 +1,48 @@
-"""django-filter sets over the grouped absorption queryset: text search and category, both
-applied in the database (the category through `category_filter`, exact at the boundaries)."""
+"""django-filter sets over the grouped absorption queryset: text search, and the category of
+each filterable measure of the registry, both applied in the database (the category through
+`category_filter`, exact at the boundaries)."""
 
 import django_filters
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 
-from budget.criteria import EFEKTIVITAS
+from budget.measures import MEASURES, Measure
 from budget.selectors import category_filter
+
+FILTERED = tuple(m for m in MEASURES if m.filterable)
+
+
+class _CategoryFilter(django_filters.ChoiceFilter):
+    """The OPDs whose `measure` falls in the chosen band."""
+
+    def __init__(self, *args, measure: Measure, **kwargs):
+        self.measure = measure
+        kwargs.setdefault("label", measure.category_column)
+        kwargs.setdefault("empty_label", "Semua kategori")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        band = self.parent.bands[self.measure.bands][value]
+        return qs.filter(category_filter(band=band, measure=self.measure.key))
 
 
 class AbsorptionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Cari kode atau nama")
-    kategori = django_filters.ChoiceFilter(
-        method="by_category", label="Kategori capaian kas", empty_label="Semua kategori"
-    )
-    kategori_serapan = django_filters.ChoiceFilter(
-        method="by_serapan_category", label="Kategori serapan", empty_label="Semua kategori"
-    )
+    # One category filter per filterable measure, declared from the registry.
+    locals().update({m.filter_param: _CategoryFilter(measure=m) for m in FILTERED})
 
     def __init__(self, *args, bands: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bands = {b.label: b for b in bands[EFEKTIVITAS]}
-        choices = [(label, label) for label in self.bands]
-        self.filters["kategori"].extra["choices"] = choices
-        self.filters["kategori_serapan"].extra["choices"] = choices
+        self.bands = {kind: {b.label: b for b in kind_bands} for kind, kind_bands in bands.items()}
+        for m in FILTERED:
+            self.filters[m.filter_param].extra["choices"] = [
+                (label, label) for label in self.bands[m.bands]
+            ]
 
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(g_kode__icontains=value) | Q(g_nama__icontains=value))
-
-    def by_category(self, queryset, name, value):
-        return queryset.filter(category_filter(band=self.bands[value], measure="capaian"))
-
-    def by_serapan_category(self, queryset, name, value):
-        return queryset.filter(category_filter(band=self.bands[value], measure="serapan"))

@@ -1,8 +1,9 @@
 from django import forms
 
-from budget.selectors import RANK_MEASURES
+from budget.measures import RANK_MEASURES, Measure, measure_get
+from budget.quarters import QUARTERS, tw_label
 
-TRIWULAN_CHOICES = [(1, "TW I"), (2, "TW II"), (3, "TW III"), (4, "TW IV")]
+TRIWULAN_CHOICES = [(q, tw_label(q)) for q in QUARTERS]
 
 
 class PeriodForm(forms.Form):
@@ -20,15 +21,18 @@ class PeriodForm(forms.Form):
 
 
 class RankingForm(forms.Form):
+    """The measure OPDs are ranked by; a missing or unknown one is the default."""
+
     ukuran = forms.ChoiceField(
         label="Urut menurut",
-        choices=[("capaian", "Capaian anggaran kas"), ("serapan", "Serapan anggaran")],
+        choices=[(key, measure_get(key).label) for key in RANK_MEASURES],
         required=False,
     )
 
-    def clean_ukuran(self) -> str:
-        value = self.cleaned_data.get("ukuran") or "capaian"
-        return value if value in RANK_MEASURES else "capaian"
+    @property
+    def measure(self) -> Measure:
+        key = self.cleaned_data.get("ukuran") if self.is_valid() else None
+        return measure_get(key, rankable=True)
 
 
 class DrillForm(forms.Form):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 
-from budget.measures import round2
+from budget.measures import AMOUNTS, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
 from budget.workflow import kendala_labels
 from dashboard.templatetags.serapan import badge
@@ -52,19 +52,29 @@ class BadgeColumn(tables.Column):
         return value or ""
 
 
-class AbsorptionTable(tables.Table):
-    """One row per group; `link` (a callable row -> URL or None) makes the name a link."""
+def _registry_columns() -> dict[str, tables.Column]:
+    """The money and measure columns of the registry, in its order."""
+    columns: dict[str, tables.Column] = {}
+    for amount in AMOUNTS:
+        if amount.in_tables:
+            columns[amount.key] = MoneyColumn(amount.label)
+    for m in table_measures():
+        columns[m.attr] = PercentColumn(m.column)
+        if m.category:
+            columns[m.category] = BadgeColumn(m.category_column, rank_attr=m.rank_attr)
+    return columns
 
+
+class _AbsorptionBase(tables.Table):
     kode = tables.Column("Kode", attrs={"td": {"class": "kode"}})
     nama = tables.Column("Nama", attrs={"td": {"class": "nama"}})
-    pagu = MoneyColumn("Pagu")
-    kas_kumulatif = MoneyColumn("Rencana kas kum.")
-    realisasi_kumulatif = MoneyColumn("Realisasi kum.")
-    sisa = MoneyColumn("Sisa")
-    serapan = PercentColumn("Serapan")
-    kategori_serapan = BadgeColumn("Kategori serapan", rank_attr="rank_serapan")
-    capaian_kas = PercentColumn("Capaian kas")
-    kategori_capaian = BadgeColumn("Kategori capaian", rank_attr="rank_capaian")
+
+
+class AbsorptionTable(_AbsorptionBase):
+    """One row per group; `link` (a callable row -> URL or None) makes the name a link."""
+
+    # Declared in the class body (django-tables2 collects the body's columns), from the registry.
+    locals().update(_registry_columns())
     status = tables.Column("Laporan", empty_values=(), orderable=False)
 
     class Meta:
@@ -127,8 +137,8 @@ class RankingTable(tables.Table):
         orderable = False
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, measure: str, link=None, statuses=None, **kwargs):
-        self.measure = measure
+    def __init__(self, *args, measure: str | Measure, link=None, statuses=None, **kwargs):
+        self.measure = as_measure(measure)
         self.link = link
         self.statuses = statuses or {}
         super().__init__(*args, **kwargs)
@@ -152,23 +162,21 @@ class RankingTable(tables.Table):
     def value_kendala(self, record) -> str:
         return "; ".join(self._kendala(record))
 
-    def _ratio(self, record):
-        return record.row.capaian_kas if self.measure == "capaian" else record.row.serapan
+    def _value(self, record):
+        return record.row.measure(self.measure.key)
 
     def render_nilai(self, record) -> str:
-        return format_percent(round2(self._ratio(record)))
+        return format_percent(self._value(record).persen)
 
     def value_nilai(self, record):
-        return round2(self._ratio(record))
+        return self._value(record).persen
 
     def render_kategori(self, record) -> str:
-        if self.measure == "capaian":
-            return badge(record.row.kategori_capaian, record.row.rank_capaian)
-        return badge(record.row.kategori_serapan, record.row.rank_serapan)
+        value = self._value(record)
+        return badge(value.label, value.rank)
 
     def value_kategori(self, record) -> str:
-        row = record.row
-        return (row.kategori_capaian if self.measure == "capaian" else row.kategori_serapan) or ""
+        return self._value(record).label or ""
 
     def render_nama(self, value: str, record) -> str:
         url = self.link(record.row) if self.link else None  # None: not the viewer's to open

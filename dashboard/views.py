@@ -14,6 +14,7 @@ from django_tables2.export import TableExport
 from budget.codes import Jenis
 from budget.criteria import EFEKTIVITAS, bands_for
 from budget.history import opd_history
+from budget.measures import RANK_MEASURES, measure_get
 from budget.models import Opd, Region
 from budget.roles import (
     Actor,
@@ -31,8 +32,11 @@ from budget.selectors import (
     absorption_queryset,
     absorption_rows,
     opd_ranking,
+    period_resolve,
     periods_available,
     quarterly_series,
+    region_for,
+    unverified_count,
 )
 from budget.workflow import kendala_labels, report_get, report_statuses
 from dashboard import charts
@@ -45,16 +49,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def current_region(request: HttpRequest, actor: Actor | None = None) -> Region | None:
-    """The user's region (their profile's), else the only or first region. One query."""
-    if actor is not None and actor.region_id:
-        own = Region.objects.filter(pk=actor.region_id).first()
-        if own is not None:
-            return own
-    elif request.user.is_authenticated:
-        own = Region.objects.filter(profile__user_id=request.user.pk).first()
-        if own is not None:
-            return own
-    return Region.objects.order_by("kode").first()
+    return region_for(actor if actor is not None else actor_for(request.user))
 
 
 def _opd_link(actor: Actor, period: Period):
@@ -74,18 +69,16 @@ def _period(request: HttpRequest, region: Region) -> tuple[Period | None, Period
     form = PeriodForm(request.GET or None, years=years)
     if latest is None:
         return None, form, years
-    tahun, triwulan = latest.tahun, latest.triwulan
+    chosen = {}
     if form.is_bound:
         form.is_valid()
         chosen = form.cleaned_data  # the fields that are valid, even if another one is not
-        if chosen.get("tahun"):
-            tahun = chosen["tahun"]
-            if tahun != latest.tahun and not chosen.get("triwulan"):
-                triwulan = 4  # a past year: its whole year
-        triwulan = chosen.get("triwulan") or triwulan
+    period = period_resolve(
+        latest=latest, tahun=chosen.get("tahun") or None, triwulan=chosen.get("triwulan") or None
+    )
     if not form.is_bound:
-        form = PeriodForm(initial={"tahun": tahun, "triwulan": triwulan}, years=years)
-    return Period(tahun, triwulan), form, years
+        form = PeriodForm(initial={"tahun": period.tahun, "triwulan": period.triwulan}, years=years)
+    return period, form, years
 
 
 def _export(request: HttpRequest, table, name: str) -> HttpResponse | None:
@@ -154,10 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
     series = quarterly_series(**common)
     counts = Counter(row.kategori_capaian for row in all_rows)
     distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in bands[EFEKTIVITAS]]
-    behind = sorted(
-        (r for r in all_rows if r.capaian_kas is not None and r.capaian_kas < 100),
-        key=lambda r: r.selisih_kas,
-    )
+    behind = [r for r in all_rows if r.behind_plan]
     return render(
         request,
         "dashboard/home.html",
@@ -176,11 +166,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "jenis_table": jenis_table,
             "opd_count": len(all_rows),
             "behind_count": len(behind),
-            "unverified_count": sum(
-                1
-                for r in all_rows
-                if not (statuses.get(r.kode) and statuses[r.kode].status == "diverifikasi")
-            ),
+            "unverified_count": unverified_count(statuses, (r.kode for r in all_rows)),
             "period_qs": _qs(period),
         },
     )
@@ -275,10 +261,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if period is None:
         return _empty(request)
     rform = RankingForm(request.GET or None)
-    measure = rform.cleaned_data["ukuran"] if rform.is_valid() else "capaian"
+    measure = rform.measure
     bands = bands_for(region_id=region.pk)
     ranked, unranked = opd_ranking(
-        region=region, tahun=period.tahun, triwulan=period.triwulan, measure=measure, bands=bands
+        region=region,
+        tahun=period.tahun,
+        triwulan=period.triwulan,
+        measure=measure.key,
+        bands=bands,
     )
     statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
     table = RankingTable(
@@ -290,7 +280,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     RequestConfig(request, paginate=False).configure(table)
     if response := _export(request, table, "peringkat"):
         return response
-    label = "capaian anggaran kas" if measure == "capaian" else "serapan anggaran"
+    label = str(measure.label).lower()
     return render(
         request,
         "dashboard/ranking.html",
@@ -302,6 +292,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "rform": rform,
             "measure": measure,
             "measure_label": label,
+            "measures": [measure_get(key) for key in RANK_MEASURES],
             "table": table,
             "chart": charts.ranking_bars(
                 ranked, measure=measure, title=f"Peringkat OPD menurut {label}"

@@ -26,6 +26,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from budget.criteria import DEFAULT_BANDS, EFEKTIVITAS, EFISIENSI, categorize
+from budget.measures import round2
 from budget.models import DpaLine, Opd, Realisasi
 from budget.selectors import (
     SelectorError,
@@ -480,6 +481,9 @@ def test_the_json_report_follows_the_contract(region):
         "capaian_kas_persen",
         "kategori_capaian",
         "kategori_efisiensi",
+        # added later, after the first contract's fields
+        "pagu_murni",
+        "serapan_murni_persen",
     ]
     assert belanja == {
         "kode": OPD_A,
@@ -494,9 +498,35 @@ def test_the_json_report_follows_the_contract(region):
         "capaian_kas_persen": 100.0,
         "kategori_capaian": "Efektif",
         "kategori_efisiensi": "Sangat Efisien",
+        "pagu_murni": "3000000.00",
+        "serapan_murni_persen": 10.0,
     }
     assert pendapatan["jenis"] == "pendapatan"
     assert pendapatan["kategori_efisiensi"] is None
+
+
+def test_serapan_murni_is_measured_against_the_original_dpa_beside_the_pagu_in_force(region):
+    # A DPPA raised one line's pagu and cut another's: the murni figures keep the first DPA.
+    raised = DpaLine.objects.get(opd__kode=OPD_A, account__kode="5.2.02.05.01.0001")
+    DpaLine.objects.filter(pk=raised.pk).update(pagu_murni=D("1000000.00"))
+    rows = absorption(region=region, tahun=2024, triwulan=4, level="opd", opd=OPD_A)
+    belanja = next(r for r in rows if r.jenis == "belanja")
+    assert belanja.pagu == D("3000000.00")
+    assert belanja.pagu_murni == D("2000000.00")
+    assert belanja.serapan_murni == belanja.realisasi_kumulatif * 100 / D("2000000.00")
+    assert belanja.serapan_murni != belanja.serapan
+    data = json_report(tahun=2024, triwulan=4, level="opd", opd=OPD_A)
+    row = next(r for r in data["rows"] if r["jenis"] == "belanja")
+    assert row["pagu_murni"] == "2000000.00"
+    assert row["serapan_murni_persen"] == float(round2(belanja.serapan_murni))
+
+
+def test_a_line_new_in_the_dppa_has_no_murni_pagu_so_serapan_murni_is_undefined(region):
+    DpaLine.objects.filter(region=region, opd__kode=OPD_B).update(pagu_murni=0)
+    rows = absorption(region=region, tahun=2024, level="opd", opd=OPD_B, jenis="belanja")
+    assert rows[0].pagu_murni == 0
+    assert rows[0].serapan_murni is None
+    assert rows[0].serapan is not None
 
 
 def test_the_json_report_defaults_to_the_fourth_quarter_and_the_opd_level(region):

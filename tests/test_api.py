@@ -777,6 +777,8 @@ def test_the_schema_documents_parameters_responses_and_authentication():
         "capaian_kas_persen",
         "kategori_capaian",
         "kategori_efisiensi",
+        "pagu_murni",
+        "serapan_murni_persen",
     ]
 
 

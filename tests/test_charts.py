@@ -12,6 +12,7 @@ import pytest
 from budget.criteria import DEFAULT_BANDS
 from budget.selectors import AbsorptionRow, QuarterPoint, RankedRow, build_row
 from dashboard import charts
+from dashboard.palette import rank_colour
 
 D = Decimal
 BILLION = D(10**9)
@@ -164,14 +165,14 @@ def test_the_category_distribution_counts_opds_and_colours_each_category_by_its_
     ]
     assert bars["y"] == [3, 5, 0, 2, 1]
     assert bars["text"] == ["3", "5", "0", "2", "1"]  # printed above each bar
-    assert bars["marker"]["color"] == [charts.RANK_COLOURS[r] for r in (1, 2, 3, 4, 5)]
+    assert bars["marker"]["color"] == [rank_colour(r) for r in (1, 2, 3, 4, 5)]
     assert len(set(bars["marker"]["color"])) == 5
     assert figure["layout"]["yaxis"]["dtick"] == 1  # whole OPDs
 
 
 def test_a_category_of_unknown_rank_is_grey():
     (bars,) = charts.category_distribution([("Lain", 9, 1)])["data"]
-    assert bars["marker"]["color"] == [charts.RANK_COLOURS[None]]
+    assert bars["marker"]["color"] == [rank_colour(None)]
 
 
 # Ranking bars ---------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_the_ranking_bars_show_the_ratio_the_indonesian_way():
 
 def test_the_ranking_bars_are_coloured_by_category():
     (bars,) = charts.ranking_bars(ranked(), measure="capaian")["data"]
-    assert bars["marker"]["color"] == [charts.RANK_COLOURS[r] for r in (5, 3, 2, 1)]
+    assert bars["marker"]["color"] == [rank_colour(r) for r in (5, 3, 2, 1)]
 
 
 def test_the_ranking_bars_by_serapan_use_serapan_and_its_category():
@@ -202,7 +203,7 @@ def test_the_ranking_bars_by_serapan_use_serapan_and_its_category():
     # serapan: realisasi of a pagu of 1 miliar
     assert bars["x"] == [10.0, 34.0, 36.0, 42.2]
     assert bars["customdata"] == ["Tidak Efektif"] * 4
-    assert bars["marker"]["color"] == [charts.RANK_COLOURS[5]] * 4
+    assert bars["marker"]["color"] == [rank_colour(5)] * 4
 
 
 def test_the_ranking_bars_shorten_long_names_and_leave_room_for_the_labels():

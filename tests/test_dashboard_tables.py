@@ -178,8 +178,9 @@ def test_an_undefined_ratio_is_a_dash_on_screen_and_empty_in_an_export():
     assert shown.get_cell("kategori_capaian") == "—"
     assert shown.get_cell_value("serapan") is None
     assert shown.get_cell_value("capaian_kas") is None
-    (_header, line) = list(csv.reader(io.StringIO(TableExport("csv", table).export())))
-    assert line[6] == "" and line[8] == ""  # serapan, capaian kas
+    (line,) = csv.DictReader(io.StringIO(TableExport("csv", table).export()))
+    assert line["Serapan"] == "" and line["Capaian kas"] == ""
+    assert line["Serapan pagu murni"] == ""
 
 
 def test_the_absorption_table_exports_as_csv_with_every_column():
@@ -189,6 +190,7 @@ def test_the_absorption_table_exports_as_csv_with_every_column():
         "Kode",
         "Nama",
         "Pagu",
+        "Pagu murni",
         "Rencana kas kum.",
         "Realisasi kum.",
         "Sisa",
@@ -196,10 +198,13 @@ def test_the_absorption_table_exports_as_csv_with_every_column():
         "Kategori serapan",
         "Capaian kas",
         "Kategori capaian",
+        "Serapan pagu murni",
     ]
     assert exported[0]["Kode"] == "1.02.01"  # hidden on screen, kept in the export
     assert D(exported[0]["Realisasi kum."]) == D("737300000.50")
     assert exported[0]["Serapan"] == "73.73"
+    assert exported[0]["Pagu murni"] == "1000000000"
+    assert exported[0]["Serapan pagu murni"] == "73.73"
     assert exported[1]["Kategori capaian"] == ""
 
 

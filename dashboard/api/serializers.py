@@ -7,8 +7,15 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from budget.codes import MAX_ACCOUNT_DEPTH
+from budget.measures import (
+    AMOUNT_BY_KEY,
+    DEFAULT_RANK_MEASURE,
+    MEASURES,
+    RANK_MEASURES,
+    measure_get,
+)
 from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, Region
-from budget.selectors import LEVELS, RANK_MEASURES, RankedRow
+from budget.selectors import CONTRACT_FIELDS, LEVELS, RankedRow
 
 TRIWULAN_MESSAGE = "triwulan must be 1, 2, 3 or 4"
 DEPTH_MESSAGE = f"depth must be a whole number from 1 to {MAX_ACCOUNT_DEPTH}"
@@ -92,9 +99,9 @@ class RankingQuerySerializer(serializers.Serializer):
     )
     ukuran = serializers.ChoiceField(
         choices=RANK_MEASURES,
-        default="capaian",
+        default=DEFAULT_RANK_MEASURE,
         error_messages={"invalid_choice": f"ukuran must be one of {', '.join(RANK_MEASURES)}"},
-        help_text="capaian: realisasi against the cash plan (default); serapan: against the pagu.",
+        help_text="; ".join(f"{key}: {measure_get(key).explain('TW')}" for key in RANK_MEASURES),
     )
     region = _region()
 
@@ -102,21 +109,34 @@ class RankingQuerySerializer(serializers.Serializer):
 # --- absorption (the contract of absorption_report --format json) ------------------------
 
 
+def _contract_fields() -> dict[str, serializers.Field]:
+    """The contract row's fields after kode, nama, jenis, from the measure registry."""
+    fields: dict[str, serializers.Field] = {}
+    percent_of = {m.percent_key: m for m in MEASURES if m.percent_key}
+    category_of = {m.category: m for m in MEASURES if m.category}
+    for name in CONTRACT_FIELDS:
+        if name in AMOUNT_BY_KEY:
+            fields[name] = serializers.DecimalField(**MONEY, help_text=AMOUNT_BY_KEY[name].label)
+        elif name in percent_of:
+            m = percent_of[name]
+            fields[name] = serializers.FloatField(
+                allow_null=True, help_text=f"{m.label} ({m.explain('TW')}), percent."
+            )
+        else:
+            m = category_of[name]
+            only = f" Only for {', '.join(sorted(m.jenis))}; null otherwise." if m.jenis else ""
+            fields[name] = serializers.CharField(
+                allow_null=True, help_text=f"Category of {m.label}.{only}"
+            )
+    return fields
+
+
 class AbsorptionRowSerializer(serializers.Serializer):
     kode = serializers.CharField()
     nama = serializers.CharField()
     jenis = serializers.ChoiceField(choices=JENIS_CHOICES)
-    pagu = serializers.DecimalField(**MONEY)
-    kas_kumulatif = serializers.DecimalField(**MONEY)
-    realisasi_kumulatif = serializers.DecimalField(**MONEY)
-    sisa = serializers.DecimalField(**MONEY)
-    serapan_persen = serializers.FloatField(allow_null=True)
-    kategori_serapan = serializers.CharField(allow_null=True)
-    capaian_kas_persen = serializers.FloatField(allow_null=True)
-    kategori_capaian = serializers.CharField(allow_null=True)
-    kategori_efisiensi = serializers.CharField(
-        allow_null=True, help_text="Only for belanja; null otherwise."
-    )
+    # Declared in the class body (DRF collects the body's fields), from the registry.
+    locals().update(_contract_fields())
 
 
 class AbsorptionReportSerializer(serializers.Serializer):
@@ -174,15 +194,14 @@ class RankingRowSerializer(_OpdFigures, serializers.Serializer):
     serapan_persen = serializers.SerializerMethodField()
     capaian_kas_persen = serializers.SerializerMethodField()
 
-    def _capaian(self) -> bool:
-        return self.context["ukuran"] == "capaian"
+    def _value(self, obj: RankedRow):
+        return obj.row.measure(self.context["ukuran"])
 
     def get_rasio_persen(self, obj: RankedRow) -> float | None:
-        row = obj.row
-        return _number(row.capaian_kas_persen if self._capaian() else row.serapan_persen)
+        return _number(self._value(obj).persen)
 
     def get_kategori(self, obj: RankedRow) -> str | None:
-        return obj.row.kategori_capaian if self._capaian() else obj.row.kategori_serapan
+        return self._value(obj).label
 
 
 class _Unranked:

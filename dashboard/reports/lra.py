@@ -15,6 +15,7 @@ from django.utils import timezone
 from budget.codes import Jenis
 from budget.criteria import bands_for
 from budget.models import Opd, Region
+from budget.quarters import ROMAN, tw_label
 from budget.selectors import AbsorptionRow, absorption, absorption_queryset, absorption_rows
 
 SUSUNAN = {
@@ -32,7 +33,6 @@ SECTIONS = (
 # subtotals instead of a total.
 PROGRAM_LEVELS = ("program", "kegiatan", "sub_kegiatan")
 ACCOUNT_DEPTHS = (2, 3, None)  # kelompok, jenis, then the lines' own accounts
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 BULAN = (
     "Januari",
     "Februari",
@@ -81,7 +81,7 @@ class LraReport:
 
     @property
     def tw(self) -> str:
-        return f"TW {ROMAN[self.triwulan]}"
+        return tw_label(self.triwulan)
 
     @property
     def period_label(self) -> str:

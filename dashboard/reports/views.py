@@ -20,18 +20,18 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from budget.criteria import EFEKTIVITAS, bands_for
+from budget.measures import RANKABLE, MeasureValue
 from budget.models import Opd, QuarterReport
+from budget.quarters import tw_label
 from budget.roles import actor_for, can_view_opd, can_view_ranking, can_view_region
 from budget.selectors import RankedRow, opd_ranking
 from budget.workflow import kendala_labels, report_statuses
 from dashboard.forms import RankingForm
+from dashboard.palette import rank_colour
 from dashboard.reports import lra, pdf, xlsx
 from dashboard.views import _empty, _period, _qs, current_region
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The category palette of serapan.css (k1 best … k5 worst), for the SVG bars.
-RANK_COLORS = {1: "#166534", 2: "#16a34a", 3: "#ca8a04", 4: "#ea580c", 5: "#dc2626"}
-NO_RANK_COLOR = "#9ca3af"
 
 
 class LraForm(forms.Form):
@@ -98,6 +98,7 @@ def lra_pdf(request: HttpRequest) -> HttpResponse:
 @dataclass(frozen=True)
 class RankingLine:
     ranked: RankedRow
+    value: MeasureValue  # of the measure ranked by
     report: QuarterReport | None
     kendala: list[str]
     color: str
@@ -114,37 +115,44 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
     period, _form, _years = _period(request, region)
     if period is None:
         return _empty(request)
-    rform = RankingForm(request.GET or None)
-    measure = rform.cleaned_data["ukuran"] if rform.is_valid() else "capaian"
+    measure = RankingForm(request.GET or None).measure
     bands = bands_for(region_id=region.pk)
     ranked, unranked = opd_ranking(
-        region=region, tahun=period.tahun, triwulan=period.triwulan, measure=measure, bands=bands
+        region=region,
+        tahun=period.tahun,
+        triwulan=period.triwulan,
+        measure=measure.key,
+        bands=bands,
     )
     statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
-    rank_attr = "rank_capaian" if measure == "capaian" else "rank_serapan"
     lines = []
     for r in ranked:
         report = statuses.get(r.row.kode)
+        value = r.row.measure(measure.key)
         lines.append(
             RankingLine(
                 ranked=r,
+                value=value,
                 report=report,
                 kendala=kendala_labels(report.kendala) if report else [],
-                color=RANK_COLORS.get(getattr(r.row, rank_attr), NO_RANK_COLOR),
+                color=rank_colour(value.rank),
             )
         )
+    tw = tw_label(period.triwulan)
     context = {
         "region": region,
         "tahun": period.tahun,
         "triwulan": period.triwulan,
-        "tw": f"TW {lra.ROMAN[period.triwulan]}",
+        "tw": tw,
         "period_label": lra.periode(period.tahun, period.triwulan),
         "printed_label": "Dicetak " + lra.tanggal_waktu(lra.printed_now()),
         "measure": measure,
-        "measure_label": "capaian anggaran kas" if measure == "capaian" else "serapan anggaran",
+        "measure_label": str(measure.label).lower(),
+        "measure_explanation": measure.explain(tw),
+        "rank_measures": RANKABLE,
         "lines": lines,
         "unranked": unranked,
-        "legend": [(b.label, RANK_COLORS.get(b.rank, NO_RANK_COLOR)) for b in bands[EFEKTIVITAS]],
+        "legend": [(b.label, rank_colour(b.rank)) for b in bands[EFEKTIVITAS]],
     }
 
     def page(density: str) -> str:
@@ -153,7 +161,7 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
         )
 
     response = HttpResponse(pdf.one_page_pdf(page), content_type="application/pdf")
-    filename = f"Peringkat-{region.kode}-{period.tahun}-TW{period.triwulan}-{measure}.pdf"
+    filename = f"Peringkat-{region.kode}-{period.tahun}-TW{period.triwulan}-{measure.key}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 

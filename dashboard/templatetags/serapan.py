@@ -7,11 +7,10 @@ from django.utils.html import format_html
 
 from budget.measures import round2
 from budget.money import format_number, format_percent, format_rupiah
+from budget.quarters import QUARTERS, tw_label
+from dashboard.palette import RANK_COLOURS, css_variables
 
 register = template.Library()
-
-# Category rank (1 best … 5 worst) to a CSS class; the palette lives in serapan.css.
-RANK_CLASS = {1: "k1", 2: "k2", 3: "k3", 4: "k4", 5: "k5"}
 
 
 @register.filter
@@ -41,15 +40,26 @@ def miliar(value: Decimal | None) -> str:
 def badge(label: str | None, rank: int | None) -> str:
     if not label:
         return format_html('<span class="badge k0">{}</span>', "—")
-    return format_html('<span class="badge {}">{}</span>', RANK_CLASS.get(rank, "k0"), label)
+    # The class names the palette's variable (dashboard/palette.py): k1 best … k5, k0 none.
+    css = f"k{rank}" if rank in RANK_COLOURS else "k0"
+    return format_html('<span class="badge {}">{}</span>', css, label)
+
+
+@register.simple_tag
+def palette_css() -> str:
+    return css_variables()
 
 
 @register.filter
 def tw(value: int) -> str:
     # A no-break space: "TW" and its numeral never part at a line end.
-    return {1: "TW\u00a0I", 2: "TW\u00a0II", 3: "TW\u00a0III", 4: "TW\u00a0IV"}.get(
-        value, str(value)
-    )
+    return tw_label(value, nbsp=True) if value in QUARTERS else str(value)
+
+
+@register.filter
+def ukuran(row, key: str):
+    """One measure of a row (`budget.measures`): `.ratio`, `.persen`, `.label`, `.rank`."""
+    return row.measure(key)
 
 
 @register.filter
