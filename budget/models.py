@@ -155,6 +155,19 @@ def history_events() -> tuple:
     return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 
 
+class SumberDana(models.TextChoices):
+    """The fund source of a DPA line, as SIPD names them; a line may have none."""
+
+    PAD = "PAD", "PAD"
+    DAU = "DAU", "DAU"
+    DAK_FISIK = "DAK Fisik", "DAK Fisik"
+    DAK_NON_FISIK = "DAK Non Fisik", "DAK Non Fisik"
+    DBH = "DBH", "DBH"
+    BANKEU_PROVINSI = "Bantuan Keuangan Provinsi", "Bantuan Keuangan Provinsi"
+    PINJAMAN = "Pinjaman", "Pinjaman"
+    LAINNYA = "Lainnya", _("Lainnya")
+
+
 @pghistory.track(*history_events(), level=pgtrigger.Statement)
 class DpaLine(RegionScoped):
     """One DPA budget line: OPD × sub kegiatan × account, with its pagu and quarterly cash plan.
@@ -179,6 +192,10 @@ class DpaLine(RegionScoped):
     kas_tw2 = models.DecimalField(_("anggaran kas TW II"), **MONEY, default=Decimal("0"))
     kas_tw3 = models.DecimalField(_("anggaran kas TW III"), **MONEY, default=Decimal("0"))
     kas_tw4 = models.DecimalField(_("anggaran kas TW IV"), **MONEY, default=Decimal("0"))
+    # Empty when the DPA file does not say (the column is optional).
+    sumber_dana = models.CharField(
+        _("sumber dana"), max_length=30, choices=SumberDana.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -218,6 +235,9 @@ class DpaLine(RegionScoped):
             ),
             models.CheckConstraint(
                 condition=Q(jenis__in=[j.value for j in Jenis]), name="dpa_jenis_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sumber_dana__in=["", *SumberDana.values]), name="dpa_sumber_dana_valid"
             ),
         ]
         indexes = [

@@ -27,7 +27,7 @@ from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
 from budget.importing.realisasi import REALISASI_COLUMNS, import_realisasi
 from budget.models import Region
 from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
-from dashboard.views import current_region
+from budget.selectors import region_for
 
 MAX_UPLOAD = 20 * 1024 * 1024
 KEEP_SECONDS = 60 * 60
@@ -126,7 +126,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
     if not (can_import_dpa(actor) or can_import_realisasi(actor)):
         return render(request, "403.html", status=403)
-    region = current_region(request, actor)
+    region = region_for(actor)
     context = {"region": region, "kinds": KINDS, "may_dpa": can_import_dpa(actor)}
     form = UploadForm(initial={"jenis": "dpa" if can_import_dpa(actor) else "realisasi"})
     if not can_import_dpa(actor):

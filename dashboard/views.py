@@ -32,8 +32,6 @@ from budget.selectors import (
     absorption_queryset,
     absorption_rows,
     opd_ranking,
-    period_resolve,
-    periods_available,
     quarterly_series,
     region_for,
     unverified_count,
@@ -41,7 +39,8 @@ from budget.selectors import (
 from budget.workflow import kendala_labels, report_get, report_statuses
 from dashboard import charts
 from dashboard.filters import AbsorptionFilter
-from dashboard.forms import DrillForm, PeriodForm, RankingForm
+from dashboard.forms import DrillForm, RankingForm
+from dashboard.periods import empty_page, period_from_request, period_qs
 from dashboard.tables import AbsorptionTable, RankingTable
 
 PER_PAGE = 50
@@ -49,6 +48,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def current_region(request: HttpRequest, actor: Actor | None = None) -> Region | None:
+    """The region of the person asking (`budget.selectors.region_for`)."""
     return region_for(actor if actor is not None else actor_for(request.user))
 
 
@@ -57,28 +57,10 @@ def _opd_link(actor: Actor, period: Period):
 
     def link(row):
         if actor.is_bpkad or actor.is_kepala or actor.opd_kode == row.kode:
-            return reverse("opd_detail", args=[row.kode]) + _qs(period)
+            return reverse("opd_detail", args=[row.kode]) + period_qs(period)
         return None
 
     return link
-
-
-def _period(request: HttpRequest, region: Region) -> tuple[Period | None, PeriodForm, list[int]]:
-    """The period asked for, or None when the region has no DPA yet."""
-    years, latest = periods_available(region=region)
-    form = PeriodForm(request.GET or None, years=years)
-    if latest is None:
-        return None, form, years
-    chosen = {}
-    if form.is_bound:
-        form.is_valid()
-        chosen = form.cleaned_data  # the fields that are valid, even if another one is not
-    period = period_resolve(
-        latest=latest, tahun=chosen.get("tahun") or None, triwulan=chosen.get("triwulan") or None
-    )
-    if not form.is_bound:
-        form = PeriodForm(initial={"tahun": period.tahun, "triwulan": period.triwulan}, years=years)
-    return period, form, years
 
 
 def _export(request: HttpRequest, table, name: str) -> HttpResponse | None:
@@ -93,10 +75,6 @@ def _by_jenis(rows):
     return {row.jenis: row for row in rows}
 
 
-def _empty(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/empty.html", status=200)
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
@@ -107,10 +85,10 @@ def home(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     region = current_region(request, actor)
     if region is None:
-        return _empty(request)
-    period, form, _years = _period(request, region)
+        return empty_page(request)
+    period, form, _years = period_from_request(request, region)
     if period is None:
-        return _empty(request)
+        return empty_page(request)
     bands = bands_for(region_id=region.pk)
     common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan}
 
@@ -167,7 +145,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "opd_count": len(all_rows),
             "behind_count": len(behind),
             "unverified_count": unverified_count(statuses, (r.kode for r in all_rows)),
-            "period_qs": _qs(period),
+            "period_qs": period_qs(period),
         },
     )
 
@@ -181,9 +159,9 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     opd = get_object_or_404(Opd, region=region, kode=kode)
     if not can_view_opd(actor, opd):
         raise PermissionDenied
-    period, form, _years = _period(request, region)
+    period, form, _years = period_from_request(request, region)
     if period is None:
-        return _empty(request)
+        return empty_page(request)
     drill = DrillForm(request.GET)
     choice = drill.cleaned_data if drill.is_valid() else {}
     rinci = choice.get("rinci") or "program"
@@ -200,7 +178,7 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     def drill_link(row):
         if next_level is None:
             return None
-        return f"{base}{_qs(period)}&rinci={next_level}&induk={row.kode}#rincian"
+        return f"{base}{period_qs(period)}&rinci={next_level}&induk={row.kode}#rincian"
 
     program_rows = absorption(**common, level=rinci, parent=induk, bands=bands)
     program_table = AbsorptionTable(program_rows, link=drill_link, prefix="rinci-")
@@ -244,7 +222,7 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
             "rinci": rinci,
             "induk": induk,
             "depth": depth,
-            "period_qs": _qs(period),
+            "period_qs": period_qs(period),
         },
     )
 
@@ -256,10 +234,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     region = current_region(request, actor)
     if region is None:
-        return _empty(request)
-    period, form, _years = _period(request, region)
+        return empty_page(request)
+    period, form, _years = period_from_request(request, region)
     if period is None:
-        return _empty(request)
+        return empty_page(request)
     rform = RankingForm(request.GET or None)
     measure = rform.measure
     bands = bands_for(region_id=region.pk)
@@ -299,13 +277,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
             ),
             "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
             "unranked": unranked,
-            "period_qs": _qs(period),
+            "period_qs": period_qs(period),
         },
     )
-
-
-def _qs(period: Period) -> str:
-    return f"?tahun={period.tahun}&triwulan={period.triwulan}"
 
 
 def _query(request: HttpRequest) -> str:

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 
 from budget.models import Opd, Region
 from budget.roles import Actor, actor_for, can_view_opd, can_view_ranking, can_view_region
-from dashboard.views import current_region
+from budget.selectors import region_for
 
 NO_ROLE = "Your account has no role in Serapan (BPKAD, kepala daerah or bendahara)."
 OTHER_REGION = "You may read only the data of your own region."
@@ -70,7 +70,7 @@ def region_named(request: Request, kode: str | None) -> Region:
         if not _may_read_region(actor, region.pk):
             raise PermissionDenied(OTHER_REGION)
         return region
-    region = current_region(request, actor)
+    region = region_for(actor)
     if region is None:
         raise NotFound("the database holds no region yet: import a DPA first")
     return region

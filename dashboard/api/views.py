@@ -24,7 +24,13 @@ from rest_framework.views import APIView
 from budget.criteria import bands_for
 from budget.models import DpaLine, Opd, Realisasi, Region
 from budget.reporting import report_dict
-from budget.selectors import SelectorError, absorption, opd_ranking, periods_available
+from budget.selectors import (
+    SelectorError,
+    absorption,
+    opd_ranking,
+    period_resolve,
+    periods_available,
+)
 from budget.workflow import report_statuses
 from dashboard.api import filters, permissions, serializers
 
@@ -244,14 +250,12 @@ class RankingView(ApiView):
         region = permissions.region_named(request, q.get("region"))
         tahun, triwulan = q.get("tahun"), q.get("triwulan")
         if tahun is None or triwulan is None:
-            # As the page does: the latest quarter with realisasi, or a past year's whole year.
+            # The pages' rule: the latest quarter with realisasi, or a past year's whole year.
             _years, latest = periods_available(region=region)
-            if tahun is None:
-                tahun = latest.tahun if latest else None
-            if triwulan is None:
-                triwulan = latest.triwulan if latest and latest.tahun == tahun else 4
-        if tahun is None:
-            raise ValidationError({"tahun": ["the region has no DPA yet: name a year"]})
+            period = period_resolve(latest=latest, tahun=tahun, triwulan=triwulan)
+            if period is None:
+                raise ValidationError({"tahun": ["the region has no DPA yet: name a year"]})
+            tahun, triwulan = period.tahun, period.triwulan
         ranked, unranked = opd_ranking(
             region=region,
             tahun=tahun,

@@ -24,12 +24,12 @@ from budget.measures import RANKABLE, MeasureValue
 from budget.models import Opd, QuarterReport
 from budget.quarters import tw_label
 from budget.roles import actor_for, can_view_opd, can_view_ranking, can_view_region
-from budget.selectors import RankedRow, opd_ranking
+from budget.selectors import RankedRow, opd_ranking, region_for
 from budget.workflow import kendala_labels, report_statuses
 from dashboard.forms import RankingForm
 from dashboard.palette import rank_colour
+from dashboard.periods import empty_page, period_from_request, period_qs
 from dashboard.reports import lra, pdf, xlsx
-from dashboard.views import _empty, _period, _qs, current_region
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,9 +49,9 @@ def _bad_request(form: forms.Form) -> HttpResponse:
 
 def _lra(request: HttpRequest) -> lra.LraReport | HttpResponse:
     actor = actor_for(request.user)
-    region = current_region(request, actor)
+    region = region_for(actor)
     if region is None:
-        return _empty(request)
+        return empty_page(request)
     form = LraForm(request.GET)
     if not form.is_valid():
         return _bad_request(form)
@@ -62,9 +62,9 @@ def _lra(request: HttpRequest) -> lra.LraReport | HttpResponse:
             raise PermissionDenied
     elif not can_view_region(actor):
         raise PermissionDenied
-    period, _form, _years = _period(request, region)
+    period, _form, _years = period_from_request(request, region)
     if period is None:
-        return _empty(request)
+        return empty_page(request)
     return lra.lra_report(
         region=region,
         tahun=period.tahun,
@@ -109,12 +109,12 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
     if not can_view_ranking(actor):
         raise PermissionDenied
-    region = current_region(request, actor)
+    region = region_for(actor)
     if region is None:
-        return _empty(request)
-    period, _form, _years = _period(request, region)
+        return empty_page(request)
+    period, _form, _years = period_from_request(request, region)
     if period is None:
-        return _empty(request)
+        return empty_page(request)
     measure = RankingForm(request.GET or None).measure
     bands = bands_for(region_id=region.pk)
     ranked, unranked = opd_ranking(
@@ -174,12 +174,12 @@ def laporan(request: HttpRequest) -> HttpResponse:
     if not can_view_ranking(actor):  # every role; a signed-in user without one sees nothing
         raise PermissionDenied
     region_wide = can_view_region(actor)
-    region = current_region(request, actor)
+    region = region_for(actor)
     if region is None:
-        return _empty(request)
-    period, form, _years = _period(request, region)
+        return empty_page(request)
+    period, form, _years = period_from_request(request, region)
     if period is None:
-        return _empty(request)
+        return empty_page(request)
     opds = (
         Opd.objects.filter(region=region).order_by("kode")
         if region_wide
@@ -195,7 +195,7 @@ def laporan(request: HttpRequest) -> HttpResponse:
             "tahun": period.tahun,
             "triwulan": period.triwulan,
             "form": form,
-            "period_qs": _qs(period),
+            "period_qs": period_qs(period),
             "region_wide": region_wide,
             "opds": list(opds),
             "chosen_opd": picked.get("opd") or ("" if region_wide else actor.opd_kode),

@@ -1,0 +1,41 @@
+"""The period a page shows, read from its query string: the web side of
+`budget.selectors.period_resolve` (which holds the default rule), shared by every page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from budget.models import Region
+from budget.selectors import Period, period_resolve, periods_available
+from dashboard.forms import PeriodForm
+
+
+def period_from_request(
+    request: HttpRequest, region: Region
+) -> tuple[Period | None, PeriodForm, list[int]]:
+    """The period asked for (a bad year or quarter falls back on the default, the other part
+    kept), the form to show it, the years with a DPA; None when the region has no DPA yet.
+    Two queries."""
+    years, latest = periods_available(region=region)
+    form = PeriodForm(request.GET or None, years=years)
+    if latest is None:
+        return None, form, years
+    chosen = {}
+    if form.is_bound:
+        form.is_valid()
+        chosen = form.cleaned_data  # the fields that are valid, even if another one is not
+    period = period_resolve(
+        latest=latest, tahun=chosen.get("tahun") or None, triwulan=chosen.get("triwulan") or None
+    )
+    assert period is not None  # a region with a DPA always has a period
+    if not form.is_bound:
+        form = PeriodForm(initial={"tahun": period.tahun, "triwulan": period.triwulan}, years=years)
+    return period, form, years
+
+
+def period_qs(period: Period) -> str:
+    return f"?tahun={period.tahun}&triwulan={period.triwulan}"
+
+
+def empty_page(request: HttpRequest) -> HttpResponse:
+    """What a page shows before the first DPA is imported."""
+    return render(request, "dashboard/empty.html", status=200)
