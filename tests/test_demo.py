@@ -6,6 +6,9 @@ module ends, so no other test module ever sees it. Each test runs in a savepoint
 transaction, as usual.
 """
 
+import hashlib
+import shutil
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -14,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Sum
 from django.db.models.functions import Coalesce
 
+from budget import demo
 from budget.codes import parse_opd_code, parse_sub_kegiatan_code
 from budget.demo import (
     DEMO_PASSWORD,
@@ -104,6 +108,52 @@ def test_the_builder_gives_the_same_tables_every_time():
     first, second = build_demo(), build_demo()
     assert [s.table.rows for s in first.dpa] == [s.table.rows for s in second.dpa]
     assert first.realisasi.rows == second.realisasi.rows
+
+
+def digest(tables) -> str:
+    """A hash of every cell of the import tables, in order."""
+    h = hashlib.sha256()
+    for table in [*(stage.table for stage in tables.dpa), tables.realisasi]:
+        h.update(",".join(table.columns).encode() + b"\n")
+        for n, cells in table.rows:
+            h.update(f"{n}|{'|'.join(cells[c] for c in table.columns)}\n".encode())
+    return h.hexdigest()
+
+
+def test_the_demo_region_is_the_one_its_fixtures_and_generator_have_always_built():
+    # Pinned when the data moved from Python literals to fixtures/demo/*.csv (same tables, byte
+    # for byte). A change here is a change of the demo region: make it on purpose, then update.
+    tables = build_demo()
+    assert [
+        (stage.label, len(stage.table.rows), sum(int(c["pagu"]) for _n, c in stage.table.rows))
+        for stage in tables.dpa
+    ] == [
+        ("DPA 2025", 1092, 3_697_035_574_000),
+        ("DPPA 2025", 1092, 3_698_153_416_000),
+        ("DPA 2026", 1092, 3_768_307_984_000),
+    ]
+    realisasi = Counter()
+    rows = Counter()
+    for _n, cells in tables.realisasi.rows:
+        realisasi[cells["tahun"]] += int(cells["realisasi"])
+        rows[cells["tahun"]] += 1
+    assert realisasi == {"2025": 3_479_775_228_902, "2026": 2_574_459_959_953}
+    assert rows == {"2025": 4368, "2026": 3276}
+    assert digest(tables) == "889de9d002b2531e1226dc6d67a194794dd865b878e55482b341bb0d75e21080"
+
+
+def test_a_fixture_naming_a_mix_that_does_not_exist_is_refused(tmp_path, monkeypatch):
+    fixtures = tmp_path / "demo"
+    shutil.copytree(demo.FIXTURES, fixtures)
+    subs = fixtures / "sub_kegiatan.csv"
+    subs.write_text(subs.read_text(encoding="utf-8").replace(",bos,", ",bos_typo,", 1), "utf-8")
+    monkeypatch.setattr(demo, "FIXTURES", fixtures)
+    demo.demo_data.cache_clear()
+    try:
+        with pytest.raises(demo.FixtureError, match="bos_typo"):
+            demo.demo_data()
+    finally:
+        demo.demo_data.cache_clear()
 
 
 def test_it_builds_a_named_kabupaten(region):
