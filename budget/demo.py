@@ -581,15 +581,16 @@ def seed_reports(*, region: Region) -> int:
     count = 0
     for tahun, through in REPORTED_THROUGH.items():
         for triwulan in range(1, through + 1):
-            capaian = {
-                row.kode: row.capaian_kas for row in absorption_for_demo(region, tahun, triwulan)
+            behind_opds = {
+                row.kode for row in absorption_for_demo(region, tahun, triwulan) if row.behind_plan
             }
             for index, opd in enumerate(opds):
                 who = treasurers.get(opd.pk, bpkad)
                 common = {"opd": opd, "tahun": tahun, "triwulan": triwulan}
-                behind = capaian.get(opd.kode) is not None and capaian[opd.kode] < 100
                 kendala, catatan = (
-                    kendala_by_opd.get(opd.kode, kendala_by_opd[""]) if behind else ([], "")
+                    kendala_by_opd.get(opd.kode, kendala_by_opd[""])
+                    if opd.kode in behind_opds
+                    else ([], "")
                 )
                 existing = workflow.report_get(**common)
                 saved = workflow.realisasi_save(

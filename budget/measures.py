@@ -107,6 +107,9 @@ class Amount:
     # None keeps it out. Fields added later come after, so readers by position keep working.
     contract: int | None = None
     in_tables: bool = False
+    # On screen, shown in small type under another table column (its key) when they differ.
+    shown_under: str | None = None
+    beneath_label: Promise | None = None
 
     @property
     def sum_name(self) -> str:
@@ -122,6 +125,8 @@ AMOUNTS: tuple[Amount, ...] = (
         line_expr=lambda tw: F("pagu_murni"),
         contract=2,
         in_tables=True,
+        shown_under="pagu",
+        beneath_label=_("murni"),
     ),
     Amount(
         "kas_kumulatif",
@@ -179,6 +184,9 @@ class Measure:
     contract: int | None = None
     contract_category: bool = True
     in_tables: bool = False
+    # On screen, shown in small type under another measure's column (its key) when they differ.
+    shown_under: str | None = None
+    beneath_label: Promise | None = None
     filterable: bool = False  # the OPD table can be filtered by its category
     filter_param: str | None = None  # query parameter of that filter
 
@@ -271,6 +279,8 @@ MEASURES: tuple[Measure, ...] = (
         percent_key="serapan_murni_persen",
         contract=2,
         in_tables=True,
+        shown_under="serapan",
+        beneath_label=_("thd murni"),
     ),
 )
 MEASURE_BY_KEY = {m.key: m for m in MEASURES}

@@ -29,7 +29,9 @@ from budget.measures import (
 from budget.models import Account, DpaLine, Opd, QuarterReport, Realisasi, Region
 from budget.roles import Actor
 
-LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun")
+LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun", "sumber_dana")
+# The name of the group of lines whose DPA names no fund source (their kode is "").
+NO_SUMBER_DANA = "Tanpa sumber dana"
 JENIS_ORDER = {Jenis.PENDAPATAN.value: 0, Jenis.BELANJA.value: 1, Jenis.PEMBIAYAAN.value: 2}
 
 
@@ -163,6 +165,8 @@ def _group_fields(level: str, depth: int | None) -> tuple[dict[str, Any], bool]:
     if level == "akun":
         kode = CodePrefix(F("account__kode"), MAX_ACCOUNT_DEPTH if depth is None else depth)
         return {"g_kode": kode, "g_nama": Value("", output_field=CharField())}, False
+    if level == "sumber_dana":
+        return {"g_kode": F("sumber_dana"), "g_nama": F("sumber_dana")}, False
     raise SelectorError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
 
 
@@ -177,6 +181,7 @@ def absorption(
     jenis: str | None = None,
     account_prefix: str | None = None,
     parent: str | None = None,
+    sumber_dana: str | None = None,
     bands: dict | None = None,
 ) -> list[AbsorptionRow]:
     """Absorption of every group of `level` through quarter `triwulan` of `tahun`.
@@ -197,6 +202,7 @@ def absorption(
         jenis=jenis,
         account_prefix=account_prefix,
         parent=parent,
+        sumber_dana=sumber_dana,
     )
     return absorption_rows(grouped, region=region, level=level, bands=bands)
 
@@ -212,13 +218,15 @@ def absorption_queryset(
     jenis: str | None = None,
     account_prefix: str | None = None,
     parent: str | None = None,
+    sumber_dana: str | None = None,
 ) -> QuerySet:
     """The roll-up as a lazy grouped queryset, for callers that filter it further in the
     database (see `category_filter`) before turning it into rows with `absorption_rows`.
 
     Each item has g_kode, g_nama, jenis and the sums s_pagu, s_pagu_murni, s_kas_kum,
     s_kas_tw, s_real_kum, s_real_tw and n_lines. `parent` keeps the lines under one program or
-    kegiatan (codes are hierarchical: a sub kegiatan's code starts with its kegiatan's).
+    kegiatan (codes are hierarchical: a sub kegiatan's code starts with its kegiatan's);
+    `sumber_dana` the lines of one fund source ("" for those without one).
     """
     try:
         triwulan = check_triwulan(int(triwulan))
@@ -242,6 +250,8 @@ def absorption_queryset(
         lines = lines.filter(Q(account__kode=prefix) | Q(account__kode__startswith=prefix + "."))
     if parent:
         lines = lines.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
+    if sumber_dana is not None:
+        lines = lines.filter(sumber_dana=sumber_dana)
 
     # Each amount of one line first (the realisasi are subqueries), then their sums.
     per_line = {f"_line_{a.key}": a.line_expr(triwulan) for a in SUMMED}  # type: ignore[misc]
@@ -304,11 +314,12 @@ def absorption_rows(
 
     rows = []
     for r in raw:
-        nama = (
-            r["g_nama"]
-            if level != "akun"
-            else names.get(r["g_kode"]) or ACCOUNT_CHART.get(r["g_kode"], "")
-        )
+        if level == "akun":
+            nama = names.get(r["g_kode"]) or ACCOUNT_CHART.get(r["g_kode"], "")
+        elif level == "sumber_dana":
+            nama = r["g_nama"] or NO_SUMBER_DANA
+        else:
+            nama = r["g_nama"]
         rows.append(
             build_row(
                 kode=r["g_kode"],

@@ -7,6 +7,7 @@ from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 
 from budget.measures import MEASURES, Measure
+from budget.models import SumberDana
 from budget.selectors import category_filter
 
 FILTERED = tuple(m for m in MEASURES if m.filterable)
@@ -28,8 +29,18 @@ class _CategoryFilter(django_filters.ChoiceFilter):
         return qs.filter(category_filter(band=band, measure=self.measure.key))
 
 
+# The choice for lines whose DPA names no fund source (an empty value means "no filter").
+NO_SUMBER_DANA = "-"
+
+
 class AbsorptionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Cari kode atau nama")
+    sumber_dana = django_filters.ChoiceFilter(
+        method="by_sumber_dana",
+        label="Sumber dana",
+        empty_label="Semua sumber dana",
+        choices=[*SumberDana.choices, (NO_SUMBER_DANA, "Tanpa sumber dana")],
+    )
     # One category filter per filterable measure, declared from the registry.
     locals().update({m.filter_param: _CategoryFilter(measure=m) for m in FILTERED})
 
@@ -40,6 +51,10 @@ class AbsorptionFilter(django_filters.FilterSet):
             self.filters[m.filter_param].extra["choices"] = [
                 (label, label) for label in self.bands[m.bands]
             ]
+
+    def by_sumber_dana(self, queryset, name, value):
+        # A condition on the lines, before they are grouped: the figures of that source only.
+        return queryset.filter(sumber_dana="" if value == NO_SUMBER_DANA else value)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -8,31 +8,50 @@ from decimal import Decimal
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 
-from budget.measures import AMOUNTS, Measure, as_measure, round2, table_measures
+from budget.measures import AMOUNTS, MEASURES, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
 from budget.workflow import kendala_labels
 from dashboard.templatetags.serapan import badge
 
 
-class MoneyColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
+class FigureColumn(tables.Column):
+    """A right-aligned figure. `beneath` (attribute, label) prints a second figure of the row
+    in small type under the cell's own when the two differ: the murni pagu under the pagu in
+    force. The second figure has its own column too, hidden on screen and kept in exports."""
+
+    def __init__(self, *args, beneath: tuple[str, str] | None = None, **kwargs):
+        self.beneath = beneath
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
-    def render(self, value: Decimal) -> str:
-        return format_number(value)
+    def text(self, value) -> str:
+        raise NotImplementedError
+
+    def render(self, value, record) -> str:
+        shown = self.text(value)
+        if self.beneath is None:
+            return shown
+        attr, label = self.beneath
+        other = self.text(getattr(record, attr))
+        if other == shown:
+            return shown
+        return format_html('{}<br><span class="small beneath">{} {}</span>', shown, label, other)
+
+
+class MoneyColumn(FigureColumn):
+    def text(self, value: Decimal | None) -> str:
+        return "—" if value is None else format_number(value)
 
     def value(self, value: Decimal) -> Decimal:
         return value
 
 
-class PercentColumn(tables.Column):
+class PercentColumn(FigureColumn):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         kwargs.setdefault("default", "—")
         super().__init__(*args, **kwargs)
 
-    def render(self, value: Decimal | None) -> str:
+    def text(self, value: Decimal | None) -> str:
         return format_percent(round2(value))
 
     def value(self, value: Decimal | None) -> Decimal | None:
@@ -54,15 +73,24 @@ class BadgeColumn(tables.Column):
 
 def _registry_columns() -> dict[str, tables.Column]:
     """The money and measure columns of the registry, in its order."""
+    beneath = {a.shown_under: (a.key, a.beneath_label) for a in AMOUNTS if a.shown_under}
+    beneath |= {m.shown_under: (m.attr, m.beneath_label) for m in MEASURES if m.shown_under}
     columns: dict[str, tables.Column] = {}
     for amount in AMOUNTS:
         if amount.in_tables:
-            columns[amount.key] = MoneyColumn(amount.label)
+            columns[amount.key] = MoneyColumn(amount.label, beneath=beneath.get(amount.key))
     for m in table_measures():
-        columns[m.attr] = PercentColumn(m.column)
+        columns[m.attr] = PercentColumn(m.column, beneath=beneath.get(m.key))
         if m.category:
             columns[m.category] = BadgeColumn(m.category_column, rank_attr=m.rank_attr)
     return columns
+
+
+# Columns whose figure shows under another's on screen: hidden there, kept in exports.
+SHOWN_UNDER = tuple(
+    [a.key for a in AMOUNTS if a.in_tables and a.shown_under]
+    + [m.attr for m in MEASURES if m.in_tables and m.shown_under]
+)
 
 
 class _AbsorptionBase(tables.Table):
@@ -93,6 +121,9 @@ class AbsorptionTable(_AbsorptionBase):
         if statuses is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
         super().__init__(*args, **kwargs)
+        for name in SHOWN_UNDER:
+            if name in self.columns:
+                self.columns.hide(name)
         if code_under_name:
             self.columns.hide("kode")
 

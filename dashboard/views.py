@@ -2,6 +2,8 @@
 chart builders, render. No arithmetic here."""
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -39,7 +41,7 @@ from budget.selectors import (
 from budget.workflow import kendala_labels, report_get, report_statuses
 from dashboard import charts
 from dashboard.filters import AbsorptionFilter
-from dashboard.forms import DrillForm, RankingForm
+from dashboard.forms import DrillForm, PeriodForm, RankingForm
 from dashboard.periods import empty_page, period_from_request, period_qs
 from dashboard.tables import AbsorptionTable, RankingTable
 
@@ -71,8 +73,96 @@ def _export(request: HttpRequest, table, name: str) -> HttpResponse | None:
     return None
 
 
-def _by_jenis(rows):
-    return {row.jenis: row for row in rows}
+@dataclass(frozen=True)
+class Scope:
+    """What a page of figures is about: the region, the period and the bands in force."""
+
+    region: Region
+    period: Period
+    form: PeriodForm
+    bands: dict
+
+    @property
+    def common(self) -> dict:
+        return {"region": self.region, "tahun": self.period.tahun, "triwulan": self.period.triwulan}
+
+
+def _scope(
+    request: HttpRequest, actor: Actor, region: Region | None = None
+) -> Scope | HttpResponse:
+    """The page's scope (in `region`, else the person's), or the empty page before the first
+    DPA. Four queries, three when the region is given."""
+    region = region or region_for(actor)
+    if region is None:
+        return empty_page(request)
+    period, form, _years = period_from_request(request, region)
+    if period is None:
+        return empty_page(request)
+    return Scope(region=region, period=period, form=form, bands=bands_for(region_id=region.pk))
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of a page: its name (export and context), its rows (called only when the
+    tables before it are not being exported) and the table's options."""
+
+    name: str
+    rows: Callable[[], list]
+    options: dict = field(default_factory=dict)
+    paginate: bool = True
+
+
+def _tables(request: HttpRequest, specs: list[TableSpec]) -> dict | HttpResponse:
+    """The page's tables by name, or the export asked for as soon as its table is built."""
+    tables = {}
+    for spec in specs:
+        table = AbsorptionTable(spec.rows(), **spec.options)
+        paginate = {"per_page": PER_PAGE} if spec.paginate else False
+        RequestConfig(request, paginate=paginate).configure(table)
+        if response := _export(request, table, spec.name):
+            return response
+        tables[spec.name] = table
+    return tables
+
+
+def _headline(rows) -> dict:
+    """The headline cards' rows (pemda or OPD level), by jenis."""
+    by_jenis = {row.jenis: row for row in rows}
+    return {jenis.value: by_jenis.get(jenis.value) for jenis in Jenis}
+
+
+def _has_sources(rows) -> bool:
+    """Whether any line names a fund source (else the breakdown is one row and not shown)."""
+    return any(row.kode for row in rows)
+
+
+def _opd_rows(request: HttpRequest, scope: Scope) -> tuple[AbsorptionFilter, list, list]:
+    """The filter of the OPD table, the rows it shows and every OPD's row (for the counts)."""
+    opd_qs = absorption_queryset(**scope.common, level="opd", jenis=Jenis.BELANJA.value)
+    opd_filter = AbsorptionFilter(request.GET or None, queryset=opd_qs, bands=scope.bands)
+    all_rows = absorption_rows(opd_qs, region=scope.region, level="opd", bands=scope.bands)
+    filtering = any(request.GET.get(name) for name in opd_filter.filters)
+    if filtering and opd_filter.is_valid():
+        rows = absorption_rows(opd_filter.qs, region=scope.region, level="opd", bands=scope.bands)
+        return opd_filter, rows, all_rows
+    return opd_filter, all_rows, all_rows
+
+
+def _overview(scope: Scope, all_rows: list, statuses: dict) -> dict:
+    """The region's headline, charts and counts of OPDs behind plan or not yet verified."""
+    counts = Counter(row.kategori_capaian for row in all_rows)
+    distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in scope.bands[EFEKTIVITAS]]
+    series = quarterly_series(**scope.common)
+    return {
+        **_headline(absorption(**scope.common, level="pemda", bands=scope.bands)),
+        "s_curve": charts.s_curve(series, title="Kurva S belanja daerah"),
+        "distribution": charts.category_distribution(
+            distribution, title="Sebaran OPD menurut kategori capaian kas"
+        ),
+        "opd_count": len(all_rows),
+        "behind_count": sum(1 for r in all_rows if r.behind_plan),
+        "unverified_count": unverified_count(statuses, (r.kode for r in all_rows)),
+    }
 
 
 @require_GET
@@ -83,148 +173,160 @@ def home(request: HttpRequest) -> HttpResponse:
             # A treasurer's home is their own OPD.
             return redirect(reverse("opd_detail", args=[actor.opd_kode]) + _query(request))
         raise PermissionDenied
-    region = current_region(request, actor)
-    if region is None:
-        return empty_page(request)
-    period, form, _years = period_from_request(request, region)
-    if period is None:
-        return empty_page(request)
-    bands = bands_for(region_id=region.pk)
-    common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan}
-
-    opd_qs = absorption_queryset(**common, level="opd", jenis=Jenis.BELANJA.value)
-    opd_filter = AbsorptionFilter(request.GET or None, queryset=opd_qs, bands=bands)
-    filtering = any(request.GET.get(name) for name in opd_filter.filters)
-    if filtering and opd_filter.is_valid():
-        opd_rows = absorption_rows(opd_filter.qs, region=region, level="opd", bands=bands)
-        all_rows = absorption_rows(opd_qs, region=region, level="opd", bands=bands)
-    else:
-        opd_rows = all_rows = absorption_rows(opd_qs, region=region, level="opd", bands=bands)
-
+    scope = _scope(request, actor)
+    if isinstance(scope, HttpResponse):
+        return scope
+    common, bands = scope.common, scope.bands
+    opd_filter, opd_rows, all_rows = _opd_rows(request, scope)
     statuses = report_statuses(**common)
-    opd_table = AbsorptionTable(
-        opd_rows,
-        link=_opd_link(actor, period),
-        prefix="opd-",
-        code_under_name=True,
-        statuses=statuses,
+    belanja = {**common, "jenis": Jenis.BELANJA.value, "bands": bands}
+    link = _opd_link(actor, scope.period)
+    tables = _tables(
+        request,
+        [
+            TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses)),
+            TableSpec(
+                "jenis_belanja",
+                lambda: absorption(**belanja, level="akun", depth=3),
+                {"prefix": "akun-", "exclude": ("kategori_serapan",)},
+                paginate=False,
+            ),
+            TableSpec(
+                "sumber_dana",
+                lambda: absorption(**belanja, level="sumber_dana"),
+                {"prefix": "dana-"},
+                paginate=False,
+            ),
+        ],
     )
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(opd_table)
-    if response := _export(request, opd_table, "opd"):
-        return response
-
-    belanja_rows = absorption(
-        **common, level="akun", depth=3, jenis=Jenis.BELANJA.value, bands=bands
-    )
-    jenis_table = AbsorptionTable(belanja_rows, prefix="akun-", exclude=("kategori_serapan",))
-    RequestConfig(request, paginate=False).configure(jenis_table)
-    if response := _export(request, jenis_table, "jenis_belanja"):
-        return response
-
-    totals = _by_jenis(absorption(**common, level="pemda", bands=bands))
-    series = quarterly_series(**common)
-    counts = Counter(row.kategori_capaian for row in all_rows)
-    distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in bands[EFEKTIVITAS]]
-    behind = [r for r in all_rows if r.behind_plan]
+    if isinstance(tables, HttpResponse):
+        return tables
     return render(
         request,
         "dashboard/home.html",
         {
             **common,
-            "form": form,
-            "belanja": totals.get(Jenis.BELANJA.value),
-            "pendapatan": totals.get(Jenis.PENDAPATAN.value),
-            "pembiayaan": totals.get(Jenis.PEMBIAYAAN.value),
-            "s_curve": charts.s_curve(series, title="Kurva S belanja daerah"),
-            "distribution": charts.category_distribution(
-                distribution, title="Sebaran OPD menurut kategori capaian kas"
-            ),
+            **_overview(scope, all_rows, statuses),
+            "form": scope.form,
             "filter": opd_filter,
-            "opd_table": opd_table,
-            "jenis_table": jenis_table,
-            "opd_count": len(all_rows),
-            "behind_count": len(behind),
-            "unverified_count": unverified_count(statuses, (r.kode for r in all_rows)),
-            "period_qs": period_qs(period),
+            "opd_table": tables["opd"],
+            "jenis_table": tables["jenis_belanja"],
+            "dana_table": tables["sumber_dana"],
+            "dana_shown": _has_sources(tables["sumber_dana"].data),
+            "period_qs": period_qs(scope.period),
         },
     )
+
+
+def _opd_table_options(link, statuses) -> dict:
+    return {"link": link, "prefix": "opd-", "code_under_name": True, "statuses": statuses}
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Where the OPD page's breakdown stands: the level shown, under which group, and the
+    depth of the account table."""
+
+    rinci: str
+    induk: str | None
+    depth: int
+
+    NEXT = {"program": "kegiatan", "kegiatan": "sub_kegiatan"}
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> "Drill":
+        drill = DrillForm(request.GET)
+        choice = drill.cleaned_data if drill.is_valid() else {}
+        rinci = choice.get("rinci") or "program"
+        induk = None if rinci == "program" else (choice.get("induk") or None)
+        return cls(rinci=rinci, induk=induk, depth=choice.get("akun") or 3)
+
+    def link(self, opd: Opd, period: Period):
+        """Links from a row to the level beneath it, none at the deepest level."""
+        next_level = self.NEXT.get(self.rinci)
+        base = reverse("opd_detail", args=[opd.kode]) + period_qs(period)
+
+        def link(row):
+            if next_level is None:
+                return None
+            return f"{base}&rinci={next_level}&induk={row.kode}#rincian"
+
+        return link
 
 
 @require_GET
 def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     actor = actor_for(request.user)
-    region = current_region(request, actor)
+    region = region_for(actor)
     if region is None:
         raise Http404
     opd = get_object_or_404(Opd, region=region, kode=kode)
     if not can_view_opd(actor, opd):
         raise PermissionDenied
-    period, form, _years = period_from_request(request, region)
-    if period is None:
-        return empty_page(request)
-    drill = DrillForm(request.GET)
-    choice = drill.cleaned_data if drill.is_valid() else {}
-    rinci = choice.get("rinci") or "program"
-    induk = choice.get("induk") or None
-    depth = choice.get("akun") or 3
-    if rinci == "program":
-        induk = None
-    bands = bands_for(region_id=region.pk)
-    common = {"region": region, "tahun": period.tahun, "triwulan": period.triwulan, "opd": opd}
-
-    next_level = {"program": "kegiatan", "kegiatan": "sub_kegiatan"}.get(rinci)
-    base = reverse("opd_detail", args=[opd.kode])
-
-    def drill_link(row):
-        if next_level is None:
-            return None
-        return f"{base}{period_qs(period)}&rinci={next_level}&induk={row.kode}#rincian"
-
-    program_rows = absorption(**common, level=rinci, parent=induk, bands=bands)
-    program_table = AbsorptionTable(program_rows, link=drill_link, prefix="rinci-")
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(program_table)
-    if response := _export(request, program_table, "rincian"):
-        return response
-
-    account_rows = absorption(**common, level="akun", depth=depth, bands=bands)
-    account_table = AbsorptionTable(account_rows, prefix="akun-")
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(account_table)
-    if response := _export(request, account_table, "rekening"):
-        return response
-
-    totals = _by_jenis(absorption(**common, level="opd", bands=bands))
-    series = quarterly_series(**common)
-    report = report_get(opd=opd, tahun=period.tahun, triwulan=period.triwulan)
-    history = opd_history(opd=opd, tahun=period.tahun, limit=50) if can_see_history(actor) else None
+    scope = _scope(request, actor, region)
+    if isinstance(scope, HttpResponse):
+        return scope
+    drill = Drill.from_request(request)
+    common = {**scope.common, "opd": opd, "bands": scope.bands}
+    tables = _tables(
+        request,
+        [
+            TableSpec(
+                "rincian",
+                lambda: absorption(**common, level=drill.rinci, parent=drill.induk),
+                {"link": drill.link(opd, scope.period), "prefix": "rinci-"},
+            ),
+            TableSpec(
+                "rekening",
+                lambda: absorption(**common, level="akun", depth=drill.depth),
+                {"prefix": "akun-"},
+            ),
+            TableSpec(
+                "sumber_dana",
+                lambda: absorption(**common, level="sumber_dana", jenis=Jenis.BELANJA.value),
+                {"prefix": "dana-"},
+                paginate=False,
+            ),
+        ],
+    )
+    if isinstance(tables, HttpResponse):
+        return tables
     return render(
         request,
         "dashboard/opd_detail.html",
         {
-            "report": report,
-            "kendala": kendala_labels(report.kendala) if report else [],
-            "history": history,
-            "can_enter": can_enter_realisasi(actor, opd) or can_verify(actor),
-            "entry_url": reverse("realisasi_entry", args=[opd.kode, period.tahun, period.triwulan]),
-            "region": region,
-            "opd": opd,
-            "tahun": period.tahun,
-            "triwulan": period.triwulan,
-            "form": form,
-            "belanja": totals.get(Jenis.BELANJA.value),
-            "pendapatan": totals.get(Jenis.PENDAPATAN.value),
-            "pembiayaan": totals.get(Jenis.PEMBIAYAAN.value),
-            "s_curve": charts.s_curve(
-                series, title="Kurva S: anggaran kas dan realisasi kumulatif"
-            ),
-            "bars": charts.quarter_bars(series, title="Rencana dan realisasi per triwulan"),
-            "program_table": program_table,
-            "account_table": account_table,
-            "rinci": rinci,
-            "induk": induk,
-            "depth": depth,
-            "period_qs": period_qs(period),
+            **_opd_context(actor, scope, opd, tables),
+            "form": scope.form,
+            "rinci": drill.rinci,
+            "induk": drill.induk,
+            "depth": drill.depth,
         },
     )
+
+
+def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
+    """The OPD page's headline, charts, quarterly report and audit trail."""
+    period = scope.period
+    common = {**scope.common, "opd": opd}
+    series = quarterly_series(**common)
+    report = report_get(opd=opd, tahun=period.tahun, triwulan=period.triwulan)
+    history = opd_history(opd=opd, tahun=period.tahun, limit=50) if can_see_history(actor) else None
+    return {
+        **common,
+        **_headline(absorption(**common, level="opd", bands=scope.bands)),
+        "report": report,
+        "kendala": kendala_labels(report.kendala) if report else [],
+        "history": history,
+        "can_enter": can_enter_realisasi(actor, opd) or can_verify(actor),
+        "entry_url": reverse("realisasi_entry", args=[opd.kode, period.tahun, period.triwulan]),
+        "s_curve": charts.s_curve(series, title="Kurva S: anggaran kas dan realisasi kumulatif"),
+        "bars": charts.quarter_bars(series, title="Rencana dan realisasi per triwulan"),
+        "program_table": tables["rincian"],
+        "account_table": tables["rekening"],
+        "dana_table": tables["sumber_dana"],
+        "dana_shown": _has_sources(tables["sumber_dana"].data),
+        "period_qs": period_qs(period),
+    }
 
 
 @require_GET
@@ -232,28 +334,17 @@ def ranking(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
     if not can_view_ranking(actor):
         raise PermissionDenied
-    region = current_region(request, actor)
-    if region is None:
-        return empty_page(request)
-    period, form, _years = period_from_request(request, region)
-    if period is None:
-        return empty_page(request)
+    scope = _scope(request, actor)
+    if isinstance(scope, HttpResponse):
+        return scope
     rform = RankingForm(request.GET or None)
     measure = rform.measure
-    bands = bands_for(region_id=region.pk)
-    ranked, unranked = opd_ranking(
-        region=region,
-        tahun=period.tahun,
-        triwulan=period.triwulan,
-        measure=measure.key,
-        bands=bands,
-    )
-    statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
+    ranked, unranked = opd_ranking(**scope.common, measure=measure.key, bands=scope.bands)
     table = RankingTable(
         ranked,
         measure=measure,
-        link=_opd_link(actor, period),
-        statuses=statuses,
+        link=_opd_link(actor, scope.period),
+        statuses=report_statuses(**scope.common),
     )
     RequestConfig(request, paginate=False).configure(table)
     if response := _export(request, table, "peringkat"):
@@ -263,10 +354,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/ranking.html",
         {
-            "region": region,
-            "tahun": period.tahun,
-            "triwulan": period.triwulan,
-            "form": form,
+            **scope.common,
+            "form": scope.form,
             "rform": rform,
             "measure": measure,
             "measure_label": label,
@@ -277,7 +366,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             ),
             "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
             "unranked": unranked,
-            "period_qs": period_qs(period),
+            "period_qs": period_qs(scope.period),
         },
     )
 

@@ -508,6 +508,7 @@ def test_a_dpa_line_carries_its_codes_and_amounts_as_decimal_strings(region, bpk
             "kas_tw2": "0.00",
             "kas_tw3": "450000.00",
             "kas_tw4": "450000.00",
+            "sumber_dana": "",
         }
     ]
     assert Decimal(lines[0]["pagu"]) == Decimal("900000")

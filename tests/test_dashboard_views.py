@@ -1010,16 +1010,17 @@ def test_an_unknown_export_format_shows_the_page(signed_in, region):
 # quarter, the criteria bands. Read here by the head of region.
 QUERIES = {
     # + headline cards 1, S-curve 2, report statuses 1, OPD table 1, belanja by jenis 2
-    # (roll-up, account names)
-    "/": 14,
+    # (roll-up, account names), belanja by sumber dana 1
+    "/": 15,
     # + the OPD table once filtered and once whole (the category chart counts every OPD)
-    "/?kategori=Efektif": 15,
+    "/?kategori=Efektif": 16,
+    "/?sumber_dana=DAU": 16,
     # a period alone is not a filter: the OPD table is computed once
-    "/?tahun=2024&triwulan=4": 14,
-    # + the OPD 1, breakdown 1, accounts 2, headline cards 1, S-curve and bars 2, the quarter's
-    # report (with who submitted and verified it) 1
-    f"/opd/{opd_code(0)}/": 15,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 15,
+    "/?tahun=2024&triwulan=4": 15,
+    # + the OPD 1, breakdown 1, accounts 2, sumber dana 1, headline cards 1, S-curve and bars
+    # 2, the quarter's report (with who submitted and verified it) 1
+    f"/opd/{opd_code(0)}/": 16,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 16,
     # + this quarter's ranking 1, the previous quarter's for the movement 1, report statuses 1
     "/peringkat/": 10,
     # an export is answered as soon as its table is built: the statuses and the OPD table
@@ -1058,11 +1059,11 @@ ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
 ROLE_QUERIES = {
     # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
     # the users is skipped here: these events were written outside any request)
-    ("bpkad", f"/opd/{opd_code(0)}/"): 18,
+    ("bpkad", f"/opd/{opd_code(0)}/"): 19,
     ("bpkad", ENTRY): 7,
     ("kepala", ENTRY): 7,
     # the treasurer's own OPD: the same page as the head of region's
-    ("bendahara", f"/opd/{opd_code(0)}/"): 15,
+    ("bendahara", f"/opd/{opd_code(0)}/"): 16,
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,

@@ -8,8 +8,9 @@ import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from rest_framework.exceptions import ValidationError
 
-from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi
+from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, SumberDana
 
 CODE_PREFIX = RegexValidator(
     r"^\d+(\.\d+)*\.?$", "a code prefix is digits separated by dots, e.g. 5.1.02"
@@ -65,10 +66,28 @@ class DpaLineFilter(django_filters.FilterSet):
         field_name="sub_kegiatan__kode",
         help_text="Program, kegiatan or sub kegiatan code prefix, whole segments: 1.02.01.",
     )
+    sumber_dana = django_filters.CharFilter(
+        method="by_sumber_dana",
+        help_text="Fund source (" + ", ".join(SumberDana.values) + "); `-` for lines without one.",
+    )
 
     class Meta:
         model = DpaLine
-        fields = ["region", "tahun", "opd", "jenis", "akun", "sub_kegiatan"]
+        fields = ["region", "tahun", "opd", "jenis", "akun", "sub_kegiatan", "sumber_dana"]
+
+    def by_sumber_dana(self, queryset, name, value):
+        value = value.strip()
+        if value == "-":
+            return queryset.filter(sumber_dana="")
+        if value not in SumberDana.values:
+            raise ValidationError(
+                {
+                    "sumber_dana": [
+                        f"sumber_dana must be one of {', '.join(SumberDana.values)}, or -"
+                    ]
+                }
+            )
+        return queryset.filter(sumber_dana=value)
 
 
 class RealisasiFilter(django_filters.FilterSet):

@@ -277,6 +277,7 @@ class DpaLineSerializer(serializers.ModelSerializer):
     kas_tw2 = serializers.DecimalField(**MONEY)
     kas_tw3 = serializers.DecimalField(**MONEY)
     kas_tw4 = serializers.DecimalField(**MONEY)
+    sumber_dana = serializers.CharField(help_text="Fund source; empty when the DPA names none.")
 
     class Meta:
         model = DpaLine
@@ -299,6 +300,7 @@ class DpaLineSerializer(serializers.ModelSerializer):
             "kas_tw2",
             "kas_tw3",
             "kas_tw4",
+            "sumber_dana",
         ]
 
 
