@@ -38,6 +38,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e ".[dev]"
 	@touch $@
 
+# The demo server: DEBUG on unless the environment says otherwise (the default is off).
+run: export DEBUG ?= 1
 run: install
 	$(WITH_DB) sh -c '$(MANAGE) migrate && $(MANAGE) seed_demo --if-empty && exec $(MANAGE) runserver $(ADDR)'
 

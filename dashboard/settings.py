@@ -2,11 +2,16 @@
 
 DATABASE_URL  PostgreSQL URL (required; `make run` / `make test` start an embedded server
               and set it when it is missing)
-SECRET_KEY    required when DEBUG is off
-DEBUG         on by default so that a fresh clone works; production sets DEBUG=0
+SECRET_KEY    required to serve pages with DEBUG off (the WSGI application, runserver,
+              check --deploy); other commands without one sign with a random key of
+              their own process
+DEBUG         off by default; `make run` and the test suite turn it on
 ALLOWED_HOSTS comma-separated
 """
 
+import os
+import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -29,13 +34,28 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-DEBUG = _env_bool("DEBUG", True)
+DEBUG = _env_bool("DEBUG", False)
+
+
+def _serving() -> bool:
+    """Whether this process serves pages: sessions, CSRF tokens and password resets are then
+    signed with the key and must outlive the process."""
+    if os.environ.get("SERAPAN_WSGI") == "1":  # set by dashboard/wsgi.py
+        return True
+    command = sys.argv[1:2]
+    return command == ["runserver"] or (command == ["check"] and "--deploy" in sys.argv)
+
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 (debug only)
+    elif _serving():
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 (debug only)
+    else:
+        # A command (import, report, migrate) signs nothing that outlives it: a random key of
+        # its own, never a known one.
+        SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 

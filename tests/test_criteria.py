@@ -138,3 +138,12 @@ def test_edited_default_rows_change_the_categories_of_every_region_without_bands
     )
     bands = bands_for(region_id=RegionFactory().pk)
     assert category_label(D("86"), bands[EFEKTIVITAS]) == "Efektif"
+
+
+@pytest.mark.django_db
+def test_the_migration_stored_the_same_default_bands_as_the_code_declares():
+    # The migration carries its own frozen copy; a change to DEFAULT_BANDS needs a new one.
+    def by_rank(bands):
+        return {kind: sorted(kind_bands, key=lambda b: b.rank) for kind, kind_bands in bands.items()}
+
+    assert by_rank(bands_for(region_id=None)) == by_rank(DEFAULT_BANDS)

@@ -146,10 +146,37 @@ def test_the_production_settings_pass_the_deployment_checks():
 
 
 @pytest.mark.slow
-def test_the_settings_refuse_to_start_without_a_secret_key_when_debug_is_off():
-    result = manage("check", DEBUG="0", ALLOWED_HOSTS="serapan.example.go.id")
+def test_the_settings_refuse_to_serve_without_a_secret_key_when_debug_is_off():
+    result = manage("check", "--deploy", DEBUG="0", ALLOWED_HOSTS="serapan.example.go.id")
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.slow
+def test_debug_is_off_by_default_and_the_wsgi_application_needs_a_secret_key():
+    code = "import dashboard.wsgi"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_command_runs_without_a_secret_key_with_a_random_key_of_its_own():
+    script = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+    first = manage("shell", "-c", script)
+    second = manage("shell", "-c", script)
+    assert first.returncode == 0, first.stderr
+    debug, key = first.stdout.splitlines()[-1].split()
+    assert debug == "False"
+    assert len(key) >= 50 and "insecure" not in key
+    assert key != second.stdout.splitlines()[-1].split()[1]
 
 
 @pytest.mark.slow
