@@ -280,7 +280,7 @@ MEASURES: tuple[Measure, ...] = (
         contract=2,
         in_tables=True,
         shown_under="serapan",
-        beneath_label=_("thd murni"),
+        beneath_label=_("murni"),
     ),
 )
 MEASURE_BY_KEY = {m.key: m for m in MEASURES}
