@@ -2,17 +2,51 @@ from django import forms
 from django.contrib import admin
 
 from budget import models
-from budget.roles import actor_for, can_administer
-from budget.workflow import WorkflowError, check_single_realisasi
+from budget.roles import Actor, actor_for, can_administer
+from budget.workflow import (
+    WorkflowError,
+    dpa_line_save,
+    realisasi_correct,
+    report_version,
+)
+
+
+class VersionField(forms.IntegerField):
+    """The version of the quarter's report when the form was opened. Never a change of its
+    own: a form whose figure stays as it was is not a write."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=0, **kwargs)
+
+    def has_changed(self, initial, data) -> bool:
+        return False
 
 
 class RealisasiForm(forms.ModelForm):
-    """The admin obeys the same rules as the entry page: no edit in a submitted or verified
-    quarter, no belanja above the pagu."""
+    """The admin writes a realisasi through the same service as the entry page
+    (workflow.realisasi_correct): no edit in a submitted or verified quarter, no belanja above
+    the pagu, and the quarter's report version moves on, so that an entry page opened before
+    the correction cannot save over it; a form opened before someone else saved the quarter
+    is refused in turn. `actor` is set by the admin for each request."""
+
+    version = VersionField()
+    actor: Actor | None = None
+    # The DPA line's own page saves the line, with a pagu changed on the same form, before
+    # its realisasi: the figures are checked against that pagu.
+    pending_pagu = False
 
     class Meta:
         model = models.Realisasi
         fields = ["line", "triwulan", "jumlah"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = report_version(
+                line=self.instance.line, triwulan=self.instance.triwulan
+            )
 
     def clean(self):
         data = super().clean()
@@ -25,15 +59,78 @@ class RealisasiForm(forms.ModelForm):
         ):
             # Moving a figure to another line or quarter would change two quarters at once.
             raise forms.ValidationError("Baris DPA dan triwulan realisasi tidak dapat diubah.")
+        if line is not None and line.pk is None:
+            raise forms.ValidationError("Simpan baris DPA terlebih dahulu, lalu isi realisasinya.")
         if line is not None and triwulan is not None and jumlah is not None:
             try:
-                check_single_realisasi(
-                    line=line, triwulan=triwulan, jumlah=jumlah, exclude_pk=self.instance.pk
+                realisasi_correct(
+                    actor=self.actor,
+                    line_id=line.pk,
+                    triwulan=triwulan,
+                    jumlah=jumlah,
+                    version=data.get("version"),
+                    pagu=line.pagu if self.pending_pagu else None,
+                    dry_run=True,
                 )
             except WorkflowError as exc:
                 raise forms.ValidationError(str(exc)) from None
         if line is not None:
             self.instance.region_id = line.region_id
+        return data
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        return self.write()
+
+    def write(self) -> models.Realisasi:
+        """Store the figure through the workflow instead of Model.save()."""
+        obj = self.instance
+        return realisasi_correct(
+            actor=self.actor,
+            line_id=obj.line_id,
+            triwulan=obj.triwulan,
+            jumlah=obj.jumlah,
+            version=self.cleaned_data.get("version"),
+        )
+
+
+class RealisasiInlineForm(RealisasiForm):
+    pending_pagu = True
+
+
+class DpaLineForm(forms.ModelForm):
+    """A DPA line by hand obeys import_dpa's rules (workflow.dpa_line_save): a pagu may not
+    fall below what is already realised on the line. `actor` is set by the admin."""
+
+    actor: Actor | None = None
+
+    class Meta:
+        model = models.DpaLine
+        fields = [
+            "region",
+            "tahun",
+            "opd",
+            "sub_kegiatan",
+            "account",
+            "jenis",
+            "pagu",
+            "kas_tw1",
+            "kas_tw2",
+            "kas_tw3",
+            "kas_tw4",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        opd, account, pagu = data.get("opd"), data.get("account"), data.get("pagu")
+        if None in (opd, account, pagu):
+            return data
+        candidate = models.DpaLine(pk=self.instance.pk, opd=opd, account=account, pagu=pagu)
+        try:
+            dpa_line_save(actor=self.actor, line=candidate, dry_run=True)
+        except WorkflowError as exc:
+            self.add_error("pagu", str(exc))
         return data
 
 
@@ -42,10 +139,14 @@ class BpkadOnlyMixin:
     permissions: a BPKAD verifier (group BPKAD, staff) administers every budget model without
     being a superuser; the head of region and treasurers, even if made staff, do not."""
 
-    def _may_administer(self, request) -> bool:
+    def _actor(self, request) -> Actor:
         actor = getattr(request, "_serapan_actor", None)
         if actor is None:  # asked many times per admin page: one query per request
             actor = request._serapan_actor = actor_for(request.user)
+        return actor
+
+    def _may_administer(self, request) -> bool:
+        actor = self._actor(request)
         return request.user.is_active and request.user.is_staff and can_administer(actor)
 
     def has_module_permission(self, request):
@@ -62,6 +163,20 @@ class BpkadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._may_administer(request)
+
+
+class ActorFormMixin:
+    """Hands the form the person saving it, for the workflow's services."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = self._actor(request)
+        return form
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.actor = self._actor(request)
+        return formset
 
 
 class NoDeleteMixin:
@@ -121,16 +236,17 @@ class AccountAdmin(RegionScopedAdmin):
     list_select_related = ["region"]
 
 
-class RealisasiInline(NoDeleteMixin, BpkadOnlyMixin, admin.TabularInline):
+class RealisasiInline(NoDeleteMixin, ActorFormMixin, BpkadOnlyMixin, admin.TabularInline):
     model = models.Realisasi
-    form = RealisasiForm
+    form = RealisasiInlineForm
     extra = 0
-    fields = ["triwulan", "jumlah", "updated_at"]
+    fields = ["triwulan", "jumlah", "version", "updated_at"]
     readonly_fields = ["updated_at"]
 
 
 @admin.register(models.DpaLine)
-class DpaLineAdmin(NoDeleteMixin, RegionScopedAdmin):
+class DpaLineAdmin(NoDeleteMixin, ActorFormMixin, RegionScopedAdmin):
+    form = DpaLineForm
     list_display = [
         "tahun",
         "opd",
@@ -152,21 +268,20 @@ class DpaLineAdmin(NoDeleteMixin, RegionScopedAdmin):
     inlines = [RealisasiInline]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.pagu_murni = obj.pagu
-            obj.region = obj.opd.region
-        obj.jenis = obj.account.jenis
-        super().save_model(request, obj, form, change)
+        dpa_line_save(actor=self._actor(request), line=obj)
 
 
 @admin.register(models.Realisasi)
-class RealisasiAdmin(NoDeleteMixin, RegionScopedAdmin):
+class RealisasiAdmin(NoDeleteMixin, ActorFormMixin, RegionScopedAdmin):
     form = RealisasiForm
     list_display = ["line", "triwulan", "jumlah", "updated_at"]
     list_filter = ["region", "triwulan", "line__tahun"]
     search_fields = ["line__opd__kode", "line__account__kode"]
     list_select_related = ["line__opd", "line__account"]
     raw_id_fields = ["line"]
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = form.write().pk
 
 
 @admin.register(models.CriteriaBand)

@@ -4,13 +4,22 @@ and the version the person saw, so that nothing is overwritten silently.
 
 States: draf -> diajukan -> diverifikasi. Diajukan may be returned (dikembalikan) to draf with a
 reason; diverifikasi is locked for everyone until BPKAD reopens it with a recorded reason.
+
+Every realisasi written, from the entry page, its upload, the import command, the web import
+or the admin, goes through one path: `realisasi_ledger` locks the OPDs and reads what the rules
+need, `realisasi_write` checks the version, applies the rules (not negative, belanja within what
+is left of its pagu, quarter open), stores the figures and moves the quarters' report versions
+on. Locks are taken in one order: the region (imports only), then OPD rows by id, then their
+reports; nothing locks a region while holding an OPD, so two writers never wait on each other
+in a circle.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +27,14 @@ from django.utils.translation import gettext as _
 from budget.codes import Jenis
 from budget.measures import check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
-from budget.roles import Actor, can_enter_realisasi, can_verify, require
+from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 KENDALA_KEYS = {key for key, _label in KENDALA_CHOICES}
 Status = QuarterReport.Status
+QuarterKey = tuple[int, int, int]  # (opd id, tahun, triwulan)
+FigureKey = tuple[int, int]  # (line id, triwulan)
 
 
 class WorkflowError(ValueError):
@@ -39,6 +50,18 @@ class EntryRefused(WorkflowError):
     """Amounts refused line by line: {line id: reason}; nothing was written."""
 
     errors: dict[int, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _("%(n)d line(s) refused; nothing was saved") % {"n": len(self.errors)}
+
+
+@dataclass
+class FiguresRefused(WorkflowError):
+    """Figures refused one by one: {(line id, triwulan): reason}; nothing was written.
+    `locked`: refused because their quarter's report is handed in, not for their amount."""
+
+    errors: dict[FigureKey, str] = field(default_factory=dict)
+    locked: bool = False
 
     def __str__(self) -> str:
         return _("%(n)d line(s) refused; nothing was saved") % {"n": len(self.errors)}
@@ -121,7 +144,7 @@ def kendala_labels(keys: list[str]) -> list[str]:
     return [str(labels[k]) for k in keys if k in labels]
 
 
-# --- writes --------------------------------------------------------------------------------------
+# --- checks shared by every write ----------------------------------------------------------------
 
 
 def _locked_report(opd: Opd, tahun: int, triwulan: int) -> QuarterReport | None:
@@ -162,12 +185,272 @@ def _new_report(opd: Opd, tahun: int, triwulan: int) -> QuarterReport:
     )
 
 
+def _touch(report: QuarterReport, actor: Actor, now) -> None:
+    """Every write to a quarter moves its version on: a page opened before it is stale."""
+    report.version += 1
+    report.updated_by = actor.user
+    report.updated_at = now  # bulk_update does not apply auto_now
+
+
+# --- the one write path for realisasi ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An amount realised on a DPA line within a quarter, as someone asks for it to be stored.
+    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored)."""
+
+    line_id: int
+    triwulan: int
+    jumlah: Decimal | None
+
+
+@dataclass
+class Ledger:
+    """What the rules check a write against, read while the OPDs are locked: the OPDs, their
+    DPA lines and stored realisasi for the years asked, and their quarterly reports."""
+
+    opds: dict[int, Opd]
+    lines: dict[int, DpaLine]
+    stored: dict[FigureKey, Realisasi]
+    reports: dict[QuarterKey, QuarterReport]
+
+
+@dataclass(frozen=True)
+class Written:
+    """A figure as the write found it (`before`, None when new) and left it (`after`)."""
+
+    line: DpaLine
+    triwulan: int
+    before: Decimal | None
+    after: Decimal | None
+
+    @property
+    def created(self) -> bool:
+        return self.before is None and self.after is not None
+
+    @property
+    def updated(self) -> bool:
+        return None not in (self.before, self.after) and self.before != self.after
+
+    @property
+    def unchanged(self) -> bool:
+        return self.after is not None and self.before == self.after
+
+    @property
+    def quarter(self) -> QuarterKey:
+        return (self.line.opd_id, self.line.tahun, self.triwulan)
+
+
+@dataclass
+class WriteResult:
+    written: list[Written]
+    versions: dict[QuarterKey, int]  # the reports' versions after the write
+
+
+def realisasi_ledger(
+    *, opds: QuerySet[Opd], years: Iterable[int], line_ids: Iterable[int] | None = None
+) -> Ledger:
+    """Lock the OPDs (by id, the order every writer uses) and read their DPA lines of `years`
+    (or only `line_ids`), the realisasi stored on them and their reports (locked too).
+
+    Call it inside the transaction that writes, before reading anything a rule depends on:
+    the pagu and the stored figures cannot change until that transaction ends. Four queries.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("realisasi_ledger must run inside the transaction that writes")
+    locked = {opd.pk: opd for opd in opds.select_for_update().order_by("pk")}
+    years = sorted(set(years))
+    lines = DpaLine.objects.filter(opd_id__in=list(locked), tahun__in=years)
+    stored = Realisasi.objects.filter(line__opd_id__in=list(locked), line__tahun__in=years)
+    if line_ids is not None:
+        ids = list(line_ids)
+        lines, stored = lines.filter(pk__in=ids), stored.filter(line_id__in=ids)
+    reports = QuarterReport.objects.select_for_update().filter(
+        opd_id__in=list(locked), tahun__in=years
+    )
+    return Ledger(
+        opds=locked,
+        lines={line.pk: line for line in lines.select_related("sub_kegiatan", "account")},
+        stored={(r.line_id, r.triwulan): r for r in stored},
+        reports={(r.opd_id, r.tahun, r.triwulan): r for r in reports},
+    )
+
+
+def realisasi_write(
+    *,
+    actor: Actor,
+    ledger: Ledger,
+    figures: Sequence[Figure],
+    versions: Mapping[QuarterKey, int] | None = None,
+    whole: Iterable[QuarterKey] = (),
+    report_fields: Mapping[str, object] | None = None,
+    dry_run: bool = False,
+) -> WriteResult:
+    """Store `figures` (at most one per line and quarter, on lines of `ledger`), all or nothing.
+
+    - `actor` must be allowed to enter the realisasi of every OPD written;
+    - `versions`: the report version each quarter had when the person opened it; a quarter
+      saved since is a Conflict;
+    - `whole`: quarters written as a whole (the entry page: its report changes even when no
+      figure does): they must be open, and their version moves on whatever changes;
+    - every figure obeys the rules (`realisasi_refusals`), and a figure that changes must be in
+      an open quarter: FiguresRefused, nothing written;
+    - every quarter whose figures changed, and every `whole` one, gets a new report version
+      (a draft report if it had none, with `report_fields` set on it).
+    """
+    whole = set(whole)
+    opd_ids = {ledger.lines[f.line_id].opd_id for f in figures} | {k[0] for k in whole}
+    for opd_id in sorted(opd_ids):
+        require(
+            can_enter_realisasi(actor, ledger.opds[opd_id]),
+            _("You may enter realisasi for your own OPD only."),
+        )
+    for key, seen in (versions or {}).items():
+        _check_version(ledger.reports.get(key), seen)
+    for key in sorted(whole):
+        _check_open(ledger.reports.get(key))
+    errors = realisasi_refusals(ledger=ledger, figures=figures)
+    if errors:
+        raise FiguresRefused(errors)
+    written = [_compare(ledger, f) for f in figures]
+    errors = _in_locked_quarters(ledger, written)
+    if errors:
+        raise FiguresRefused(errors, locked=True)
+    if dry_run:
+        return WriteResult(written=written, versions={})
+    _store(ledger, written)
+    touched = {w.quarter for w in written if w.created or w.updated} | whole
+    versions = _move_versions(ledger, touched, actor, report_fields or {})
+    return WriteResult(written=written, versions=versions)
+
+
+def realisasi_refusals(*, ledger: Ledger, figures: Sequence[Figure]) -> dict[FigureKey, str]:
+    """The rules every figure obeys, wherever it comes from: a blank where a figure is stored
+    is refused (enter 0: a figure is never removed by leaving a box empty), an amount is not
+    negative, and belanja may not take its line's realisasi for the year above the pagu (each
+    figure is counted instead of what its quarter stored). Revenue and financing may exceed
+    their target."""
+    year_total: dict[int, Decimal] = {}
+    for (line_id, _tw), row in ledger.stored.items():
+        year_total[line_id] = year_total.get(line_id, ZERO) + row.jumlah
+    for f in figures:
+        if f.jumlah is not None and f.jumlah >= 0:
+            old = ledger.stored.get((f.line_id, f.triwulan))
+            year_total[f.line_id] = (
+                year_total.get(f.line_id, ZERO) - (old.jumlah if old else ZERO) + f.jumlah
+            )
+    errors: dict[FigureKey, str] = {}
+    for f in figures:
+        line, key = ledger.lines[f.line_id], (f.line_id, f.triwulan)
+        if f.jumlah is None:
+            if key in ledger.stored:
+                errors[key] = _("the amount is empty; enter 0 if nothing was realised")
+        elif f.jumlah < 0:
+            errors[key] = _("the amount is negative")
+        elif line.jenis == Jenis.BELANJA.value and year_total[f.line_id] > line.pagu:
+            errors[key] = _(
+                "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s"
+            ) % {"total": year_total[f.line_id], "pagu": line.pagu}
+    return errors
+
+
+def _compare(ledger: Ledger, figure: Figure) -> Written:
+    old = ledger.stored.get((figure.line_id, figure.triwulan))
+    return Written(
+        line=ledger.lines[figure.line_id],
+        triwulan=figure.triwulan,
+        before=old.jumlah if old else None,
+        after=figure.jumlah,
+    )
+
+
+def _in_locked_quarters(ledger: Ledger, written: list[Written]) -> dict[FigureKey, str]:
+    """A submitted or verified quarter is locked: every figure that would change it is refused
+    (one that stays as stored is not, so a whole-year file may be imported again)."""
+    errors: dict[FigureKey, str] = {}
+    for w in written:
+        report = ledger.reports.get(w.quarter)
+        if (w.created or w.updated) and report is not None and not report.is_editable:
+            errors[(w.line.pk, w.triwulan)] = _(
+                "the report of OPD %(opd)s for %(tahun)d TW %(tw)d is %(status)s and "
+                "locked; BPKAD must return or reopen it first"
+            ) % {
+                "opd": ledger.opds[w.line.opd_id].kode,
+                "tahun": w.line.tahun,
+                "tw": w.triwulan,
+                "status": report.get_status_display().lower(),
+            }
+    return errors
+
+
+def _store(ledger: Ledger, written: list[Written]) -> None:
+    now = timezone.now()
+    new, changed = [], []
+    for w in written:
+        if w.created:
+            new.append(
+                Realisasi(
+                    region_id=w.line.region_id, line=w.line, triwulan=w.triwulan, jumlah=w.after
+                )
+            )
+        elif w.updated:
+            row = ledger.stored[(w.line.pk, w.triwulan)]
+            row.jumlah, row.updated_at = w.after, now
+            changed.append(row)
+    Realisasi.objects.bulk_create(new, batch_size=2000)
+    if changed:
+        Realisasi.objects.bulk_update(changed, ["jumlah", "updated_at"], batch_size=2000)
+    ledger.stored.update({(r.line_id, r.triwulan): r for r in new})
+
+
+def _move_versions(
+    ledger: Ledger, keys: set[QuarterKey], actor: Actor, report_fields: Mapping[str, object]
+) -> dict[QuarterKey, int]:
+    """A quarter without a report gets a draft one (version 1), so that a page opened at
+    version 0 is stale too. Two statements, however many quarters."""
+    now = timezone.now()
+    new, existing = [], []
+    for key in sorted(keys):
+        report = ledger.reports.get(key)
+        if report is None:
+            opd_id, tahun, triwulan = key
+            report = ledger.reports[key] = _new_report(ledger.opds[opd_id], tahun, triwulan)
+            new.append(report)
+        else:
+            existing.append(report)
+        for name, value in report_fields.items():
+            setattr(report, name, value)
+        _touch(report, actor, now)
+    QuarterReport.objects.bulk_create(new, batch_size=2000)
+    if existing:
+        QuarterReport.objects.bulk_update(
+            existing, ["version", "updated_by", "updated_at", *report_fields], batch_size=2000
+        )
+    return {key: ledger.reports[key].version for key in keys}
+
+
+# --- writes: the entry page ----------------------------------------------------------------------
+
+
 @dataclass
 class SaveResult:
     created: int
     updated: int
     unchanged: int
     version: int
+
+
+def _kendala_fields(kendala: list[str] | None, catatan: str | None) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    if kendala is not None:
+        unknown = set(kendala) - KENDALA_KEYS
+        if unknown:
+            raise WorkflowError(_("unknown obstacle: %s") % ", ".join(sorted(unknown)))
+        fields["kendala"] = list(kendala)
+    if catatan is not None:
+        fields["kendala_catatan"] = catatan.strip()
+    return fields
 
 
 def realisasi_save(
@@ -188,83 +471,146 @@ def realisasi_save(
     """
     require(can_enter_realisasi(actor, opd), _("You may enter realisasi for your own OPD only."))
     check_triwulan(triwulan)
-    if kendala is not None:
-        unknown = set(kendala) - KENDALA_KEYS
-        if unknown:
-            raise WorkflowError(_("unknown obstacle: %s") % ", ".join(sorted(unknown)))
+    fields = _kendala_fields(kendala, kendala_catatan)
+    key = (opd.pk, tahun, triwulan)
     with transaction.atomic():
-        report = _locked_report(opd, tahun, triwulan)
-        _check_version(report, version)
-        _check_open(report)
-        lines = {
-            line.pk: line
-            for line in DpaLine.objects.filter(opd=opd, tahun=tahun, pk__in=list(amounts))
-        }
-        errors: dict[int, str] = {}
-        for line_id in amounts:
-            if line_id not in lines:
-                errors[line_id] = _("this line is not in the OPD's DPA for %(tahun)d") % {
-                    "tahun": tahun
-                }
-        stored = {
-            r.line_id: r for r in Realisasi.objects.filter(line__in=list(lines), triwulan=triwulan)
-        }
-        others = dict(
-            Realisasi.objects.filter(line__in=list(lines))
-            .exclude(triwulan=triwulan)
-            .values("line")
-            .annotate(s=Sum("jumlah"))
-            .values_list("line", "s")
+        ledger = realisasi_ledger(
+            opds=Opd.objects.filter(pk=opd.pk), years=[tahun], line_ids=list(amounts)
         )
-        for line_id, line in lines.items():
-            amount = amounts[line_id]
-            if amount is None:
-                if line_id in stored:
-                    errors[line_id] = _("the amount is empty; enter 0 if nothing was realised")
-                continue
-            if amount < 0:
-                errors[line_id] = _("the amount is negative")
-                continue
-            total = others.get(line_id, ZERO) + amount
-            if line.jenis == Jenis.BELANJA.value and total > line.pagu:
-                errors[line_id] = _(
-                    "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s"
-                ) % {"total": total, "pagu": line.pagu}
-        if errors:
-            raise EntryRefused(errors)
+        foreign = {
+            line_id: _("this line is not in the OPD's DPA for %(tahun)d") % {"tahun": tahun}
+            for line_id in amounts
+            if line_id not in ledger.lines
+        }
+        figures = [
+            Figure(line_id, triwulan, amount)
+            for line_id, amount in amounts.items()
+            if line_id in ledger.lines
+        ]
+        try:
+            result = realisasi_write(
+                actor=actor,
+                ledger=ledger,
+                figures=figures,
+                versions={key: version},
+                whole={key},
+                report_fields=fields,
+                dry_run=bool(foreign),  # refused below, with every other bad line named too
+            )
+        except FiguresRefused as exc:
+            raise EntryRefused({**foreign, **{k[0]: r for k, r in exc.errors.items()}}) from None
+        if foreign:
+            raise EntryRefused(foreign)
+    return SaveResult(
+        created=sum(w.created for w in result.written),
+        updated=sum(w.updated for w in result.written),
+        unchanged=sum(w.unchanged for w in result.written),
+        version=result.versions[key],
+    )
 
-        created = updated = unchanged = 0
-        new, changed = [], []
-        now = timezone.now()
-        for line_id, amount in amounts.items():
-            if amount is None:
-                continue
-            old = stored.get(line_id)
-            if old is None:
-                new.append(
-                    Realisasi(
-                        region_id=opd.region_id, line_id=line_id, triwulan=triwulan, jumlah=amount
-                    )
-                )
-            elif old.jumlah != amount:
-                old.jumlah, old.updated_at = amount, now
-                changed.append(old)
-            else:
-                unchanged += 1
-        Realisasi.objects.bulk_create(new)
-        if changed:
-            Realisasi.objects.bulk_update(changed, ["jumlah", "updated_at"])
-        created, updated = len(new), len(changed)
 
-        report = report or _new_report(opd, tahun, triwulan)
-        if kendala is not None:
-            report.kendala = list(kendala)
-        if kendala_catatan is not None:
-            report.kendala_catatan = kendala_catatan.strip()
-        report.version += 1
-        report.updated_by = actor.user
-        report.save()
-    return SaveResult(created=created, updated=updated, unchanged=unchanged, version=report.version)
+# --- writes: the admin ---------------------------------------------------------------------------
+
+
+def realisasi_correct(
+    *,
+    actor: Actor,
+    line_id: int,
+    triwulan: int,
+    jumlah: Decimal,
+    version: int | None = None,
+    pagu: Decimal | None = None,
+    dry_run: bool = False,
+) -> Realisasi | None:
+    """One realisasi added or corrected by hand (BPKAD in the admin), by the entry page's
+    rules; the quarter's report version moves on, so that a page opened before the correction
+    cannot save over it. Returns the stored row (None on a dry run of a new one).
+
+    `version`: the report version when the form was opened, if the form knows it. `pagu`: the
+    pagu the line will have when this is written, when the same form changes it (the DPA
+    admin saves the line before its realisasi). A figure left as stored is not a write: it
+    needs neither an open quarter nor a fresh version.
+    """
+    require(can_administer(actor))
+    check_triwulan(triwulan)
+    with transaction.atomic():
+        opd_id, tahun = DpaLine.objects.filter(pk=line_id).values_list("opd_id", "tahun").get()
+        ledger = realisasi_ledger(
+            opds=Opd.objects.filter(pk=opd_id), years=[tahun], line_ids=[line_id]
+        )
+        stored = ledger.stored.get((line_id, triwulan))
+        if stored is not None and stored.jumlah == jumlah:
+            return stored
+        key = (opd_id, tahun, triwulan)
+        if pagu is not None:
+            ledger.lines[line_id].pagu = pagu
+        try:
+            realisasi_write(
+                actor=actor,
+                ledger=ledger,
+                figures=[Figure(line_id, triwulan, jumlah)],
+                versions=None if version is None else {key: version},
+                whole={key},
+                dry_run=dry_run,
+            )
+        except FiguresRefused as exc:
+            raise WorkflowError(next(iter(exc.errors.values()))) from None
+    return ledger.stored.get((line_id, triwulan))
+
+
+def report_version(*, line: DpaLine, triwulan: int) -> int:
+    """The version a form about one figure of `line` was opened at (0: no report yet)."""
+    report = (
+        QuarterReport.objects.filter(opd_id=line.opd_id, tahun=line.tahun, triwulan=triwulan)
+        .values_list("version", flat=True)
+        .first()
+    )
+    return report or 0
+
+
+def pagu_refusal(*, jenis: str, pagu: Decimal, realised: Decimal) -> str | None:
+    """Why a pagu is refused, or None. A belanja pagu may not fall below what is already
+    realised on its line (a revision cannot unspend money); a revenue or financing target may
+    be lowered below what was collected. Used by import_dpa and by the admin."""
+    if jenis == Jenis.BELANJA.value and pagu < realised:
+        return _("the new pagu %(pagu)s is below the %(done)s already realised on this line") % {
+            "pagu": pagu,
+            "done": realised,
+        }
+    return None
+
+
+def lock_opds(*, opds: QuerySet[Opd]) -> list[int]:
+    """Lock OPD rows in the order every writer uses (by id): while they are held no realisasi
+    of those OPDs can be written. Returns their ids."""
+    return list(opds.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def dpa_line_save(*, actor: Actor, line: DpaLine, dry_run: bool = False) -> DpaLine:
+    """A DPA line added or corrected by hand (BPKAD in the admin), by import_dpa's rules: its
+    jenis follows its account, a new line's murni pagu is its pagu, and a changed pagu may not
+    fall below what is already realised on it (`pagu_refusal`). The line's OPD is locked first
+    (its old one too, if the line moves), so that no figure is added between the check and
+    the save. Raises WorkflowError."""
+    require(can_administer(actor))
+    with transaction.atomic():
+        old_opd = DpaLine.objects.filter(pk=line.pk).values_list("opd_id", flat=True).first()
+        lock_opds(opds=Opd.objects.filter(pk__in={line.opd_id, old_opd} - {None}))
+        line.jenis = line.account.jenis
+        if line.pk is None:
+            line.pagu_murni = line.pagu
+            line.region_id = line.opd.region_id
+        else:
+            realised = Realisasi.objects.filter(line_id=line.pk).aggregate(s=Sum("jumlah"))["s"]
+            reason = pagu_refusal(jenis=line.jenis, pagu=line.pagu, realised=realised or ZERO)
+            if reason:
+                raise WorkflowError(reason)
+        if not dry_run:
+            line.save()
+    return line
+
+
+# --- writes: the report's steps ------------------------------------------------------------------
 
 
 def _transition(
@@ -403,79 +749,3 @@ def _capaian(opd: Opd, tahun: int, triwulan: int) -> Decimal | None:
         jenis=Jenis.BELANJA.value,
     )
     return rows[0].capaian_kas if rows else None
-
-
-# --- checks used by other write paths (imports, admin) -------------------------------------------
-
-
-def locked_quarters(*, region, keys: set[tuple[str, int, int]]) -> dict[tuple[str, int, int], str]:
-    """Of (kode_opd, tahun, triwulan) keys, those whose report is not a draft: key -> status."""
-    if not keys:
-        return {}
-    opds = {k[0] for k in keys}
-    years = {k[1] for k in keys}
-    rows = (
-        QuarterReport.objects.filter(region=region, opd__kode__in=opds, tahun__in=years)
-        .exclude(status=Status.DRAFT)
-        .values_list("opd__kode", "tahun", "triwulan", "status")
-    )
-    labels = dict(Status.choices)
-    return {
-        (kode, tahun, tw): str(labels[status]).lower()
-        for kode, tahun, tw, status in rows
-        if (kode, tahun, tw) in keys
-    }
-
-
-def bump_versions(*, region, keys: set[tuple[str, int, int]]) -> None:
-    """A bulk import changed these quarters: pages opened before it must not save over it.
-
-    A quarter that had no report yet gets a draft one (version 1), so that a page opened at
-    version 0 is stale too. Two queries plus one insert, whatever the number of quarters.
-    """
-    from django.db.models import F, Q
-
-    if not keys:
-        return
-    which = Q()
-    for kode, tahun, tw in keys:
-        which |= Q(opd__kode=kode, tahun=tahun, triwulan=tw)
-    QuarterReport.objects.filter(which, region=region).update(version=F("version") + 1)
-    have = set(
-        QuarterReport.objects.filter(which, region=region).values_list(
-            "opd__kode", "tahun", "triwulan"
-        )
-    )
-    missing = keys - have
-    if missing:
-        opds = dict(
-            Opd.objects.filter(region=region, kode__in={k for k, _t, _q in missing}).values_list(
-                "kode", "pk"
-            )
-        )
-        QuarterReport.objects.bulk_create(
-            [
-                QuarterReport(region=region, opd_id=opds[kode], tahun=tahun, triwulan=tw, version=1)
-                for kode, tahun, tw in sorted(missing)
-            ]
-        )
-
-
-def check_single_realisasi(*, line: DpaLine, triwulan: int, jumlah: Decimal, exclude_pk=None):
-    """The rules for one realisasi written outside the entry page (the admin)."""
-    report = report_get(opd=line.opd, tahun=line.tahun, triwulan=triwulan)
-    _check_open(report)
-    if jumlah < 0:
-        raise WorkflowError(_("the amount is negative"))
-    others = (
-        Realisasi.objects.filter(line=line)
-        .exclude(pk=exclude_pk)
-        .exclude(triwulan=triwulan)
-        .aggregate(s=Sum("jumlah"))["s"]
-        or ZERO
-    )
-    if line.jenis == Jenis.BELANJA.value and others + jumlah > line.pagu:
-        raise WorkflowError(
-            _("realisasi for the year would reach %(total)s, above the pagu of %(pagu)s")
-            % {"total": others + jumlah, "pagu": line.pagu}
-        )

@@ -9,12 +9,13 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import translation
 
 from budget.models import DpaLine, QuarterReport, Realisasi
 from budget.roles import actor_for
 from budget.workflow import realisasi_save, report_submit, report_verify
-from tests.factories import DpaLineFactory, RealisasiFactory
+from tests.factories import AccountFactory, DpaLineFactory, RealisasiFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +74,40 @@ def page_text(response) -> str:
 
 def figures() -> list:
     return sorted(Realisasi.objects.values_list("line_id", "triwulan", "jumlah", "updated_at"))
+
+
+def dpa_change_data(line, **changes) -> dict:
+    """The DPA line's admin form as posted, with its realisasi inline as stored unless
+    `changes` names `tw<N>` (that quarter's amount) or a field of the line."""
+    data = {
+        "tahun": line.tahun,
+        "opd": line.opd_id,
+        "sub_kegiatan": line.sub_kegiatan_id or "",
+        "account": line.account_id,
+        "jenis": line.jenis,
+        "pagu": line.pagu,
+        "kas_tw1": line.kas_tw1,
+        "kas_tw2": line.kas_tw2,
+        "kas_tw3": line.kas_tw3,
+        "kas_tw4": line.kas_tw4,
+        "region": line.region_id,
+        "realisasi-INITIAL_FORMS": "0",
+        "realisasi-MIN_NUM_FORMS": "0",
+        "realisasi-MAX_NUM_FORMS": "1000",
+    }
+    stored = list(Realisasi.objects.filter(line=line).order_by("triwulan"))
+    for i, real in enumerate(stored):
+        data[f"realisasi-{i}-id"] = real.pk
+        data[f"realisasi-{i}-line"] = line.pk
+        data[f"realisasi-{i}-triwulan"] = real.triwulan
+        data[f"realisasi-{i}-jumlah"] = changes.pop(f"tw{real.triwulan}", real.jumlah)
+    data["realisasi-TOTAL_FORMS"] = data["realisasi-INITIAL_FORMS"] = str(len(stored))
+    data.update(changes)
+    return data
+
+
+def entry_url(line, triwulan: int) -> str:
+    return f"/opd/{line.opd.kode}/realisasi/{line.tahun}/{triwulan}/"
 
 
 def event_count() -> int:
@@ -318,3 +353,163 @@ def test_a_figure_cannot_be_added_to_a_verified_quarter_in_the_admin(
     assert response.status_code == 200
     assert LOCKED in page_text(response)
     assert figures() == before
+
+
+# A correction in the admin is a write like any other -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "how, triwulan",
+    [
+        ("change form", 1),  # TW I has a draft report
+        ("add form", 3),  # TW III has no report and no figure yet
+        ("DPA line inline", 2),  # TW II has a figure but no report
+    ],
+)
+def test_an_admin_correction_makes_an_entry_page_opened_before_it_stale(
+    as_bpkad, treasurer, line, report, how, triwulan
+):
+    page = Client()
+    page.force_login(treasurer)
+    opened = page.get(entry_url(line, triwulan)).context["version"]
+
+    if how == "change form":
+        real = Realisasi.objects.get(line=line, triwulan=triwulan)
+        url = f"/admin/budget/realisasi/{real.pk}/change/"
+        data = {"line": line.pk, "triwulan": triwulan, "jumlah": "1100000.00"}
+    elif how == "add form":
+        url = "/admin/budget/realisasi/add/"
+        data = {"line": line.pk, "triwulan": triwulan, "jumlah": "1100000.00"}
+    else:
+        url = f"/admin/budget/dpaline/{line.pk}/change/"
+        data = dpa_change_data(line, **{f"tw{triwulan}": "1100000.00"})
+    assert as_bpkad.post(url, data).status_code == 302
+    corrected = QuarterReport.objects.get(opd=line.opd, tahun=YEAR, triwulan=triwulan)
+    assert corrected.version == opened + 1
+    assert corrected.updated_by.username == "verifikator"
+    before = figures()
+
+    response = page.post(
+        entry_url(line, triwulan),
+        {"action": "save", "version": str(opened), f"line-{line.pk}": "1", "kendala_catatan": ""},
+    )
+
+    assert response.status_code == 409
+    message = [str(m) for m in response.context["messages"]][-1]
+    assert message == id_text(
+        "%(who)s saved this report after you opened the page; nothing of yours was "
+        "saved. Reload the page to see their figures.",
+        who="verifikator",
+    )
+    assert figures() == before
+    assert Realisasi.objects.get(line=line, triwulan=triwulan).jumlah == D("1100000.00")
+
+
+def test_an_admin_form_opened_before_the_treasurer_saved_the_quarter_is_refused(
+    as_bpkad, treasurer, line, report
+):
+    real = Realisasi.objects.get(line=line, triwulan=1)
+    url = f"/admin/budget/realisasi/{real.pk}/change/"
+    html = as_bpkad.get(url).content.decode()
+    opened = int(re.search(r'name="version" value="(\d+)"', html).group(1))
+    assert opened == report.version
+    realisasi_save(
+        actor=actor_for(treasurer),
+        opd=line.opd,
+        tahun=YEAR,
+        triwulan=1,
+        amounts={line.pk: D("1200000.00")},
+        version=opened,
+    )
+    before, events = figures(), event_count()
+
+    response = as_bpkad.post(
+        url, {"line": line.pk, "triwulan": 1, "jumlah": "1100000.00", "version": opened}
+    )
+
+    assert response.status_code == 200  # the form again, with the reason
+    assert "bendahara_ini" in page_text(response)
+    assert figures() == before
+    assert event_count() == events
+
+
+def test_a_figure_left_as_it_was_on_the_dpa_line_page_is_not_a_write(as_bpkad, line, report):
+    # The line's page lists every quarter; saving it with TW I untouched neither needs TW I
+    # open nor moves its version.
+    data = dpa_change_data(line, tw2="600000.00", **{"realisasi-0-version": "0"})
+    assert as_bpkad.post(f"/admin/budget/dpaline/{line.pk}/change/", data).status_code == 302
+    assert QuarterReport.objects.get(triwulan=1).version == report.version
+    assert Realisasi.objects.get(line=line, triwulan=2).jumlah == D("600000.00")
+
+
+# The DPA line's pagu holds the import's rule ----------------------------------------------------
+
+
+def pagu_change(line, pagu: str) -> dict:
+    return dpa_change_data(line, pagu=pagu, kas_tw1=pagu, kas_tw2="0", kas_tw3="0", kas_tw4="0")
+
+
+def test_the_dpa_admin_refuses_a_pagu_below_what_is_already_realised(as_bpkad, line):
+    # TW I 1.000.000 + TW II 500.000 are realised on the line.
+    before, events = list(DpaLine.objects.values()), event_count()
+    response = as_bpkad.post(
+        f"/admin/budget/dpaline/{line.pk}/change/", pagu_change(line, "1499999.99")
+    )
+    assert response.status_code == 200
+    expected = id_text(
+        "the new pagu %(pagu)s is below the %(done)s already realised on this line",
+        pagu=D("1499999.99"),
+        done=D("1500000.00"),
+    )
+    assert expected.startswith("pagu baru")  # in Indonesian, as the import says it
+    assert response.context["adminform"].form.errors["pagu"] == [expected]
+    assert list(DpaLine.objects.values()) == before
+    assert event_count() == events
+
+
+def test_the_dpa_admin_accepts_a_pagu_lowered_to_exactly_what_is_realised(as_bpkad, line):
+    response = as_bpkad.post(
+        f"/admin/budget/dpaline/{line.pk}/change/", pagu_change(line, "1500000.00")
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.pagu, line.pagu_murni) == (D("1500000.00"), PAGU)  # the murni pagu is kept
+
+
+def test_a_revenue_target_may_be_lowered_below_what_was_collected_in_the_admin(
+    as_bpkad, treasurer_opd
+):
+    revenue = DpaLineFactory(
+        region=treasurer_opd.region,
+        opd=treasurer_opd,
+        tahun=YEAR,
+        pagu=PAGU,
+        account=AccountFactory(region=treasurer_opd.region, kode="4.1.01.09.01.0001"),
+    )
+    RealisasiFactory(line=revenue, triwulan=1, jumlah=D("3000000.00"))
+    response = as_bpkad.post(
+        f"/admin/budget/dpaline/{revenue.pk}/change/", pagu_change(revenue, "1000000.00")
+    )
+    assert response.status_code == 302
+    revenue.refresh_from_db()
+    assert revenue.pagu == D("1000000.00")
+
+
+def test_a_new_dpa_line_in_the_admin_starts_with_its_pagu_as_the_murni_pagu(
+    as_bpkad, treasurer_opd
+):
+    template = DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
+    data = {
+        **dpa_change_data(template),
+        "tahun": YEAR + 1,
+        "realisasi-TOTAL_FORMS": "0",
+        "realisasi-INITIAL_FORMS": "0",
+    }
+    response = as_bpkad.post("/admin/budget/dpaline/add/", data)
+    assert response.status_code == 302
+    new = DpaLine.objects.get(tahun=YEAR + 1)
+    assert (new.jenis, new.pagu_murni, new.region_id) == (
+        "belanja",
+        template.pagu,
+        treasurer_opd.region_id,
+    )

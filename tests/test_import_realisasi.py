@@ -6,7 +6,8 @@ import pytest
 
 from budget.importing import read_table
 from budget.importing.realisasi import import_realisasi
-from budget.models import DpaLine, Realisasi, Region
+from budget.models import DpaLine, Opd, QuarterReport, Realisasi, Region
+from budget.workflow import Conflict
 from tests.factories import (
     PEMBIAYAAN,
     PENDAPATAN,
@@ -308,6 +309,31 @@ def test_an_upload_restricted_to_one_opd_and_quarter_refuses_other_rows(files, d
         (4, "kode_opd"),
         (4, "tahun"),
     }
+
+
+def test_an_upload_opened_before_its_quarter_was_saved_again_is_a_conflict(files, dpa):
+    # The entry page's upload names the report version it was opened at; the importer checks
+    # it under the same lock as the page's own save.
+    quarter = {"only_opd": Opd.objects.get().kode, "only_tahun": 2024, "only_triwulan": 1}
+    first = files.csv([realisasi_row(realisasi="10000")])
+    import_realisasi(table=read_table(first), version=0, **quarter)
+    report = QuarterReport.objects.get()
+    assert (report.version, report.status) == (1, QuarterReport.Status.DRAFT)
+    before = snapshot()
+
+    again = files.csv([realisasi_row(realisasi="20000")])
+    with pytest.raises(Conflict):
+        import_realisasi(table=read_table(again), version=0, **quarter)
+
+    assert snapshot() == before
+    result = import_realisasi(table=read_table(again), version=1, **quarter)
+    assert result.counts.updated == 1
+    assert QuarterReport.objects.get().version == 2
+
+
+def test_a_version_names_one_quarter(files, dpa):
+    with pytest.raises(ValueError):
+        import_realisasi(table=read_table(files.csv([realisasi_row()])), version=0)
 
 
 # --- dry run ----------------------------------------------------------------------------------

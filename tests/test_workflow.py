@@ -15,10 +15,12 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
 from django.utils import translation
 
-from budget.models import QuarterReport, Realisasi
+from budget import workflow
+from budget.models import Opd, QuarterReport, Realisasi
 from budget.money import format_number
 from budget.roles import actor_for
 from budget.workflow import realisasi_save
@@ -712,3 +714,59 @@ def test_the_service_refuses_a_stale_version_too(treasurer, treasurer_opd, lines
     with pytest.raises(Conflict):
         realisasi_save(**common, amounts={lines[0].pk: D("2")}, version=0)
     assert stored(lines[0]) == D("1.00")
+
+
+# One write path, under the lock ------------------------------------------------------------------
+
+
+def locked_elsewhere(model, pk: int) -> bool:
+    """Whether another connection finds the row locked (its FOR UPDATE NOWAIT is refused)."""
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR UPDATE NOWAIT", [pk]
+            )
+        return False
+    except OperationalError:
+        return True
+    finally:
+        other.close()
+
+
+# The lock is seen from a second connection, so these tests commit what they write.
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@committed
+@pytest.mark.parametrize("path", ["entry page", "upload", "import command", "admin"])
+def test_every_write_path_stores_realisasi_while_the_opd_is_locked_and_moves_the_version(
+    path, tmp_path, treasurer, bpkad, treasurer_opd, lines, url, monkeypatch
+):
+    probes = []
+    store = workflow._store
+
+    def probing(ledger, written):
+        probes.append(locked_elsewhere(Opd, treasurer_opd.pk))
+        store(ledger, written)
+
+    monkeypatch.setattr(workflow, "_store", probing)
+    client = Client()
+    client.force_login(bpkad if path == "admin" else treasurer)
+    if path == "entry page":
+        response = save(client, url, treasurer_opd, lines, "5", "5", "5")
+    elif path == "upload":
+        berkas = SimpleUploadedFile("tw2.csv", realisasi_csv(lines, "5", "5", "5"))
+        response = client.post(url, {"action": "upload", "version": "0", "berkas": berkas})
+    elif path == "import command":
+        (tmp_path / "tw2.csv").write_bytes(realisasi_csv(lines, "5", "5", "5"))
+        run_command("import_realisasi", tmp_path / "tw2.csv", no_progress=True)
+        response = None
+    else:
+        response = client.post(
+            "/admin/budget/realisasi/add/", {"line": lines[0].pk, "triwulan": TW, "jumlah": "5"}
+        )
+    assert response is None or response.status_code == 302
+    assert probes == [True]
+    assert stored(lines[0]) == D("5.00")
+    assert version(treasurer_opd) == 1

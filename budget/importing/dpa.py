@@ -38,6 +38,7 @@ from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.models import Account, DpaLine, Kegiatan, Opd, Program, Realisasi, SubKegiatan
 from budget.money import AmountError, format_amount, parse_amount
+from budget.workflow import lock_opds, pagu_refusal
 
 BASE_COLUMNS = [
     "tahun",
@@ -379,6 +380,9 @@ def _plan_and_write(
     existing_lines: dict[LineKey, DpaLine] = {}
     realised: dict[int, Decimal] = {}
     if region is not None:
+        # Held until the import commits: no realisasi is written between reading what is
+        # realised and the pagu checked against it (workflow.pagu_refusal).
+        lock_opds(opds=Opd.objects.filter(region=region))
         qs = DpaLine.objects.filter(region=region, tahun__in=years).select_related(
             "opd", "sub_kegiatan", "account"
         )
@@ -416,16 +420,11 @@ def _plan_and_write(
             continue
         planned.action = "update"
         counts.updated += 1
-        done = realised.get(old.pk, ZERO)
-        if planned.jenis == Jenis.BELANJA.value and planned.pagu < done:
-            errors.append(
-                RowError(
-                    planned.rows[0],
-                    "pagu",
-                    _("the new pagu %(pagu)s is below the %(done)s already realised on this line")
-                    % {"pagu": planned.pagu, "done": done},
-                )
-            )
+        reason = pagu_refusal(
+            jenis=planned.jenis, pagu=planned.pagu, realised=realised.get(old.pk, ZERO)
+        )
+        if reason:
+            errors.append(RowError(planned.rows[0], "pagu", reason))
         changes.append(
             {"key": key, "pagu_lama": old.pagu, "pagu_baru": planned.pagu, "rows": planned.rows}
         )

@@ -10,13 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from budget.codes import (
     CodeError,
-    Jenis,
     parse_account_code,
     parse_opd_code,
     parse_sub_kegiatan_code,
@@ -31,10 +29,10 @@ from budget.importing.common import (
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
-from budget.models import DpaLine, Opd, Realisasi
+from budget.models import DpaLine, Opd
 from budget.money import AmountError, format_amount, parse_amount
 from budget.roles import SYSTEM, Actor
-from budget.workflow import bump_versions, locked_quarters
+from budget.workflow import Figure, FiguresRefused, Ledger, realisasi_ledger, realisasi_write
 
 REALISASI_COLUMNS = [
     "tahun",
@@ -82,6 +80,16 @@ class RealisasiResult:
         return out
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """The quarter an upload on the entry page is for, and its report's version then."""
+
+    opd: str
+    tahun: int
+    triwulan: int
+    version: int
+
+
 @dataclass
 class _Row:
     row: int
@@ -103,13 +111,21 @@ def import_realisasi(
     only_tahun: int | None = None,
     only_triwulan: int | None = None,
     actor: Actor = SYSTEM,
+    version: int | None = None,
 ) -> RealisasiResult:
     """Validate every row against the DPA, then write all in one transaction, or nothing.
 
-    `only_*` restrict a file to one OPD and quarter (a treasurer's upload on the entry page).
-    `actor` is who imports: a treasurer may import their own OPD's rows only. Rows that would
-    change a quarter whose report is submitted or verified are refused, whoever imports.
+    `only_*` restrict a file to one OPD and quarter (a treasurer's upload on the entry page);
+    `version` is then the version of that quarter's report when the page was opened: a report
+    saved since makes the upload a workflow.Conflict. `actor` is who imports: a treasurer may
+    import their own OPD's rows only. Rows that would change a quarter whose report is
+    submitted or verified are refused, whoever imports.
     """
+    seen = None
+    if version is not None:
+        if None in (only_opd, only_tahun, only_triwulan):
+            raise ValueError("a version belongs to one quarter: give only_opd, _tahun, _triwulan")
+        seen = _Seen(only_opd, only_tahun, only_triwulan, version)
     errors = check_header(table.columns, required=REALISASI_COLUMNS)
     if errors:
         raise ImportRefused(errors)
@@ -117,7 +133,7 @@ def import_realisasi(
     rows = _parse(table, progress, only_opd, only_tahun, only_triwulan)
     with transaction.atomic():
         region = lock_region(choice)
-        result = _match_and_write(rows, region, dry_run, len(table.rows), actor)
+        result = _match_and_write(rows, region, dry_run, len(table.rows), actor, seen)
         if dry_run:
             transaction.set_rollback(True)
     return result
@@ -193,45 +209,62 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
 
 
 def _match_and_write(
-    rows: list[_Row], region, dry_run: bool, rows_read: int, actor: Actor
+    rows: list[_Row], region, dry_run: bool, rows_read: int, actor: Actor, seen: _Seen | None
 ) -> RealisasiResult:
-    errors: list[RowError] = []
-    if not actor.is_bpkad:
-        own = Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
-        for r in rows:
-            if r.opd != own:
-                errors.append(
-                    RowError(
-                        r.row,
-                        "kode_opd",
-                        _("you may import the realisasi of your own OPD only"),
-                    )
-                )
-        if errors:
-            raise ImportRefused(errors)
-    years = sorted({r.tahun for r in rows})
-    opds = sorted({r.opd for r in rows})
+    """Match the rows to DPA lines and write them through budget.workflow's one write path,
+    which locks the file's OPDs, checks the page's version and applies the entry page's rules."""
+    _check_own_opd(rows, actor)
+    ledger = realisasi_ledger(
+        opds=Opd.objects.filter(region=region, kode__in={r.opd for r in rows}),
+        years={r.tahun for r in rows},
+    )
+    matched = _match(rows, ledger)
+    row_of = {(line.pk, r.triwulan): r.row for r, line in matched}
+    versions = None
+    if seen is not None:
+        opd_id = next(pk for pk, opd in ledger.opds.items() if opd.kode == seen.opd)
+        versions = {(opd_id, seen.tahun, seen.triwulan): seen.version}
+    try:
+        result = realisasi_write(
+            actor=actor,
+            ledger=ledger,
+            figures=[Figure(line.pk, r.triwulan, r.amount) for r, line in matched],
+            versions=versions,
+            dry_run=dry_run,
+        )
+    except FiguresRefused as exc:
+        column = "triwulan" if exc.locked else "realisasi"
+        raise ImportRefused(
+            [RowError(row_of[key], column, reason) for key, reason in exc.errors.items()]
+        ) from None
+    return _result(region, matched, result.written, rows_read, dry_run)
+
+
+def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
+    if actor.is_bpkad:
+        return
+    own = Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+    errors = [
+        RowError(r.row, "kode_opd", _("you may import the realisasi of your own OPD only"))
+        for r in rows
+        if r.opd != own
+    ]
+    if errors:
+        raise ImportRefused(errors)
+
+
+def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, DpaLine]]:
+    kode = {pk: opd.kode for pk, opd in ledger.opds.items()}
     lines = {
         (
             line.tahun,
-            line.opd.kode,
+            kode[line.opd_id],
             line.sub_kegiatan.kode if line.sub_kegiatan else None,
             line.account.kode,
         ): line
-        for line in DpaLine.objects.filter(
-            region=region, tahun__in=years, opd__kode__in=opds
-        ).select_related("opd", "sub_kegiatan", "account")
+        for line in ledger.lines.values()
     }
-    existing: dict[tuple[int, int], Realisasi] = {
-        (r.line_id, r.triwulan): r
-        for r in Realisasi.objects.filter(
-            line__region=region, line__tahun__in=years, line__opd__kode__in=opds
-        )
-    }
-    # The year's total per line after this import: stored quarters not in the file, plus the file.
-    year_total: dict[int, Decimal] = {}
-    for (line_id, _tw), real in existing.items():
-        year_total[line_id] = year_total.get(line_id, ZERO) + real.jumlah
+    errors: list[RowError] = []
     matched: list[tuple[_Row, DpaLine]] = []
     for r in rows:
         line = lines.get((r.tahun, r.opd, r.sub, r.account))
@@ -248,56 +281,18 @@ def _match_and_write(
                 )
             )
             continue
-        old = existing.get((line.pk, r.triwulan))
-        year_total[line.pk] = (
-            year_total.get(line.pk, ZERO) - (old.jumlah if old else ZERO) + r.amount
-        )
         matched.append((r, line))
-    for r, line in matched:
-        if line.jenis == Jenis.BELANJA.value and year_total[line.pk] > line.pagu:
-            errors.append(
-                RowError(
-                    r.row,
-                    "realisasi",
-                    _("realisasi for the year would reach %(total)s, above the pagu of %(pagu)s")
-                    % {"total": year_total[line.pk], "pagu": line.pagu},
-                )
-            )
     if errors:
         raise ImportRefused(errors)
+    return matched
 
-    # A submitted or verified quarter is locked: refuse every row that would change it.
-    changing = [
-        (r, line)
-        for r, line in matched
-        if (old := existing.get((line.pk, r.triwulan))) is None or old.jumlah != r.amount
-    ]
-    keys = {(r.opd, r.tahun, r.triwulan) for r, _line in changing}
-    locked = locked_quarters(region=region, keys=keys)
-    for r, _line in changing:
-        status = locked.get((r.opd, r.tahun, r.triwulan))
-        if status:
-            errors.append(
-                RowError(
-                    r.row,
-                    "triwulan",
-                    _(
-                        "the report of OPD %(opd)s for %(tahun)d TW %(tw)d is %(status)s and "
-                        "locked; BPKAD must return or reopen it first"
-                    )
-                    % {"opd": r.opd, "tahun": r.tahun, "tw": r.triwulan, "status": status},
-                )
-            )
-    if errors:
-        raise ImportRefused(errors)
 
+def _result(region, matched, written, rows_read: int, dry_run: bool) -> RealisasiResult:
     counts = Counts()
-    to_create, to_update, changes, created = [], [], [], []
+    changes, created = [], []
     by_quarter: dict[tuple[int, int], Decimal] = {}
-    now = timezone.now()
-    for r, line in matched:
+    for (r, _line), w in zip(matched, written, strict=True):
         by_quarter[(r.tahun, r.triwulan)] = by_quarter.get((r.tahun, r.triwulan), ZERO) + r.amount
-        old = existing.get((line.pk, r.triwulan))
         where = {
             "tahun": r.tahun,
             "triwulan": r.triwulan,
@@ -305,26 +300,15 @@ def _match_and_write(
             "sub": r.sub,
             "akun": r.account,
         }
-        if old is None:
+        if w.created:
             counts.created += 1
             if len(created) < PREVIEW_LIMIT:
                 created.append({"row": r.row, **where, "baru": r.amount})
-            to_create.append(
-                Realisasi(region=region, line=line, triwulan=r.triwulan, jumlah=r.amount)
-            )
-        elif old.jumlah != r.amount:
+        elif w.updated:
             counts.updated += 1
-            changes.append({"row": r.row, **where, "lama": old.jumlah, "baru": r.amount})
-            old.jumlah = r.amount
-            old.updated_at = now
-            to_update.append(old)
+            changes.append({"row": r.row, **where, "lama": w.before, "baru": r.amount})
         else:
             counts.unchanged += 1
-    if not dry_run:
-        Realisasi.objects.bulk_create(to_create, batch_size=2000)
-        if to_update:
-            Realisasi.objects.bulk_update(to_update, ["jumlah", "updated_at"], batch_size=2000)
-        bump_versions(region=region, keys=keys)
     return RealisasiResult(
         region_kode=region.kode,
         region_nama=region.nama,
