@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budget.codes import Jenis
-from budget.measures import check_triwulan
+from budget.measures import behind_plan, check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
 from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
 
@@ -620,13 +620,11 @@ def _transition(
     tahun: int,
     triwulan: int,
     version: int,
-    allowed: bool,
-    refusal: str,
     source: str,
     target: str,
     reason: str | None = None,
+    needs_kendala: bool = False,
 ) -> QuarterReport:
-    require(allowed, refusal)
     with transaction.atomic():
         report = _locked_report(opd, tahun, triwulan)
         _check_version(report, version)
@@ -639,58 +637,66 @@ def _transition(
                 _("the report is %(status)s; this step is not possible now")
                 % {"status": report.get_status_display().lower()}
             )
-        now = timezone.now()
-        if target == Status.SUBMITTED:
-            report.submitted_by, report.submitted_at = actor.user, now
-        elif target == Status.VERIFIED:
-            report.verified_by, report.verified_at = actor.user, now
-        if reason is not None:
-            report.alasan = reason
-        if target == Status.DRAFT:
-            report.verified_by = report.verified_at = None
-        report.status = target
-        report.version += 1
-        report.updated_by = actor.user
+        if needs_kendala:
+            # Under the lock: neither the figures nor the kendala can change before the step.
+            _check_kendala(report, opd)
+        _stamp(report, actor, target, reason)
         report.save()
     return report
+
+
+def _stamp(report: QuarterReport, actor: Actor, target: str, reason: str | None) -> None:
+    now = timezone.now()
+    if target == Status.SUBMITTED:
+        report.submitted_by, report.submitted_at = actor.user, now
+    elif target == Status.VERIFIED:
+        report.verified_by, report.verified_at = actor.user, now
+    if reason is not None:
+        report.alasan = reason
+    if target == Status.DRAFT:
+        report.verified_by = report.verified_at = None
+    report.status = target
+    _touch(report, actor, now)
+
+
+def _check_kendala(report: QuarterReport, opd: Opd) -> None:
+    """An OPD behind its cash plan through the quarter must say why (at least one obstacle)."""
+    capaian = _capaian(opd, report.tahun, report.triwulan)
+    if behind_plan(capaian) and not report.kendala:
+        raise WorkflowError(
+            _(
+                "realisasi is behind the cash plan (%(capaian)s%% of plan): choose at least one "
+                "obstacle (kendala) and save before submitting"
+            )
+            % {"capaian": capaian.quantize(Decimal("0.01"))}
+        )
 
 
 def report_submit(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version: int):
     """The treasurer (or BPKAD) hands the quarter in for verification.
 
     An OPD behind its cash plan through the quarter must say why (at least one obstacle)."""
-    report = report_get(opd=opd, tahun=tahun, triwulan=triwulan)
-    behind = _capaian(opd, tahun, triwulan)
-    if behind is not None and behind < 100 and not (report and report.kendala):
-        raise WorkflowError(
-            _(
-                "realisasi is behind the cash plan (%(capaian)s%% of plan): choose at least one "
-                "obstacle (kendala) and save before submitting"
-            )
-            % {"capaian": behind.quantize(Decimal("0.01"))}
-        )
+    require(can_enter_realisasi(actor, opd), _("You may submit the report of your own OPD only."))
     return _transition(
         actor=actor,
         opd=opd,
         tahun=tahun,
         triwulan=triwulan,
         version=version,
-        allowed=can_enter_realisasi(actor, opd),
-        refusal=_("You may submit the report of your own OPD only."),
         source=Status.DRAFT,
         target=Status.SUBMITTED,
+        needs_kendala=True,
     )
 
 
 def report_verify(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version: int):
+    require(can_verify(actor), _("Only BPKAD verifies reports."))
     return _transition(
         actor=actor,
         opd=opd,
         tahun=tahun,
         triwulan=triwulan,
         version=version,
-        allowed=can_verify(actor),
-        refusal=_("Only BPKAD verifies reports."),
         source=Status.SUBMITTED,
         target=Status.VERIFIED,
     )
@@ -712,8 +718,6 @@ def report_return(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version:
         tahun=tahun,
         triwulan=triwulan,
         version=version,
-        allowed=True,
-        refusal="",
         source=Status.SUBMITTED,
         target=Status.DRAFT,
         reason=_reason(reason),
@@ -729,8 +733,6 @@ def report_reopen(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version:
         tahun=tahun,
         triwulan=triwulan,
         version=version,
-        allowed=True,
-        refusal="",
         source=Status.VERIFIED,
         target=Status.DRAFT,
         reason=_reason(reason),

@@ -739,6 +739,30 @@ committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @committed
+def test_submitting_reads_the_capaian_and_the_kendala_while_the_quarter_is_locked(
+    treasurer, treasurer_opd, lines, monkeypatch
+):
+    common = {"actor": actor_for(treasurer), "opd": treasurer_opd, "tahun": YEAR, "triwulan": TW}
+    saved = realisasi_save(
+        **common, amounts={lines[0].pk: D("1000000")}, version=0, kendala=["pengadaan"]
+    )
+    report = report_of(treasurer_opd)
+    probes = []
+    capaian = workflow._capaian
+
+    def probing(opd, tahun, triwulan):
+        # Nobody may change the figures or the kendala between this check and the step.
+        probes.append((locked_elsewhere(Opd, opd.pk), locked_elsewhere(QuarterReport, report.pk)))
+        return capaian(opd, tahun, triwulan)
+
+    monkeypatch.setattr(workflow, "_capaian", probing)
+    workflow.report_submit(**common, version=saved.version)
+
+    assert probes == [(True, True)]
+    assert report_of(treasurer_opd).status == Status.SUBMITTED
+
+
+@committed
 @pytest.mark.parametrize("path", ["entry page", "upload", "import command", "admin"])
 def test_every_write_path_stores_realisasi_while_the_opd_is_locked_and_moves_the_version(
     path, tmp_path, treasurer, bpkad, treasurer_opd, lines, url, monkeypatch
