@@ -120,6 +120,31 @@ def entry_lines(*, opd: Opd, tahun: int, triwulan: int) -> list[EntryLine]:
     ]
 
 
+ENTRY_TOTAL_ORDER = (Jenis.PENDAPATAN, Jenis.BELANJA, Jenis.PEMBIAYAAN)
+
+
+def entry_totals(*, lines: Sequence[EntryLine]) -> list[tuple[Jenis, dict[str, Decimal]]]:
+    """The entry page's running totals per jenis (pendapatan, belanja and pembiayaan are never
+    added together): pagu, the quarter's cash plan, realised before it and within it. Summed
+    from the lines the page already read, so the page's query count does not grow."""
+    totals: dict[str, dict[str, Decimal]] = {}
+    for item in lines:
+        t = totals.setdefault(
+            item.line.jenis,
+            {
+                "pagu": Decimal(0),
+                "kas": Decimal(0),
+                "sebelumnya": Decimal(0),
+                "sekarang": Decimal(0),
+            },
+        )
+        t["pagu"] += item.line.pagu
+        t["kas"] += item.kas_triwulan
+        t["sebelumnya"] += item.sebelumnya
+        t["sekarang"] += item.sekarang or 0
+    return [(j, totals[j]) for j in ENTRY_TOTAL_ORDER if j in totals]
+
+
 def report_get(*, opd: Opd, tahun: int, triwulan: int) -> QuarterReport | None:
     """With who submitted and verified it, which the pages show: one query."""
     return (

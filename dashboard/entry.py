@@ -2,10 +2,13 @@
 
 GET shows every DPA line of the OPD with its pagu, the quarter's cash plan, what was realised
 before, and a box for the amount realised within the quarter (Indonesian amounts accepted).
-POST carries one action: save (draft), submit, verify, return, reopen, or upload a file. All
-rules (who, lock, version, pagu) are in budget.workflow; this module only translates the HTTP.
+POST carries one action: save (draft), submit, verify, return, reopen, or upload a file; each
+has its handler below. All rules (who, lock, version, pagu) are in budget.workflow; this
+module only translates the HTTP.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
@@ -15,17 +18,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from budget.codes import Jenis
 from budget.importing import ImportRefused, read_table
 from budget.importing.realisasi import import_realisasi
-from budget.models import KENDALA_CHOICES, Opd
+from budget.models import KENDALA_CHOICES, Opd, QuarterReport, Region
 from budget.money import AmountError, format_number, parse_amount
-from budget.roles import NotAllowed, actor_for, can_enter_realisasi, can_verify, can_view_opd
+from budget.roles import (
+    Actor,
+    NotAllowed,
+    actor_for,
+    can_enter_realisasi,
+    can_verify,
+    can_view_opd,
+)
 from budget.workflow import (
     Conflict,
+    EntryLine,
     EntryRefused,
     WorkflowError,
     entry_lines,
+    entry_totals,
     realisasi_save,
     report_get,
     report_reopen,
@@ -63,7 +74,57 @@ class UploadForm(forms.Form):
         return f
 
 
+@dataclass
+class EntryPage:
+    """The page as it will be shown: what was read on opening it, and what a refused POST
+    puts back (the text typed, the reasons per line, the file's errors)."""
+
+    request: HttpRequest
+    actor: Actor
+    region: Region
+    opd: Opd
+    tahun: int
+    triwulan: int
+    lines: list[EntryLine]
+    report: QuarterReport | None
+    kendala_form: KendalaForm
+    upload_form: UploadForm = field(default_factory=UploadForm)
+    values: dict[int, str] = field(default_factory=dict)
+    line_errors: dict[int, str] = field(default_factory=dict)
+    upload_errors: list[str] = field(default_factory=list)
+    status: int = 200
+
+    @property
+    def quarter(self) -> dict:
+        """The arguments every workflow service takes."""
+        return {
+            "actor": self.actor,
+            "opd": self.opd,
+            "tahun": self.tahun,
+            "triwulan": self.triwulan,
+        }
+
+    @property
+    def may_enter(self) -> bool:
+        return can_enter_realisasi(self.actor, self.opd)
+
+    @property
+    def here(self) -> str:
+        return reverse("realisasi_entry", args=[self.opd.kode, self.tahun, self.triwulan])
+
+
 def realisasi_entry(request: HttpRequest, kode: str, tahun: int, triwulan: int) -> HttpResponse:
+    page = _open(request, kode, tahun, triwulan)
+    if isinstance(page, HttpResponse):
+        return page
+    if request.method == "POST":
+        response = _act(page)
+        if response is not None:
+            return response
+    return _render(page)
+
+
+def _open(request: HttpRequest, kode: str, tahun: int, triwulan: int) -> EntryPage | HttpResponse:
     actor = actor_for(request.user)
     region = current_region(request, actor)
     opd = get_object_or_404(Opd, region=region, kode=kode)
@@ -75,163 +136,191 @@ def realisasi_entry(request: HttpRequest, kode: str, tahun: int, triwulan: int) 
     if not lines:
         return render(request, "404.html", status=404)
     report = report_get(opd=opd, tahun=tahun, triwulan=triwulan)
-    may_enter = can_enter_realisasi(actor, opd)
-    editable = may_enter and (report is None or report.is_editable)
-    here = reverse("realisasi_entry", args=[kode, tahun, triwulan])
-
-    values: dict[int, str] = {}
-    line_errors: dict[int, str] = {}
     kendala_form = KendalaForm(
         initial={
             "kendala": report.kendala if report else [],
             "kendala_catatan": report.kendala_catatan if report else "",
         }
     )
-    upload_form = UploadForm()
-    upload_errors: list[str] = []
-    status = 200
+    return EntryPage(
+        request=request,
+        actor=actor,
+        region=region,
+        opd=opd,
+        tahun=tahun,
+        triwulan=triwulan,
+        lines=lines,
+        report=report,
+        kendala_form=kendala_form,
+    )
 
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = -1
-        common = {"actor": actor, "opd": opd, "tahun": tahun, "triwulan": triwulan}
-        try:
-            if action in ("save", "submit"):
-                kendala_form = KendalaForm(request.POST)
-                amounts, values, line_errors = _read_amounts(request, lines)
-                if line_errors or not kendala_form.is_valid():
-                    raise EntryRefused(line_errors)
-                # "Save and submit" is one step: a refused submit keeps nothing of the save
-                # either, so the page shown again still matches the stored version.
-                with transaction.atomic():
-                    # The service refuses a locked quarter, another OPD, a stale version.
-                    result = realisasi_save(
-                        **common,
-                        amounts=amounts,
-                        version=version,
-                        kendala=kendala_form.cleaned_data["kendala"],
-                        kendala_catatan=kendala_form.cleaned_data["kendala_catatan"],
-                    )
-                    if action == "submit":
-                        report_submit(**common, version=result.version)
-                if action == "submit":
-                    messages.success(request, "Laporan diajukan untuk diverifikasi BPKAD.")
-                else:
-                    messages.success(request, "Draf tersimpan.")
-                return redirect(here)
-            if action == "verify":
-                report_verify(**common, version=version)
-                messages.success(request, "Laporan diverifikasi dan dikunci.")
-                return redirect(here)
-            if action == "return":
-                report_return(**common, version=version, reason=request.POST.get("alasan", ""))
-                messages.success(request, "Laporan dikembalikan ke bendahara.")
-                return redirect(here)
-            if action == "reopen":
-                report_reopen(**common, version=version, reason=request.POST.get("alasan", ""))
-                messages.success(request, "Triwulan dibuka kembali.")
-                return redirect(here)
-            if action == "upload":
-                upload_form = UploadForm(request.POST, request.FILES)
-                if not upload_form.is_valid():
-                    raise WorkflowError("; ".join(upload_form.errors.get("berkas", [])))
-                if not may_enter:
-                    raise NotAllowed("Anda hanya dapat mengunggah realisasi OPD Anda sendiri.")
-                if (report.version if report else 0) != version:
-                    raise Conflict(
-                        "Laporan ini telah disimpan orang lain setelah halaman dibuka; "
-                        "muat ulang halaman."
-                    )
-                berkas = upload_form.cleaned_data["berkas"]
-                result = import_realisasi(
-                    table=read_table(berkas, name=berkas.name),
-                    region_kode=region.kode,
-                    only_opd=opd.kode,
-                    only_tahun=tahun,
-                    only_triwulan=triwulan,
-                    actor=actor,
-                )
-                messages.success(
-                    request,
-                    f"Berkas diimpor: {result.counts.created} dibuat, "
-                    f"{result.counts.updated} diubah, {result.counts.unchanged} tetap.",
-                )
-                return redirect(here)
-            messages.error(request, "Tindakan tidak dikenal.")
-        except NotAllowed as exc:
-            return render(request, "403.html", {"reason": str(exc)}, status=403)
-        except Conflict as exc:
-            status = 409
-            messages.error(request, str(exc))
-        except EntryRefused as exc:
-            status = 400
-            line_errors = {**line_errors, **exc.errors}
-            messages.error(
-                request,
-                f"{len(line_errors)} baris ditolak; tidak ada yang disimpan."
-                if line_errors
-                else "Periksa isian kendala.",
-            )
-        except ImportRefused as exc:
-            status = 400
-            upload_errors = [str(e) for e in exc.errors[:50]]
-            messages.error(request, f"Berkas ditolak: {len(exc.errors)} kesalahan.")
-        except WorkflowError as exc:
-            status = 400
-            messages.error(request, str(exc))
 
-    rows = []
-    totals: dict[str, dict[str, Decimal]] = {}
-    for item in lines:
-        line = item.line
-        shown = values.get(line.pk)
-        if shown is None:
-            shown = "" if item.sekarang is None else format_number(item.sekarang, decimals=2)
-            shown = shown[:-3] if shown.endswith(",00") else shown
-        rows.append({"item": item, "value": shown, "error": line_errors.get(line.pk)})
-        t = totals.setdefault(
-            line.jenis,
-            {
-                "pagu": Decimal(0),
-                "kas": Decimal(0),
-                "sebelumnya": Decimal(0),
-                "sekarang": Decimal(0),
-            },
+# --- actions: each returns the redirect after a write; a refusal raises -------------------------
+
+
+def _save(page: EntryPage, version: int) -> HttpResponse:
+    _save_amounts(page, version, submit=False)
+    messages.success(page.request, "Draf tersimpan.")
+    return redirect(page.here)
+
+
+def _submit(page: EntryPage, version: int) -> HttpResponse:
+    _save_amounts(page, version, submit=True)
+    messages.success(page.request, "Laporan diajukan untuk diverifikasi BPKAD.")
+    return redirect(page.here)
+
+
+def _save_amounts(page: EntryPage, version: int, *, submit: bool) -> None:
+    page.kendala_form = form = KendalaForm(page.request.POST)
+    amounts, page.values, page.line_errors = _read_amounts(page.request, page.lines)
+    if page.line_errors or not form.is_valid():
+        raise EntryRefused(page.line_errors)
+    # "Save and submit" is one step: a refused submit keeps nothing of the save either, so
+    # the page shown again still matches the stored version.
+    with transaction.atomic():
+        result = realisasi_save(
+            **page.quarter,
+            amounts=amounts,
+            version=version,
+            kendala=form.cleaned_data["kendala"],
+            kendala_catatan=form.cleaned_data["kendala_catatan"],
         )
-        t["pagu"] += line.pagu
-        t["kas"] += item.kas_triwulan
-        t["sebelumnya"] += item.sebelumnya
-        t["sekarang"] += item.sekarang or 0
+        if submit:
+            report_submit(**page.quarter, version=result.version)
+
+
+def _verify(page: EntryPage, version: int) -> HttpResponse:
+    report_verify(**page.quarter, version=version)
+    messages.success(page.request, "Laporan diverifikasi dan dikunci.")
+    return redirect(page.here)
+
+
+def _return(page: EntryPage, version: int) -> HttpResponse:
+    report_return(**page.quarter, version=version, reason=page.request.POST.get("alasan", ""))
+    messages.success(page.request, "Laporan dikembalikan ke bendahara.")
+    return redirect(page.here)
+
+
+def _reopen(page: EntryPage, version: int) -> HttpResponse:
+    report_reopen(**page.quarter, version=version, reason=page.request.POST.get("alasan", ""))
+    messages.success(page.request, "Triwulan dibuka kembali.")
+    return redirect(page.here)
+
+
+def _upload(page: EntryPage, version: int) -> HttpResponse:
+    page.upload_form = form = UploadForm(page.request.POST, page.request.FILES)
+    if not form.is_valid():
+        raise WorkflowError("; ".join(form.errors.get("berkas", [])))
+    if not page.may_enter:
+        raise NotAllowed("Anda hanya dapat mengunggah realisasi OPD Anda sendiri.")
+    berkas = form.cleaned_data["berkas"]
+    # The importer checks the version under the same lock as the entry page's save.
+    result = import_realisasi(
+        table=read_table(berkas, name=berkas.name),
+        region_kode=page.region.kode,
+        only_opd=page.opd.kode,
+        only_tahun=page.tahun,
+        only_triwulan=page.triwulan,
+        actor=page.actor,
+        version=version,
+    )
+    messages.success(
+        page.request,
+        f"Berkas diimpor: {result.counts.created} dibuat, "
+        f"{result.counts.updated} diubah, {result.counts.unchanged} tetap.",
+    )
+    return redirect(page.here)
+
+
+ACTIONS: dict[str, Callable[[EntryPage, int], HttpResponse]] = {
+    "save": _save,
+    "submit": _submit,
+    "verify": _verify,
+    "return": _return,
+    "reopen": _reopen,
+    "upload": _upload,
+}
+
+
+def _act(page: EntryPage) -> HttpResponse | None:
+    """Run the POST's action; None when the page is to be shown again (a refusal, with its
+    reason in the messages and the status set)."""
+    handler = ACTIONS.get(page.request.POST.get("action", ""))
+    if handler is None:
+        messages.error(page.request, "Tindakan tidak dikenal.")
+        return None
+    try:
+        return handler(page, _posted_version(page.request))
+    except NotAllowed as exc:
+        return render(page.request, "403.html", {"reason": str(exc)}, status=403)
+    except Conflict as exc:
+        _refused(page, 409, str(exc))
+    except EntryRefused as exc:
+        page.line_errors = {**page.line_errors, **exc.errors}
+        n = len(page.line_errors)
+        _refused(
+            page,
+            400,
+            f"{n} baris ditolak; tidak ada yang disimpan." if n else "Periksa isian kendala.",
+        )
+    except ImportRefused as exc:
+        page.upload_errors = [str(e) for e in exc.errors[:50]]
+        _refused(page, 400, f"Berkas ditolak: {len(exc.errors)} kesalahan.")
+    except WorkflowError as exc:
+        _refused(page, 400, str(exc))
+    return None
+
+
+def _refused(page: EntryPage, status: int, message: str) -> None:
+    page.status = status
+    messages.error(page.request, message)
+
+
+def _posted_version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def _render(page: EntryPage) -> HttpResponse:
+    report = page.report
     return render(
-        request,
+        page.request,
         "dashboard/entry.html",
         {
-            "region": region,
-            "opd": opd,
-            "tahun": tahun,
-            "triwulan": triwulan,
-            "rows": rows,
-            "totals": [
-                (j, totals[j])
-                for j in (Jenis.PENDAPATAN, Jenis.BELANJA, Jenis.PEMBIAYAAN)
-                if j in totals
-            ],
+            "region": page.region,
+            "opd": page.opd,
+            "tahun": page.tahun,
+            "triwulan": page.triwulan,
+            "rows": _rows(page),
+            "totals": entry_totals(lines=page.lines),
             "report": report,
             "version": report.version if report else 0,
-            "editable": editable,
-            "may_enter": may_enter,
-            "may_verify": can_verify(actor),
-            "kendala_form": kendala_form,
-            "upload_form": upload_form,
-            "upload_errors": upload_errors,
-            "period_qs": f"?tahun={tahun}&triwulan={triwulan}",
-            "line_errors": line_errors,
+            "editable": page.may_enter and (report is None or report.is_editable),
+            "may_enter": page.may_enter,
+            "may_verify": can_verify(page.actor),
+            "kendala_form": page.kendala_form,
+            "upload_form": page.upload_form,
+            "upload_errors": page.upload_errors,
+            "period_qs": f"?tahun={page.tahun}&triwulan={page.triwulan}",
+            "line_errors": page.line_errors,
         },
-        status=status,
+        status=page.status,
     )
+
+
+def _rows(page: EntryPage) -> list[dict]:
+    """One row per line: the box shows what was typed (after a refusal) or what is stored,
+    in whole rupiah when there are no sen."""
+    rows = []
+    for item in page.lines:
+        shown = page.values.get(item.line.pk)
+        if shown is None:
+            shown = "" if item.sekarang is None else format_number(item.sekarang, decimals=2)
+            shown = shown.removesuffix(",00")
+        rows.append({"item": item, "value": shown, "error": page.line_errors.get(item.line.pk)})
+    return rows
 
 
 def _read_amounts(request, lines):
