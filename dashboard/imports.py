@@ -23,8 +23,9 @@ from django.utils import timezone
 from openpyxl.styles import Font, PatternFill
 
 from budget.importing import ImportRefused, read_table
-from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
-from budget.importing.realisasi import REALISASI_COLUMNS, import_realisasi
+from budget.importing.columns import DPA, REALISASI, columns, names
+from budget.importing.dpa import import_dpa
+from budget.importing.realisasi import import_realisasi
 from budget.models import Region
 from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
 from budget.selectors import region_for
@@ -217,52 +218,40 @@ def import_page(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/import.html", {**context, "upload_form": form}, status=400)
 
 
+# The example line of the templates: a belanja line of one Dinas Kesehatan.
+EXAMPLE = {
+    "tahun": 2026,
+    "triwulan": 1,
+    "kode_opd": "1.02.0.00.0.00.01.0000",
+    "nama_opd": "Dinas Kesehatan",
+    "kode_program": "1.02.01",
+    "nama_program": "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA",
+    "kode_kegiatan": "1.02.01.2.01",
+    "nama_kegiatan": "Perencanaan, Penganggaran, dan Evaluasi Kinerja Perangkat Daerah",
+    "kode_sub_kegiatan": "1.02.01.2.01.0001",
+    "nama_sub_kegiatan": "Penyusunan Dokumen Perencanaan Perangkat Daerah",
+    "kode_rekening": "5.1.02.01.01.0024",
+    "uraian": "Belanja Alat/Bahan untuk Kegiatan Kantor-Alat Tulis Kantor",
+    "realisasi": 4750000,
+}
+# name: (columns, the example's amounts)
 TEMPLATES = {
     "dpa": (
-        DPA_COLUMNS,
-        [
-            2026,
-            "1.02.0.00.0.00.01.0000",
-            "Dinas Kesehatan",
-            "1.02.01",
-            "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA",
-            "1.02.01.2.01",
-            "Perencanaan, Penganggaran, dan Evaluasi Kinerja Perangkat Daerah",
-            "1.02.01.2.01.0001",
-            "Penyusunan Dokumen Perencanaan Perangkat Daerah",
-            "5.1.02.01.01.0024",
-            "Belanja Alat/Bahan untuk Kegiatan Kantor-Alat Tulis Kantor",
-            40000000,
-            5000000,
-            10000000,
-            10000000,
-            15000000,
-        ],
+        columns(DPA, plan="triwulan", optional=True),
+        {
+            "pagu": 40000000,
+            "kas_tw1": 5000000,
+            "kas_tw2": 10000000,
+            "kas_tw3": 10000000,
+            "kas_tw4": 15000000,
+        },
     ),
     "dpa-bulanan": (
-        DPA_COLUMNS[:12] + MONTH_COLUMNS,
-        [
-            2026,
-            "1.02.0.00.0.00.01.0000",
-            "Dinas Kesehatan",
-            "1.02.01",
-            "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA",
-            "1.02.01.2.01",
-            "Perencanaan, Penganggaran, dan Evaluasi Kinerja Perangkat Daerah",
-            "1.02.01.2.01.0001",
-            "Penyusunan Dokumen Perencanaan Perangkat Daerah",
-            "5.1.02.01.01.0024",
-            "Belanja Alat/Bahan untuk Kegiatan Kantor-Alat Tulis Kantor",
-            12000000,
-            *([1000000] * 12),
-        ],
+        columns(DPA, plan="bulan", optional=True),
+        {"pagu": 12000000, **{f"kas_bulan_{m}": 1000000 for m in range(1, 13)}},
     ),
-    "realisasi": (
-        REALISASI_COLUMNS,
-        [2026, 1, "1.02.0.00.0.00.01.0000", "1.02.01.2.01.0001", "5.1.02.01.01.0024", 4750000],
-    ),
+    "realisasi": (columns(REALISASI), {}),
 }
-TEXT_COLUMNS = {"kode_opd", "kode_program", "kode_kegiatan", "kode_sub_kegiatan", "kode_rekening"}
 
 
 def import_template(request: HttpRequest, name: str) -> HttpResponse:
@@ -270,22 +259,20 @@ def import_template(request: HttpRequest, name: str) -> HttpResponse:
     spreadsheet never turns 1.02.01 into a number."""
     if name not in TEMPLATES:
         raise Http404
-    columns, example = TEMPLATES[name]
+    cols, amounts = TEMPLATES[name]
+    example = {**EXAMPLE, **amounts}
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "impor"
-    sheet.append(columns)
-    sheet.append(example)
-    for index, column in enumerate(columns, start=1):
+    sheet.append(names(cols))
+    sheet.append([example[c.name] for c in cols])
+    for index, column in enumerate(cols, start=1):
         head = sheet.cell(row=1, column=index)
         head.font = Font(bold=True)
         head.fill = PatternFill("solid", fgColor="E2E8F0")
-        cell = sheet.cell(row=2, column=index)
-        if column in TEXT_COLUMNS:
-            cell.number_format = "@"
-        elif isinstance(cell.value, int) and column not in ("tahun", "triwulan"):
-            cell.number_format = "#,##0"
-        sheet.column_dimensions[head.column_letter].width = max(12, min(40, len(column) + 4))
+        if column.kind.xlsx_format:
+            sheet.cell(row=2, column=index).number_format = column.kind.xlsx_format
+        sheet.column_dimensions[head.column_letter].width = max(12, min(40, len(column.name) + 4))
     sheet.freeze_panes = "A2"
     out = BytesIO()
     book.save(out)

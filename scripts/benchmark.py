@@ -62,32 +62,6 @@ TAHUN = 2025
 REGION_KODE = "BENCH"
 REGION_NAMA = "Provinsi Tolok Ukur"
 
-DPA_HEADER = [
-    "tahun",
-    "kode_opd",
-    "nama_opd",
-    "kode_program",
-    "nama_program",
-    "kode_kegiatan",
-    "nama_kegiatan",
-    "kode_sub_kegiatan",
-    "nama_sub_kegiatan",
-    "kode_rekening",
-    "uraian",
-    "pagu",
-    "kas_tw1",
-    "kas_tw2",
-    "kas_tw3",
-    "kas_tw4",
-]
-REALISASI_HEADER = [
-    "tahun",
-    "triwulan",
-    "kode_opd",
-    "kode_sub_kegiatan",
-    "kode_rekening",
-    "realisasi",
-]
 PHASES = ("read", "imports", "proposed", "absorption", "command", "parts")
 DEFAULT_PHASES = ("read", "imports", "absorption", "command", "parts")
 LEVEL_CASES = [
@@ -246,7 +220,7 @@ class Line:
 
 @dataclass
 class Province:
-    dpa_rows: list[list[str]]
+    dpa_rows: list[dict[str, str]]  # cells by column name
     lines: list[Line]
     opds: list[tuple[str, str, int]]  # kode, nama, number of lines
     files: dict[str, Path] = field(default_factory=dict)
@@ -307,6 +281,17 @@ PENDAPATAN_CODES = [
 ]
 TRANSFER_CODES = ["4.2.01.01.01.0001", "4.2.01.01.02.0001", "4.2.01.02.01.0001"]
 PEMBIAYAAN_CODES = ["6.1.01.01.01.0001", "6.2.02.01.01.0001"]
+
+
+def import_columns():
+    """The DPA (cash plan by quarter, with the optional columns) and realisasi columns, from
+    the importers' table (after setup_django)."""
+    from budget.importing import columns
+
+    return (
+        columns.columns(columns.DPA, plan="triwulan", optional=True),
+        columns.columns(columns.REALISASI),
+    )
 
 
 def account_pool() -> list[str]:
@@ -380,20 +365,29 @@ def generate_province(opds: int, lines_per_opd: int, accounts_per_sub: int, seed
                         line = Line(kode_opd, kode_sub, acc, "belanja", kas)
                         lines.append(line)
                         opd_lines += 1
-                        head = [tahun, kode_opd, nama_opd, kode_program, nama_program]
-                        head += [kode_kegiatan, nama_kegiatan, kode_sub, nama_sub, acc]
-                        uraian = f"Belanja {acc}"
+                        head = {
+                            "tahun": tahun,
+                            "kode_opd": kode_opd,
+                            "nama_opd": nama_opd,
+                            "kode_program": kode_program,
+                            "nama_program": nama_program,
+                            "kode_kegiatan": kode_kegiatan,
+                            "nama_kegiatan": nama_kegiatan,
+                            "kode_sub_kegiatan": kode_sub,
+                            "nama_sub_kegiatan": nama_sub,
+                            "kode_rekening": acc,
+                            "uraian": f"Belanja {acc}",
+                        }
                         # ~5% of lines come as two komponen rows that the import sums.
                         parts = [kas]
                         if rng.random() < 0.05 and all(x >= 200 for x in kas):
                             first = [x // 200 * 100 for x in kas]
                             parts = [first, [a - b for a, b in zip(kas, first, strict=True)]]
                         for part in parts:
-                            rows.append(
-                                head
-                                + [uraian, money_text(sum(part), rng)]
-                                + [money_text(x, rng) for x in part]
-                            )
+                            amounts = {"pagu": money_text(sum(part), rng)}
+                            for q, x in enumerate(part, start=1):
+                                amounts[f"kas_tw{q}"] = money_text(x, rng)
+                            rows.append(head | amounts)
         revenue = PENDAPATAN_CODES if i % 3 == 0 else []
         if i == 0:
             revenue = PENDAPATAN_CODES + TRANSFER_CODES + PEMBIAYAAN_CODES
@@ -405,9 +399,15 @@ def generate_province(opds: int, lines_per_opd: int, accounts_per_sub: int, seed
             lines.append(Line(kode_opd, "", acc, jenis, kas))
             opd_lines += 1
             rows.append(
-                [tahun, kode_opd, nama_opd, "", "", "", "", "", "", acc, f"Pendapatan {acc}"]
-                + [str(pagu // 100)]
-                + [str(x // 100) for x in kas]
+                {
+                    "tahun": tahun,
+                    "kode_opd": kode_opd,
+                    "nama_opd": nama_opd,
+                    "kode_rekening": acc,
+                    "uraian": f"Pendapatan {acc}",
+                    "pagu": str(pagu // 100),
+                    **{f"kas_tw{q}": str(x // 100) for q, x in enumerate(kas, start=1)},
+                }
             )
         opd_list.append((kode_opd, nama_opd, opd_lines))
     return Province(dpa_rows=rows, lines=lines, opds=opd_list), rng
@@ -431,50 +431,54 @@ def realisasi_amounts(line: Line, rng: random.Random) -> list[int]:
 
 
 def write_files(province: Province, rng: random.Random, workdir: Path, with_xlsx: bool) -> None:
+    dpa_columns, realisasi_columns = import_columns()
+    dpa_header = [c.name for c in dpa_columns]
+    realisasi_header = [c.name for c in realisasi_columns]
     files = province.files
     files["dpa_csv"] = workdir / "dpa.csv"
     with files["dpa_csv"].open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(DPA_HEADER)
-        writer.writerows(province.dpa_rows)
+        writer.writerow(dpa_header)
+        writer.writerows([row.get(c, "") for c in dpa_header] for row in province.dpa_rows)
     if with_xlsx:
         from openpyxl import Workbook
 
         files["dpa_xlsx"] = workdir / "dpa.xlsx"
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("DPA")
-        ws.append(DPA_HEADER)
+        ws.append(dpa_header)
         for row in province.dpa_rows:
-            # Codes and names stay text; plain amounts become number cells as SIPD exports them.
-            cells: list[object] = list(row[:11])
-            for amount in row[11:]:
-                cells.append(int(amount) if amount.isdigit() else amount)
-            cells[0] = int(cells[0])
+            # Codes and names stay text; the year and plain amounts become number cells as
+            # SIPD exports them.
+            cells: list[object] = []
+            for column in dpa_columns:
+                value = row.get(column.name, "")
+                numeric = column.kind.name in ("year", "amount") and value.isdigit()
+                cells.append(int(value) if numeric else value)
             ws.append(cells)
         wb.save(files["dpa_xlsx"])
     per_quarter: list[list[list[str]]] = [[], [], [], []]
     for line in province.lines:
         for q, cents in enumerate(realisasi_amounts(line, rng)):
-            per_quarter[q].append(
-                [
-                    str(TAHUN),
-                    str(q + 1),
-                    line.kode_opd,
-                    line.kode_sub,
-                    line.kode_rekening,
-                    money_text(cents, rng),
-                ]
-            )
+            cells = {
+                "tahun": str(TAHUN),
+                "triwulan": str(q + 1),
+                "kode_opd": line.kode_opd,
+                "kode_sub_kegiatan": line.kode_sub,
+                "kode_rekening": line.kode_rekening,
+                "realisasi": money_text(cents, rng),
+            }
+            per_quarter[q].append([cells[c] for c in realisasi_header])
     for q in range(4):
         path = files[f"realisasi_tw{q + 1}"] = workdir / f"realisasi_tw{q + 1}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(REALISASI_HEADER)
+            writer.writerow(realisasi_header)
             writer.writerows(per_quarter[q])
     files["realisasi_all"] = workdir / "realisasi_all.csv"
     with files["realisasi_all"].open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(REALISASI_HEADER)
+        writer.writerow(realisasi_header)
         for q in range(4):
             writer.writerows(per_quarter[q])
     province.realisasi_rows = sum(len(rows) for rows in per_quarter)
@@ -748,6 +752,7 @@ def bench_import_parts(
     Nothing here changes the data: writes run in a transaction that is rolled back.
     """
 
+    from budget.importing import columns as columns_module
     from budget.importing import dpa as dpa_module
     from budget.importing import realisasi as realisasi_module
     from budget.importing.reading import read_table
@@ -777,7 +782,7 @@ def bench_import_parts(
 
     expected = validate()
     as_is = timed(validate)
-    patched = memoised_parsers(dpa_module, realisasi_module)
+    patched = memoised_parsers(columns_module)
     try:
         cached = timed(validate)
         same = validate() == expected

@@ -23,6 +23,11 @@ from tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 MONTH_COLUMNS = [f"kas_bulan_{m}" for m in range(1, 13)]
+CONTRACT_DPA_HEADER = (
+    "tahun,kode_opd,nama_opd,kode_program,nama_program,kode_kegiatan,nama_kegiatan,"
+    "kode_sub_kegiatan,nama_sub_kegiatan,kode_rekening,uraian,pagu,kas_tw1,kas_tw2,kas_tw3,kas_tw4"
+)
+CONTRACT_REALISASI_HEADER = "tahun,triwulan,kode_opd,kode_sub_kegiatan,kode_rekening,realisasi"
 
 
 def nothing_written():
@@ -132,6 +137,13 @@ def test_it_names_the_missing_columns(files):
     assert "pagu" in error.message
     assert "kas_tw3" in error.message
     assert "kode_opd" not in error.message
+
+
+def test_the_column_lists_are_the_contracts():
+    """The importers' table gives the headers as DESIGN.md section 4 spells them."""
+    assert CONTRACT_DPA_HEADER.split(",") == DPA_COLUMNS
+    assert CONTRACT_REALISASI_HEADER.split(",") == REALISASI_COLUMNS
+    assert [f"kas_bulan_{m}" for m in range(1, 13)] == MONTH_COLUMNS
 
 
 def test_it_names_the_unknown_columns(files):

@@ -9,6 +9,7 @@ the original (murni) pagu for comparison.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -16,48 +17,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from budget.codes import (
-    CodeError,
-    Jenis,
-    parse_account_code,
-    parse_kegiatan_code,
-    parse_opd_code,
-    parse_program_code,
-    parse_sub_kegiatan_code,
+from budget.codes import Jenis
+from budget.importing import columns as cols
+from budget.importing.columns import (
+    DPA_COLUMNS,  # noqa: F401 (other modules import it from here)
+    DPA_OPTIONAL_COLUMNS,
+    MONTH_COLUMNS,
+    QUARTER_COLUMNS,
 )
 from budget.importing.common import (
     Counts,
     RegionChoice,
     check_header,
-    check_text,
     choose_region,
     lock_region,
-    parse_year,
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.models import Account, DpaLine, Kegiatan, Opd, Program, Realisasi, SubKegiatan
-from budget.money import AmountError, format_amount, parse_amount
+from budget.money import format_amount
 from budget.workflow import lock_opds, pagu_refusal
 
-BASE_COLUMNS = [
-    "tahun",
-    "kode_opd",
-    "nama_opd",
-    "kode_program",
-    "nama_program",
-    "kode_kegiatan",
-    "nama_kegiatan",
-    "kode_sub_kegiatan",
-    "nama_sub_kegiatan",
-    "kode_rekening",
-    "uraian",
-    "pagu",
-]
-QUARTER_COLUMNS = [f"kas_tw{q}" for q in range(1, 5)]
-MONTH_COLUMNS = [f"kas_bulan_{m}" for m in range(1, 13)]
-DPA_COLUMNS = BASE_COLUMNS + QUARTER_COLUMNS
-HIERARCHY_COLUMNS = BASE_COLUMNS[3:9]
 TAHAP = (None, "murni", "perubahan")
 PREVIEW_LIMIT = 1000
 ZERO = Decimal("0.00")
@@ -69,11 +49,15 @@ LineKey = tuple[int, str, str | None, str]  # tahun, kode_opd, kode_sub_kegiatan
 class PlannedLine:
     key: LineKey
     jenis: str
-    pagu: Decimal = ZERO
-    kas: list[Decimal] = field(default_factory=lambda: [ZERO] * 4)
+    # The line's own fields the file gives (columns.DPA): pagu, kas_tw1..4, sumber_dana...
+    fields: dict[str, Any]
     rows: list[int] = field(default_factory=list)
     action: str = "create"  # create | update | unchanged
     existing: DpaLine | None = None
+
+    @property
+    def pagu(self) -> Decimal:
+        return self.fields["pagu"]
 
 
 @dataclass
@@ -182,11 +166,15 @@ def _check_columns(columns: list[str]) -> str:
                 )
             ]
         )
-    cash_columns = MONTH_COLUMNS if has_months else QUARTER_COLUMNS
-    errors = check_header(columns, required=BASE_COLUMNS + cash_columns)
+    cash_plan = "bulan" if has_months else "triwulan"
+    errors = check_header(
+        columns,
+        required=cols.names(cols.columns(cols.DPA, plan=cash_plan)),
+        optional=DPA_OPTIONAL_COLUMNS,
+    )
     if errors:
         raise ImportRefused(errors)
-    return "bulan" if has_months else "triwulan"
+    return cash_plan
 
 
 @dataclass
@@ -198,14 +186,19 @@ class ParsedRow:
     kegiatan: tuple[str, str] | None
     sub_kegiatan: tuple[str, str] | None
     account: tuple[str, str, int, str]  # kode, uraian, level, jenis
-    pagu: Decimal
-    kas: list[Decimal]
+    line: dict[str, Any]  # the line's own fields (columns.DPA), the cash plan in quarters
 
 
 def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedRow]:
     errors: list[RowError] = []
     parsed: list[ParsedRow] = []
     names: dict[tuple[str, str], tuple[str, int]] = {}  # (what, kode) -> (name, first row)
+    layout = cols.columns(cols.DPA, plan=cash_plan, optional=True)
+    # The account's jenis decides the program columns, so they are read after it.
+    first = [c for c in layout if c.need is not cols.Need.BELANJA]
+    hierarchy = [c for c in layout if c.need is cols.Need.BELANJA]
+    cash = [c for c in layout if c.plan]
+    quarters = list(dict.fromkeys(c.field for c in cash))  # the months fold into kas_tw1..4
 
     def same_name(what: str, column: str, kode: str, nama: str, row: int) -> None:
         seen = names.setdefault((what, kode), (nama, row))
@@ -221,15 +214,8 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
 
     for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
         before = len(errors)
-        tahun = parse_year(cells["tahun"], row, "tahun", errors)
-        opd_kode = _code(parse_opd_code, cells["kode_opd"], row, "kode_opd", errors)
-        opd_nama = check_text(
-            cells["nama_opd"], row, "nama_opd", errors, max_length=_max_length(Opd, "nama")
-        )
-        account = _code(parse_account_code, cells["kode_rekening"], row, "kode_rekening", errors)
-        uraian = check_text(
-            cells["uraian"], row, "uraian", errors, max_length=_max_length(Account, "uraian")
-        )
+        values = cols.parse_cells(first, cells, row, errors)
+        account = values["kode_rekening"]
         jenis = None
         if account is not None:
             jenis = account.jenis
@@ -242,83 +228,41 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
                         % {"kode": account.kode},
                     )
                 )
-        program = kegiatan = sub = None
-        if jenis == Jenis.BELANJA:
-            p = _code(parse_program_code, cells["kode_program"], row, "kode_program", errors)
-            k = _code(
-                parse_kegiatan_code, cells["kode_kegiatan"], row, "kode_kegiatan", errors, program=p
-            )
-            s = _code(
-                parse_sub_kegiatan_code,
-                cells["kode_sub_kegiatan"],
-                row,
-                "kode_sub_kegiatan",
-                errors,
-                kegiatan=k,
-            )
-            pn = check_text(
-                cells["nama_program"],
-                row,
-                "nama_program",
-                errors,
-                max_length=_max_length(Program, "nama"),
-            )
-            kn = check_text(
-                cells["nama_kegiatan"],
-                row,
-                "nama_kegiatan",
-                errors,
-                max_length=_max_length(Kegiatan, "nama"),
-            )
-            sn = check_text(
-                cells["nama_sub_kegiatan"],
-                row,
-                "nama_sub_kegiatan",
-                errors,
-                max_length=_max_length(SubKegiatan, "nama"),
-            )
-            if p and k and s:
-                program, kegiatan, sub = (p, pn), (k, kn), (s, sn)
-        elif jenis is not None:
-            for col in HIERARCHY_COLUMNS:
-                if cells[col]:
-                    errors.append(
-                        RowError(
-                            row,
-                            col,
-                            _("must be empty: %(jenis)s lines are not budgeted under a program")
-                            % {"jenis": jenis.value},
-                        )
-                    )
-        pagu = _amount(cells["pagu"], row, "pagu", errors)
-        kas = _cash_plan(cells, cash_plan, row, errors)
-        if pagu is not None and kas is not None and sum(kas, ZERO) != pagu:
+            else:
+                cols.parse_cells(hierarchy, cells, row, errors, jenis=jenis, values=values)
+        line = cols.line_fields(layout, values)
+        kas = [line[name] for name in quarters]
+        if line["pagu"] is not None and None not in kas and sum(kas, ZERO) != line["pagu"]:
             errors.append(
                 RowError(
                     row,
-                    "kas_tw4" if cash_plan == "triwulan" else "kas_bulan_12",
+                    cash[-1].name,
                     _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
-                    % {"kas": sum(kas, ZERO), "pagu": pagu},
+                    % {"kas": sum(kas, ZERO), "pagu": line["pagu"]},
                 )
             )
         if len(errors) > before:
             continue
-        same_name("OPD", "nama_opd", opd_kode, opd_nama, row)
-        if program:
+        opd = (values["kode_opd"], values["nama_opd"])
+        same_name("OPD", "nama_opd", *opd, row)
+        program = kegiatan = sub = None
+        if jenis == Jenis.BELANJA:
+            program = (values["kode_program"], values["nama_program"])
+            kegiatan = (values["kode_kegiatan"], values["nama_kegiatan"])
+            sub = (values["kode_sub_kegiatan"], values["nama_sub_kegiatan"])
             same_name("program", "nama_program", *program, row)
             same_name("kegiatan", "nama_kegiatan", *kegiatan, row)
             same_name("sub kegiatan", "nama_sub_kegiatan", *sub, row)
         parsed.append(
             ParsedRow(
                 row,
-                tahun,
-                (opd_kode, opd_nama),
+                values["tahun"],
+                opd,
                 program,
                 kegiatan,
                 sub,
-                (account.kode, uraian, account.level, jenis.value),
-                pagu,
-                kas,
+                (account.kode, values["uraian"], account.level, jenis.value),
+                line,
             )
         )
     if not table.rows:
@@ -326,37 +270,6 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
     if errors:
         raise ImportRefused(errors)
     return parsed
-
-
-def _max_length(model, field: str) -> int:
-    return model._meta.get_field(field).max_length
-
-
-def _code(parser, raw, row, column, errors, **kwargs):
-    try:
-        return parser(raw, **kwargs) if all(v is not None for v in kwargs.values()) else parser(raw)
-    except CodeError as exc:
-        errors.append(RowError(row, column, str(exc)))
-        return None
-
-
-def _amount(raw: str, row: int, column: str, errors: list[RowError]) -> Decimal | None:
-    try:
-        return parse_amount(raw)
-    except AmountError as exc:
-        errors.append(RowError(row, column, str(exc)))
-        return None
-
-
-def _cash_plan(cells, cash_plan, row, errors) -> list[Decimal] | None:
-    if cash_plan == "triwulan":
-        amounts = [_amount(cells[c], row, c, errors) for c in QUARTER_COLUMNS]
-        return None if None in amounts else amounts
-    months = [_amount(cells[c], row, c, errors) for c in MONTH_COLUMNS]
-    if None in months:
-        return None
-    # Months 1-3 are TW I, 4-6 TW II, 7-9 TW III, 10-12 TW IV.
-    return [sum(months[q * 3 : q * 3 + 3], ZERO) for q in range(4)]
 
 
 def _plan_and_write(
@@ -368,9 +281,9 @@ def _plan_and_write(
         key = (p.tahun, p.opd[0], p.sub_kegiatan[0] if p.sub_kegiatan else None, p.account[0])
         line = lines.get(key)
         if line is None:
-            line = lines[key] = PlannedLine(key=key, jenis=p.account[3])
-        line.pagu += p.pagu
-        line.kas = [a + b for a, b in zip(line.kas, p.kas, strict=True)]
+            line = lines[key] = PlannedLine(key=key, jenis=p.account[3], fields=dict(p.line))
+        else:
+            _sum_into(line, p, errors)
         line.rows.append(p.row)
 
     years = sorted({k[0] for k in lines})
@@ -412,9 +325,10 @@ def _plan_and_write(
                 created.append({"key": key, "pagu": planned.pagu, "rows": planned.rows})
             continue
         planned.existing = old
-        old_kas = [old.kas_tw1, old.kas_tw2, old.kas_tw3, old.kas_tw4]
-        murni_changes = tahap == "murni" and old.pagu_murni != planned.pagu
-        if old.pagu == planned.pagu and old_kas == planned.kas and not murni_changes:
+        changed = [name for name, value in planned.fields.items() if getattr(old, name) != value]
+        if tahap == "murni" and old.pagu_murni != planned.pagu:
+            changed.append("pagu_murni")
+        if not changed:
             planned.action = "unchanged"
             counts.unchanged += 1
             continue
@@ -426,7 +340,13 @@ def _plan_and_write(
         if reason:
             errors.append(RowError(planned.rows[0], "pagu", reason))
         changes.append(
-            {"key": key, "pagu_lama": old.pagu, "pagu_baru": planned.pagu, "rows": planned.rows}
+            {
+                "key": key,
+                "pagu_lama": old.pagu,
+                "pagu_baru": planned.pagu,
+                "rows": planned.rows,
+                "fields": changed,
+            }
         )
     if errors:
         raise ImportRefused(errors)
@@ -453,6 +373,28 @@ def _plan_and_write(
     )
     _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap)
     return result
+
+
+def _sum_into(line: PlannedLine, p: ParsedRow, errors: list[RowError]) -> None:
+    """Add a row to the line it shares a key with: amounts are added up, other fields (the
+    fund source) must be what the line's first row says."""
+    for name, value in p.line.items():
+        column = cols.LINE_FIELDS[name]
+        if column.kind.summed:
+            line.fields[name] += value
+        elif line.fields[name] != value:
+            errors.append(
+                RowError(
+                    p.row,
+                    column.name,
+                    _(
+                        "%(new)r here but %(old)r in row %(first)d; both rows have the same "
+                        "tahun, kode_opd, kode_sub_kegiatan and kode_rekening and are summed "
+                        "into one DPA line, so they must agree"
+                    )
+                    % {"new": value, "old": line.fields[name], "first": line.rows[0]},
+                )
+            )
 
 
 def _sync(model, region, wanted: dict[str, dict], counts: Counts, dry_run: bool, name_field: str):
@@ -531,10 +473,10 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
     acc_objs.update({o.kode: o for o in new_accounts})
 
     to_create, to_update = [], []
+    written: dict[str, None] = {}  # the line fields the file gives, in order
     now = timezone.now()
     for planned in lines.values():
         tahun, opd_kode, sub_kode, acc_kode = planned.key
-        k1, k2, k3, k4 = planned.kas
         if planned.action == "create":
             to_create.append(
                 DpaLine(
@@ -544,23 +486,15 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
                     sub_kegiatan=sub_objs[sub_kode] if sub_kode else None,
                     account=acc_objs[acc_kode],
                     jenis=planned.jenis,
-                    pagu=planned.pagu,
                     pagu_murni=ZERO if tahap == "perubahan" else planned.pagu,
-                    kas_tw1=k1,
-                    kas_tw2=k2,
-                    kas_tw3=k3,
-                    kas_tw4=k4,
+                    **planned.fields,
                 )
             )
         elif planned.action == "update":
             line = planned.existing
-            line.pagu, line.kas_tw1, line.kas_tw2, line.kas_tw3, line.kas_tw4 = (
-                planned.pagu,
-                k1,
-                k2,
-                k3,
-                k4,
-            )
+            for name, value in planned.fields.items():
+                setattr(line, name, value)
+                written[name] = None
             if tahap == "murni":
                 line.pagu_murni = planned.pagu
             line.updated_at = now  # bulk_update does not apply auto_now
@@ -568,7 +502,5 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
     DpaLine.objects.bulk_create(to_create, batch_size=2000)
     if to_update:
         DpaLine.objects.bulk_update(
-            to_update,
-            ["pagu", "pagu_murni", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4", "updated_at"],
-            batch_size=2000,
+            to_update, [*written, "pagu_murni", "updated_at"], batch_size=2000
         )

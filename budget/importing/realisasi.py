@@ -13,35 +13,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from budget.codes import (
-    CodeError,
-    parse_account_code,
-    parse_opd_code,
-    parse_sub_kegiatan_code,
-)
+from budget.importing.columns import REALISASI, REALISASI_COLUMNS, parse_cells
 from budget.importing.common import (
     Counts,
     check_header,
     choose_region,
     lock_region,
-    parse_quarter,
-    parse_year,
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.models import DpaLine, Opd
-from budget.money import AmountError, format_amount, parse_amount
+from budget.money import format_amount
 from budget.roles import SYSTEM, Actor
 from budget.workflow import Figure, FiguresRefused, Ledger, realisasi_ledger, realisasi_write
 
-REALISASI_COLUMNS = [
-    "tahun",
-    "triwulan",
-    "kode_opd",
-    "kode_sub_kegiatan",
-    "kode_rekening",
-    "realisasi",
-]
 ZERO = Decimal("0.00")
 PREVIEW_LIMIT = 1000
 
@@ -145,28 +130,13 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
     seen: dict[tuple, int] = {}
     for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
         before = len(errors)
-        tahun = parse_year(cells["tahun"], row, "tahun", errors)
-        tw = parse_quarter(cells["triwulan"], row, "triwulan", errors)
-        opd = sub = account = amount = None
-        try:
-            opd = parse_opd_code(cells["kode_opd"])
-        except CodeError as exc:
-            errors.append(RowError(row, "kode_opd", str(exc)))
-        if cells["kode_sub_kegiatan"]:
-            try:
-                sub = parse_sub_kegiatan_code(cells["kode_sub_kegiatan"])
-            except CodeError as exc:
-                errors.append(RowError(row, "kode_sub_kegiatan", str(exc)))
-        try:
-            account = parse_account_code(cells["kode_rekening"]).kode
-        except CodeError as exc:
-            errors.append(RowError(row, "kode_rekening", str(exc)))
-        try:
-            amount = parse_amount(cells["realisasi"])
-        except AmountError as exc:
-            errors.append(RowError(row, "realisasi", str(exc)))
+        values = parse_cells(REALISASI, cells, row, errors)
         if len(errors) > before:
             continue
+        tahun, tw, opd, sub = (
+            values[c] for c in ("tahun", "triwulan", "kode_opd", "kode_sub_kegiatan")
+        )
+        account, amount = values["kode_rekening"].kode, values["realisasi"]
         if only_opd is not None and opd != only_opd:
             errors.append(
                 RowError(
