@@ -21,12 +21,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from budget.importing import ImportRefused, read_table
 from budget.importing.columns import DPA, REALISASI, columns, names
 from budget.importing.dpa import import_dpa
 from budget.importing.realisasi import import_realisasi
-from budget.models import Region
+from budget.models import Region, SumberDana
 from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
 from budget.selectors import region_for
 
@@ -232,6 +233,7 @@ EXAMPLE = {
     "nama_sub_kegiatan": "Penyusunan Dokumen Perencanaan Perangkat Daerah",
     "kode_rekening": "5.1.02.01.01.0024",
     "uraian": "Belanja Alat/Bahan untuk Kegiatan Kantor-Alat Tulis Kantor",
+    "sumber_dana": SumberDana.PAD.value,
     "realisasi": 4750000,
 }
 # name: (columns, the example's amounts)
@@ -272,7 +274,10 @@ def import_template(request: HttpRequest, name: str) -> HttpResponse:
         head.fill = PatternFill("solid", fgColor="E2E8F0")
         if column.kind.xlsx_format:
             sheet.cell(row=2, column=index).number_format = column.kind.xlsx_format
-        sheet.column_dimensions[head.column_letter].width = max(12, min(40, len(column.name) + 4))
+        if column.choices:
+            _offer_choices(sheet, head.column_letter, column.choices)
+        width = max([len(column.name), *(len(v) for v in column.choices)]) + 4
+        sheet.column_dimensions[head.column_letter].width = max(12, min(40, width))
     sheet.freeze_panes = "A2"
     out = BytesIO()
     book.save(out)
@@ -283,3 +288,18 @@ def import_template(request: HttpRequest, name: str) -> HttpResponse:
         filename=f"templat-{name}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def _offer_choices(sheet, letter: str, choices: list[str]) -> None:
+    """A drop-down of the accepted values; other text only warns here (the import matches
+    the values whatever their case, and refuses the rest with its row)."""
+    rule = DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        error=", ".join(choices),
+    )
+    sheet.add_data_validation(rule)
+    rule.add(f"{letter}2:{letter}10000")

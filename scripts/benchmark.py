@@ -283,6 +283,28 @@ TRANSFER_CODES = ["4.2.01.01.01.0001", "4.2.01.01.02.0001", "4.2.01.02.01.0001"]
 PEMBIAYAAN_CODES = ["6.1.01.01.01.0001", "6.2.02.01.01.0001"]
 
 
+# Fund sources of a province's belanja by account prefix (value, weight): pegawai mostly from
+# DAU, barang dan jasa from PAD and DAU with some DAK Non Fisik (BOS, BOK), modal with DAK Fisik
+# and a little borrowing. Revenue and financing lines name none.
+SUMBER_DANA = [
+    ("5.1.01", [("DAU", 85), ("PAD", 15)]),
+    (
+        "5.1.02",
+        [("PAD", 45), ("DAU", 35), ("DAK Non Fisik", 12), ("DBH", 6), ("Lainnya", 2)],
+    ),
+    ("5.2", [("DAU", 35), ("PAD", 25), ("DAK Fisik", 25), ("DBH", 10), ("Pinjaman", 5)]),
+    ("5", [("PAD", 55), ("DAU", 40), ("DBH", 5)]),
+]
+
+
+def sumber_dana(kode_rekening: str, rng: random.Random) -> str:
+    for prefix, weights in SUMBER_DANA:
+        if kode_rekening.startswith(prefix):
+            values, shares = zip(*weights, strict=True)
+            return rng.choices(values, shares)[0]
+    return ""
+
+
 def import_columns():
     """The DPA (cash plan by quarter, with the optional columns) and realisasi columns, from
     the importers' table (after setup_django)."""
@@ -325,6 +347,8 @@ def split_cash_plan(pagu_cents: int, rng: random.Random) -> list[int]:
 
 def generate_province(opds: int, lines_per_opd: int, accounts_per_sub: int, seed: int):
     rng = random.Random(seed)
+    # Its own stream, so that the rest of the province is what it was before the column came.
+    dana_rng = random.Random(f"sumber_dana-{seed}")
     pool = account_pool()
     accounts_per_sub = min(accounts_per_sub, len(pool))
     rows: list[list[str]] = []
@@ -377,6 +401,7 @@ def generate_province(opds: int, lines_per_opd: int, accounts_per_sub: int, seed
                             "nama_sub_kegiatan": nama_sub,
                             "kode_rekening": acc,
                             "uraian": f"Belanja {acc}",
+                            "sumber_dana": sumber_dana(acc, dana_rng),
                         }
                         # ~5% of lines come as two komponen rows that the import sums.
                         parts = [kas]

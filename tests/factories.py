@@ -12,6 +12,7 @@ import factory
 from budget.codes import parse_account_code
 from budget.importing.columns import (  # noqa: F401 (the tests import the lists from here)
     DPA_COLUMNS,
+    DPA_OPTIONAL_COLUMNS,
     HIERARCHY_COLUMNS,
     REALISASI_COLUMNS,
 )
@@ -120,6 +121,8 @@ class DpaLineFactory(factory.django.DjangoModelFactory):
     kas_tw2 = factory.LazyAttribute(lambda o: _quarter_share(o, 2))
     kas_tw3 = factory.LazyAttribute(lambda o: _quarter_share(o, 3))
     kas_tw4 = factory.LazyAttribute(lambda o: _quarter_share(o, 4))
+    # None, as a DPA without the optional column gives; tests of fund sources name one.
+    sumber_dana = ""
 
 
 class RealisasiFactory(factory.django.DjangoModelFactory):
@@ -155,8 +158,9 @@ PEMBIAYAAN = "6.1.01.01.01.0001"
 
 
 def dpa_row(**overrides) -> dict[str, str]:
-    """A valid belanja DPA row (pagu 400.000 spread evenly); revenue and financing rows are
-    made with `revenue_row` / `financing_row`."""
+    """A valid belanja DPA row (pagu 400.000 spread evenly) without the optional columns
+    (`dpa_row(sumber_dana="DAU")` adds one); revenue and financing rows are made with
+    `revenue_row` / `financing_row`."""
     row = {
         "tahun": "2024",
         "kode_opd": OPD,

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from budget.importing import read_table
-from budget.importing.columns import AMOUNT, CASH_PLANS, DPA, Column
+from budget.importing.columns import AMOUNT, CASH_PLANS, CHOICE, DPA, Column
 from budget.importing.dpa import import_dpa
 from budget.models import (
     Account,
@@ -17,6 +17,7 @@ from budget.models import (
     Realisasi,
     Region,
     SubKegiatan,
+    SumberDana,
 )
 from tests.factories import (
     BELANJA,
@@ -72,6 +73,7 @@ def snapshot() -> list[tuple]:
             "kas_tw2",
             "kas_tw3",
             "kas_tw4",
+            "sumber_dana",
             "updated_at",
         ),
         key=repr,
@@ -687,8 +689,8 @@ LINE_COLUMNS = [
 
 
 def _file_row(plan: str) -> dict[str, str]:
-    """A belanja row giving every line column of the layout."""
-    row = dpa_row()
+    """A belanja row giving every line column of the layout, the optional ones too."""
+    row = dpa_row(sumber_dana=SumberDana.DAU.value)
     if plan == "bulan":
         for q in range(1, 5):
             del row[f"kas_tw{q}"]
@@ -700,6 +702,9 @@ def _file_row(plan: str) -> dict[str, str]:
 def _change_alone(column: Column, row: dict[str, str]) -> dict[str, str]:
     """`row` with another value in `column`, still a valid row: an amount gets 1000 more, the
     cash plan staying equal to the pagu through a column of another quarter."""
+    if column.kind is CHOICE:
+        choices = column.choices
+        return row | {column.name: choices[(choices.index(row[column.name]) + 1) % len(choices)]}
     if column.kind is AMOUNT:
         cash = [c for c in DPA if c.name in row and c.plan]
         if column.plan is None:  # the pagu: the last quarter's cash plan grows with it
@@ -734,3 +739,147 @@ def test_a_changed_value_of_every_column_the_line_stores_is_detected_and_written
         assert after == changed[column.name]
     again = import_dpa(table=read_table(files.csv([changed])))
     assert (again.lines.updated, again.lines.unchanged) == (0, 1)
+
+
+# --- the fund source (optional column sumber_dana) --------------------------------------------
+
+
+def test_the_accepted_fund_sources_are_the_contracts():
+    assert SumberDana.values == [
+        "PAD",
+        "DAU",
+        "DAK Fisik",
+        "DAK Non Fisik",
+        "DBH",
+        "Bantuan Keuangan Provinsi",
+        "Pinjaman",
+        "Lainnya",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("PAD", "PAD"),
+        ("dau", "DAU"),
+        ("  DAK Fisik ", "DAK Fisik"),
+        ("dak non fisik", "DAK Non Fisik"),
+        ("Dbh", "DBH"),
+        ("BANTUAN KEUANGAN PROVINSI", "Bantuan Keuangan Provinsi"),
+        ("pinjaman", "Pinjaman"),
+        ("LAINNYA", "Lainnya"),
+        ("DAK  Fisik", "DAK Fisik"),
+        ("", ""),
+    ],
+)
+def test_a_fund_source_is_matched_whatever_its_case_and_stored_as_the_contract_spells_it(
+    files, raw, stored
+):
+    import_file(files.csv([dpa_row(sumber_dana=raw)]))
+    assert line().sumber_dana == stored
+
+
+@pytest.mark.parametrize("raw", ["APBN", "Dana Desa", "DAK", "PAD/DAU", "=A1"])
+def test_a_fund_source_in_free_text_is_refused_naming_the_accepted_values(files, raw):
+    rows = [dpa_row(sumber_dana="DAU"), dpa_row(kode_rekening="5.1.02.01.01.0002", sumber_dana=raw)]
+    errors = dpa_refused(files.csv(rows))
+    assert places(errors) == {(3, "sumber_dana")}
+    assert raw in errors[0].message
+    assert all(value in errors[0].message for value in SumberDana.values)
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_the_refusal_of_a_free_text_fund_source_is_in_indonesian(files):
+    path = files.csv([dpa_row(sumber_dana="APBN")])
+    error, stderr = refusal("import_dpa", path, no_progress=True)
+    assert error.returncode == 1
+    assert stderr.splitlines() == [
+        "baris 2, kolom sumber_dana: 'APBN' bukan salah satu nilai yang diterima: PAD, DAU, "
+        "DAK Fisik, DAK Non Fisik, DBH, Bantuan Keuangan Provinsi, Pinjaman, Lainnya"
+    ]
+
+
+def test_a_file_without_the_column_leaves_new_lines_without_and_known_lines_as_they_are(files):
+    import_file(files.csv([dpa_row(sumber_dana="DAK Fisik")]))
+    other = dpa_row(kode_rekening="5.1.02.01.01.0002")
+
+    result = import_dpa(table=read_table(files.csv([dpa_row(), other])))
+
+    assert (result.lines.created, result.lines.updated, result.lines.unchanged) == (1, 0, 1)
+    assert line(account__kode=BELANJA).sumber_dana == "DAK Fisik"
+    assert line(account__kode="5.1.02.01.01.0002").sumber_dana == ""
+
+
+def test_an_empty_cell_in_the_column_says_the_line_has_no_fund_source(files):
+    import_file(files.csv([dpa_row(sumber_dana="PAD")]))
+    result = import_dpa(table=read_table(files.csv([dpa_row(sumber_dana="")])))
+    assert result.lines.updated == 1
+    assert line().sumber_dana == ""
+
+
+def test_a_changed_fund_source_updates_the_line_and_nothing_else(files):
+    import_file(files.csv([dpa_row(sumber_dana="DAU")]))
+
+    result = import_dpa(table=read_table(files.csv([dpa_row(sumber_dana="pad")])))
+
+    assert (result.lines.updated, result.lines.unchanged) == (1, 0)
+    [change] = result.changes
+    assert change["fields"] == ["sumber_dana"]
+    assert change["pagu_lama"] == change["pagu_baru"] == D("400000.00")
+    assert (line().sumber_dana, line().pagu, line().pagu_murni) == (
+        "PAD",
+        D("400000.00"),
+        D("400000.00"),
+    )
+
+
+def test_a_dry_run_with_a_changed_fund_source_writes_nothing(files):
+    import_file(files.csv([dpa_row(sumber_dana="DAU")]))
+    before, lines_before = counts(), snapshot()
+
+    result = import_dpa(table=read_table(files.csv([dpa_row(sumber_dana="PAD")])), dry_run=True)
+
+    assert result.lines.updated == 1
+    assert counts() == before
+    assert snapshot() == lines_before
+    assert line().sumber_dana == "DAU"
+
+
+def _komponen(uraian: str, quarter: int, amount: str, sumber_dana: str) -> dict[str, str]:
+    kas = {f"kas_tw{q}": amount if q == quarter else "0" for q in range(1, 5)}
+    return dpa_row(uraian=uraian, pagu=amount, sumber_dana=sumber_dana, **kas)
+
+
+def test_rows_summed_into_one_line_that_name_one_fund_source_give_it_to_the_line(files):
+    rows = [
+        _komponen("ATK", 1, "100000", "DAK Non Fisik"),
+        _komponen("Kertas", 2, "300000", " dak non fisik"),
+    ]
+    import_file(files.csv(rows))
+    [only] = DpaLine.objects.all()
+    assert (only.pagu, only.sumber_dana) == (D("400000.00"), "DAK Non Fisik")
+
+
+def test_rows_summed_into_one_line_that_disagree_on_the_fund_source_are_refused(files):
+    rows = [
+        _komponen("ATK", 1, "100000", "PAD"),
+        _komponen("Kertas", 2, "100000", "pad"),
+        _komponen("Tinta", 3, "100000", "DAU"),
+        _komponen("Map", 4, "100000", ""),
+        dpa_row(kode_rekening="5.1.02.01.01.0002", sumber_dana="DAU"),  # another line: fine
+    ]
+    errors = dpa_refused(files.csv(rows))
+    assert places(errors) == {(4, "sumber_dana"), (5, "sumber_dana")}
+    tinta = errors[0].message
+    assert "'DAU'" in tinta and "'PAD'" in tinta and "2" in tinta
+    assert "kode_rekening" in tinta
+    assert counts() == dict.fromkeys(counts(), 0)
+
+
+def test_a_file_with_the_column_and_monthly_cash_plans_imports(files):
+    row = _file_row("bulan") | {"sumber_dana": "DBH"}
+    columns = (
+        [c for c in DPA_COLUMNS if not c.startswith("kas_tw")] + MONTH_COLUMNS + ["sumber_dana"]
+    )
+    import_file(files.csv([row], columns))
+    assert (line().sumber_dana, line().kas_tw1) == ("DBH", D("30000.00"))

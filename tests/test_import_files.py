@@ -10,7 +10,13 @@ import pytest
 from budget.importing import read_table
 from budget.models import DpaLine, Realisasi, Region
 from budget.money import parse_amount
-from tests.factories import DPA_COLUMNS, REALISASI_COLUMNS, dpa_row, realisasi_row
+from tests.factories import (
+    DPA_COLUMNS,
+    DPA_OPTIONAL_COLUMNS,
+    REALISASI_COLUMNS,
+    dpa_row,
+    realisasi_row,
+)
 from tests.helpers import (
     dpa_refused,
     places,
@@ -144,19 +150,34 @@ def test_the_column_lists_are_the_contracts():
     assert CONTRACT_DPA_HEADER.split(",") == DPA_COLUMNS
     assert CONTRACT_REALISASI_HEADER.split(",") == REALISASI_COLUMNS
     assert [f"kas_bulan_{m}" for m in range(1, 13)] == MONTH_COLUMNS
+    assert DPA_OPTIONAL_COLUMNS == ["sumber_dana"]
 
 
 def test_it_names_the_unknown_columns(files):
     path = files.csv(
-        [{**dpa_row(), "catatan": "x", "sumber_dana": "DAU"}],
-        [*DPA_COLUMNS, "catatan", "sumber_dana"],
+        [{**dpa_row(), "catatan": "x", "sumber_dana_lain": "DAU"}],
+        [*DPA_COLUMNS, "catatan", "sumber_dana_lain"],
     )
     [error] = dpa_refused(path)
     assert error.row == 1
     assert "catatan" in error.message
-    assert "sumber_dana" in error.message
+    assert "sumber_dana_lain" in error.message
     refusal("import_dpa", path)
     assert nothing_written()
+
+
+def test_the_optional_sumber_dana_column_is_a_known_column(files):
+    run_command("import_dpa", files.csv([dpa_row(sumber_dana="DAU")]), no_progress=True)
+    assert DpaLine.objects.get().sumber_dana == "DAU"
+
+
+def test_the_realisasi_file_has_no_sumber_dana_column(files, dpa):
+    path = files.csv(
+        [{**realisasi_row(), "sumber_dana": "DAU"}], [*REALISASI_COLUMNS, "sumber_dana"]
+    )
+    [error] = realisasi_refused(path)
+    assert error.row == 1
+    assert "sumber_dana" in error.message
 
 
 def test_a_header_in_capitals_and_with_spaces_around_the_names_is_accepted(files):
@@ -229,6 +250,43 @@ def test_it_reads_numbers_typed_into_spreadsheet_cells(files):
     assert cells["kode_opd"] == "1.02.0.00.0.00.01.0000"
     assert parse_amount(cells["pagu"]) == parse_amount("400000")
     assert parse_amount(cells["kas_tw2"]) == parse_amount("100000.50")
+
+
+def test_an_xlsx_file_gives_the_fund_source_of_each_line_in_its_canonical_spelling(files):
+    rows = [
+        dpa_row(sumber_dana="dak fisik"),
+        dpa_row(kode_rekening="5.1.02.01.01.0002", sumber_dana=" PAD "),
+        dpa_row(kode_rekening="5.1.02.01.01.0003") | {"sumber_dana": None},  # an empty cell
+        dpa_row(kode_rekening="5.1.02.01.01.0004", sumber_dana="Bantuan keuangan provinsi"),
+    ]
+    path = files.xlsx(rows, [*DPA_COLUMNS, "sumber_dana"])
+    run_command("import_dpa", path, no_progress=True)
+    assert dict(DpaLine.objects.values_list("account__kode", "sumber_dana")) == {
+        "5.1.02.01.01.0001": "DAK Fisik",
+        "5.1.02.01.01.0002": "PAD",
+        "5.1.02.01.01.0003": "",
+        "5.1.02.01.01.0004": "Bantuan Keuangan Provinsi",
+    }
+
+
+def test_an_xlsx_file_with_a_fund_source_in_free_text_is_refused_with_row_and_column(files):
+    rows = [
+        dpa_row(sumber_dana="DAU"),
+        dpa_row(kode_rekening="5.1.02.01.01.0002", sumber_dana="APBN"),
+        dpa_row(kode_rekening="5.1.02.01.01.0003") | {"sumber_dana": 2024},  # a number cell
+    ]
+    path = files.xlsx(rows, [*DPA_COLUMNS, "sumber_dana"])
+    errors = dpa_refused(path)
+    assert places(errors) == {(3, "sumber_dana"), (4, "sumber_dana")}
+    assert "APBN" in errors[0].message
+    assert "DAK Non Fisik" in errors[0].message
+    error, stderr = refusal("import_dpa", path, no_progress=True)
+    assert error.returncode == 1
+    assert places_in(stderr, [*DPA_COLUMNS, "sumber_dana"]) == {
+        (3, "sumber_dana"),
+        (4, "sumber_dana"),
+    }
+    assert nothing_written()
 
 
 def test_blank_rows_of_a_file_are_skipped_and_the_row_numbers_stay_those_of_the_file(files):

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from budget.importing import ImportRefused, read_table
 from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
 from budget.importing.realisasi import REALISASI_COLUMNS
-from budget.models import DpaLine, Opd, Profile, Realisasi, Region
+from budget.models import DpaLine, Opd, Profile, Realisasi, Region, SumberDana
 from budget.roles import GROUP_BENDAHARA, GROUP_BPKAD, GROUP_KEPALA
 from tests.factories import OPD, dpa_row, realisasi_row
 from tests.helpers import run_command
@@ -251,8 +251,8 @@ def test_the_head_of_region_and_strangers_cannot_import(client, region, role):
 @pytest.mark.parametrize(
     ("name", "columns"),
     [
-        ("dpa", DPA_COLUMNS),
-        ("dpa-bulanan", DPA_COLUMNS[:12] + MONTH_COLUMNS),
+        ("dpa", [*DPA_COLUMNS, "sumber_dana"]),
+        ("dpa-bulanan", DPA_COLUMNS[:12] + MONTH_COLUMNS + ["sumber_dana"]),
         ("realisasi", REALISASI_COLUMNS),
     ],
 )
@@ -271,3 +271,30 @@ def test_each_template_has_the_contract_header_and_an_example_that_imports(
     if name.startswith("dpa"):
         result = import_dpa(table=table, dry_run=True)
         assert result.lines.created == 1
+        assert table.rows[0][1]["sumber_dana"] == "PAD"
+
+
+def test_the_dpa_template_offers_the_accepted_fund_sources(as_bpkad, tmp_path):
+    response = as_bpkad.get("/impor/templat/dpa.xlsx")
+    path = tmp_path / "dpa.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    sheet = openpyxl.load_workbook(path).active
+    letter = openpyxl.utils.get_column_letter([c.value for c in sheet[1]].index("sumber_dana") + 1)
+    [rule] = sheet.data_validations.dataValidation
+    assert rule.type == "list"
+    assert rule.formula1 == '"' + ",".join(SumberDana.values) + '"'
+    assert str(rule.sqref).startswith(f"{letter}2:")
+
+
+def test_the_preview_refuses_a_fund_source_in_free_text_with_its_row_and_column(as_bpkad, files):
+    rows = [
+        dpa_row(sumber_dana="DAU"),
+        dpa_row(kode_rekening="5.1.02.01.01.0002", sumber_dana="APBN"),
+    ]
+    before = snapshot()
+    response = upload(as_bpkad, "dpa.csv", files.csv(rows).read_bytes())
+    assert response.status_code == 400
+    [(row, column, message)] = refusals(response)
+    assert (row, column) == ("3", "sumber_dana")
+    assert "DAK Non Fisik" in message
+    assert snapshot() == before

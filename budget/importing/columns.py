@@ -113,6 +113,26 @@ def _amount(column, raw, row, errors, parent) -> Decimal | None:
         return None
 
 
+def _choice(column, raw, row, errors, parent) -> str | None:
+    """One of the field's choices, matched whatever the case and the spaces around and inside,
+    stored as the choice spells it; an empty cell is "" (none)."""
+    text = " ".join(raw.split()).casefold()
+    if not text:
+        return ""
+    for value in column.choices:
+        if value.casefold() == text:
+            return value
+    errors.append(
+        RowError(
+            row,
+            column.name,
+            _("%(raw)r is not one of the accepted values: %(choices)s")
+            % {"raw": raw, "choices": ", ".join(column.choices)},
+        )
+    )
+    return None
+
+
 YEAR = Kind("year", _year)
 QUARTER = Kind("quarter", _quarter)
 OPD_CODE = Kind("code", _code(_opd), xlsx_format="@")
@@ -122,6 +142,7 @@ SUB_KEGIATAN_CODE = Kind("code", _code(_sub_kegiatan), xlsx_format="@")
 ACCOUNT_CODE = Kind("code", _code(_account), xlsx_format="@")
 TEXT = Kind("text", _text)
 AMOUNT = Kind("amount", _amount, summed=True, xlsx_format="#,##0")
+CHOICE = Kind("choice", _choice)
 
 
 @dataclass(frozen=True)
@@ -138,6 +159,13 @@ class Column:
     @property
     def max_length(self) -> int | None:
         return self.model._meta.get_field(self.field).max_length
+
+    @property
+    def choices(self) -> list[str]:
+        """The values a choice column accepts ([] for the other columns)."""
+        if self.kind is not CHOICE:
+            return []
+        return [value for value, _label in self.model._meta.get_field(self.field).choices]
 
     @property
     def writes_line(self) -> bool:
@@ -177,6 +205,7 @@ DPA: tuple[Column, ...] = (
         Column(f"kas_bulan_{m}", AMOUNT, DpaLine, f"kas_tw{(m + 2) // 3}", plan="bulan")
         for m in range(1, 13)
     ),
+    Column("sumber_dana", CHOICE, DpaLine, "sumber_dana", Need.OPTIONAL),
 )
 
 REALISASI: tuple[Column, ...] = (
