@@ -8,8 +8,12 @@ full-width or Arabic-Indic digit would make a code that looks the same but is st
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class Jenis(StrEnum):
@@ -49,7 +53,7 @@ def clean_code(raw: object) -> str:
     return "" if raw is None else str(raw).strip()
 
 
-def _check(code: str, pattern: re.Pattern[str], what: str, example: str) -> str:
+def _check(code: str, pattern: re.Pattern[str], what: "StrPromise", example: str) -> str:
     code = clean_code(code)
     if not code:
         raise CodeError(_("%(what)s is empty") % {"what": what})

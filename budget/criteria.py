@@ -32,8 +32,11 @@ class Band:
         )
 
 
+# The band table of each kind (EFEKTIVITAS, EFISIENSI), best rank first.
+Bands = dict[str, tuple[Band, ...]]
+
 D = Decimal
-DEFAULT_BANDS: dict[str, tuple[Band, ...]] = {
+DEFAULT_BANDS: Bands = {
     EFEKTIVITAS: (
         Band("Sangat Efektif", 1, lower=D(100), lower_inclusive=False),
         Band("Efektif", 2, lower=D(90), upper=D(100), upper_inclusive=True),
@@ -67,7 +70,7 @@ def category_label(ratio: Decimal | None, bands: Sequence[Band]) -> str | None:
     return band.label if band else None
 
 
-def bands_for(*, region_id: int | None) -> dict[str, tuple[Band, ...]]:
+def bands_for(*, region_id: int | None) -> Bands:
     """The bands in force for a region: its own rows for a kind, else the default rows.
 
     One query. Falls back to the built-in table only for a kind with no rows at all.
@@ -91,7 +94,7 @@ def bands_for(*, region_id: int | None) -> dict[str, tuple[Band, ...]]:
                 upper_inclusive=row.upper_inclusive,
             )
         )
-    result = {}
+    result: Bands = {}
     for kind, fallback in DEFAULT_BANDS.items():
         result[kind] = tuple(own.get(kind) or default.get(kind) or fallback)
     return result

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from random import Random
+from typing import TYPE_CHECKING, TypedDict
 
 import pghistory
 from django.contrib.auth.models import Group, User
@@ -40,6 +41,9 @@ from budget.importing.dpa import DPA_COLUMNS, DpaResult, import_dpa
 from budget.importing.reading import Table
 from budget.importing.realisasi import REALISASI_COLUMNS, RealisasiResult, import_realisasi
 from budget.models import DpaLine, Opd, Profile, QuarterReport, Region
+
+if TYPE_CHECKING:
+    from budget.selectors import AbsorptionRow
 
 REGION_KODE = "9901"
 REGION_NAMA = "Kabupaten Sukamaju"
@@ -558,6 +562,14 @@ def ensure_demo_users(*, region: Region) -> dict[str, str]:
     return statuses
 
 
+class _ReportKey(TypedDict):
+    """The arguments that name one quarterly report in the workflow's services."""
+
+    opd: Opd
+    tahun: int
+    triwulan: int
+
+
 def seed_reports(*, region: Region) -> int:
     """Take the demo's quarters through the workflow, with its services and rules:
     2025 and 2026 TW I-II verified; 2026 TW III submitted by most OPDs, a few still drafts,
@@ -586,7 +598,7 @@ def seed_reports(*, region: Region) -> int:
             }
             for index, opd in enumerate(opds):
                 who = treasurers.get(opd.pk, bpkad)
-                common = {"opd": opd, "tahun": tahun, "triwulan": triwulan}
+                common: _ReportKey = {"opd": opd, "tahun": tahun, "triwulan": triwulan}
                 kendala, catatan = (
                     kendala_by_opd.get(opd.kode, kendala_by_opd[""])
                     if opd.kode in behind_opds
@@ -620,7 +632,7 @@ def seed_reports(*, region: Region) -> int:
     return count
 
 
-def absorption_for_demo(region: Region, tahun: int, triwulan: int):
+def absorption_for_demo(region: Region, tahun: int, triwulan: int) -> "list[AbsorptionRow]":
     from budget.selectors import absorption
 
     return absorption(

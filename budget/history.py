@@ -9,7 +9,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import F, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Lag
 from django.utils.translation import gettext as _
 
@@ -42,18 +42,24 @@ class HistoryEntry:
     changes: list[Change]
 
 
-def _event_model(name: str):
+def _event_model(name: str) -> Any:
+    # The event models are made by pghistory.track when budget.models is imported, so they
+    # are not in the source for a type checker to see.
     return apps.get_model("budget", name)
 
 
-def _with_previous(qs, fields: list[str]):
+def _with_previous(qs: QuerySet[Any], fields: list[str]) -> QuerySet[Any]:
     """Annotate each event with the value of every field at the object's previous event."""
-    window = {"partition_by": [F("pgh_obj_id")], "order_by": F("pgh_id").asc()}
-    return qs.annotate(**{f"prev_{f}": Window(Lag(f), **window) for f in fields})
+    return qs.annotate(
+        **{
+            f"prev_{f}": Window(Lag(f), partition_by=[F("pgh_obj_id")], order_by=F("pgh_id").asc())
+            for f in fields
+        }
+    )
 
 
-def _changes(event, fields: list[str], labels: dict[str, str]) -> list[Change]:
-    out = []
+def _changes(event: Any, fields: list[str], labels: dict[str, str]) -> list[Change]:
+    out: list[Change] = []
     for f in fields:
         new = getattr(event, f)
         old = getattr(event, f"prev_{f}")
@@ -89,7 +95,8 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
         reports = reports.filter(tahun=tahun)
 
     entries: list[tuple[Any, HistoryEntry]] = []
-    events = []
+    # Events of three pghistory models, read through the fields they share.
+    events: list[Any] = []
     for qs in (
         lines.select_related("pgh_context", "account", "sub_kegiatan"),
         reals.select_related("pgh_context"),

@@ -15,18 +15,21 @@ rounding of the database's numeric division; they are rounded only for display.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
-from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, categorize
+from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, Bands, categorize
 from budget.models import Realisasi
 from budget.money import MONEY, ZERO
 from budget.quarters import QUARTERS, check_triwulan
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 MONEY_FIELD = DecimalField(**MONEY)
 
@@ -47,21 +50,21 @@ __all__ = [
 # --- ORM expressions ------------------------------------------------------------------------
 
 
-def kas_kumulatif_expr(triwulan: int, prefix: str = ""):
+def kas_kumulatif_expr(triwulan: int, prefix: str = "") -> ExpressionWrapper:
     """Cash plan from TW I through `triwulan` for one line (sum of the quarterly columns)."""
     check_triwulan(triwulan)
-    expr = F(f"{prefix}kas_tw1")
+    expr: Combinable = F(f"{prefix}kas_tw1")
     for q in range(2, triwulan + 1):
         expr = expr + F(f"{prefix}kas_tw{q}")
     return ExpressionWrapper(expr, output_field=MONEY_FIELD)
 
 
-def kas_triwulan_expr(triwulan: int, prefix: str = ""):
+def kas_triwulan_expr(triwulan: int, prefix: str = "") -> F:
     check_triwulan(triwulan)
     return F(f"{prefix}kas_tw{triwulan}")
 
 
-def realisasi_through_subquery(triwulan: int, *, only_quarter: bool = False):
+def realisasi_through_subquery(triwulan: int, *, only_quarter: bool = False) -> Coalesce:
     """Realisasi of the outer DPA line through `triwulan` (or within it), 0 when none."""
     check_triwulan(triwulan)
     rows = Realisasi.objects.filter(line=OuterRef("pk"))
@@ -100,7 +103,7 @@ class Amount:
     gives the figure of one line through a quarter), or derived from other amounts."""
 
     key: str  # attribute of a row, key of the contract, column of the tables
-    label: Promise
+    label: "StrPromise"
     line_expr: Callable[[int], Any] | None = None
     derive: Callable[[dict[str, Decimal]], Decimal] | None = None
     # The version of the external contract (absorption_report, API) that added the field;
@@ -109,7 +112,11 @@ class Amount:
     in_tables: bool = False
     # On screen, shown in small type under another table column (its key) when they differ.
     shown_under: str | None = None
-    beneath_label: Promise | None = None
+    beneath_label: "StrPromise | None" = None
+
+    def __post_init__(self) -> None:
+        if self.shown_under and self.beneath_label is None:
+            raise ValueError(f"amount {self.key} is shown under another: it needs a beneath_label")
 
     @property
     def sum_name(self) -> str:
@@ -166,19 +173,19 @@ SUMMED = tuple(a for a in AMOUNTS if a.line_expr is not None)
 @dataclass(frozen=True)
 class Measure:
     key: str
-    label: Promise  # as a title: "Capaian anggaran kas"
-    column: Promise  # as a table header: "Capaian kas"
+    label: "StrPromise"  # as a title: "Capaian anggaran kas"
+    column: "StrPromise"  # as a table header: "Capaian kas"
     numerator: str  # amount keys
     denominator: str
     # What the ratio compares, for a sentence after the label; %(tw)s is the quarter.
-    explanation: Promise
+    explanation: "StrPromise"
     bands: str | None = EFEKTIVITAS  # the kind of band table, None for no category
     jenis: frozenset[str] | None = None  # None: every jenis
     rankable: bool = False  # OPDs may be ranked by it (belanja)
     # Row attributes: the exact ratio, its category label and its category rank.
     attr: str = ""
     category: str | None = None
-    category_column: Promise | None = None  # table header of the category
+    category_column: "StrPromise | None" = None  # table header of the category
     # Contract keys: the ratio rounded to 2 places and the category label.
     percent_key: str | None = None
     contract: int | None = None
@@ -186,13 +193,15 @@ class Measure:
     in_tables: bool = False
     # On screen, shown in small type under another measure's column (its key) when they differ.
     shown_under: str | None = None
-    beneath_label: Promise | None = None
+    beneath_label: "StrPromise | None" = None
     filterable: bool = False  # the OPD table can be filtered by its category
     filter_param: str | None = None  # query parameter of that filter
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.attr:
             object.__setattr__(self, "attr", self.key)
+        if self.shown_under and self.beneath_label is None:
+            raise ValueError(f"measure {self.key} is shown under another: it needs a beneath_label")
 
     @property
     def rank_attr(self) -> str | None:
@@ -297,7 +306,9 @@ def measure_get(key: str | None, *, rankable: bool = False) -> Measure:
     `rankable`, else KeyError."""
     if rankable and key not in RANK_MEASURES:
         key = DEFAULT_RANK_MEASURE
-    return MEASURE_BY_KEY[key]  # type: ignore[index]
+    if key is None:
+        raise KeyError(key)
+    return MEASURE_BY_KEY[key]
 
 
 def as_measure(measure: "str | Measure") -> Measure:
@@ -325,11 +336,9 @@ class MeasureValue:
         return self.band.rank if self.band else None
 
 
-def evaluate(
-    *, jenis: str, amounts: dict[str, Decimal], bands: dict[str, tuple[Band, ...]]
-) -> dict[str, MeasureValue]:
+def evaluate(*, jenis: str, amounts: dict[str, Decimal], bands: Bands) -> dict[str, MeasureValue]:
     """Every measure that applies to `jenis`, from a group's exact amounts."""
-    values = {}
+    values: dict[str, MeasureValue] = {}
     for m in MEASURES:
         if not m.applies_to(jenis):
             continue
@@ -379,7 +388,8 @@ def row_attributes() -> dict[str, tuple[str, str]]:
             names[m.percent_key] = (m.key, "persen")
         if m.category:
             names[m.category] = (m.key, "label")
-            names[m.rank_attr] = (m.key, "rank")  # type: ignore[index]
+        if m.rank_attr:  # set exactly when the category is
+            names[m.rank_attr] = (m.key, "rank")
     return names
 
 

@@ -6,11 +6,19 @@ Accepted: plain numbers (`42498101625`, `42498101625.50`) and Indonesian text
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final, TypedDict
 
 from django.utils.translation import gettext_lazy as _
 
-# Every amount is stored as DecimalField(max_digits=20, decimal_places=2).
-MONEY = {"max_digits": 20, "decimal_places": 2}
+
+class MoneyOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every amount is stored as DecimalField(max_digits=20, decimal_places=2). A TypedDict, so that
+# `DecimalField(**MONEY)` is checked argument by argument.
+MONEY: Final[MoneyOptions] = {"max_digits": 20, "decimal_places": 2}
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)

@@ -10,9 +10,13 @@ A superuser counts as BPKAD.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 GROUP_BPKAD = "BPKAD"
 GROUP_KEPALA = "Kepala Daerah"
@@ -29,7 +33,7 @@ class Actor:
     """A person as the rules see them. `user` is None for a command run on the server by its
     operator (who has shell access and so every right BPKAD has)."""
 
-    user: object | None
+    user: "User | None"
     is_bpkad: bool
     is_kepala: bool
     opd_id: int | None  # the treasurer's OPD
@@ -48,7 +52,7 @@ class Actor:
 SYSTEM = Actor(user=None, is_bpkad=True, is_kepala=False, opd_id=None, region_id=None)
 
 
-def actor_for(user) -> Actor:
+def actor_for(user: "User | AnonymousUser | None") -> Actor:
     """One query: the user's groups and profile (a row per group)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Actor(user=None, is_bpkad=False, is_kepala=False, opd_id=None, region_id=None)

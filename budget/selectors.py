@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import CharField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import Combinable
+from django.db.models.lookups import Lookup
 
 from budget.codes import ACCOUNT_CHART, MAX_ACCOUNT_DEPTH, Jenis
-from budget.criteria import Band, bands_for
+from budget.criteria import Band, Bands, bands_for
 from budget.measures import (
     AMOUNT_BY_KEY,
     MONEY_FIELD,
@@ -127,7 +129,7 @@ def region_for(actor: Actor) -> Region | None:
         if own is not None:
             return own
     elif actor.user is not None:
-        own = Region.objects.filter(profile__user_id=actor.user.pk).first()  # type: ignore[attr-defined]
+        own = Region.objects.filter(profile__user_id=actor.user.pk).first()
         if own is not None:
             return own
     return Region.objects.order_by("kode").first()
@@ -148,25 +150,25 @@ def region_get(*, kode: str | None = None) -> Region:
     return regions[0]
 
 
-def _group_fields(level: str, depth: int | None) -> tuple[dict[str, Any], bool]:
+def _group_fields(level: str, depth: int | None) -> tuple[Combinable, Combinable, bool]:
     """Expressions for kode and nama of a level; whether lines without a sub kegiatan drop out."""
     if level == "pemda":
-        return {"g_kode": F("region__kode"), "g_nama": F("region__nama")}, False
+        return F("region__kode"), F("region__nama"), False
     if level == "opd":
-        return {"g_kode": F("opd__kode"), "g_nama": F("opd__nama")}, False
+        return F("opd__kode"), F("opd__nama"), False
     if level == "program":
         p = "sub_kegiatan__kegiatan__program__"
-        return {"g_kode": F(p + "kode"), "g_nama": F(p + "nama")}, True
+        return F(p + "kode"), F(p + "nama"), True
     if level == "kegiatan":
         p = "sub_kegiatan__kegiatan__"
-        return {"g_kode": F(p + "kode"), "g_nama": F(p + "nama")}, True
+        return F(p + "kode"), F(p + "nama"), True
     if level == "sub_kegiatan":
-        return {"g_kode": F("sub_kegiatan__kode"), "g_nama": F("sub_kegiatan__nama")}, True
+        return F("sub_kegiatan__kode"), F("sub_kegiatan__nama"), True
     if level == "akun":
         kode = CodePrefix(F("account__kode"), MAX_ACCOUNT_DEPTH if depth is None else depth)
-        return {"g_kode": kode, "g_nama": Value("", output_field=CharField())}, False
+        return kode, Value("", output_field=CharField()), False
     if level == "sumber_dana":
-        return {"g_kode": F("sumber_dana"), "g_nama": F("sumber_dana")}, False
+        return F("sumber_dana"), F("sumber_dana"), False
     raise SelectorError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
 
 
@@ -182,7 +184,7 @@ def absorption(
     account_prefix: str | None = None,
     parent: str | None = None,
     sumber_dana: str | None = None,
-    bands: dict | None = None,
+    bands: Bands | None = None,
 ) -> list[AbsorptionRow]:
     """Absorption of every group of `level` through quarter `triwulan` of `tahun`.
 
@@ -219,7 +221,7 @@ def absorption_queryset(
     account_prefix: str | None = None,
     parent: str | None = None,
     sumber_dana: str | None = None,
-) -> QuerySet:
+) -> "QuerySet[DpaLine, Any]":
     """The roll-up as a lazy grouped queryset, for callers that filter it further in the
     database (see `category_filter`) before turning it into rows with `absorption_rows`.
 
@@ -234,7 +236,7 @@ def absorption_queryset(
         raise SelectorError(str(exc)) from None
     if depth is not None and level != "akun":
         raise SelectorError("depth applies only to level akun")
-    group, needs_sub_kegiatan = _group_fields(level, depth)
+    g_kode, g_nama, needs_sub_kegiatan = _group_fields(level, depth)
 
     lines = DpaLine.objects.filter(region=region, tahun=tahun)
     if isinstance(opd, Opd):
@@ -254,9 +256,9 @@ def absorption_queryset(
         lines = lines.filter(sumber_dana=sumber_dana)
 
     # Each amount of one line first (the realisasi are subqueries), then their sums.
-    per_line = {f"_line_{a.key}": a.line_expr(triwulan) for a in SUMMED}  # type: ignore[misc]
+    per_line = {f"_line_{a.key}": a.line_expr(triwulan) for a in SUMMED if a.line_expr}
     return (
-        lines.annotate(**per_line, **group)
+        lines.annotate(**per_line, g_kode=g_kode, g_nama=g_nama)
         .order_by()
         .values("g_kode", "g_nama", "jenis")
         .annotate(
@@ -283,7 +285,7 @@ def category_filter(*, band: Band, measure: str) -> Q:
     return cond
 
 
-def _cmp_gte_or_gt(left, right, op: str):
+def _cmp_gte_or_gt(left: Combinable, right: Combinable, op: str) -> Lookup:
     from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
     lookup = {
@@ -296,7 +298,11 @@ def _cmp_gte_or_gt(left, right, op: str):
 
 
 def absorption_rows(
-    grouped: QuerySet, *, region: Region, level: str, bands: dict | None = None
+    grouped: "QuerySet[DpaLine, Any]",
+    *,
+    region: Region,
+    level: str,
+    bands: Bands | None = None,
 ) -> list[AbsorptionRow]:
     """Evaluate a grouped queryset into rows with exact ratios and categories, sorted by code.
 
@@ -312,7 +318,7 @@ def absorption_rows(
             Account.objects.filter(region=region, kode__in=codes).values_list("kode", "uraian")
         )
 
-    rows = []
+    rows: list[AbsorptionRow] = []
     for r in raw:
         if level == "akun":
             nama = names.get(r["g_kode"]) or ACCOUNT_CHART.get(r["g_kode"], "")
@@ -335,7 +341,7 @@ def absorption_rows(
 
 
 def build_row(
-    *, bands, kode: str, nama: str, jenis: str, line_count: int, **sums: Decimal
+    *, bands: Bands, kode: str, nama: str, jenis: str, line_count: int, **sums: Decimal
 ) -> AbsorptionRow:
     """Amounts, ratios and categories of one group from its exact sums (keyword per summed
     amount of the registry)."""
@@ -389,7 +395,7 @@ def quarterly_series(
         .annotate(s=money_sum("jumlah"))
         .values_list("triwulan", "s")
     )
-    points = []
+    points: list[QuarterPoint] = []
     kas_kum = real_kum = ZERO
     for q in QUARTERS:
         kas_kum += kas[f"k{q}"]
@@ -466,7 +472,12 @@ class RankedRow:
 
 
 def opd_ranking(
-    *, region: Region, tahun: int, triwulan: int, measure: str = "capaian", bands=None
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int,
+    measure: str = "capaian",
+    bands: Bands | None = None,
 ) -> tuple[list[RankedRow], list[AbsorptionRow]]:
     """OPDs ranked by a rankable measure of their belanja (capaian against the cash plan by
     default), best first.
@@ -487,7 +498,7 @@ def opd_ranking(
         return defined, [r for r in rows if getattr(r, attr) is None]
 
     now, unranked = ranked(triwulan)
-    before = {}
+    before: dict[str, int] = {}
     if triwulan > 1:
         previous, _unranked = ranked(triwulan - 1)
         before = {r.kode: i for i, r in enumerate(previous, start=1)}
