@@ -142,7 +142,8 @@ def ranking_bars(ranked: list[RankedRow], *, measure: str | Measure, title: str 
     """Horizontal bars of the ranking, best at the top, coloured by category."""
     measure = as_measure(measure)
     rows = list(reversed(ranked))  # plotly draws the first category at the bottom
-    values = [r.row.measure(measure.key) for r in rows]
+    # Every rankable measure applies to belanja, the jenis ranked.
+    values = [r.row.values[measure.key] for r in rows]
     fig = _new(
         go.Bar(
             orientation="h",

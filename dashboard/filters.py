@@ -2,22 +2,42 @@
 each filterable measure of the registry, both applied in the database (the category through
 `category_filter`, exact at the boundaries)."""
 
+from typing import Any
+
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 
+from budget.criteria import Band, Bands
 from budget.measures import MEASURES, Measure
 from budget.models import SumberDana
 from budget.selectors import category_filter
 
-FILTERED = tuple(m for m in MEASURES if m.filterable)
+
+def _filtered() -> dict[str, tuple[Measure, str]]:
+    """Query parameter -> (measure, kind of its band table) of each filterable measure."""
+    filtered: dict[str, tuple[Measure, str]] = {}
+    for m in MEASURES:
+        if not m.filterable:
+            continue
+        if m.filter_param is None or m.bands is None:
+            raise ImproperlyConfigured(
+                f"measure {m.key} is filterable: it needs a filter_param and bands"
+            )
+        filtered[m.filter_param] = (m, m.bands)
+    return filtered
+
+
+FILTERED = _filtered()
 
 
 class _CategoryFilter(django_filters.ChoiceFilter):
     """The OPDs whose `measure` falls in the chosen band."""
 
-    def __init__(self, *args, measure: Measure, **kwargs):
+    def __init__(self, *args: Any, measure: Measure, kind: str, **kwargs: Any):
         self.measure = measure
+        self.kind = kind
         kwargs.setdefault("label", measure.category_column)
         kwargs.setdefault("empty_label", "Semua kategori")
         super().__init__(*args, **kwargs)
@@ -25,7 +45,7 @@ class _CategoryFilter(django_filters.ChoiceFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        band = self.parent.bands[self.measure.bands][value]
+        band = self.parent.bands[self.kind][value]
         return qs.filter(category_filter(band=band, measure=self.measure.key))
 
 
@@ -42,15 +62,18 @@ class AbsorptionFilter(django_filters.FilterSet):
         choices=[*SumberDana.choices, (NO_SUMBER_DANA, "Tanpa sumber dana")],
     )
     # One category filter per filterable measure, declared from the registry.
-    locals().update({m.filter_param: _CategoryFilter(measure=m) for m in FILTERED})
+    locals().update(
+        {param: _CategoryFilter(measure=m, kind=kind) for param, (m, kind) in FILTERED.items()}
+    )
 
-    def __init__(self, *args, bands: dict, **kwargs):
+    def __init__(self, *args: Any, bands: Bands, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.bands = {kind: {b.label: b for b in kind_bands} for kind, kind_bands in bands.items()}
-        for m in FILTERED:
-            self.filters[m.filter_param].extra["choices"] = [
-                (label, label) for label in self.bands[m.bands]
-            ]
+        # Kind of band table -> label -> band.
+        self.bands: dict[str, dict[str, Band]] = {
+            kind: {b.label: b for b in kind_bands} for kind, kind_bands in bands.items()
+        }
+        for param, (_m, kind) in FILTERED.items():
+            self.filters[param].extra["choices"] = [(label, label) for label in self.bands[kind]]
 
     def by_sumber_dana(self, queryset, name, value):
         # A condition on the lines, before they are grouped: the figures of that source only.

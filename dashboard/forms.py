@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from budget.measures import RANK_MEASURES, Measure, measure_get
@@ -15,9 +17,11 @@ class PeriodForm(forms.Form):
         label="Triwulan", coerce=int, choices=TRIWULAN_CHOICES, required=False
     )
 
-    def __init__(self, *args, years: list[int], **kwargs):
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["tahun"].choices = [(y, str(y)) for y in years]
+        tahun = self.fields["tahun"]
+        assert isinstance(tahun, forms.TypedChoiceField)  # declared above
+        tahun.choices = [(y, str(y)) for y in years]
 
 
 class RankingForm(forms.Form):

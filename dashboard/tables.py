@@ -4,6 +4,7 @@ Exports carry exact values (amounts as decimals, ratios to two places), not disp
 """
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
@@ -13,13 +14,18 @@ from budget.money import format_number, format_percent
 from budget.workflow import kendala_labels
 from dashboard.templatetags.serapan import badge
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class FigureColumn(tables.Column):
     """A right-aligned figure. `beneath` (attribute, label) prints a second figure of the row
     in small type under the cell's own when the two differ: the murni pagu under the pagu in
     force. The second figure has its own column too, hidden on screen and kept in exports."""
 
-    def __init__(self, *args, beneath: tuple[str, str] | None = None, **kwargs):
+    def __init__(
+        self, *args: Any, beneath: "tuple[str, StrOrPromise] | None" = None, **kwargs: Any
+    ):
         self.beneath = beneath
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
@@ -73,15 +79,23 @@ class BadgeColumn(tables.Column):
 
 def _registry_columns() -> dict[str, tables.Column]:
     """The money and measure columns of the registry, in its order."""
-    beneath = {a.shown_under: (a.key, a.beneath_label) for a in AMOUNTS if a.shown_under}
-    beneath |= {m.shown_under: (m.attr, m.beneath_label) for m in MEASURES if m.shown_under}
+    beneath = {
+        a.shown_under: (a.key, a.beneath_label)
+        for a in AMOUNTS
+        if a.shown_under and a.beneath_label
+    }
+    beneath |= {
+        m.shown_under: (m.attr, m.beneath_label)
+        for m in MEASURES
+        if m.shown_under and m.beneath_label
+    }
     columns: dict[str, tables.Column] = {}
     for amount in AMOUNTS:
         if amount.in_tables:
             columns[amount.key] = MoneyColumn(amount.label, beneath=beneath.get(amount.key))
     for m in table_measures():
         columns[m.attr] = PercentColumn(m.column, beneath=beneath.get(m.key))
-        if m.category:
+        if m.category and m.rank_attr:  # the rank is named after the category
             columns[m.category] = BadgeColumn(m.category_column, rank_attr=m.rank_attr)
     return columns
 

@@ -7,6 +7,8 @@
   a superuser, or a person without a profile region, reads any region.
 """
 
+from weakref import WeakKeyDictionary
+
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
@@ -25,12 +27,15 @@ WHOLE_REGION = (
 )
 
 
+# The permission classes and the view ask for the actor of one request several times.
+_ACTORS: WeakKeyDictionary[Request, Actor] = WeakKeyDictionary()
+
+
 def actor_of(request: Request) -> Actor:
     """The person asking, as `budget.roles` sees them; one query, once per request."""
-    actor = getattr(request, "_serapan_actor", None)
+    actor = _ACTORS.get(request)
     if actor is None:
-        actor = actor_for(request.user)
-        request._serapan_actor = actor
+        actor = _ACTORS[request] = actor_for(request.user)
     return actor
 
 

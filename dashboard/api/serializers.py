@@ -2,9 +2,12 @@
 wrong; rows out. Amounts are decimal strings; percentages are numbers rounded to 2 places,
 null when undefined (a zero denominator), as in `absorption_report --format json`."""
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from budget.codes import MAX_ACCOUNT_DEPTH
 from budget.measures import (
@@ -12,32 +15,49 @@ from budget.measures import (
     DEFAULT_RANK_MEASURE,
     MEASURES,
     RANK_MEASURES,
+    MeasureValue,
     measure_get,
 )
 from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, Region
-from budget.selectors import CONTRACT_FIELDS, LEVELS, RankedRow
+from budget.money import MONEY
+from budget.selectors import CONTRACT_FIELDS, LEVELS, AbsorptionRow, RankedRow
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 TRIWULAN_MESSAGE = "triwulan must be 1, 2, 3 or 4"
 DEPTH_MESSAGE = f"depth must be a whole number from 1 to {MAX_ACCOUNT_DEPTH}"
 YEAR_MESSAGE = "tahun must be a year, e.g. 2024"
-MONEY = {"max_digits": 20, "decimal_places": 2, "coerce_to_string": True}
 
 
-def query_data(request) -> dict[str, str]:
+def _money(
+    *, source: str | None = None, help_text: "StrOrPromise | None" = None
+) -> serializers.DecimalField:
+    """An amount: a decimal string with two places, as stored (`budget.money.MONEY`)."""
+    return serializers.DecimalField(
+        **MONEY, coerce_to_string=True, source=source, help_text=help_text
+    )
+
+
+def query_data(request: Request) -> dict[str, str]:
     """The query string with empty values left out, so that `?depth=&opd=` (a form sent with
     blank fields) means what leaving them out means."""
-    return {k: v for k, v in request.query_params.items() if v.strip() != ""}
+    return {k: v for k, v in request.query_params.dict().items() if v.strip() != ""}
 
 
-def _year(**kwargs) -> serializers.IntegerField:
-    messages = {"invalid": YEAR_MESSAGE, "min_value": YEAR_MESSAGE, "max_value": YEAR_MESSAGE}
+def _year(**kwargs: Any) -> serializers.IntegerField:
+    messages: dict[str, StrOrPromise] = {
+        "invalid": YEAR_MESSAGE,
+        "min_value": YEAR_MESSAGE,
+        "max_value": YEAR_MESSAGE,
+    }
     return serializers.IntegerField(
         min_value=1, max_value=9999, error_messages=messages, help_text="Fiscal year.", **kwargs
     )
 
 
-def _triwulan(**kwargs) -> serializers.IntegerField:
-    messages = {
+def _triwulan(**kwargs: Any) -> serializers.IntegerField:
+    messages: dict[str, StrOrPromise] = {
         "invalid": TRIWULAN_MESSAGE,
         "min_value": TRIWULAN_MESSAGE,
         "max_value": TRIWULAN_MESSAGE,
@@ -45,7 +65,7 @@ def _triwulan(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=4, error_messages=messages, **kwargs)
 
 
-def _region(**kwargs) -> serializers.CharField:
+def _region(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(
         required=False,
         max_length=20,
@@ -116,7 +136,7 @@ def _contract_fields() -> dict[str, serializers.Field]:
     category_of = {m.category: m for m in MEASURES if m.category}
     for name in CONTRACT_FIELDS:
         if name in AMOUNT_BY_KEY:
-            fields[name] = serializers.DecimalField(**MONEY, help_text=AMOUNT_BY_KEY[name].label)
+            fields[name] = _money(help_text=AMOUNT_BY_KEY[name].label)
         elif name in percent_of:
             m = percent_of[name]
             fields[name] = serializers.FloatField(
@@ -156,16 +176,23 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-class _OpdFigures:
+class _Unranked:
+    """An OPD left out of the ranking, shaped like a RankedRow for the serializer."""
+
+    def __init__(self, row: AbsorptionRow):
+        self.row = row
+
+
+class _OpdFigures(serializers.Serializer):
     """Fields and getters shared by ranked and unranked OPDs (objects with a `row`)."""
 
-    def get_serapan_persen(self, obj) -> float | None:
+    def get_serapan_persen(self, obj: RankedRow | _Unranked) -> float | None:
         return _number(obj.row.serapan_persen)
 
-    def get_capaian_kas_persen(self, obj) -> float | None:
+    def get_capaian_kas_persen(self, obj: RankedRow | _Unranked) -> float | None:
         return _number(obj.row.capaian_kas_persen)
 
-    def get_status_laporan(self, obj) -> str | None:
+    def get_status_laporan(self, obj: RankedRow | _Unranked) -> str | None:
         report = self.context["statuses"].get(obj.row.kode)
         return report.status if report else None
 
@@ -173,7 +200,7 @@ class _OpdFigures:
 STATUS_HELP = "The OPD's quarterly report: draf, diajukan, diverifikasi; null when none."
 
 
-class RankingRowSerializer(_OpdFigures, serializers.Serializer):
+class RankingRowSerializer(_OpdFigures):
     peringkat = serializers.IntegerField()
     kode = serializers.CharField(source="row.kode")
     nama = serializers.CharField(source="row.nama")
@@ -188,36 +215,31 @@ class RankingRowSerializer(_OpdFigures, serializers.Serializer):
         allow_null=True, help_text="Place in the previous quarter of the same year."
     )
     status_laporan = serializers.SerializerMethodField(help_text=STATUS_HELP)
-    pagu = serializers.DecimalField(source="row.pagu", **MONEY)
-    kas_kumulatif = serializers.DecimalField(source="row.kas_kumulatif", **MONEY)
-    realisasi_kumulatif = serializers.DecimalField(source="row.realisasi_kumulatif", **MONEY)
+    pagu = _money(source="row.pagu")
+    kas_kumulatif = _money(source="row.kas_kumulatif")
+    realisasi_kumulatif = _money(source="row.realisasi_kumulatif")
     serapan_persen = serializers.SerializerMethodField()
     capaian_kas_persen = serializers.SerializerMethodField()
 
-    def _value(self, obj: RankedRow):
+    def _value(self, obj: RankedRow) -> MeasureValue | None:
         return obj.row.measure(self.context["ukuran"])
 
     def get_rasio_persen(self, obj: RankedRow) -> float | None:
-        return _number(self._value(obj).persen)
+        value = self._value(obj)
+        return None if value is None else _number(value.persen)
 
     def get_kategori(self, obj: RankedRow) -> str | None:
-        return self._value(obj).label
+        value = self._value(obj)
+        return None if value is None else value.label
 
 
-class _Unranked:
-    """An OPD left out of the ranking, shaped like a RankedRow for the serializer."""
-
-    def __init__(self, row):
-        self.row = row
-
-
-class UnrankedRowSerializer(_OpdFigures, serializers.Serializer):
+class UnrankedRowSerializer(_OpdFigures):
     kode = serializers.CharField(source="row.kode")
     nama = serializers.CharField(source="row.nama")
     status_laporan = serializers.SerializerMethodField(help_text=STATUS_HELP)
-    pagu = serializers.DecimalField(source="row.pagu", **MONEY)
-    kas_kumulatif = serializers.DecimalField(source="row.kas_kumulatif", **MONEY)
-    realisasi_kumulatif = serializers.DecimalField(source="row.realisasi_kumulatif", **MONEY)
+    pagu = _money(source="row.pagu")
+    kas_kumulatif = _money(source="row.kas_kumulatif")
+    realisasi_kumulatif = _money(source="row.realisasi_kumulatif")
     serapan_persen = serializers.SerializerMethodField()
     capaian_kas_persen = serializers.SerializerMethodField()
 
@@ -232,7 +254,7 @@ class RankingSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def unranked(rows) -> list[_Unranked]:
+    def unranked(rows: Iterable[AbsorptionRow]) -> list[_Unranked]:
         return [_Unranked(row) for row in rows]
 
 
@@ -271,12 +293,12 @@ class DpaLineSerializer(serializers.ModelSerializer):
     sub_kegiatan_nama = serializers.CharField(source="sub_kegiatan.nama", allow_null=True)
     akun = serializers.CharField(source="account.kode", help_text="Kode rekening.")
     uraian = serializers.CharField(source="account.uraian")
-    pagu = serializers.DecimalField(**MONEY, help_text="Pagu in force.")
-    pagu_murni = serializers.DecimalField(**MONEY, help_text="Pagu of the original (murni) DPA.")
-    kas_tw1 = serializers.DecimalField(**MONEY, help_text="Cash plan within TW I.")
-    kas_tw2 = serializers.DecimalField(**MONEY)
-    kas_tw3 = serializers.DecimalField(**MONEY)
-    kas_tw4 = serializers.DecimalField(**MONEY)
+    pagu = _money(help_text="Pagu in force.")
+    pagu_murni = _money(help_text="Pagu of the original (murni) DPA.")
+    kas_tw1 = _money(help_text="Cash plan within TW I.")
+    kas_tw2 = _money()
+    kas_tw3 = _money()
+    kas_tw4 = _money()
     sumber_dana = serializers.CharField(help_text="Fund source; empty when the DPA names none.")
 
     class Meta:
@@ -312,7 +334,7 @@ class RealisasiSerializer(serializers.ModelSerializer):
     sub_kegiatan = serializers.CharField(source="line.sub_kegiatan.kode", allow_null=True)
     akun = serializers.CharField(source="line.account.kode")
     jenis = serializers.ChoiceField(source="line.jenis", choices=JENIS_CHOICES)
-    jumlah = serializers.DecimalField(**MONEY, help_text="Realised within the quarter.")
+    jumlah = _money(help_text="Realised within the quarter.")
 
     class Meta:
         model = Realisasi

@@ -9,6 +9,7 @@ the account groups at kelompok (depth 2) and jenis (depth 3) level, then the lin
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from django.utils import timezone
 
@@ -158,6 +159,13 @@ def _arrange(rows_by_level: list[list[AbsorptionRow]]) -> dict[str, list[LraLine
     return lines
 
 
+class _Scope(TypedDict):
+    region: Region
+    tahun: int
+    triwulan: int
+    opd: Opd | None
+
+
 def lra_report(
     *,
     region: Region,
@@ -175,19 +183,19 @@ def lra_report(
     if susunan not in SUSUNAN:
         raise ValueError(f"susunan must be one of {', '.join(SUSUNAN)}")
     bands = bands_for(region_id=region.pk)
-    scope = {"region": region, "tahun": tahun, "triwulan": triwulan, "opd": opd}
+    scope: _Scope = {"region": region, "tahun": tahun, "triwulan": triwulan, "opd": opd}
     totals = {
         row.jenis: row for row in absorption(**scope, level="opd" if opd else "pemda", bands=bands)
     }
 
-    account_levels = []
+    account_levels: list[list[AbsorptionRow]] = []
     for depth in ACCOUNT_DEPTHS:
         grouped = absorption_queryset(**scope, level="akun", depth=depth)
         if susunan == "program":
             grouped = grouped.exclude(jenis=Jenis.BELANJA.value)
         account_levels.append(absorption_rows(grouped, region=region, level="akun", bands=bands))
     lines = _arrange(account_levels)
-    notes = {}
+    notes: dict[str, str] = {}
     if susunan == "program":
         program_levels = [
             absorption(**scope, level=level, jenis=Jenis.BELANJA.value, bands=bands)

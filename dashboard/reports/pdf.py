@@ -28,4 +28,6 @@ def one_page_pdf(render: Callable[[str], str], densities: Sequence[str] = DENSIT
         document = HTML(string=render(density), base_url=str(settings.BASE_DIR)).render()
         if len(document.pages) == 1:
             break
+    if document is None:
+        raise ValueError("one_page_pdf needs at least one density")
     return document.write_pdf()

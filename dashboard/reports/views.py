@@ -128,7 +128,7 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
     lines = []
     for r in ranked:
         report = statuses.get(r.row.kode)
-        value = r.row.measure(measure.key)
+        value = r.row.values[measure.key]  # a rankable measure applies to every ranked row
         lines.append(
             RankingLine(
                 ranked=r,
@@ -180,11 +180,12 @@ def laporan(request: HttpRequest) -> HttpResponse:
     period, form, _years = period_from_request(request, region)
     if period is None:
         return empty_page(request)
-    opds = (
-        Opd.objects.filter(region=region).order_by("kode")
-        if region_wide
-        else Opd.objects.filter(region=region, pk=actor.opd_id)
-    )
+    if region_wide:
+        opds = Opd.objects.filter(region=region).order_by("kode")
+    elif actor.opd_id is not None:  # a treasurer: their own OPD
+        opds = Opd.objects.filter(region=region, pk=actor.opd_id)
+    else:
+        opds = Opd.objects.none()
     chosen = LraForm(request.GET)
     picked = chosen.cleaned_data if chosen.is_valid() else {}
     return render(

@@ -5,6 +5,7 @@ import io
 import math
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
@@ -56,6 +57,7 @@ def _columns(report: LraReport) -> list[tuple[str, float]]:
 def lra_workbook(report: LraReport) -> bytes:
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook holds one worksheet
     sheet.title = "LRA"
     book.properties.title = f"{report.title} {report.region.nama} {report.period_label}"
     book.properties.creator = "Serapan"
@@ -76,7 +78,7 @@ def lra_workbook(report: LraReport) -> bytes:
     header_row = len(heading) + 2
 
     for c, (label, col_width) in enumerate(columns, start=1):
-        cell = sheet.cell(header_row, c, label)
+        cell: Cell | MergedCell = sheet.cell(header_row, c, label)
         cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[get_column_letter(c)].width = col_width
@@ -106,7 +108,7 @@ def lra_workbook(report: LraReport) -> bytes:
             if line.level > 1:
                 # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
                 sheet.row_dimensions[r].outline_level = line.level - 1
-        if section.total is not None:
+        if section.total is not None and section.total_label is not None:
             r += 1
             _amount_row(sheet, r, section.total, kode="", uraian=section.total_label, font=BOLD)
             for c in range(1, width + 1):
@@ -115,16 +117,16 @@ def lra_workbook(report: LraReport) -> bytes:
 
     r += 3
     sign = [report.printed_date, "Kepala BPKAD", None, None, None, "(……………………………………)", "NIP. "]
-    for offset, text in enumerate(sign):
-        if text:
-            cell = sheet.cell(r + offset, width - 1, text)
+    for offset, sign_text in enumerate(sign):
+        if sign_text:
+            cell = sheet.cell(r + offset, width - 1, sign_text)
             cell.font, cell.alignment = BASE, Alignment(horizontal="center")
             sheet.merge_cells(
                 start_row=r + offset, start_column=width - 1, end_row=r + offset, end_column=width
             )
     last_row = r + len(sign) - 1
 
-    sheet.freeze_panes = sheet.cell(header_row + 1, 3)
+    sheet.freeze_panes = f"C{header_row + 1}"
     sheet.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
     _page_setup(sheet, report, header_row=header_row, last_row=last_row, last_column=last_column)
 
@@ -186,7 +188,9 @@ def _page_setup(
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.print_area = f"A1:{last_column}{last_row}"
     # Header and footer codes: &P page, &N pages; "&&" would print an ampersand.
-    sheet.oddFooter.left.text = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
-    sheet.oddFooter.left.size = 8
-    sheet.oddFooter.right.text = "Halaman &P dari &N"
-    sheet.oddFooter.right.size = 8
+    footer = sheet.oddFooter
+    assert footer is not None  # a worksheet is made with an empty header and footer
+    footer.left.text = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
+    footer.left.size = 8
+    footer.right.text = "Halaman &P dari &N"
+    footer.right.size = 8
