@@ -117,6 +117,14 @@ class DemoData:
     spending: dict[tuple[str, str], tuple[Range, tuple[Range, ...]]]
     revenue_final: dict[str, Range]  # kind -> share of the target collected by the year end
     kendala: dict[str, tuple[list[str], str]]  # kode_opd ("" for any other) -> choices, catatan
+    # (account prefix, OPD prefix, sumber dana), the first match wins; revenue has none
+    sumber_dana: tuple[tuple[str, str, str], ...]
+
+    def sumber_dana_of(self, account: str, opd: str) -> str:
+        for account_prefix, opd_prefix, source in self.sumber_dana:
+            if account.startswith(account_prefix) and opd.startswith(opd_prefix):
+                return source
+        return ""
 
 
 class FixtureError(ValueError):
@@ -214,6 +222,10 @@ def demo_data() -> DemoData:
         },
         revenue_final={r["kind"]: _range(r, "final") for r in _read("revenue_collection.csv")},
         kendala={r["kode_opd"]: (r["kendala"].split(), r["catatan"]) for r in _read("kendala.csv")},
+        sumber_dana=tuple(
+            (r["awalan_rekening"], r["awalan_opd"], r["sumber_dana"])
+            for r in _read("sumber_dana.csv")
+        ),
     )
 
 
@@ -406,9 +418,11 @@ class DemoTables:
 
 
 def _dpa_table(lines: Iterable[Line]) -> Table:
+    data = demo_data()
+    columns = [*DPA_COLUMNS, "sumber_dana"]
     rows = []
     for n, line in enumerate(lines, start=2):
-        cells = dict.fromkeys(DPA_COLUMNS, "")
+        cells = dict.fromkeys(columns, "")
         cells.update(
             tahun=str(line.tahun),
             kode_opd=line.opd.kode,
@@ -416,12 +430,13 @@ def _dpa_table(lines: Iterable[Line]) -> Table:
             kode_rekening=line.account,
             uraian=line.uraian,
             pagu=str(line.pagu),
+            sumber_dana=data.sumber_dana_of(line.account, line.opd.kode),
             **{f"kas_tw{q + 1}": str(k) for q, k in enumerate(line.kas)},
         )
         if line.sub is not None:
             cells.update({c: getattr(line.sub, c) for c in SUB_COLUMNS})
         rows.append((n, cells))
-    return Table(columns=list(DPA_COLUMNS), rows=rows)
+    return Table(columns=columns, rows=rows)
 
 
 def _realisasi_table(lines_by_year: dict[int, list[Line]]) -> Table:
