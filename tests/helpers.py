@@ -7,11 +7,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.importing import ImportRefused, RowError, read_table
 from budget.importing.dpa import import_dpa
@@ -19,6 +21,19 @@ from budget.importing.realisasi import import_realisasi
 from tests.factories import DPA_COLUMNS
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
+
+
+def _header(
+    rows: list[Mapping[str, object] | list[object]], columns: list[str] | None
+) -> list[str]:
+    """The columns given, else the keys of the first row (a dict), else the DPA columns."""
+    if columns is not None:
+        return columns
+    if not rows:
+        return DPA_COLUMNS
+    if not isinstance(rows[0], Mapping):
+        raise TypeError("rows written as lists need their columns")
+    return list(rows[0])
 
 
 class ImportFiles:
@@ -43,7 +58,7 @@ class ImportFiles:
     ) -> Path:
         """Rows are dicts (written under `columns`) or lists (written as they are)."""
         rows = list(rows)
-        columns = columns if columns is not None else list(rows[0]) if rows else DPA_COLUMNS
+        columns = _header(rows, columns)
         out = io.StringIO()
         writer = csv.writer(out, delimiter=sep, lineterminator="\n")
         writer.writerow(columns)
@@ -62,9 +77,10 @@ class ImportFiles:
     ) -> Path:
         """The first sheet holds the header and rows; a value starting with = is a formula."""
         rows = list(rows)
-        columns = columns if columns is not None else list(rows[0]) if rows else DPA_COLUMNS
+        columns = _header(rows, columns)
         book = openpyxl.Workbook()
         sheet = book.active
+        assert isinstance(sheet, Worksheet)  # a new workbook holds one worksheet
         sheet.append(columns)
         for row in rows:
             sheet.append([row.get(c) for c in columns] if isinstance(row, Mapping) else row)
@@ -112,14 +128,14 @@ def places_in(stderr: str, columns: list[str]) -> set[tuple[int | None, str | No
     return places
 
 
-def dpa_refused(path: Path, **options: object) -> list[RowError]:
+def dpa_refused(path: Path, **options: Any) -> list[RowError]:
     """The errors with which the DPA service refuses a file (fails if it accepts it)."""
     with pytest.raises(ImportRefused) as excinfo:
         import_dpa(table=read_table(path), **options)
     return excinfo.value.errors
 
 
-def realisasi_refused(path: Path, **options: object) -> list[RowError]:
+def realisasi_refused(path: Path, **options: Any) -> list[RowError]:
     with pytest.raises(ImportRefused) as excinfo:
         import_realisasi(table=read_table(path), **options)
     return excinfo.value.errors

@@ -27,8 +27,9 @@ from django.core.management.base import CommandError
 
 from budget.criteria import DEFAULT_BANDS, EFEKTIVITAS, EFISIENSI, categorize
 from budget.measures import round2
-from budget.models import DpaLine, Opd, Realisasi
+from budget.models import DpaLine, Opd, Realisasi, Region
 from budget.selectors import (
+    Period,
     SelectorError,
     absorption,
     absorption_queryset,
@@ -206,7 +207,8 @@ def test_the_sub_kegiatan_level(region):
     ]
 
 
-AKUN = {
+# depth -> (kode, jenis, pagu, realisasi kumulatif, nama or None when not checked)
+AKUN: dict[int, list[tuple[str, str, str, str, str | None]]] = {
     1: [
         ("4", "pendapatan", "500000.00", "600000.00", "Pendapatan Daerah"),
         ("5", "belanja", "3400000.00", "2500000.00", "Belanja Daerah"),
@@ -399,7 +401,7 @@ def test_a_region_with_its_own_bands_gets_its_own_categories(region):
     assert after[("pendapatan",)].kategori_serapan == "Tinggi"
     # Only the effectiveness bands were overridden.
     assert after[("belanja",)].kategori_efisiensi == "Efisien"
-    other = RegionFactory(kode="99.99")
+    other: Region = RegionFactory.create(kode="99.99")
     assert (
         absorption(region=other, tahun=2024, level="pemda")[0].kategori_serapan == "Tidak Efektif"
     )
@@ -410,7 +412,7 @@ def test_a_region_with_its_own_bands_gets_its_own_categories(region):
 
 def many_lines(n_opd: int, n_sub: int, n_acc: int, *, tahun: int = 2024):
     """n_opd × n_sub × n_acc belanja lines, each with realisasi in two quarters, in bulk."""
-    region = RegionFactory()
+    region: Region = RegionFactory.create()
     opds = OpdFactory.create_batch(n_opd, region=region)
     kegiatan = KegiatanFactory(region=region)
     subs = SubKegiatanFactory.create_batch(n_sub, region=region, kegiatan=kegiatan)
@@ -518,7 +520,9 @@ def test_serapan_murni_is_measured_against_the_original_dpa_beside_the_pagu_in_f
     data = json_report(tahun=2024, triwulan=4, level="opd", opd=OPD_A)
     row = next(r for r in data["rows"] if r["jenis"] == "belanja")
     assert row["pagu_murni"] == "2000000.00"
-    assert row["serapan_murni_persen"] == float(round2(belanja.serapan_murni))
+    murni = round2(belanja.serapan_murni)
+    assert murni is not None
+    assert row["serapan_murni_persen"] == float(murni)
 
 
 def test_a_line_new_in_the_dppa_has_no_murni_pagu_so_serapan_murni_is_undefined(region):
@@ -713,17 +717,17 @@ def test_the_quarterly_series_of_one_opd_and_of_revenue(region):
 def test_the_periods_available_are_the_dpa_years_and_the_last_quarter_realised(region):
     years, latest = periods_available(region=region)
     assert years == [2024, 2023]
-    assert (latest.tahun, latest.triwulan) == (2024, 4)
+    assert latest == Period(2024, 4)
 
 
 def test_a_region_without_realisasi_starts_at_the_first_quarter_of_its_latest_year(db):
-    region = RegionFactory()
+    region: Region = RegionFactory.create()
     assert periods_available(region=region) == ([], None)
     DpaLineFactory(region=region, tahun=2025)
     DpaLineFactory(region=region, tahun=2024)
     years, latest = periods_available(region=region)
     assert years == [2025, 2024]
-    assert (latest.tahun, latest.triwulan) == (2025, 1)
+    assert latest == Period(2025, 1)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ pendapatan and pembiayaan beside belanja, a group with no cash plan yet and one 
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import yaml
@@ -323,7 +324,7 @@ def test_a_region_is_named_as_with_the_commands_region_option(region, magelang_b
 
 # (endpoint, parameters): expected status for anonymous, no role, treasurer of OPD A, kepala,
 # BPKAD. "own" and "other" stand for OPD A and OPD B.
-MATRIX = [
+MATRIX: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
     ("regions", {}, (401, 403, 200, 200, 200)),
     ("opds", {}, (401, 403, 200, 200, 200)),
     ("dpa-lines", {}, (401, 403, 200, 200, 200)),
@@ -672,7 +673,7 @@ def test_the_ranking_shows_the_status_of_each_quarterly_report(region, bpkad, tr
 
 def test_an_opd_without_a_cash_plan_is_left_out_of_the_ranking(region, bpkad):
     OpdFactory(region=region, kode="7.01.0.00.0.00.01.0000", nama="Kecamatan Baru")
-    line = DpaLineFactory(
+    line: DpaLine = DpaLineFactory.create(
         region=region,
         tahun=YEAR,
         opd=Opd.objects.get(kode="7.01.0.00.0.00.01.0000"),
@@ -693,7 +694,8 @@ def test_an_opd_without_a_cash_plan_is_left_out_of_the_ranking(region, bpkad):
 # lists count and fetch a page; absorption reads the region, the bands and the roll-up (and
 # the account names at level akun, and the OPD when one is named); the ranking adds the
 # previous quarter's roll-up and the report statuses.
-QUERIES = [
+# (endpoint, parameters, queries)
+QUERIES: list[tuple[str, dict[str, object], int]] = [
     ("regions", {}, 4),
     ("opds", {}, 4),
     ("dpa-lines", {}, 4),

@@ -435,7 +435,7 @@ ENTRY_TAHUN, ENTRY_TW = 2026, 4  # the demo has realisasi through 2026 TW III: T
 
 def treasurer_opd() -> Opd:
     """bendahara1's OPD: the region's first by code."""
-    return Opd.objects.filter(region__kode=REGION_KODE).order_by("kode").first()
+    return Opd.objects.filter(region__kode=REGION_KODE).earliest("kode")
 
 
 def entry_url(opd: Opd, tahun: int = ENTRY_TAHUN, triwulan: int = ENTRY_TW) -> str:
@@ -602,7 +602,9 @@ def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_pag
     riwayat = bpkad.locator("#riwayat")
     expect(riwayat.locator("h2")).to_contain_text("Riwayat perubahan 2026")
     rows = riwayat.locator("tbody tr")
-    amount_row = rows.filter(has_text=f"2026 TW 4 {first.line.sub_kegiatan.kode}").filter(
+    sub_kegiatan = first.line.sub_kegiatan
+    assert sub_kegiatan is not None  # a belanja line
+    amount_row = rows.filter(has_text=f"2026 TW 4 {sub_kegiatan.kode}").filter(
         has_text=first.line.account.kode
     )
     expect(amount_row).to_have_count(1)

@@ -31,8 +31,9 @@ def refused_by(constraint: str, create) -> None:
 
 
 def test_the_factories_make_a_valid_line_and_realisasi():
-    realisasi = RealisasiFactory()
+    realisasi: Realisasi = RealisasiFactory.create()
     line = realisasi.line
+    assert line.sub_kegiatan is not None
     assert line.kas_tw1 + line.kas_tw2 + line.kas_tw3 + line.kas_tw4 == line.pagu
     assert line.sub_kegiatan.region == line.region == line.opd.region == line.account.region
     assert realisasi.region == line.region
@@ -71,7 +72,7 @@ def test_a_cash_plan_that_does_not_add_up_to_the_pagu_is_refused():
 
 
 def test_a_cash_plan_one_sen_short_is_refused():
-    line = DpaLineFactory()
+    line: DpaLine = DpaLineFactory.create()
     line.kas_tw2 -= D("0.01")
     refused_by("dpa_cash_plan_adds_up_to_pagu", line.save)
 
@@ -132,7 +133,7 @@ def test_a_second_realisasi_for_the_same_line_and_quarter_is_refused():
 
 
 def test_the_same_line_may_have_one_realisasi_in_each_quarter():
-    line = DpaLineFactory()
+    line: DpaLine = DpaLineFactory.create()
     for q in (1, 2, 3, 4):
         RealisasiFactory(line=line, triwulan=q)
     assert line.realisasi.count() == 4
@@ -182,7 +183,7 @@ def test_two_default_bands_with_the_same_label_are_refused():
 
 
 def test_a_protected_account_cannot_be_deleted_while_lines_use_it():
-    line = DpaLineFactory()
+    line: DpaLine = DpaLineFactory.create()
     with pytest.raises(ProtectedError):
         Account.objects.filter(pk=line.account_id).delete()
     assert DpaLine.objects.count() == 1

@@ -9,6 +9,7 @@ The region here is built by hand (`build_region`) so that every number is known:
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -35,7 +36,7 @@ from budget.models import (
     SubKegiatan,
 )
 from budget.money import format_number, format_percent, format_rupiah
-from budget.selectors import absorption, opd_ranking, periods_available
+from budget.selectors import Period, absorption, opd_ranking, periods_available
 from dashboard.templatetags.serapan import miliar
 from tests.helpers import report
 
@@ -100,6 +101,12 @@ def _pct(amount: Decimal, percent: Decimal | int) -> Decimal:
     return amount * D(percent) / 100
 
 
+def account_jenis(code: str) -> str:
+    jenis = parse_account_code(code).jenis
+    assert jenis is not None, f"{code} is not a pendapatan, belanja or pembiayaan account"
+    return jenis.value
+
+
 def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
     """A kabupaten of `size`, with realisasi through TW II of YEAR and a complete PAST_YEAR.
 
@@ -112,7 +119,7 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
             kode=code,
             uraian=f"Rekening {code}",
             level=parse_account_code(code).level,
-            jenis=parse_account_code(code).jenis.value,
+            jenis=account_jenis(code),
         )
         for code in (*BELANJA_ACCOUNTS[: size.accounts], REVENUE_ACCOUNT, FINANCING_ACCOUNT)
     }
@@ -195,7 +202,7 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def small_region(django_db_setup, django_db_blocker) -> Region:
+def small_region(django_db_setup, django_db_blocker) -> Iterator[Region]:
     """Built once for the module, inside a transaction rolled back when the module ends; each
     test runs in a savepoint of it, so a test may change the data for itself. Autouse: set up
     before any test's own transaction opens, whichever fixtures the test asks for."""
@@ -322,8 +329,10 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 def xlsx_rows(response) -> list[dict[str, object]]:
     sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sheet is not None
     values = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    header = [str(name) for name in values[0]]
+    return [dict(zip(header, row, strict=True)) for row in values[1:]]
 
 
 def money(cell) -> Decimal:
@@ -611,7 +620,7 @@ def test_an_unknown_ranking_measure_falls_back_to_the_cash_plan(signed_in, regio
 
 def test_the_pages_default_to_the_latest_quarter_with_data(signed_in, region):
     _years, latest = periods_available(region=region)
-    assert (latest.tahun, latest.triwulan) == (YEAR, 2)
+    assert latest == Period(YEAR, 2)
     for path in ("/", f"/opd/{opd_code(0)}/", "/peringkat/"):
         response = signed_in.get(path)
         assert (response.context["tahun"], response.context["triwulan"]) == (YEAR, 2), path

@@ -9,6 +9,7 @@ transaction, as usual.
 import hashlib
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -39,7 +40,7 @@ from budget.models import (
     Region,
     SubKegiatan,
 )
-from budget.selectors import absorption, periods_available
+from budget.selectors import Period, absorption, periods_available
 from tests.helpers import run_command
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ TRILIUN = Decimal(10**12)
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker) -> str:
+def seeded(django_db_setup, django_db_blocker) -> Iterator[str]:
     """`seed_demo` run once for the module; what it printed."""
     with django_db_blocker.unblock(), transaction.atomic():
         yield run_command("seed_demo")
@@ -132,8 +133,8 @@ def test_the_demo_region_is_the_one_its_fixtures_and_generator_have_always_built
         ("DPPA 2025", 1092, 3_698_153_416_000),
         ("DPA 2026", 1092, 3_768_307_984_000),
     ]
-    realisasi = Counter()
-    rows = Counter()
+    realisasi: Counter[str] = Counter()
+    rows: Counter[str] = Counter()
     for _n, cells in tables.realisasi.rows:
         realisasi[cells["tahun"]] += int(cells["realisasi"])
         rows[cells["tahun"]] += 1
@@ -247,7 +248,7 @@ def test_2025_is_complete_and_2026_runs_through_the_third_quarter(region):
     }
     assert quarters == {2025: {1, 2, 3, 4}, 2026: {1, 2, 3}}
     years, latest = periods_available(region=region)
-    assert (sorted(years), latest.tahun, latest.triwulan) == ([2025, 2026], 2026, 3)
+    assert (sorted(years), latest) == ([2025, 2026], Period(2026, 3))
 
 
 def test_the_2025_dpa_was_revised_and_keeps_its_murni_pagu(region):

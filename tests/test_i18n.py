@@ -5,6 +5,7 @@ import ast
 import gettext
 import re
 from pathlib import Path
+from typing import Any
 
 import django_tables2
 import pytest
@@ -24,9 +25,11 @@ PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdrifxX]")
 CASH_PLAN_ERROR = "baris 2, kolom kas_tw4: anggaran kas berjumlah 390000.00 padahal pagu 400000.00"
 
 
-def read_po(path: Path) -> list[dict]:
+def read_po(path: Path) -> list[dict[str, Any]]:
     """Entries of a .po file: msgid, msgstr and flags (plural forms are not used here)."""
-    entries, entry, field = [], None, None
+    entries: list[dict[str, Any]] = []
+    entry: dict[str, Any] | None = None
+    field: str | None = None
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if not line.strip():
             if entry is not None:
@@ -42,14 +45,14 @@ def read_po(path: Path) -> list[dict]:
         elif line.startswith(("msgid ", "msgstr ")):
             field, _, rest = line.partition(" ")
             entry[field] = ast.literal_eval(rest)
-        elif line.startswith('"'):
+        elif line.startswith('"') and field is not None:
             entry[field] += ast.literal_eval(line)
         else:
             raise AssertionError(f"unexpected line in {path.name}: {line!r}")
     return entries
 
 
-def messages() -> list[dict]:
+def messages() -> list[dict[str, Any]]:
     """The translatable entries (the header, msgid "", aside)."""
     return [e for e in read_po(PO) if e["msgid"]]
 

@@ -28,7 +28,7 @@ from budget.measures import round2
 from budget.models import Opd, Profile, Region
 from budget.money import format_number, format_percent
 from budget.roles import GROUP_BPKAD, GROUP_KEPALA
-from budget.selectors import absorption, opd_ranking
+from budget.selectors import AbsorptionRow, absorption, opd_ranking
 from dashboard.reports import lra
 from tests.factories import DPA_COLUMNS, REALISASI_COLUMNS
 from tests.helpers import REFERENCE_DIR, ImportFiles, run_command
@@ -200,7 +200,7 @@ def printed_at(monkeypatch):
 @dataclass(frozen=True)
 class SheetRow:
     section: str
-    kode: str | None
+    kode: str  # "" on a total row
     uraian: str
     pagu: Decimal
     kas: Decimal
@@ -226,17 +226,19 @@ def sheet_rows(sheet) -> list[SheetRow]:
     """The body rows holding amounts, each with the section it sits in."""
     rows = list(sheet.iter_rows())
     header = next(i for i, row in enumerate(rows) if row[0].value == "Kode")
-    section, out = None, []
+    section: str | None = None
+    out: list[SheetRow] = []
     for row in rows[header + 1 :]:
         a, b, c = row[0].value, row[1].value, row[2].value
         if a in ("4", "5", "6") and c is None:
             section = b
         elif c is not None and not isinstance(c, str):
             serapan = row[6].value
+            assert section is not None, f"{a} {b} comes before the first section"
             out.append(
                 SheetRow(
                     section=section,
-                    kode=a,
+                    kode=a or "",
                     uraian=b,
                     pagu=money(c),
                     kas=money(row[3].value),
@@ -265,22 +267,25 @@ SECTION_JENIS = {
 }
 
 
-def service_rows(region, *, opd=None, susunan="program") -> dict[tuple[str, str], object]:
+def service_rows(
+    region: Region, *, opd: Opd | None = None, susunan: str = "program"
+) -> dict[tuple[str, str], AbsorptionRow]:
     """The rows the report must show, by (jenis, kode), straight from the service."""
-    common = {"region": region, "tahun": YEAR, "triwulan": TW, "opd": opd}
-    wanted = {}
+    wanted: dict[tuple[str, str], AbsorptionRow] = {}
     for depth in (2, 3, None):
-        for row in absorption(**common, level="akun", depth=depth):
+        for row in absorption(
+            region=region, tahun=YEAR, triwulan=TW, opd=opd, level="akun", depth=depth
+        ):
             if susunan == "rekening" or row.jenis != Jenis.BELANJA.value:
                 wanted.setdefault((row.jenis, row.kode), row)
     if susunan == "program":
         for level in ("program", "kegiatan", "sub_kegiatan"):
-            for row in absorption(**common, level=level):
+            for row in absorption(region=region, tahun=YEAR, triwulan=TW, opd=opd, level=level):
                 wanted[(row.jenis, row.kode)] = row
     return wanted
 
 
-def totals(region, *, opd=None) -> dict[str, object]:
+def totals(region: Region, *, opd: Opd | None = None) -> dict[str, AbsorptionRow]:
     rows = absorption(
         region=region, tahun=YEAR, triwulan=TW, opd=opd, level="opd" if opd else "pemda"
     )
@@ -639,7 +644,9 @@ def test_the_report_page_offers_the_region_every_opd_both_arrangements_and_forma
 def test_the_pages_link_to_their_reports(as_bpkad, path, link):
     page = as_bpkad.get(path).content.decode()
     assert link in page
-    target = re.search(re.escape(link) + r'[^"]*', page).group(0).replace("&amp;", "&")
+    found = re.search(re.escape(link) + r'[^"]*', page)
+    assert found is not None
+    target = found.group(0).replace("&amp;", "&")
     assert as_bpkad.get(target).status_code == 200
 
 

@@ -21,6 +21,7 @@ LIBPQ_VARIABLES = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PG
 
 def _load_with_db():
     spec = importlib.util.spec_from_file_location("with_db", WITH_DB)
+    assert spec is not None and spec.loader is not None  # a .py file that exists
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -99,7 +99,7 @@ def test_the_api_answers_level_sumber_dana_as_the_command_does(region, bpkad):
     client = APIClient()
     client.force_authenticate(bpkad)
     response = client.get(
-        "/api/v1/absorption/", {"tahun": 2024, "triwulan": 1, "level": "sumber_dana"}
+        "/api/v1/absorption/", {"tahun": "2024", "triwulan": "1", "level": "sumber_dana"}
     )
     assert response.status_code == 200
     assert response.json() == report(tahun=2024, triwulan=1, level="sumber_dana", region="33.98")
@@ -171,9 +171,7 @@ def test_the_opd_table_can_be_filtered_by_fund_source(client, region, bpkad):
         (OPD_A, D("3000.00"), D("300.00"))
     ]
     none = client.get("/", {"tahun": 2024, "triwulan": 1, "sumber_dana": "-"})
-    assert [(r.kode, r.pagu) for r in none.context["opd_table"].data.data] == [
-        (OPD_B, D("400.00"))
-    ]
+    assert [(r.kode, r.pagu) for r in none.context["opd_table"].data.data] == [(OPD_B, D("400.00"))]
     # The counts above the table still speak of every OPD.
     assert response.context["opd_count"] == 2
 
