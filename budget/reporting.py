@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from typing import Any
 
 from budget.measures import AMOUNT_BY_KEY, MEASURES
 from budget.money import format_number, format_percent
@@ -11,7 +12,9 @@ from budget.selectors import CONTRACT_FIELDS, AbsorptionRow
 CSV_FIELDS = ["kode", "nama", "jenis", *CONTRACT_FIELDS]
 
 
-def report_dict(*, tahun: int, triwulan: int, level: str, rows: list[AbsorptionRow]) -> dict:
+def report_dict(
+    *, tahun: int, triwulan: int, level: str, rows: list[AbsorptionRow]
+) -> dict[str, Any]:
     return {
         "tahun": tahun,
         "triwulan": triwulan,

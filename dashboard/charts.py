@@ -8,6 +8,7 @@ the exact Decimal formatted the Indonesian way.
 import json
 import math
 from decimal import Decimal
+from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -48,12 +49,12 @@ def _new(data=None) -> go.Figure:
     return go.Figure(data=data, layout=BASE_LAYOUT)
 
 
-def _figure(fig: go.Figure) -> dict:
+def _figure(fig: go.Figure) -> dict[str, Any]:
     """Plain JSON types only (no numpy), ready for `json_script`."""
     return json.loads(pio.to_json(fig, validate=False))
 
 
-def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict:
+def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
     """Cumulative cash plan against cumulative realisasi by quarter: the S-curve."""
     fig = _new()
     fig.add_trace(
@@ -86,7 +87,7 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict:
     return _figure(fig)
 
 
-def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict:
+def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
     """Planned against realised within each quarter."""
     fig = _new()
     fig.add_trace(
@@ -117,7 +118,7 @@ def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict:
     return _figure(fig)
 
 
-def category_distribution(counts: list[tuple[str, int, int]], *, title: str = "") -> dict:
+def category_distribution(counts: list[tuple[str, int, int]], *, title: str = "") -> dict[str, Any]:
     """Number of OPDs per category: (label, rank, count), best category first."""
     fig = _new(
         go.Bar(
@@ -138,7 +139,9 @@ def category_distribution(counts: list[tuple[str, int, int]], *, title: str = ""
     return _figure(fig)
 
 
-def ranking_bars(ranked: list[RankedRow], *, measure: str | Measure, title: str = "") -> dict:
+def ranking_bars(
+    ranked: list[RankedRow], *, measure: str | Measure, title: str = ""
+) -> dict[str, Any]:
     """Horizontal bars of the ranking, best at the top, coloured by category."""
     measure = as_measure(measure)
     rows = list(reversed(ranked))  # plotly draws the first category at the bottom

@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from budget.codes import Jenis
-from budget.criteria import EFEKTIVITAS, bands_for
+from budget.criteria import EFEKTIVITAS, Bands, bands_for
 from budget.history import opd_history
 from budget.measures import RANK_MEASURES, measure_get
 from budget.models import Opd, Region
@@ -29,6 +29,7 @@ from budget.roles import (
     can_view_region,
 )
 from budget.selectors import (
+    AbsorptionRow,
     Period,
     absorption,
     absorption_queryset,
@@ -80,7 +81,7 @@ class Scope:
     region: Region
     period: Period
     form: PeriodForm
-    bands: dict
+    bands: Bands
 
     @property
     def common(self) -> dict:
@@ -125,7 +126,7 @@ def _tables(request: HttpRequest, specs: list[TableSpec]) -> dict | HttpResponse
     return tables
 
 
-def _headline(rows) -> dict:
+def _headline(rows: list[AbsorptionRow]) -> dict[str, AbsorptionRow | None]:
     """The headline cards' rows (pemda or OPD level), by jenis."""
     by_jenis = {row.jenis: row for row in rows}
     return {jenis.value: by_jenis.get(jenis.value) for jenis in Jenis}
