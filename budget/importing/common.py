@@ -164,7 +164,9 @@ def _new_region(kode: str, nama: str) -> RegionChoice:
 
 def lock_region(choice: RegionChoice) -> Region:
     """Create the region if needed and lock its row: imports into one region run one at a time."""
-    assert transaction.get_connection().in_atomic_block
+    if not transaction.get_connection().in_atomic_block:
+        # The lock would end with the statement: the import must hold it until it commits.
+        raise transaction.TransactionManagementError("lock_region runs inside transaction.atomic()")
     if choice.region is None:
         region, _created = Region.objects.get_or_create(
             kode=choice.kode, defaults={"nama": choice.nama}

@@ -8,6 +8,7 @@ the original (murni) pagu for comparison.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,12 +35,22 @@ from budget.importing.common import (
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
-from budget.models import Account, DpaLine, Kegiatan, Opd, Program, Realisasi, SubKegiatan
+from budget.models import (
+    Account,
+    DpaLine,
+    Kegiatan,
+    Opd,
+    Program,
+    Realisasi,
+    Region,
+    SubKegiatan,
+)
 from budget.money import format_amount
 from budget.workflow import lock_opds, pagu_refusal
 
 TAHAP = (None, "murni", "perubahan")
 PREVIEW_LIMIT = 1000
+MASTERS = ("OPD", "program", "kegiatan", "sub kegiatan", "rekening")
 ZERO = Decimal("0.00")
 
 LineKey = tuple[int, str, str | None, str]  # tahun, kode_opd, kode_sub_kegiatan, kode_rekening
@@ -192,18 +203,40 @@ class ParsedRow:
 def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedRow]:
     errors: list[RowError] = []
     parsed: list[ParsedRow] = []
-    names: dict[tuple[str, str], tuple[str, int]] = {}  # (what, kode) -> (name, first row)
+    names = _Names(errors)
     layout = cols.columns(cols.DPA, plan=cash_plan, optional=True)
     # The account's jenis decides the program columns, so they are read after it.
     first = [c for c in layout if c.need is not cols.Need.BELANJA]
     hierarchy = [c for c in layout if c.need is cols.Need.BELANJA]
     cash = [c for c in layout if c.plan]
     quarters = list(dict.fromkeys(c.field for c in cash))  # the months fold into kas_tw1..4
+    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
+        before = len(errors)
+        values = cols.parse_cells(first, cells, row, errors)
+        jenis = _parse_hierarchy(hierarchy, cells, row, values, errors)
+        line = cols.line_fields(layout, values)
+        _check_cash_plan(line, quarters, cash[-1].name, row, errors)
+        if len(errors) > before:
+            continue
+        parsed.append(_parsed_row(row, values, jenis, line, names))
+    if not table.rows:
+        errors.append(RowError(None, None, _("the file has a header but no rows")))
+    if errors:
+        raise ImportRefused(errors)
+    return parsed
 
-    def same_name(what: str, column: str, kode: str, nama: str, row: int) -> None:
-        seen = names.setdefault((what, kode), (nama, row))
+
+@dataclass
+class _Names:
+    """The name each code is first given in the file: a code named two ways is refused."""
+
+    errors: list[RowError]
+    first: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def check(self, what: str, column: str, kode: str, nama: str, row: int) -> None:
+        seen = self.first.setdefault((what, kode), (nama, row))
         if seen[0] != nama:
-            errors.append(
+            self.errors.append(
                 RowError(
                     row,
                     column,
@@ -212,142 +245,87 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
                 )
             )
 
-    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
-        before = len(errors)
-        values = cols.parse_cells(first, cells, row, errors)
-        account = values["kode_rekening"]
-        jenis = None
-        if account is not None:
-            jenis = account.jenis
-            if jenis is None:
-                errors.append(
-                    RowError(
-                        row,
-                        "kode_rekening",
-                        _("account %(kode)s is not pendapatan (4), belanja (5) or pembiayaan (6)")
-                        % {"kode": account.kode},
-                    )
-                )
-            else:
-                cols.parse_cells(hierarchy, cells, row, errors, jenis=jenis, values=values)
-        line = cols.line_fields(layout, values)
-        kas = [line[name] for name in quarters]
-        if line["pagu"] is not None and None not in kas and sum(kas, ZERO) != line["pagu"]:
-            errors.append(
-                RowError(
-                    row,
-                    cash[-1].name,
-                    _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
-                    % {"kas": sum(kas, ZERO), "pagu": line["pagu"]},
-                )
-            )
-        if len(errors) > before:
-            continue
-        opd = (values["kode_opd"], values["nama_opd"])
-        same_name("OPD", "nama_opd", *opd, row)
-        program = kegiatan = sub = None
-        if jenis == Jenis.BELANJA:
-            program = (values["kode_program"], values["nama_program"])
-            kegiatan = (values["kode_kegiatan"], values["nama_kegiatan"])
-            sub = (values["kode_sub_kegiatan"], values["nama_sub_kegiatan"])
-            same_name("program", "nama_program", *program, row)
-            same_name("kegiatan", "nama_kegiatan", *kegiatan, row)
-            same_name("sub kegiatan", "nama_sub_kegiatan", *sub, row)
-        parsed.append(
-            ParsedRow(
+
+def _parse_hierarchy(
+    hierarchy: list[cols.Column],
+    cells: dict[str, str],
+    row: int,
+    values: dict[str, Any],
+    errors: list[RowError],
+) -> Jenis | None:
+    """The account's jenis, and for belanja the program, kegiatan and sub kegiatan columns
+    read into `values`; None when the account is missing or of no jenis (an error is noted)."""
+    account = values["kode_rekening"]
+    if account is None:
+        return None
+    jenis = account.jenis
+    if jenis is None:
+        errors.append(
+            RowError(
                 row,
-                values["tahun"],
-                opd,
-                program,
-                kegiatan,
-                sub,
-                (account.kode, values["uraian"], account.level, jenis.value),
-                line,
+                "kode_rekening",
+                _("account %(kode)s is not pendapatan (4), belanja (5) or pembiayaan (6)")
+                % {"kode": account.kode},
             )
         )
-    if not table.rows:
-        errors.append(RowError(None, None, _("the file has a header but no rows")))
-    if errors:
-        raise ImportRefused(errors)
-    return parsed
+        return None
+    cols.parse_cells(hierarchy, cells, row, errors, jenis=jenis, values=values)
+    return jenis
+
+
+def _check_cash_plan(
+    line: dict[str, Any], quarters: list[str], column: str, row: int, errors: list[RowError]
+) -> None:
+    kas = [line[name] for name in quarters]
+    if line["pagu"] is not None and None not in kas and sum(kas, ZERO) != line["pagu"]:
+        errors.append(
+            RowError(
+                row,
+                column,
+                _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
+                % {"kas": sum(kas, ZERO), "pagu": line["pagu"]},
+            )
+        )
+
+
+def _parsed_row(
+    row: int, values: dict[str, Any], jenis: Jenis | None, line: dict[str, Any], names: _Names
+) -> ParsedRow:
+    """A valid row, once its names agree with the ones the file gave the same codes before."""
+    if jenis is None:
+        raise ValueError(f"row {row} has no account jenis but no error says why")
+    opd = (values["kode_opd"], values["nama_opd"])
+    names.check("OPD", "nama_opd", *opd, row)
+    program = kegiatan = sub = None
+    if jenis == Jenis.BELANJA:
+        program = (values["kode_program"], values["nama_program"])
+        kegiatan = (values["kode_kegiatan"], values["nama_kegiatan"])
+        sub = (values["kode_sub_kegiatan"], values["nama_sub_kegiatan"])
+        names.check("program", "nama_program", *program, row)
+        names.check("kegiatan", "nama_kegiatan", *kegiatan, row)
+        names.check("sub kegiatan", "nama_sub_kegiatan", *sub, row)
+    account = values["kode_rekening"]
+    return ParsedRow(
+        row,
+        values["tahun"],
+        opd,
+        program,
+        kegiatan,
+        sub,
+        (account.kode, values["uraian"], account.level, jenis.value),
+        line,
+    )
 
 
 def _plan_and_write(
     parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read, tahap=None
 ) -> DpaResult:
     errors: list[RowError] = []
-    lines: dict[LineKey, PlannedLine] = {}
-    for p in parsed:
-        key = (p.tahun, p.opd[0], p.sub_kegiatan[0] if p.sub_kegiatan else None, p.account[0])
-        line = lines.get(key)
-        if line is None:
-            line = lines[key] = PlannedLine(key=key, jenis=p.account[3], fields=dict(p.line))
-        else:
-            _sum_into(line, p, errors)
-        line.rows.append(p.row)
-
+    lines = _plan_lines(parsed, errors)
     years = sorted({k[0] for k in lines})
-    masters = {
-        name: Counts() for name in ("OPD", "program", "kegiatan", "sub kegiatan", "rekening")
-    }
-    existing_lines: dict[LineKey, DpaLine] = {}
-    realised: dict[int, Decimal] = {}
-    if region is not None:
-        # Held until the import commits: no realisasi is written between reading what is
-        # realised and the pagu checked against it (workflow.pagu_refusal).
-        lock_opds(opds=Opd.objects.filter(region=region))
-        qs = DpaLine.objects.filter(region=region, tahun__in=years).select_related(
-            "opd", "sub_kegiatan", "account"
-        )
-        for line in qs:
-            key = (
-                line.tahun,
-                line.opd.kode,
-                line.sub_kegiatan.kode if line.sub_kegiatan else None,
-                line.account.kode,
-            )
-            existing_lines[key] = line
-        realised = dict(
-            Realisasi.objects.filter(line__region=region, line__tahun__in=years)
-            .values("line")
-            .annotate(s=Sum("jumlah"))
-            .values_list("line", "s")
-        )
-
-    changes = []
-    created: list[dict] = []
-    counts = Counts()
-    for key, planned in lines.items():
-        old = existing_lines.get(key)
-        if old is None:
-            counts.created += 1
-            if len(created) < PREVIEW_LIMIT:
-                created.append({"key": key, "pagu": planned.pagu, "rows": planned.rows})
-            continue
-        planned.existing = old
-        changed = [name for name, value in planned.fields.items() if getattr(old, name) != value]
-        if tahap == "murni" and old.pagu_murni != planned.pagu:
-            changed.append("pagu_murni")
-        if not changed:
-            planned.action = "unchanged"
-            counts.unchanged += 1
-            continue
-        planned.action = "update"
-        counts.updated += 1
-        reason = pagu_refusal(
-            jenis=planned.jenis, pagu=planned.pagu, realised=realised.get(old.pk, ZERO)
-        )
-        if reason:
-            errors.append(RowError(planned.rows[0], "pagu", reason))
-        changes.append(
-            {
-                "key": key,
-                "pagu_lama": old.pagu,
-                "pagu_baru": planned.pagu,
-                "rows": planned.rows,
-                "fields": changed,
-            }
-        )
+    masters = {name: Counts() for name in MASTERS}
+    existing_lines, realised = _existing_lines(region, years)
+    compared = _compare(lines, existing_lines, realised, tahap, errors)
     if errors:
         raise ImportRefused(errors)
 
@@ -360,19 +338,114 @@ def _plan_and_write(
         region_kode=choice.kode,
         region_nama=choice.nama,
         region_created=choice.is_new,
-        lines=counts,
+        lines=compared.counts,
         masters=masters,
         rows_read=rows_read,
         cash_plan=cash_plan,
         years=years,
         totals=dict(totals),
-        changes=changes,
-        created=created,
+        changes=compared.changes,
+        created=compared.created,
         lines_not_in_file=not_in_file,
         dry_run=dry_run,
     )
     _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap)
     return result
+
+
+def _plan_lines(parsed: list[ParsedRow], errors: list[RowError]) -> dict[LineKey, PlannedLine]:
+    """One planned DPA line per key, the rows that share it summed (_sum_into)."""
+    lines: dict[LineKey, PlannedLine] = {}
+    for p in parsed:
+        key = (p.tahun, p.opd[0], p.sub_kegiatan[0] if p.sub_kegiatan else None, p.account[0])
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = PlannedLine(key=key, jenis=p.account[3], fields=dict(p.line))
+        else:
+            _sum_into(line, p, errors)
+        line.rows.append(p.row)
+    return lines
+
+
+def _existing_lines(
+    region: Region | None, years: list[int]
+) -> tuple[dict[LineKey, DpaLine], dict[int, Decimal]]:
+    """The region's DPA lines of these years by key, and what is realised on each (by pk)."""
+    if region is None:
+        return {}, {}
+    # Held until the import commits: no realisasi is written between reading what is
+    # realised and the pagu checked against it (workflow.pagu_refusal).
+    lock_opds(opds=Opd.objects.filter(region=region))
+    qs = DpaLine.objects.filter(region=region, tahun__in=years).select_related(
+        "opd", "sub_kegiatan", "account"
+    )
+    existing_lines: dict[LineKey, DpaLine] = {}
+    for line in qs:
+        key = (
+            line.tahun,
+            line.opd.kode,
+            line.sub_kegiatan.kode if line.sub_kegiatan else None,
+            line.account.kode,
+        )
+        existing_lines[key] = line
+    realised = dict(
+        Realisasi.objects.filter(line__region=region, line__tahun__in=years)
+        .values("line")
+        .annotate(s=Sum("jumlah"))
+        .values_list("line", "s")
+    )
+    return existing_lines, realised
+
+
+@dataclass
+class _Compared:
+    counts: Counts = field(default_factory=Counts)
+    changes: list[dict] = field(default_factory=list)  # updated lines: key, old and new pagu
+    created: list[dict] = field(default_factory=list)  # the first PREVIEW_LIMIT new lines
+
+
+def _compare(
+    lines: dict[LineKey, PlannedLine],
+    existing_lines: dict[LineKey, DpaLine],
+    realised: dict[int, Decimal],
+    tahap: str | None,
+    errors: list[RowError],
+) -> _Compared:
+    """Decide each planned line's action against the line already there; a new pagu below
+    what is realised is refused (workflow.pagu_refusal)."""
+    out = _Compared()
+    for key, planned in lines.items():
+        old = existing_lines.get(key)
+        if old is None:
+            out.counts.created += 1
+            if len(out.created) < PREVIEW_LIMIT:
+                out.created.append({"key": key, "pagu": planned.pagu, "rows": planned.rows})
+            continue
+        planned.existing = old
+        changed = [name for name, value in planned.fields.items() if getattr(old, name) != value]
+        if tahap == "murni" and old.pagu_murni != planned.pagu:
+            changed.append("pagu_murni")
+        if not changed:
+            planned.action = "unchanged"
+            out.counts.unchanged += 1
+            continue
+        planned.action = "update"
+        out.counts.updated += 1
+        reason = pagu_refusal(
+            jenis=planned.jenis, pagu=planned.pagu, realised=realised.get(old.pk, ZERO)
+        )
+        if reason:
+            errors.append(RowError(planned.rows[0], "pagu", reason))
+        out.changes.append(
+            {
+                "key": key,
+                "pagu_lama": old.pagu,
+                "pagu_baru": planned.pagu,
+                "rows": planned.rows,
+                "fields": changed,
+            }
+        )
+    return out
 
 
 def _sum_into(line: PlannedLine, p: ParsedRow, errors: list[RowError]) -> None:
@@ -422,33 +495,54 @@ def _sync(model, region, wanted: dict[str, dict], counts: Counts, dry_run: bool,
     return existing
 
 
-def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
-    opds, programs, kegiatans, subs, accounts = {}, {}, {}, {}, {}
-    for p in parsed:
-        opds[p.opd[0]] = {"nama": p.opd[1]}
-        accounts.setdefault(
-            p.account[0], {"uraian": p.account[1], "level": p.account[2], "jenis": p.account[3]}
+@dataclass
+class _Wanted:
+    """The master rows the file names, by kode."""
+
+    opds: dict[str, dict] = field(default_factory=dict)
+    programs: dict[str, dict] = field(default_factory=dict)
+    kegiatans: dict[str, tuple[str, str]] = field(default_factory=dict)  # nama, kode_program
+    subs: dict[str, tuple[str, str]] = field(default_factory=dict)  # nama, kode_kegiatan
+    accounts: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, parsed: list[ParsedRow]) -> "_Wanted":
+        wanted = cls()
+        for p in parsed:
+            wanted.opds[p.opd[0]] = {"nama": p.opd[1]}
+            wanted.accounts.setdefault(
+                p.account[0],
+                {"uraian": p.account[1], "level": p.account[2], "jenis": p.account[3]},
+            )
+            if p.program and p.kegiatan and p.sub_kegiatan:
+                wanted.programs[p.program[0]] = {"nama": p.program[1]}
+                wanted.kegiatans[p.kegiatan[0]] = (p.kegiatan[1], p.program[0])
+                wanted.subs[p.sub_kegiatan[0]] = (p.sub_kegiatan[1], p.kegiatan[0])
+        return wanted
+
+    def by_master(self) -> dict[str, dict]:
+        """Each table's wanted rows under its name in MASTERS."""
+        return dict(
+            zip(
+                MASTERS,
+                (self.opds, self.programs, self.kegiatans, self.subs, self.accounts),
+                strict=True,
+            )
         )
-        if p.program:
-            programs[p.program[0]] = {"nama": p.program[1]}
-            kegiatans[p.kegiatan[0]] = (p.kegiatan[1], p.program[0])
-            subs[p.sub_kegiatan[0]] = (p.sub_kegiatan[1], p.kegiatan[0])
+
+
+def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
+    wanted = _Wanted.from_rows(parsed)
     if region is None:  # dry run into a region that does not exist yet: count only
-        for name, wanted in (
-            ("OPD", opds),
-            ("program", programs),
-            ("kegiatan", kegiatans),
-            ("sub kegiatan", subs),
-            ("rekening", accounts),
-        ):
-            masters[name].created = len(wanted)
+        for name, rows in wanted.by_master().items():
+            masters[name].created = len(rows)
         return
-    opd_objs = _sync(Opd, region, opds, masters["OPD"], dry_run, "nama")
-    program_objs = _sync(Program, region, programs, masters["program"], dry_run, "nama")
+    opd_objs = _sync(Opd, region, wanted.opds, masters["OPD"], dry_run, "nama")
+    program_objs = _sync(Program, region, wanted.programs, masters["program"], dry_run, "nama")
     keg_objs = _sync(
         Kegiatan,
         region,
-        {k: {"nama": n, "program": program_objs[p]} for k, (n, p) in kegiatans.items()},
+        {k: {"nama": n, "program": program_objs[p]} for k, (n, p) in wanted.kegiatans.items()},
         masters["kegiatan"],
         dry_run,
         "nama",
@@ -456,24 +550,42 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
     sub_objs = _sync(
         SubKegiatan,
         region,
-        {k: {"nama": n, "kegiatan": keg_objs[g]} for k, (n, g) in subs.items()},
+        {k: {"nama": n, "kegiatan": keg_objs[g]} for k, (n, g) in wanted.subs.items()},
         masters["sub kegiatan"],
         dry_run,
         "nama",
     )
+    acc_objs = _add_accounts(region, wanted.accounts, masters["rekening"], dry_run)
+    if dry_run:
+        return
+    _write_lines(region, lines, opd_objs, sub_objs, acc_objs, tahap)
+
+
+def _add_accounts(
+    region: Region, accounts: dict[str, dict], counts: Counts, dry_run: bool
+) -> dict[str, Account]:
+    """Create the accounts not there yet; return {kode: Account}."""
     # An account's name is kept once known: uraian in a DPA file often names the komponen.
     acc_objs = {o.kode: o for o in Account.objects.filter(region=region, kode__in=list(accounts))}
     new_accounts = [
         Account(region=region, kode=k, **v) for k, v in accounts.items() if k not in acc_objs
     ]
-    masters["rekening"].created += len(new_accounts)
-    if dry_run:
-        return
-    Account.objects.bulk_create(new_accounts, batch_size=2000)
+    counts.created += len(new_accounts)
+    if not dry_run:
+        Account.objects.bulk_create(new_accounts, batch_size=2000)
     acc_objs.update({o.kode: o for o in new_accounts})
+    return acc_objs
 
+
+def _write_lines(
+    region: Region,
+    lines: dict[LineKey, PlannedLine],
+    opd_objs: dict[str, Opd],
+    sub_objs: dict[str, SubKegiatan],
+    acc_objs: dict[str, Account],
+    tahap: str | None,
+) -> None:
     to_create, to_update = [], []
-    written: dict[str, None] = {}  # the line fields the file gives, in order
     now = timezone.now()
     for planned in lines.values():
         tahun, opd_kode, sub_kode, acc_kode = planned.key
@@ -491,16 +603,25 @@ def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
                 )
             )
         elif planned.action == "update":
-            line = planned.existing
-            for name, value in planned.fields.items():
-                setattr(line, name, value)
-                written[name] = None
-            if tahap == "murni":
-                line.pagu_murni = planned.pagu
-            line.updated_at = now  # bulk_update does not apply auto_now
-            to_update.append(line)
+            to_update.append(_updated(planned, tahap, now))
     DpaLine.objects.bulk_create(to_create, batch_size=2000)
     if to_update:
+        # The line fields the file gives, in order.
+        written = dict.fromkeys(
+            name for p in lines.values() if p.action == "update" for name in p.fields
+        )
         DpaLine.objects.bulk_update(
             to_update, [*written, "pagu_murni", "updated_at"], batch_size=2000
         )
+
+
+def _updated(planned: PlannedLine, tahap: str | None, now: datetime) -> DpaLine:
+    line = planned.existing
+    if line is None:
+        raise ValueError(f"the line {planned.key} to update was not read from the database")
+    for name, value in planned.fields.items():
+        setattr(line, name, value)
+    if tahap == "murni":
+        line.pagu_murni = planned.pagu
+    line.updated_at = now  # bulk_update does not apply auto_now
+    return line

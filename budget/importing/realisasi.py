@@ -137,24 +137,7 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
             values[c] for c in ("tahun", "triwulan", "kode_opd", "kode_sub_kegiatan")
         )
         account, amount = values["kode_rekening"].kode, values["realisasi"]
-        if only_opd is not None and opd != only_opd:
-            errors.append(
-                RowError(
-                    row, "kode_opd", _("this upload is for OPD %(opd)s only") % {"opd": only_opd}
-                )
-            )
-        if only_tahun is not None and tahun != only_tahun:
-            errors.append(
-                RowError(row, "tahun", _("this upload is for year %(t)d only") % {"t": only_tahun})
-            )
-        if only_triwulan is not None and tw != only_triwulan:
-            errors.append(
-                RowError(
-                    row,
-                    "triwulan",
-                    _("this upload is for quarter %(q)d only") % {"q": only_triwulan},
-                )
-            )
+        errors.extend(_outside_upload(row, opd, tahun, tw, only_opd, only_tahun, only_triwulan))
         key = (tahun, tw, opd, sub, account)
         if key in seen:
             errors.append(
@@ -176,6 +159,36 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
     if errors:
         raise ImportRefused(errors)
     return out
+
+
+def _outside_upload(
+    row: int,
+    opd: str,
+    tahun: int,
+    tw: int,
+    only_opd: str | None,
+    only_tahun: int | None,
+    only_triwulan: int | None,
+) -> list[RowError]:
+    """Why a row is outside the one OPD and quarter an upload is restricted to, if it is."""
+    errors = []
+    if only_opd is not None and opd != only_opd:
+        errors.append(
+            RowError(row, "kode_opd", _("this upload is for OPD %(opd)s only") % {"opd": only_opd})
+        )
+    if only_tahun is not None and tahun != only_tahun:
+        errors.append(
+            RowError(row, "tahun", _("this upload is for year %(t)d only") % {"t": only_tahun})
+        )
+    if only_triwulan is not None and tw != only_triwulan:
+        errors.append(
+            RowError(
+                row,
+                "triwulan",
+                _("this upload is for quarter %(q)d only") % {"q": only_triwulan},
+            )
+        )
+    return errors
 
 
 def _match_and_write(
