@@ -12,6 +12,7 @@ import secrets
 import time
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pghistory
@@ -130,85 +131,16 @@ def import_page(request: HttpRequest) -> HttpResponse:
         return render(request, "403.html", status=403)
     region = region_for(actor)
     context = {"region": region, "kinds": KINDS, "may_dpa": can_import_dpa(actor)}
-    form = UploadForm(initial={"jenis": "dpa" if can_import_dpa(actor) else "realisasi"})
-    if not can_import_dpa(actor):
-        form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
+    form = _upload_form(actor, initial={"jenis": "dpa" if can_import_dpa(actor) else "realisasi"})
 
     if request.method != "POST":
         return render(request, "dashboard/import.html", {**context, "upload_form": form})
 
     action = request.POST.get("action")
     if action == "preview":
-        form = UploadForm(request.POST, request.FILES)
-        if not can_import_dpa(actor):
-            form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
-        if not form.is_valid():
-            return render(
-                request, "dashboard/import.html", {**context, "upload_form": form}, status=400
-            )
-        berkas = form.cleaned_data["berkas"]
-        data = berkas.read()
-        meta = {
-            "user": request.user.pk,
-            "jenis": form.cleaned_data["jenis"],
-            "name": berkas.name,
-            "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "tahap": form.cleaned_data.get("tahap") or "",
-            "nama_pemda": form.cleaned_data.get("nama_pemda") or "",
-            "uploaded": timezone.now().isoformat(),
-        }
-        try:
-            result = _run(actor, region, data, meta, dry_run=True)
-        except ImportRefused as refused:
-            return render(
-                request,
-                "dashboard/import_preview.html",
-                {**context, "meta": meta, "errors": refused.errors, "form": form},
-                status=400,
-            )
-        token = _store(request, data, meta)
-        return render(
-            request,
-            "dashboard/import_preview.html",
-            {
-                **context,
-                "meta": meta,
-                "result": result,
-                "token": token,
-                "created": result.created[:PREVIEW_ROWS],
-                "changes": result.changes[:PREVIEW_ROWS],
-            },
-        )
-
+        return _preview(request, actor, region, context)
     if action == "confirm":
-        token = request.POST.get("token", "")
-        data, meta = _load(request, token)
-        if meta["jenis"] == "dpa" and not can_import_dpa(actor):
-            return render(request, "403.html", status=403)
-        try:
-            with pghistory.context(file=meta["name"]):
-                result = _run(actor, region, data, meta, dry_run=False)
-        except ImportRefused as refused:
-            # The data changed since the preview (someone else imported): nothing was written.
-            return render(
-                request,
-                "dashboard/import_preview.html",
-                {
-                    **context,
-                    "meta": meta,
-                    "errors": refused.errors,
-                    "upload_form": form,
-                    "stale": True,
-                },
-                status=400,
-            )
-        _discard(token)
-        return render(
-            request,
-            "dashboard/import_done.html",
-            {**context, "meta": meta, "result": result, "changes": result.changes[:PREVIEW_ROWS]},
-        )
+        return _confirm(request, actor, region, context, form)
     if action == "cancel":
         token = request.POST.get("token", "")
         if token in request.session.get("imports", []):
@@ -217,6 +149,96 @@ def import_page(request: HttpRequest) -> HttpResponse:
             request, "dashboard/import.html", {**context, "upload_form": form, "cancelled": True}
         )
     return render(request, "dashboard/import.html", {**context, "upload_form": form}, status=400)
+
+
+def _upload_form(actor: Actor, *args: Any, **kwargs: Any) -> UploadForm:
+    """The upload form, offering only the kinds of file this actor may import."""
+    form = UploadForm(*args, **kwargs)
+    if not can_import_dpa(actor):
+        form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
+    return form
+
+
+def _preview(
+    request: HttpRequest, actor: Actor, region: Region | None, context: dict[str, Any]
+) -> HttpResponse:
+    """Dry-run the uploaded file; keep it for the confirmation when the importer accepts it."""
+    form = _upload_form(actor, request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request, "dashboard/import.html", {**context, "upload_form": form}, status=400
+        )
+    berkas = form.cleaned_data["berkas"]
+    data = berkas.read()
+    meta = {
+        "user": request.user.pk,
+        "jenis": form.cleaned_data["jenis"],
+        "name": berkas.name,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "tahap": form.cleaned_data.get("tahap") or "",
+        "nama_pemda": form.cleaned_data.get("nama_pemda") or "",
+        "uploaded": timezone.now().isoformat(),
+    }
+    try:
+        result = _run(actor, region, data, meta, dry_run=True)
+    except ImportRefused as refused:
+        return render(
+            request,
+            "dashboard/import_preview.html",
+            {**context, "meta": meta, "errors": refused.errors, "form": form},
+            status=400,
+        )
+    token = _store(request, data, meta)
+    return render(
+        request,
+        "dashboard/import_preview.html",
+        {
+            **context,
+            "meta": meta,
+            "result": result,
+            "token": token,
+            "created": result.created[:PREVIEW_ROWS],
+            "changes": result.changes[:PREVIEW_ROWS],
+        },
+    )
+
+
+def _confirm(
+    request: HttpRequest,
+    actor: Actor,
+    region: Region | None,
+    context: dict[str, Any],
+    form: UploadForm,
+) -> HttpResponse:
+    """Import the previewed file for real."""
+    token = request.POST.get("token", "")
+    data, meta = _load(request, token)
+    if meta["jenis"] == "dpa" and not can_import_dpa(actor):
+        return render(request, "403.html", status=403)
+    try:
+        with pghistory.context(file=meta["name"]):
+            result = _run(actor, region, data, meta, dry_run=False)
+    except ImportRefused as refused:
+        # The data changed since the preview (someone else imported): nothing was written.
+        return render(
+            request,
+            "dashboard/import_preview.html",
+            {
+                **context,
+                "meta": meta,
+                "errors": refused.errors,
+                "upload_form": form,
+                "stale": True,
+            },
+            status=400,
+        )
+    _discard(token)
+    return render(
+        request,
+        "dashboard/import_done.html",
+        {**context, "meta": meta, "result": result, "changes": result.changes[:PREVIEW_ROWS]},
+    )
 
 
 # The example line of the templates: a belanja line of one Dinas Kesehatan.
