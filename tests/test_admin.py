@@ -359,7 +359,7 @@ def test_a_figure_cannot_be_added_to_a_verified_quarter_in_the_admin(
 
 
 @pytest.mark.parametrize(
-    "how, triwulan",
+    ("how", "triwulan"),
     [
         ("change form", 1),  # TW I has a draft report
         ("add form", 3),  # TW III has no report and no figure yet

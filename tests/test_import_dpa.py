@@ -871,7 +871,9 @@ def test_rows_summed_into_one_line_that_disagree_on_the_fund_source_are_refused(
     errors = dpa_refused(files.csv(rows))
     assert places(errors) == {(4, "sumber_dana"), (5, "sumber_dana")}
     tinta = errors[0].message
-    assert "'DAU'" in tinta and "'PAD'" in tinta and "2" in tinta
+    assert "'DAU'" in tinta
+    assert "'PAD'" in tinta
+    assert "2" in tinta
     assert "kode_rekening" in tinta
     assert counts() == dict.fromkeys(counts(), 0)
 

@@ -337,7 +337,8 @@ def test_it_refuses_a_first_row_with_more_fields_than_the_header(files):
     path = files.csv([[*row.values(), "extra"], list(row.values())], DPA_COLUMNS)
     errors = dpa_refused(path)
     assert [e.row for e in errors] == [2]
-    assert "17" in str(errors[0]) and "16" in str(errors[0])
+    assert "17" in str(errors[0])
+    assert "16" in str(errors[0])
     assert nothing_written()
 
 

@@ -332,7 +332,7 @@ def test_an_upload_opened_before_its_quarter_was_saved_again_is_a_conflict(files
 
 
 def test_a_version_names_one_quarter(files, dpa):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a version belongs to one quarter"):
         import_realisasi(table=read_table(files.csv([realisasi_row()])), version=0)
 
 

@@ -124,7 +124,7 @@ def test_the_page_matrix_names_every_role_and_page():
     assert len(cells) == len(ROLES) * 7
 
 
-@pytest.mark.parametrize("role, page, expected", table(PAGES))
+@pytest.mark.parametrize(("role", "page", "expected"), table(PAGES))
 def test_who_may_open_which_page(
     client, request, region, treasurer_opd, other_opd, role, page, expected
 ):
@@ -164,7 +164,7 @@ def test_the_ranking_links_only_to_the_opds_the_viewer_may_open(
 
 
 @pytest.mark.parametrize(
-    "role, offered",
+    ("role", "offered"),
     [("treasurer", True), ("bpkad", True), ("kepala_daerah", False)],
 )
 def test_the_opd_page_offers_the_entry_page_only_to_who_may_enter_or_verify(
@@ -267,7 +267,7 @@ def test_the_action_matrix_names_every_role_and_action():
     assert {action for _role, action, _cell in cells} == set(STATE_BEFORE)
 
 
-@pytest.mark.parametrize("role, action, expected", table(ACTIONS))
+@pytest.mark.parametrize(("role", "action", "expected"), table(ACTIONS))
 def test_who_may_do_what_on_the_entry_page(
     client, request, region, bpkad, treasurer_opd, lines_a, role, action, expected
 ):

@@ -120,7 +120,9 @@ def test_nothing_is_written_before_the_confirmation(as_bpkad, files):
     html = response.content.decode()
     assert "1 dibuat, 1 diubah" in html
     assert "5.1.02.01.01.0025" in html  # listed under "Akan dibuat"
-    assert "400.000" in html and "500.000" in html  # the pagu change, old and new
+    # The pagu change, old and new.
+    assert "400.000" in html
+    assert "500.000" in html
     assert snapshot() == before
 
     done = as_bpkad.post("/impor/", {"action": "confirm", "token": token(response)})
