@@ -13,6 +13,7 @@ from budget.codes import ACCOUNT_CHART, MAX_ACCOUNT_DEPTH, Jenis
 from budget.criteria import Band, Bands, bands_for
 from budget.measures import (
     AMOUNT_BY_KEY,
+    DEFAULT_RANK_MEASURE,
     MONEY_FIELD,
     QUARTERS,
     RANK_MEASURES,
@@ -476,7 +477,7 @@ def opd_ranking(
     region: Region,
     tahun: int,
     triwulan: int,
-    measure: str = "capaian",
+    measure: str = DEFAULT_RANK_MEASURE,
     bands: Bands | None = None,
 ) -> tuple[list[RankedRow], list[AbsorptionRow]]:
     """OPDs ranked by a rankable measure of their belanja (capaian against the cash plan by

@@ -26,9 +26,11 @@ def period_from_request(
     period = period_resolve(
         latest=latest, tahun=chosen.get("tahun") or None, triwulan=chosen.get("triwulan") or None
     )
-    assert period is not None  # a region with a DPA always has a period
-    if not form.is_bound:
-        form = PeriodForm(initial={"tahun": period.tahun, "triwulan": period.triwulan}, years=years)
+    if period is None:  # cannot happen: a region with a DPA has a latest period
+        raise ValueError("a region with a DPA has a period")
+    # The picker shows the period the page shows, whatever was asked (a missing or bad part
+    # falls back on the default, and the picker says which).
+    form = PeriodForm(initial={"tahun": period.tahun, "triwulan": period.triwulan}, years=years)
     return period, form, years
 
 

@@ -124,11 +124,20 @@ class AbsorptionTable(_AbsorptionBase):
         order_by = ("kode",)
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, link=None, code_under_name: bool = False, statuses=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        link=None,
+        code_under_name: bool = False,
+        statuses=None,
+        hide_code: bool = False,
+        **kwargs,
+    ):
         """`code_under_name` prints the code in small type under the name instead of in its
-        own column (long OPD codes); exports keep the code column either way. `statuses`
-        (OPD code -> quarterly report) adds the report status, so that figures not yet
-        verified are marked."""
+        own column (long OPD codes); `hide_code` leaves it off the screen where the name says
+        it (fund sources); exports keep the code column either way. `statuses` (OPD code ->
+        quarterly report) adds the report status, so that figures not yet verified are
+        marked."""
         self.link = link
         self.code_under_name = code_under_name
         self.statuses = statuses
@@ -138,7 +147,7 @@ class AbsorptionTable(_AbsorptionBase):
         for name in SHOWN_UNDER:
             if name in self.columns:
                 self.columns.hide(name)
-        if code_under_name:
+        if code_under_name or hide_code:
             self.columns.hide("kode")
 
     def render_status(self, record) -> str:

@@ -195,7 +195,7 @@ def home(request: HttpRequest) -> HttpResponse:
             TableSpec(
                 "sumber_dana",
                 lambda: absorption(**belanja, level="sumber_dana"),
-                {"prefix": "dana-"},
+                {"prefix": "dana-", "hide_code": True},
                 paginate=False,
             ),
         ],
@@ -285,7 +285,7 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
             TableSpec(
                 "sumber_dana",
                 lambda: absorption(**common, level="sumber_dana", jenis=Jenis.BELANJA.value),
-                {"prefix": "dana-"},
+                {"prefix": "dana-", "hide_code": True},
                 paginate=False,
             ),
         ],
