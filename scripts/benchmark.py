@@ -50,7 +50,13 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+from psycopg.sql import SQL, Composable, Identifier
+
+if TYPE_CHECKING:
+    from budget.models import Region
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -145,8 +151,8 @@ def recreate_database(name: str, maintenance_url: str) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(Identifier(name)))
+        conn.execute(SQL("CREATE DATABASE {}").format(Identifier(name)))
 
 
 def setup_django() -> None:
@@ -155,7 +161,7 @@ def setup_django() -> None:
     django.setup()
 
 
-def sql(statement: str, params=None) -> list[tuple]:
+def sql(statement: str | Composable, params=None) -> list[tuple]:
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -346,24 +352,53 @@ def split_cash_plan(pagu_cents: int, rng: random.Random) -> list[int]:
 
 
 def generate_province(opds: int, lines_per_opd: int, accounts_per_sub: int, seed: int):
-    rng = random.Random(seed)
+    # Synthetic data reproducible from --seed; nothing secret is drawn.
+    rng = random.Random(seed)  # noqa: S311 (deterministic test data, not cryptography)
     # Its own stream, so that the rest of the province is what it was before the column came.
-    dana_rng = random.Random(f"sumber_dana-{seed}")
+    dana_rng = random.Random(f"sumber_dana-{seed}")  # noqa: S311 (as above)
     pool = account_pool()
     accounts_per_sub = min(accounts_per_sub, len(pool))
-    rows: list[list[str]] = []
+    rows: list[dict[str, str]] = []
     lines: list[Line] = []
     opd_list = []
-    tahun = str(TAHUN)
     for i in range(opds):
-        urusan, bidang = 1 + (i // 25) % 9, 1 + i % 25
-        unit = 1 + i // 225
-        kode_opd = f"{urusan}.{bidang:02d}.0.00.0.00.{unit:02d}.0000"
-        nama_opd = OPD_NAMES[i % len(OPD_NAMES)] + ("" if i < len(OPD_NAMES) else f" {i + 1}")
+        urusan, bidang, kode_opd, nama_opd = opd_identity(i)
+        opd = OpdDraw(rng, dana_rng, rows, lines, {"kode_opd": kode_opd, "nama_opd": nama_opd})
+        opd.belanja(urusan, bidang, lines_per_opd, accounts_per_sub, pool)
+        opd.revenue(i)
+        opd_list.append((kode_opd, nama_opd, opd.count))
+    return Province(dpa_rows=rows, lines=lines, opds=opd_list), rng
+
+
+def opd_identity(i: int) -> tuple[int, int, str, str]:
+    """The i-th OPD's urusan, bidang, code and name."""
+    urusan, bidang = 1 + (i // 25) % 9, 1 + i % 25
+    unit = 1 + i // 225
+    kode_opd = f"{urusan}.{bidang:02d}.0.00.0.00.{unit:02d}.0000"
+    nama_opd = OPD_NAMES[i % len(OPD_NAMES)] + ("" if i < len(OPD_NAMES) else f" {i + 1}")
+    return urusan, bidang, kode_opd, nama_opd
+
+
+@dataclass
+class OpdDraw:
+    """One OPD's DPA rows and lines, appended to the province's as they are drawn. The draws
+    come in a fixed order, so that a seed always gives the same province."""
+
+    rng: random.Random
+    dana_rng: random.Random
+    rows: list[dict[str, str]]
+    lines: list[Line]
+    opd: dict[str, str]  # kode_opd, nama_opd
+    count: int = 0  # lines of this OPD so far
+
+    def belanja(
+        self, urusan: int, bidang: int, lines_per_opd: int, accounts_per_sub: int, pool: list[str]
+    ) -> None:
+        """Programs of four kegiatan of up to five sub kegiatan, `accounts_per_sub` belanja
+        lines each, until the OPD has `lines_per_opd` lines."""
         subs_needed = math.ceil(lines_per_opd / accounts_per_sub)
-        opd_lines = 0
         p = 0
-        while opd_lines < lines_per_opd:
+        while self.count < lines_per_opd:
             p += 1
             kode_program = f"{urusan}.{bidang:02d}.{p:02d}"
             nama_program = (
@@ -373,69 +408,78 @@ def generate_province(opds: int, lines_per_opd: int, accounts_per_sub: int, seed
             )
             for k in range(1, 5):
                 kode_kegiatan = f"{kode_program}.{1 + k % 2}.{k:02d}"
-                nama_kegiatan = f"Kegiatan {kode_kegiatan}"
                 for s in range(1, 6):
-                    if opd_lines >= lines_per_opd or subs_needed <= 0:
+                    if self.count >= lines_per_opd or subs_needed <= 0:
                         break
                     subs_needed -= 1
                     kode_sub = f"{kode_kegiatan}.{s:04d}"
-                    nama_sub = f"Sub Kegiatan {kode_sub}"
-                    n = min(accounts_per_sub, lines_per_opd - opd_lines)
-                    for acc in sorted(rng.sample(pool, n)):
-                        pagu = int(10 ** rng.uniform(6.5, 9.7)) // 1000 * 1000 * 100
-                        if rng.random() < 0.05:
-                            pagu += rng.randrange(1, 100)  # a few amounts with sen
-                        kas = split_cash_plan(pagu, rng)
-                        line = Line(kode_opd, kode_sub, acc, "belanja", kas)
-                        lines.append(line)
-                        opd_lines += 1
-                        head = {
-                            "tahun": tahun,
-                            "kode_opd": kode_opd,
-                            "nama_opd": nama_opd,
-                            "kode_program": kode_program,
-                            "nama_program": nama_program,
-                            "kode_kegiatan": kode_kegiatan,
-                            "nama_kegiatan": nama_kegiatan,
-                            "kode_sub_kegiatan": kode_sub,
-                            "nama_sub_kegiatan": nama_sub,
-                            "kode_rekening": acc,
-                            "uraian": f"Belanja {acc}",
-                            "sumber_dana": sumber_dana(acc, dana_rng),
-                        }
-                        # ~5% of lines come as two komponen rows that the import sums.
-                        parts = [kas]
-                        if rng.random() < 0.05 and all(x >= 200 for x in kas):
-                            first = [x // 200 * 100 for x in kas]
-                            parts = [first, [a - b for a, b in zip(kas, first, strict=True)]]
-                        for part in parts:
-                            amounts = {"pagu": money_text(sum(part), rng)}
-                            for q, x in enumerate(part, start=1):
-                                amounts[f"kas_tw{q}"] = money_text(x, rng)
-                            rows.append(head | amounts)
+                    head = {
+                        "tahun": str(TAHUN),
+                        **self.opd,
+                        "kode_program": kode_program,
+                        "nama_program": nama_program,
+                        "kode_kegiatan": kode_kegiatan,
+                        "nama_kegiatan": f"Kegiatan {kode_kegiatan}",
+                        "kode_sub_kegiatan": kode_sub,
+                        "nama_sub_kegiatan": f"Sub Kegiatan {kode_sub}",
+                    }
+                    n = min(accounts_per_sub, lines_per_opd - self.count)
+                    self.sub_kegiatan(head, sorted(self.rng.sample(pool, n)))
+
+    def sub_kegiatan(self, head: dict[str, str], accounts: list[str]) -> None:
+        rng = self.rng
+        for acc in accounts:
+            pagu = int(10 ** rng.uniform(6.5, 9.7)) // 1000 * 1000 * 100
+            if rng.random() < 0.05:
+                pagu += rng.randrange(1, 100)  # a few amounts with sen
+            kas = split_cash_plan(pagu, rng)
+            self.lines.append(
+                Line(self.opd["kode_opd"], head["kode_sub_kegiatan"], acc, "belanja", kas)
+            )
+            self.count += 1
+            line_head = head | {
+                "kode_rekening": acc,
+                "uraian": f"Belanja {acc}",
+                "sumber_dana": sumber_dana(acc, self.dana_rng),
+            }
+            for part in komponen(kas, rng):
+                amounts = {"pagu": money_text(sum(part), rng)}
+                for q, x in enumerate(part, start=1):
+                    amounts[f"kas_tw{q}"] = money_text(x, rng)
+                self.rows.append(line_head | amounts)
+
+    def revenue(self, i: int) -> None:
+        """Pendapatan lines in every third OPD; the first one also has the transfers and the
+        pembiayaan."""
         revenue = PENDAPATAN_CODES if i % 3 == 0 else []
         if i == 0:
             revenue = PENDAPATAN_CODES + TRANSFER_CODES + PEMBIAYAAN_CODES
         for acc in revenue:
             jenis = "pembiayaan" if acc.startswith("6") else "pendapatan"
-            pagu = int(10 ** rng.uniform(9, 12)) // 1000 * 1000 * 100
+            pagu = int(10 ** self.rng.uniform(9, 12)) // 1000 * 1000 * 100
             kas = [pagu // 4 // 100 * 100] * 3
             kas.append(pagu - sum(kas))
-            lines.append(Line(kode_opd, "", acc, jenis, kas))
-            opd_lines += 1
-            rows.append(
+            self.lines.append(Line(self.opd["kode_opd"], "", acc, jenis, kas))
+            self.count += 1
+            self.rows.append(
                 {
-                    "tahun": tahun,
-                    "kode_opd": kode_opd,
-                    "nama_opd": nama_opd,
+                    "tahun": str(TAHUN),
+                    **self.opd,
                     "kode_rekening": acc,
                     "uraian": f"Pendapatan {acc}",
                     "pagu": str(pagu // 100),
                     **{f"kas_tw{q}": str(x // 100) for q, x in enumerate(kas, start=1)},
                 }
             )
-        opd_list.append((kode_opd, nama_opd, opd_lines))
-    return Province(dpa_rows=rows, lines=lines, opds=opd_list), rng
+
+
+def komponen(kas: list[int], rng: random.Random) -> list[list[int]]:
+    """The cash plan of one line as the rows of the file: ~5% of lines come as two komponen
+    rows that the import sums."""
+    if rng.random() < 0.05 and all(x >= 200 for x in kas):
+        first = [x // 200 * 100 for x in kas]
+        return [first, [a - b for a, b in zip(kas, first, strict=True)]]
+    return [kas]
 
 
 def realisasi_amounts(line: Line, rng: random.Random) -> list[int]:
@@ -680,6 +724,40 @@ def profile_summary(path: Path) -> dict:
     return out
 
 
+@dataclass
+class ImportPhases:
+    """Runs imports in child processes; each phase's summary is kept under its name."""
+
+    repeat: int
+    workdir: Path
+    profile: bool
+    results: dict = field(default_factory=dict)
+
+    def run(self, name: str, kind: str, path: Path, before=None, n: int | None = None, env=None):
+        runs = []
+        for i in range(self.repeat if n is None else n):
+            if before:
+                before()
+            runs.append(run_child(kind, path, env=env))
+            log(
+                f"{name} #{i + 1}: import {fmt_s(runs[-1]['import_s'])}, "
+                f"read {fmt_s(runs[-1]['read_s'])}, peak RSS {runs[-1]['rss_peak_mb']:.0f} MB, "
+                f"{runs[-1]['counts']}"
+            )
+        self.results[name] = summarize_children(runs)
+        if self.profile and env is None:
+            self.profiled(name, kind, path, before)
+
+    def profiled(self, name: str, kind: str, path: Path, before) -> None:
+        """One more run under cProfile, not counted in the timings."""
+        if before:
+            before()
+        prof = self.workdir / f"{name}.prof"
+        run = run_child(kind, path, prof)
+        self.results[name]["profile"] = profile_summary(prof) | {"import_s": run["import_s"]}
+        log(f"{name} profiled: {self.results[name]['profile']}"[:400])
+
+
 def bench_imports(
     province: Province,
     repeat: int,
@@ -689,27 +767,8 @@ def bench_imports(
     skip_no_context: bool,
 ) -> dict:
     files = province.files
-    results: dict = {}
-
-    def phase(name: str, kind: str, path: Path, before=None, n: int = repeat, env=None) -> None:
-        runs = []
-        for i in range(n):
-            if before:
-                before()
-            runs.append(run_child(kind, path, env=env))
-            log(
-                f"{name} #{i + 1}: import {fmt_s(runs[-1]['import_s'])}, "
-                f"read {fmt_s(runs[-1]['read_s'])}, peak RSS {runs[-1]['rss_peak_mb']:.0f} MB, "
-                f"{runs[-1]['counts']}"
-            )
-        results[name] = summarize_children(runs)
-        if profile and env is None:  # one more run under cProfile, not counted in the timings
-            if before:
-                before()
-            prof = workdir / f"{name}.prof"
-            run = run_child(kind, path, prof)
-            results[name]["profile"] = profile_summary(prof) | {"import_s": run["import_s"]}
-            log(f"{name} profiled: {results[name]['profile']}"[:400])
+    phases = ImportPhases(repeat, workdir, profile)
+    phase = phases.run
 
     phase("dpa_first", "dpa", files["dpa_csv"], before=wipe)
     # With DEBUG on (the development default) Django keeps the text of every query.
@@ -727,16 +786,7 @@ def bench_imports(
     phase("dpa_reimport", "dpa", files["dpa_csv"])
     if "dpa_xlsx" in files:
         phase("dpa_reimport_xlsx", "dpa", files["dpa_xlsx"], n=1)
-    # Four quarterly files in order, as treasurers report through the year.
-    quarterly: list[list[dict]] = [[], [], [], []]
-    for i in range(heavy_repeat):
-        wipe(realisasi_only=True)
-        for q in range(4):
-            run = run_child("realisasi", files[f"realisasi_tw{q + 1}"])
-            quarterly[q].append(run)
-            log(f"realisasi TW{q + 1} #{i + 1}: import {fmt_s(run['import_s'])}, {run['counts']}")
-    for q in range(4):
-        results[f"realisasi_tw{q + 1}"] = summarize_children(quarterly[q])
+    phases.results |= bench_quarterly_imports(files, heavy_repeat)
     phase(
         "realisasi_all_first",
         "realisasi",
@@ -745,7 +795,19 @@ def bench_imports(
         n=heavy_repeat,
     )
     phase("realisasi_all_reimport", "realisasi", files["realisasi_all"])
-    return results
+    return phases.results
+
+
+def bench_quarterly_imports(files: dict[str, Path], heavy_repeat: int) -> dict:
+    """Four quarterly files in order, as treasurers report through the year."""
+    quarterly: list[list[dict]] = [[], [], [], []]
+    for i in range(heavy_repeat):
+        wipe(realisasi_only=True)
+        for q in range(4):
+            run = run_child("realisasi", files[f"realisasi_tw{q + 1}"])
+            quarterly[q].append(run)
+            log(f"realisasi TW{q + 1} #{i + 1}: import {fmt_s(run['import_s'])}, {run['counts']}")
+    return {f"realisasi_tw{q + 1}": summarize_children(quarterly[q]) for q in range(4)}
 
 
 def bench_imports_proposed(province: Province, heavy_repeat: int) -> dict:
@@ -769,6 +831,15 @@ def bench_imports_proposed(province: Province, heavy_repeat: int) -> dict:
     return results
 
 
+def timed(fn, repeat: int) -> Timing:
+    timing = Timing()
+    for _ in range(repeat):
+        t0 = now()
+        fn()
+        timing.samples.append(now() - t0)
+    return timing
+
+
 def bench_import_parts(
     region, files: dict[str, Path], repeat: int, only: str | None = None
 ) -> dict:
@@ -776,26 +847,22 @@ def bench_import_parts(
 
     Nothing here changes the data: writes run in a transaction that is rolled back.
     """
+    results: dict = {}
+    if only and not re.search(only, "validation load"):
+        return write_parts(region, repeat, only, results)
+    results |= bench_validation(files, repeat)
+    results |= bench_loading(region, repeat)
+    return write_parts(region, repeat, only, results)
 
+
+def bench_validation(files: dict[str, Path], repeat: int) -> dict:
+    """1. Validation, as it is and with memoised code parsers and a fast path for plain
+    amounts."""
     from budget.importing import columns as columns_module
     from budget.importing import dpa as dpa_module
     from budget.importing import realisasi as realisasi_module
     from budget.importing.reading import read_table
-    from budget.models import DpaLine, Realisasi
 
-    results: dict = {}
-
-    def timed(fn) -> Timing:
-        timing = Timing()
-        for _ in range(repeat):
-            t0 = now()
-            fn()
-            timing.samples.append(now() - t0)
-        return timing
-
-    if only and not re.search(only, "validation load"):
-        return write_parts(region, repeat, only, results)
-    # 1. Validation, as it is and with memoised code parsers and a fast path for plain amounts.
     dpa_table = read_table(files["dpa_csv"])
     real_table = read_table(files["realisasi_all"])
 
@@ -806,26 +873,33 @@ def bench_import_parts(
         )
 
     expected = validate()
-    as_is = timed(validate)
+    as_is = timed(validate, repeat)
     patched = memoised_parsers(columns_module)
     try:
-        cached = timed(validate)
+        cached = timed(validate, repeat)
         same = validate() == expected
     finally:
         for module, name, original in patched:
             setattr(module, name, original)
     del expected
-    results["validation (DPA file + realisasi year file)"] = {
-        "as_is": as_is.as_dict(),
-        "memoised_codes_fast_amounts": cached.as_dict() | {"same_result": same},
-    }
     log(f"validation: {fmt_s(as_is.median)} -> {fmt_s(cached.median)} (same result: {same})")
+    return {
+        "validation (DPA file + realisasi year file)": {
+            "as_is": as_is.as_dict(),
+            "memoised_codes_fast_amounts": cached.as_dict() | {"same_result": same},
+        }
+    }
 
-    # 2. Loading what is already stored: model instances (as now) or plain tuples.
+
+def bench_loading(region, repeat: int) -> dict:
+    """2. Loading what is already stored: model instances (as now) or plain tuples."""
+    from budget.models import DpaLine, Realisasi
+
+    lines = DpaLine.objects.filter(region=region, tahun__in=[TAHUN])
+    realisasi = Realisasi.objects.filter(line__region=region, line__tahun__in=[TAHUN])
+
     def lines_as_instances():
-        qs = DpaLine.objects.filter(region=region, tahun__in=[TAHUN]).select_related(
-            "opd", "sub_kegiatan", "account"
-        )
+        qs = lines.select_related("opd", "sub_kegiatan", "account")
         return {
             (
                 x.tahun,
@@ -837,7 +911,7 @@ def bench_import_parts(
         }
 
     def lines_as_tuples():
-        qs = DpaLine.objects.filter(region=region, tahun__in=[TAHUN]).values_list(
+        qs = lines.values_list(
             "tahun",
             "opd__kode",
             "sub_kegiatan__kode",
@@ -853,17 +927,13 @@ def bench_import_parts(
         return {row[:4]: row[4:] for row in qs}
 
     def realisasi_as_instances():
-        return {
-            (r.line_id, r.triwulan): r
-            for r in Realisasi.objects.filter(line__region=region, line__tahun__in=[TAHUN])
-        }
+        return {(r.line_id, r.triwulan): r for r in realisasi.all()}
 
     def realisasi_as_tuples():
-        qs = Realisasi.objects.filter(line__region=region, line__tahun__in=[TAHUN]).values_list(
-            "line_id", "triwulan", "id", "jumlah"
-        )
+        qs = realisasi.values_list("line_id", "triwulan", "id", "jumlah")
         return {row[:2]: row[2:] for row in qs}
 
+    results = {}
     n_lines, n_real = len(lines_as_tuples()), len(realisasi_as_tuples())
     for name, fn in (
         (f"load {n_lines} DPA lines as model instances (as now)", lines_as_instances),
@@ -871,103 +941,161 @@ def bench_import_parts(
         (f"load {n_real} realisasi as model instances (as now)", realisasi_as_instances),
         (f"load {n_real} realisasi as tuples", realisasi_as_tuples),
     ):
-        results[name] = timed(fn).as_dict()
+        results[name] = timed(fn, repeat).as_dict()
         log(f"{name}: {fmt_s(results[name]['median_s'])}")
+    return results
 
-    return write_parts(region, repeat, only, results)
+
+# The DPA line's columns the write benchmarks copy, in the order of the COPY.
+LINE_FIELDS = [
+    "tahun",
+    "opd_id",
+    "sub_kegiatan_id",
+    "account_id",
+    "jenis",
+    "pagu",
+    "pagu_murni",
+    "kas_tw1",
+    "kas_tw2",
+    "kas_tw3",
+    "kas_tw4",
+    "sumber_dana",
+]
+
+
+@dataclass
+class Writes:
+    """3. Writing: bulk_create (as now) or COPY, of TW IV realisasi and of all DPA lines."""
+
+    region: Region
+    tw4: list[tuple]  # line_id, jumlah
+    lines: list[tuple]  # LINE_FIELDS
+
+    @classmethod
+    def of(cls, region: Region) -> Writes:
+        from budget.models import DpaLine, Realisasi
+
+        realisasi = Realisasi.objects.filter(region=region, triwulan=4)
+        return cls(
+            region,
+            list(realisasi.values_list("line_id", "jumlah")),
+            list(DpaLine.objects.filter(region=region).values_list(*LINE_FIELDS)),
+        )
+
+    def realisasi_bulk_create(self) -> None:
+        from budget.models import Realisasi
+
+        Realisasi.objects.bulk_create(
+            [Realisasi(region=self.region, line_id=i, triwulan=4, jumlah=j) for i, j in self.tw4],
+            batch_size=2000,
+        )
+
+    def realisasi_copy(self) -> None:
+        stamp = timezone_now()
+        columns = ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"]
+        with copy_into("budget_realisasi", columns) as copy:
+            for line_id, jumlah in self.tw4:
+                copy.write_row((self.region.pk, line_id, 4, jumlah, stamp, stamp))
+
+    def lines_bulk_create(self) -> None:
+        from budget.models import DpaLine
+
+        DpaLine.objects.bulk_create(
+            [
+                DpaLine(region=self.region, **dict(zip(LINE_FIELDS, row, strict=True)))
+                for row in self.lines
+            ],
+            batch_size=2000,
+        )
+
+    def lines_copy(self) -> None:
+        stamp = timezone_now()
+        columns = ["region_id", *LINE_FIELDS, "created_at", "updated_at"]
+        with copy_into("budget_dpaline", columns) as copy:
+            for row in self.lines:
+                copy.write_row((self.region.pk, *row, stamp, stamp))
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+@contextlib.contextmanager
+def copy_into(table: str, columns: list[str]):
+    """A COPY ... FROM STDIN into `table`, on Django's connection."""
+    from django.db import connection
+
+    statement = SQL("COPY {} ({}) FROM STDIN").format(
+        Identifier(table), SQL(", ").join(Identifier(c) for c in columns)
+    )
+    with connection.cursor() as cur, cur.cursor.copy(statement) as copy:
+        yield copy
+
+
+def rolled_back(prepare, write, repeat: int) -> Timing:
+    from django.db import transaction
+
+    # TRUNCATE is transactional in PostgreSQL: the rollback brings the rows back, and the
+    # rows written into the emptied table vanish with it (no dead rows left behind).
+    timing = Timing()
+    for _ in range(repeat):
+        with transaction.atomic():
+            prepare()
+            with history_context("benchmark write", "-"):
+                t0 = now()
+                write()
+                timing.samples.append(now() - t0)
+            transaction.set_rollback(True)
+    return timing
+
+
+def drop_tw4() -> None:
+    sql("TRUNCATE budget_realisasi CASCADE")
+
+
+def drop_lines() -> None:
+    sql("TRUNCATE budget_realisasi, budget_dpaline CASCADE")
+
+
+def without_history(prepare, *tables: str):
+    # For comparison only: what the history triggers cost (rolled back with the rest).
+    def both():
+        prepare()
+        for table in tables:
+            sql(SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(Identifier(table)))
+
+    return both
+
+
+def immediate(prepare):
+    def both():
+        prepare()
+        sql("SET CONSTRAINTS ALL IMMEDIATE")
+
+    return both
 
 
 def write_parts(region, repeat: int, only: str | None, results: dict) -> dict:
     """Writing: bulk_create (as now) or COPY, with the history triggers as they are, one per
     statement, or off, and with the foreign keys checked at commit (as now) or at once."""
-    from django.db import connection, transaction
-    from django.utils import timezone
+    for name, prepare, write in write_cases(Writes.of(region)):
+        if only and not re.search(only, name):
+            continue
+        results[name] = rolled_back(prepare, write, repeat).as_dict()
+        log(f"{name}: {fmt_s(results[name]['median_s'])}")
+    return results
 
-    from budget.models import DpaLine, Realisasi
 
-    # 3. Writing: bulk_create (as now) or COPY, of TW IV realisasi and of all DPA lines.
-    tw4 = list(Realisasi.objects.filter(region=region, triwulan=4).values_list("line_id", "jumlah"))
-    line_fields = [
-        "tahun",
-        "opd_id",
-        "sub_kegiatan_id",
-        "account_id",
-        "jenis",
-        "pagu",
-        "pagu_murni",
-        "kas_tw1",
-        "kas_tw2",
-        "kas_tw3",
-        "kas_tw4",
-    ]
-    lines = list(DpaLine.objects.filter(region=region).values_list(*line_fields))
-
-    def rolled_back(prepare, write) -> Timing:
-        # TRUNCATE is transactional in PostgreSQL: the rollback brings the rows back, and the
-        # rows written into the emptied table vanish with it (no dead rows left behind).
-        timing = Timing()
-        for _ in range(repeat):
-            with transaction.atomic():
-                prepare()
-                with history_context("benchmark write", "-"):
-                    t0 = now()
-                    write()
-                    timing.samples.append(now() - t0)
-                transaction.set_rollback(True)
-        return timing
-
-    def drop_tw4():
-        sql("TRUNCATE budget_realisasi CASCADE")
-
-    def drop_lines():
-        sql("TRUNCATE budget_realisasi, budget_dpaline CASCADE")
-
-    def realisasi_bulk_create():
-        Realisasi.objects.bulk_create(
-            [Realisasi(region=region, line_id=i, triwulan=4, jumlah=j) for i, j in tw4],
-            batch_size=2000,
-        )
-
-    def realisasi_copy():
-        stamp = timezone.now()
-        columns = "region_id, line_id, triwulan, jumlah, created_at, updated_at"
-        with (
-            connection.cursor() as cur,
-            cur.cursor.copy(f"COPY budget_realisasi ({columns}) FROM STDIN") as copy,
-        ):
-            for line_id, jumlah in tw4:
-                copy.write_row((region.pk, line_id, 4, jumlah, stamp, stamp))
-
-    def lines_bulk_create():
-        DpaLine.objects.bulk_create(
-            [DpaLine(region=region, **dict(zip(line_fields, row, strict=True))) for row in lines],
-            batch_size=2000,
-        )
-
-    def lines_copy():
-        stamp = timezone.now()
-        columns = ", ".join(["region_id", *line_fields, "created_at", "updated_at"])
-        with (
-            connection.cursor() as cur,
-            cur.cursor.copy(f"COPY budget_dpaline ({columns}) FROM STDIN") as copy,
-        ):
-            for row in lines:
-                copy.write_row((region.pk, *row, stamp, stamp))
-
-    def without_history(prepare, *tables):
-        # For comparison only: what the history triggers cost (rolled back with the rest).
-        def both():
-            prepare()
-            for table in tables:
-                sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-
-        return both
-
+def write_cases(w: Writes) -> list[tuple]:
+    """(name, prepare, write) of every write measured."""
+    tw4, lines = len(w.tw4), len(w.lines)
     cases = [
-        (f"write {len(tw4)} realisasi: bulk_create (as now)", drop_tw4, realisasi_bulk_create),
-        (f"write {len(tw4)} realisasi: COPY", drop_tw4, realisasi_copy),
-        (f"write {len(lines)} DPA lines: bulk_create (as now)", drop_lines, lines_bulk_create),
-        (f"write {len(lines)} DPA lines: COPY", drop_lines, lines_copy),
+        (f"write {tw4} realisasi: bulk_create (as now)", drop_tw4, w.realisasi_bulk_create),
+        (f"write {tw4} realisasi: COPY", drop_tw4, w.realisasi_copy),
+        (f"write {lines} DPA lines: bulk_create (as now)", drop_lines, w.lines_bulk_create),
+        (f"write {lines} DPA lines: COPY", drop_lines, w.lines_copy),
     ]
     row_level = sql(
         "SELECT COALESCE(bool_or((tgtype & 1) = 1), false) FROM pg_trigger "
@@ -977,62 +1105,49 @@ def write_parts(region, repeat: int, only: str | None, results: dict) -> dict:
         statement_level = with_statement_level_history(drop_tw4, "budget_realisasi")
         cases += [
             (
-                f"write {len(tw4)} realisasi: bulk_create, one history trigger per statement",
+                f"write {tw4} realisasi: bulk_create, one history trigger per statement",
                 statement_level,
-                realisasi_bulk_create,
+                w.realisasi_bulk_create,
             ),
             (
-                f"write {len(tw4)} realisasi: COPY, one history trigger per statement",
+                f"write {tw4} realisasi: COPY, one history trigger per statement",
                 statement_level,
-                realisasi_copy,
+                w.realisasi_copy,
             ),
             (
-                f"write {len(tw4)} realisasi: bulk_create, history triggers off",
+                f"write {tw4} realisasi: bulk_create, history triggers off",
                 without_history(drop_tw4, "budget_realisasi"),
-                realisasi_bulk_create,
+                w.realisasi_bulk_create,
             ),
             (
-                f"write {len(tw4)} realisasi: COPY, history triggers off",
+                f"write {tw4} realisasi: COPY, history triggers off",
                 without_history(drop_tw4, "budget_realisasi"),
-                realisasi_copy,
+                w.realisasi_copy,
             ),
         ]
-
-    def immediate(prepare):
-        def both():
-            prepare()
-            sql("SET CONSTRAINTS ALL IMMEDIATE")
-
-        return both
-
-    cases += [
+    return [
+        *cases,
         (
-            f"write {len(tw4)} realisasi: bulk_create, constraints immediate",
+            f"write {tw4} realisasi: bulk_create, constraints immediate",
             immediate(drop_tw4),
-            realisasi_bulk_create,
+            w.realisasi_bulk_create,
         ),
         (
-            f"write {len(tw4)} realisasi: COPY, constraints immediate",
+            f"write {tw4} realisasi: COPY, constraints immediate",
             immediate(drop_tw4),
-            realisasi_copy,
+            w.realisasi_copy,
         ),
         (
-            f"write {len(lines)} DPA lines: bulk_create, constraints immediate",
+            f"write {lines} DPA lines: bulk_create, constraints immediate",
             immediate(drop_lines),
-            lines_bulk_create,
+            w.lines_bulk_create,
         ),
         (
-            f"write {len(lines)} DPA lines: COPY, constraints immediate",
+            f"write {lines} DPA lines: COPY, constraints immediate",
             immediate(drop_lines),
-            lines_copy,
+            w.lines_copy,
         ),
     ]
-    for name, prepare, write in cases:
-        if only and not re.search(only, name):
-            continue
-        results[name] = rolled_back(prepare, write).as_dict()
-        log(f"{name}: {fmt_s(results[name]['median_s'])}")
-    return results
 
 
 def with_statement_level_history(prepare, table: str):
@@ -1052,22 +1167,24 @@ def with_statement_level_history(prepare, table: str):
                 [event],
             )
         ]
-        cols = ", ".join(f'"{c}"' for c in columns)
-        sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cols = SQL(", ").join(Identifier(c) for c in columns)
+        sql(SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(Identifier(table)))
         sql(
-            f"""CREATE FUNCTION bench_statement_history() RETURNS trigger LANGUAGE plpgsql AS $$
+            SQL("""CREATE FUNCTION bench_statement_history() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE ctx uuid := _pgh_attach_context();
             BEGIN
                 INSERT INTO {event} ({cols}, pgh_context_id, pgh_created_at, pgh_label,
                                      pgh_obj_id)
                 SELECT {cols}, ctx, NOW(), 'insert', id FROM new_values;
                 RETURN NULL;
-            END $$"""
+            END $$""").format(event=Identifier(event), cols=cols)
         )
         sql(
-            f"CREATE TRIGGER bench_statement_history AFTER INSERT ON {table} "
-            "REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT "
-            "EXECUTE FUNCTION bench_statement_history()"
+            SQL(
+                "CREATE TRIGGER bench_statement_history AFTER INSERT ON {} "
+                "REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT "
+                "EXECUTE FUNCTION bench_statement_history()"
+            ).format(Identifier(table))
         )
 
     return both
@@ -1285,7 +1402,7 @@ def alternative_sql(variant: str, level: str, depth: int | None, tw: int, opd_id
                 GROUP BY r.line_id
             ) r ON r.line_id = d.id
             WHERE {where}
-            GROUP BY 1, 2, 3"""
+            GROUP BY 1, 2, 3"""  # noqa: S608 (our own SQL fragments and ints; values are %(name)s)
     if variant == "per_line":
         return f"""
             WITH per_line AS (
@@ -1302,7 +1419,7 @@ def alternative_sql(variant: str, level: str, depth: int | None, tw: int, opd_id
                 SUM(d.pagu), SUM(d.pagu_murni), SUM({_kas_kum(tw)}), SUM(d.kas_tw{tw}),
                 COALESCE(SUM(d.kum), 0), COALESCE(SUM(d.tw), 0), COUNT(*)
             FROM per_line d {JOINS}
-            GROUP BY 1, 2, 3"""
+            GROUP BY 1, 2, 3"""  # noqa: S608 (as above)
     raise ValueError(variant)
 
 
@@ -1526,18 +1643,37 @@ def machine_info() -> dict:
 
 
 def markdown(results: dict) -> str:
-    out = []
+    imports = results.get("imports", {}) | {
+        f"{k} (proposed)": v for k, v in results.get("imports_proposed", {}).items()
+    }
+    out = [
+        *md_machine_and_data(results),
+        *md_reads_and_imports(results, imports),
+        *md_absorption(results),
+        *md_alternatives(results),
+        *md_jit_other(results),
+        *md_dashboard(results),
+        *md_import_parts(results),
+        *md_profiles(imports),
+        *md_command(results),
+    ]
+    return "\n".join(out)
+
+
+def md_machine_and_data(results: dict) -> list[str]:
     m = results["machine"]
-    out.append(
+    g = results["generated"]
+    return [
         f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory']}; load average at start "
         f"{', '.join(f'{x:.2f}' for x in m['loadavg_start'])}; Python {m['python']}, "
-        f"Django {m['django']}; {m['postgres']}; commit {m.get('commit')}"
-    )
-    g = results["generated"]
-    out.append(
+        f"Django {m['django']}; {m['postgres']}; commit {m.get('commit')}",
         f"\nData: {g['opds']} OPDs, {g['dpa_rows']} DPA rows -> {g['dpa_lines']} DPA lines, "
-        f"{g['realisasi_rows']} realisasi rows (TW I-IV); generated in {fmt_s(g['seconds'])}."
-    )
+        f"{g['realisasi_rows']} realisasi rows (TW I-IV); generated in {fmt_s(g['seconds'])}.",
+    ]
+
+
+def md_reads_and_imports(results: dict, imports: dict) -> list[str]:
+    out = []
     if results.get("read") or results.get("imports") or results.get("imports_proposed"):
         out.append("\n| step | median | min | runs | peak RSS | notes |")
         out.append("| --- | ---: | ---: | ---: | ---: | --- |")
@@ -1546,9 +1682,6 @@ def markdown(results: dict) -> str:
             f"| read_table {key} ({r['rows']} rows, {r['bytes'] / 1e6:.1f} MB) "
             f"| {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} | {r['n']} | | |"
         )
-    imports = results.get("imports", {}) | {
-        f"{k} (proposed)": v for k, v in results.get("imports_proposed", {}).items()
-    }
     for key, r in imports.items():
         imp = r["import_s"]
         c = r["counts"]
@@ -1558,69 +1691,105 @@ def markdown(results: dict) -> str:
             f"{c['updated']} updated, {c['unchanged']} unchanged; {r['queries']} queries; "
             f"whole process {fmt_s(r['process_wall_s']['median_s'])} |"
         )
-    if results.get("absorption"):
-        jit = next(iter(results["absorption"].values())).get("jit")
-        out.append(f"\n| absorption(), jit {jit} | median | min | DB time | queries | rows |")
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for key, r in results.get("absorption", {}).items():
+    return out
+
+
+def md_absorption_table(title: str, rows: dict) -> list[str]:
+    out = [
+        f"\n| {title} | median | min | DB time | queries | rows |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, r in rows.items():
         out.append(
             f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
             f"| {fmt_s(r['db_median_s'])} | {r['queries']} | {r['rows']} |"
         )
+    return out
+
+
+def md_absorption(results: dict) -> list[str]:
+    if not results.get("absorption"):
+        return []
+    jit = next(iter(results["absorption"].values())).get("jit")
+    return md_absorption_table(f"absorption(), jit {jit}", results["absorption"])
+
+
+def md_jit_other(results: dict) -> list[str]:
+    if not results.get("absorption_jit_other"):
+        return []
+    other = next(iter(results["absorption_jit_other"].values()))["jit"]
+    return md_absorption_table(f"absorption(), jit {other}", results["absorption_jit_other"])
+
+
+def md_alternatives(results: dict) -> list[str]:
     alt = results.get("alternatives")
-    if alt:
-        out.append(f"\nEXPLAIN ANALYZE of {alt['explain']['case']}: {alt['explain']['highlights']}")
-        out.append(f"(jit on); with jit off: {alt['explain']['highlights_jit_off']}")
+    if not alt:
+        return []
+    out = [
+        f"\nEXPLAIN ANALYZE of {alt['explain']['case']}: {alt['explain']['highlights']}",
+        f"(jit on); with jit off: {alt['explain']['highlights_jit_off']}",
+        "\n| roll-up, DB time | ORM (correlated subqueries) | ORM, jit other way "
+        "| derived table | per-line join | ORM + covering index |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    jit_off = results.get("absorption_jit_other", {})
+    for key, v in alt["variants"].items():
+        cov = v.get("covering_index")
+        no_jit = fmt_s(jit_off[key]["db_median_s"]) if key in jit_off else ""
         out.append(
-            "\n| roll-up, DB time | ORM (correlated subqueries) | ORM, jit other way "
-            "| derived table | per-line join | ORM + covering index |"
+            f"| {key} | {fmt_s(v['orm_db_median_s'])} | {no_jit} "
+            f"| {fmt_s(v['derived']['median_s'])} (same: {v['derived']['same_sums_as_orm']}) "
+            f"| {fmt_s(v['per_line']['median_s'])} "
+            f"(same: {v['per_line']['same_sums_as_orm']}) "
+            f"| {fmt_s(cov['db_median_s']) if cov else ''} |"
         )
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-        jit_off = results.get("absorption_jit_other", {})
-        for key, v in alt["variants"].items():
-            cov = v.get("covering_index")
-            no_jit = fmt_s(jit_off[key]["db_median_s"]) if key in jit_off else ""
-            out.append(
-                f"| {key} | {fmt_s(v['orm_db_median_s'])} | {no_jit} "
-                f"| {fmt_s(v['derived']['median_s'])} (same: {v['derived']['same_sums_as_orm']}) "
-                f"| {fmt_s(v['per_line']['median_s'])} "
-                f"(same: {v['per_line']['same_sums_as_orm']}) "
-                f"| {fmt_s(cov['db_median_s']) if cov else ''} |"
-            )
-    if results.get("absorption_jit_other"):
-        other = next(iter(results["absorption_jit_other"].values()))["jit"]
-        out.append(f"\n| absorption(), jit {other} | median | min | DB time | queries | rows |")
-        out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for key, r in results["absorption_jit_other"].items():
-            out.append(
-                f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
-                f"| {fmt_s(r['db_median_s'])} | {r['queries']} | {r['rows']} |"
-            )
-    if results.get("dashboard"):
-        out.append("\n| other selectors | median | min | DB time | queries |")
-        out.append("| --- | ---: | ---: | ---: | ---: |")
-        for key, r in results["dashboard"].items():
-            if "skipped" in r:
-                out.append(f"| {key} | skipped: {r['skipped']} | | | |")
-                continue
-            out.append(
-                f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
-                f"| {fmt_s(r['db_median_s'])} | {r['queries']} |"
-            )
-    if results.get("import_parts"):
-        out.append("\n| import part | median | min | runs |")
-        out.append("| --- | ---: | ---: | ---: |")
-        for key, r in results["import_parts"].items():
-            pairs = r.items() if "as_is" in r else [("", r)]
-            for variant, t in pairs:
-                label = f"{key}: {variant}" if variant else key
-                if "same_result" in t:
-                    label += f" (same result: {t['same_result']})"
-                out.append(f"| {label} | {fmt_s(t['median_s'])} | {fmt_s(t['min_s'])} | {t['n']} |")
-    profiles = {k: v["profile"] for k, v in imports.items() if "profile" in v}
-    for key, prof in profiles.items():
-        parts = ", ".join(f"{k} {v:.1f} s" for k, v in prof.items() if k not in {"top"})
+    return out
+
+
+def md_dashboard(results: dict) -> list[str]:
+    if not results.get("dashboard"):
+        return []
+    out = [
+        "\n| other selectors | median | min | DB time | queries |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key, r in results["dashboard"].items():
+        if "skipped" in r:
+            out.append(f"| {key} | skipped: {r['skipped']} | | | |")
+            continue
+        out.append(
+            f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
+            f"| {fmt_s(r['db_median_s'])} | {r['queries']} |"
+        )
+    return out
+
+
+def md_import_parts(results: dict) -> list[str]:
+    if not results.get("import_parts"):
+        return []
+    out = ["\n| import part | median | min | runs |", "| --- | ---: | ---: | ---: |"]
+    for key, r in results["import_parts"].items():
+        pairs = r.items() if "as_is" in r else [("", r)]
+        for variant, t in pairs:
+            label = f"{key}: {variant}" if variant else key
+            if "same_result" in t:
+                label += f" (same result: {t['same_result']})"
+            out.append(f"| {label} | {fmt_s(t['median_s'])} | {fmt_s(t['min_s'])} | {t['n']} |")
+    return out
+
+
+def md_profiles(imports: dict) -> list[str]:
+    out = []
+    for key, r in imports.items():
+        if "profile" not in r:
+            continue
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in r["profile"].items() if k not in {"top"})
         out.append(f"\nProfile of {key} (under cProfile, cumulative): {parts}")
+    return out
+
+
+def md_command(results: dict) -> list[str]:
+    out = []
     if results.get("command"):
         out.append("\n| absorption_report (new process) | median | min | output |")
         out.append("| --- | ---: | ---: | ---: |")
@@ -1628,7 +1797,7 @@ def markdown(results: dict) -> str:
         out.append(
             f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} | {r['output_bytes']} B |"
         )
-    return "\n".join(out)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -1700,57 +1869,8 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="serapan-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        t0 = now()
-        province, rng = generate_province(
-            args.opds, args.lines_per_opd, args.accounts_per_sub, args.seed
-        )
-        write_files(province, rng, workdir, with_xlsx=not args.no_xlsx)
-        results["generated"] = {
-            "opds": len(province.opds),
-            "dpa_rows": len(province.dpa_rows),
-            "dpa_lines": len(province.lines),
-            "realisasi_rows": province.realisasi_rows,
-            "seconds": now() - t0,
-        }
-        log(f"generated {results['generated']} in {workdir}")
-        if "read" in phases:
-            results["read"] = bench_read(province.files, args.repeat)
-        if "imports" in phases:
-            results["imports"] = bench_imports(
-                province,
-                args.import_repeats,
-                args.heavy_repeats,
-                workdir,
-                args.profile,
-                args.skip_no_context,
-            )
-        if "proposed" in phases:
-            results["imports_proposed"] = bench_imports_proposed(province, args.heavy_repeats)
-
-        from budget.models import Opd, Region
-
-        region = Region.objects.filter(kode=REGION_KODE).first()
-        if region is None:
-            sys.exit("no benchmark data in the database: run the imports phase first")
-        vacuum_analyze()
-        # The OPD with the most lines stands for "one OPD".
-        opd_kode = max(province.opds, key=lambda o: o[2])[0]
-        opd = Opd.objects.get(region=region, kode=opd_kode)
-        if "absorption" in phases:
-            results["absorption"], results["absorption_jit_other"] = bench_absorption(
-                region, opd_kode, args.repeat
-            )
-            results["dashboard"] = bench_dashboard_selectors(region, args.repeat)
-            results["alternatives"] = bench_alternatives(
-                region, opd, results["absorption"], args.repeat, workdir
-            )
-        if "command" in phases:
-            results["command"] = bench_command(opd_kode, max(3, args.repeat // 2))
-        if "parts" in phases:
-            # Last: it empties tables inside transactions it rolls back.
-            results["import_parts"] = bench_import_parts(
-                region, province.files, args.import_repeats, args.parts_only
-            )
+        province = generate(args, workdir, results)
+        run_phases(args, phases, province, workdir, results)
         results["machine"]["loadavg_end"] = os.getloadavg()
     finally:
         if args.workdir is None and not args.profile:
@@ -1760,6 +1880,73 @@ def main() -> None:
     print(markdown(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+def generate(args: argparse.Namespace, workdir: Path, results: dict) -> Province:
+    """The province's files in `workdir`; what was generated goes into results["generated"]."""
+    t0 = now()
+    province, rng = generate_province(
+        args.opds, args.lines_per_opd, args.accounts_per_sub, args.seed
+    )
+    write_files(province, rng, workdir, with_xlsx=not args.no_xlsx)
+    results["generated"] = {
+        "opds": len(province.opds),
+        "dpa_rows": len(province.dpa_rows),
+        "dpa_lines": len(province.lines),
+        "realisasi_rows": province.realisasi_rows,
+        "seconds": now() - t0,
+    }
+    log(f"generated {results['generated']} in {workdir}")
+    return province
+
+
+def run_phases(
+    args: argparse.Namespace, phases: set[str], province: Province, workdir: Path, results: dict
+) -> None:
+    if "read" in phases:
+        results["read"] = bench_read(province.files, args.repeat)
+    if "imports" in phases:
+        results["imports"] = bench_imports(
+            province,
+            args.import_repeats,
+            args.heavy_repeats,
+            workdir,
+            args.profile,
+            args.skip_no_context,
+        )
+    if "proposed" in phases:
+        results["imports_proposed"] = bench_imports_proposed(province, args.heavy_repeats)
+    run_region_phases(args, phases, province, workdir, results)
+
+
+def run_region_phases(
+    args: argparse.Namespace, phases: set[str], province: Province, workdir: Path, results: dict
+) -> None:
+    """The phases that read the imported region."""
+    from budget.models import Opd, Region
+
+    region = Region.objects.filter(kode=REGION_KODE).first()
+    if region is None:
+        sys.exit("no benchmark data in the database: run the imports phase first")
+    vacuum_analyze()
+    # The OPD with the most lines stands for "one OPD".
+    opd_kode = max(province.opds, key=lambda o: o[2])[0]
+    opd = Opd.objects.get(region=region, kode=opd_kode)
+    if "absorption" in phases:
+        results["absorption"], results["absorption_jit_other"] = bench_absorption(
+            region, opd_kode, args.repeat
+        )
+        results["dashboard"] = bench_dashboard_selectors(region, args.repeat)
+        results["alternatives"] = bench_alternatives(
+            region, opd, results["absorption"], args.repeat, workdir
+        )
+    if "command" in phases:
+        results["command"] = bench_command(opd_kode, max(3, args.repeat // 2))
+    if "parts" in phases:
+        # Last: it empties tables inside transactions it rolls back.
+        results["import_parts"] = bench_import_parts(
+            region, province.files, args.import_repeats, args.parts_only
+        )
 
 
 if __name__ == "__main__":
