@@ -50,7 +50,8 @@ REGION_NAMA = "Kabupaten Sukamaju"
 YEARS = (2025, 2026)
 # The last quarter with realisasi in each year: 2025 is closed, 2026 is in its fourth quarter.
 REPORTED_THROUGH = {2025: 4, 2026: 3}
-DEMO_PASSWORD = "demo12345"
+# Not a secret: the demo accounts' password is part of the documented demo contract.
+DEMO_PASSWORD = "demo12345"  # noqa: S105
 SEED = "serapan-demo-v1"
 
 GROUP_BPKAD = roles.GROUP_BPKAD
@@ -265,7 +266,8 @@ def _belanja_kind(account: str) -> str:
 
 def _rng(*parts: object) -> Random:
     # A str seed is hashed with SHA-512: the same sequence on every machine and Python run.
-    return Random(":".join([SEED, *map(str, parts)]))
+    # Deterministic demo data, not cryptography: a seeded generator is the point.
+    return Random(":".join([SEED, *map(str, parts)]))  # noqa: S311
 
 
 def _thousands(amount: float) -> int:
@@ -356,7 +358,8 @@ def _perubahan(lines: list[Line]) -> list[Line]:
                 new.kas[2] -= -delta - cut4
         revised.append(new)
     # The SiLPA is revised too, so that the APBD-Perubahan still balances.
-    assert revised[-1].kind == "silpa"
+    if revised[-1].kind != "silpa":
+        raise ValueError(f"the last DPA line should be the SiLPA, not {revised[-1].kind!r}")
     revised[-1] = _silpa(lines[0].tahun, revised[:-1])
     return revised
 
@@ -391,8 +394,9 @@ def _realised(line: Line) -> list[int]:
             cum = [int(cum_kas[q] * rng.uniform(0.85, 1.12)) for q in range(3)] + [final]
     for q in range(1, 4):
         cum[q] = max(cum[q], cum[q - 1])
-    if line.jenis == Jenis.BELANJA:
-        assert cum[3] <= line.pagu
+    if line.jenis == Jenis.BELANJA and cum[3] > line.pagu:
+        # Only a spending range above 1.0 in the fixtures can take belanja past its pagu.
+        raise FixtureError(f"{line.key}: realisasi {cum[3]} is above its pagu {line.pagu}")
     return [cum[0]] + [cum[q] - cum[q - 1] for q in range(1, 4)]
 
 

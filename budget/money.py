@@ -75,6 +75,17 @@ def _parse_text(text: str) -> Decimal:
         raise AmountError(
             _("%(raw)r is a formula, not a value; paste values only") % {"raw": original}
         )
+    negative, text = _split_sign(text, original=original)
+    number = _decimal_text(text, original=original)
+    try:
+        value = Decimal(number)
+    except InvalidOperation as exc:  # pragma: no cover - the patterns above admit only numbers
+        raise AmountError(_("%(raw)r is not an amount") % {"raw": original}) from exc
+    return -value if negative else value
+
+
+def _split_sign(text: str, *, original: str) -> tuple[bool, str]:
+    """Whether the amount is negative, and its digits without the currency and the spaces."""
     negative = False
     if text.startswith("(") and text.endswith(")"):  # accounting notation for a negative
         negative, text = True, text[1:-1].strip()
@@ -85,19 +96,18 @@ def _parse_text(text: str) -> Decimal:
         if negative:  # "(-5)" or "--5": two signs are a typing error, not a positive amount
             raise AmountError(_("%(raw)r is not an amount") % {"raw": original})
         negative, text = True, text[1:]
+    return negative, text
+
+
+def _decimal_text(text: str, *, original: str) -> str:
+    """The digits as `Decimal` reads them: Indonesian grouping and decimal comma undone."""
     if _PLAIN.match(text):
-        number = text
-    elif _INDONESIAN.match(text):
-        number = text.replace(".", "").replace(",", ".")
-    elif _SCIENTIFIC.match(text):
-        number = text
-    else:
-        raise AmountError(_("%(raw)r is not an amount") % {"raw": original})
-    try:
-        value = Decimal(number)
-    except InvalidOperation as exc:  # pragma: no cover - the patterns above admit only numbers
-        raise AmountError(_("%(raw)r is not an amount") % {"raw": original}) from exc
-    return -value if negative else value
+        return text
+    if _INDONESIAN.match(text):
+        return text.replace(".", "").replace(",", ".")
+    if _SCIENTIFIC.match(text):
+        return text
+    raise AmountError(_("%(raw)r is not an amount") % {"raw": original})
 
 
 def format_rupiah(value: Decimal | None, *, decimals: int = 0) -> str:

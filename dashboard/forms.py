@@ -20,7 +20,8 @@ class PeriodForm(forms.Form):
     def __init__(self, *args: Any, years: list[int], **kwargs: Any):
         super().__init__(*args, **kwargs)
         tahun = self.fields["tahun"]
-        assert isinstance(tahun, forms.TypedChoiceField)  # declared above
+        if not isinstance(tahun, forms.TypedChoiceField):  # pragma: no cover - declared above
+            raise TypeError(f"PeriodForm.tahun should be a TypedChoiceField, not {tahun!r}")
         tahun.choices = [(y, str(y)) for y in years]
 
 

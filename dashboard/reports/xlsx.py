@@ -12,7 +12,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.selectors import AbsorptionRow
-from dashboard.reports.lra import LraReport
+from dashboard.reports.lra import LraLine, LraReport, LraSection
 
 AMOUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "#,##0.00"  # serapan in percent as the service rounds it: 73.73
@@ -57,14 +57,38 @@ def _columns(report: LraReport) -> list[tuple[str, float]]:
 def lra_workbook(report: LraReport) -> bytes:
     book = Workbook()
     sheet = book.active
-    assert isinstance(sheet, Worksheet)  # a new workbook holds one worksheet
+    if not isinstance(sheet, Worksheet):  # pragma: no cover - a new workbook holds one
+        raise TypeError(f"a new workbook should hold one worksheet, not {sheet!r}")
     sheet.title = "LRA"
     book.properties.title = f"{report.title} {report.region.nama} {report.period_label}"
     book.properties.creator = "Serapan"
     columns = _columns(report)
     width = len(columns)
-    last_column = get_column_letter(width)
 
+    header_row = _heading(sheet, report, width=width) + 2
+    _column_headers(sheet, columns, header_row=header_row)
+    r = header_row
+    for section in report.sections:
+        r = _section(sheet, section, r=r, width=width)
+    last_row = _signature(sheet, report, r=r + 3, width=width)
+
+    sheet.freeze_panes = f"C{header_row + 1}"
+    sheet.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
+    _page_setup(
+        sheet,
+        report,
+        header_row=header_row,
+        last_row=last_row,
+        last_column=get_column_letter(width),
+    )
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _heading(sheet: Worksheet, report: LraReport, *, width: int) -> int:
+    """The title block, each line merged across the table; returns its last row."""
     heading = [
         (report.title, TITLE),
         (report.region.nama.upper(), SUBTITLE),
@@ -75,8 +99,10 @@ def lra_workbook(report: LraReport) -> bytes:
     for r, (text, font) in enumerate(heading, start=1):
         sheet.cell(r, 1, text).font = font or BASE
         sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
-    header_row = len(heading) + 2
+    return len(heading)
 
+
+def _column_headers(sheet: Worksheet, columns: list[tuple[str, float]], *, header_row: int) -> None:
     for c, (label, col_width) in enumerate(columns, start=1):
         cell: Cell | MergedCell = sheet.cell(header_row, c, label)
         cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
@@ -84,38 +110,46 @@ def lra_workbook(report: LraReport) -> bytes:
         sheet.column_dimensions[get_column_letter(c)].width = col_width
     sheet.row_dimensions[header_row].height = 30
 
-    r = header_row
-    for section in report.sections:
+
+def _section(sheet: Worksheet, section: LraSection, *, r: int, width: int) -> int:
+    """One section below row `r`: its title, note, lines and total; returns its last row."""
+    r += 1
+    sheet.cell(r, 1, section.kode)
+    sheet.cell(r, 2, section.title)
+    for c in range(1, width + 1):
+        cell = sheet.cell(r, c)
+        cell.font, cell.fill, cell.border = BOLD, SECTION_FILL, ROW_BORDER
+    if section.note:
         r += 1
-        sheet.cell(r, 1, section.kode)
-        sheet.cell(r, 2, section.title)
+        sheet.cell(r, 2, section.note).font = MUTED
+    for line in section.lines:
+        r += 1
+        _line_row(sheet, r, line)
+    if section.total is not None and section.total_label is not None:
+        r += 1
+        _amount_row(sheet, r, section.total, kode="", uraian=section.total_label, font=BOLD)
         for c in range(1, width + 1):
             cell = sheet.cell(r, c)
-            cell.font, cell.fill, cell.border = BOLD, SECTION_FILL, ROW_BORDER
-        if section.note:
-            r += 1
-            sheet.cell(r, 2, section.note).font = MUTED
-        for line in section.lines:
-            r += 1
-            font = (BOLD if line.level == 1 else GROUP) if line.subtotal else BASE
-            _amount_row(sheet, r, line.row, kode=line.row.kode, uraian=line.row.nama, font=font)
-            indent = 2 * (line.level - 1)
-            # Excel indents only left-aligned text.
-            sheet.cell(r, 2).alignment = Alignment(
-                horizontal="left", vertical="top", wrap_text=True, indent=indent
-            )
-            _fit_height(sheet, r, line.row.nama, indent=indent)
-            if line.level > 1:
-                # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
-                sheet.row_dimensions[r].outline_level = line.level - 1
-        if section.total is not None and section.total_label is not None:
-            r += 1
-            _amount_row(sheet, r, section.total, kode="", uraian=section.total_label, font=BOLD)
-            for c in range(1, width + 1):
-                cell = sheet.cell(r, c)
-                cell.fill, cell.border = TOTAL_FILL, TOTAL_BORDER
+            cell.fill, cell.border = TOTAL_FILL, TOTAL_BORDER
+    return r
 
-    r += 3
+
+def _line_row(sheet: Worksheet, r: int, line: LraLine) -> None:
+    font = (BOLD if line.level == 1 else GROUP) if line.subtotal else BASE
+    _amount_row(sheet, r, line.row, kode=line.row.kode, uraian=line.row.nama, font=font)
+    indent = 2 * (line.level - 1)
+    # Excel indents only left-aligned text.
+    sheet.cell(r, 2).alignment = Alignment(
+        horizontal="left", vertical="top", wrap_text=True, indent=indent
+    )
+    _fit_height(sheet, r, line.row.nama, indent=indent)
+    if line.level > 1:
+        # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
+        sheet.row_dimensions[r].outline_level = line.level - 1
+
+
+def _signature(sheet: Worksheet, report: LraReport, *, r: int, width: int) -> int:
+    """The signature block from row `r` in the last two columns; returns its last row."""
     sign = [report.printed_date, "Kepala BPKAD", None, None, None, "(……………………………………)", "NIP. "]
     for offset, sign_text in enumerate(sign):
         if sign_text:
@@ -124,15 +158,7 @@ def lra_workbook(report: LraReport) -> bytes:
             sheet.merge_cells(
                 start_row=r + offset, start_column=width - 1, end_row=r + offset, end_column=width
             )
-    last_row = r + len(sign) - 1
-
-    sheet.freeze_panes = f"C{header_row + 1}"
-    sheet.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
-    _page_setup(sheet, report, header_row=header_row, last_row=last_row, last_column=last_column)
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return r + len(sign) - 1
 
 
 def _fit_height(sheet: Worksheet, r: int, text: str, *, indent: int) -> None:
@@ -189,7 +215,8 @@ def _page_setup(
     sheet.print_area = f"A1:{last_column}{last_row}"
     # Header and footer codes: &P page, &N pages; "&&" would print an ampersand.
     footer = sheet.oddFooter
-    assert footer is not None  # a worksheet is made with an empty header and footer
+    if footer is None:  # pragma: no cover - a worksheet is made with an empty header and footer
+        raise RuntimeError("a new worksheet should have an (empty) footer")
     footer.left.text = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
     footer.left.size = 8
     footer.right.text = "Halaman &P dari &N"

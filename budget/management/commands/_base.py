@@ -2,6 +2,7 @@
 
 import getpass
 import sys
+from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -9,6 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from budget.importing import ImportRefused, read_table
+from budget.importing.dpa import DpaResult
+from budget.importing.reading import Table
+from budget.importing.realisasi import RealisasiResult
 
 
 class ImportCommand(BaseCommand):
@@ -20,7 +24,9 @@ class ImportCommand(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def run_import(self, options):  # pragma: no cover - implemented by subclasses
+    def run_import(  # pragma: no cover - implemented by subclasses
+        self, table: Table, options: dict[str, Any], progress: bool
+    ) -> DpaResult | RealisasiResult:
         raise NotImplementedError
 
     def handle(self, *args, **options):
