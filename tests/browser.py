@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from psycopg import sql
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCREENSHOTS = PROJECT_DIR / "screenshots"
@@ -80,6 +81,11 @@ def horizontal_overflow(page) -> int:
     )
 
 
+def _on_table(template: str, table: str) -> sql.Composed:
+    """A statement on one table, its name quoted as an identifier by psycopg."""
+    return sql.SQL(template).format(sql.Identifier(table))
+
+
 class TableSnapshot:
     """The rows a command writes, copied out of PostgreSQL once and copied back in on demand.
 
@@ -98,12 +104,11 @@ class TableSnapshot:
         Only tables the command filled from empty are kept, so that restoring them into a
         freshly flushed database cannot collide with rows that are already there.
         """
-        qn = connection.ops.quote_name
         with transaction.atomic(), connection.cursor() as cursor:
             names = connection.introspection.django_table_names(only_existing=True)
 
             def count(table: str) -> int:
-                cursor.execute(f"SELECT count(*) FROM {qn(table)}")
+                cursor.execute(_on_table("SELECT count(*) FROM {}", table))
                 return cursor.fetchone()[0]
 
             before = {table: count(table) for table in names}
@@ -114,7 +119,7 @@ class TableSnapshot:
                 raise RuntimeError(f"tables not empty before the snapshot: {', '.join(grown)}")
             tables = {}
             for table in filled:
-                with cursor.cursor.copy(f"COPY {qn(table)} TO STDOUT") as copy:
+                with cursor.cursor.copy(_on_table("COPY {} TO STDOUT", table)) as copy:
                     tables[table] = b"".join(bytes(block) for block in copy)
             transaction.set_rollback(True)
         return cls(tables)
@@ -127,7 +132,6 @@ class TableSnapshot:
         would otherwise record the copy itself as a fresh insert by nobody, next to the events
         the command wrote, which are restored too. Foreign keys (internal triggers) are checked.
         """
-        qn = connection.ops.quote_name
         models = [
             model
             for model in apps.get_models(include_auto_created=True)
@@ -135,14 +139,14 @@ class TableSnapshot:
         ]
         with transaction.atomic(), connection.cursor() as cursor:
             for table in self.tables:
-                cursor.execute(f"ALTER TABLE {qn(table)} DISABLE TRIGGER USER")
+                cursor.execute(_on_table("ALTER TABLE {} DISABLE TRIGGER USER", table))
             for table, data in self.tables.items():
-                with cursor.cursor.copy(f"COPY {qn(table)} FROM STDIN") as copy:
+                with cursor.cursor.copy(_on_table("COPY {} FROM STDIN", table)) as copy:
                     copy.write(data)
             # The deferred foreign key checks run now: a table with checks pending cannot
             # have its triggers switched back on.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in self.tables:
-                cursor.execute(f"ALTER TABLE {qn(table)} ENABLE TRIGGER USER")
-            for sql in connection.ops.sequence_reset_sql(no_style(), models):
-                cursor.execute(sql)
+                cursor.execute(_on_table("ALTER TABLE {} ENABLE TRIGGER USER", table))
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)

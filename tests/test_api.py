@@ -301,11 +301,13 @@ def test_undefined_ratios_are_null_and_amounts_are_decimal_strings(region, bpkad
     client = api_client(bpkad)
     programs = api_report(client, tahun=YEAR, triwulan=2, level="program", opd=OPD_A)["rows"]
     modal = next(r for r in programs if r["kode"] == "1.02.02")
-    assert modal["capaian_kas_persen"] is None and modal["kategori_capaian"] is None
+    assert modal["capaian_kas_persen"] is None
+    assert modal["kategori_capaian"] is None
     assert modal["serapan_persen"] == 0.0
     subs = api_report(client, tahun=YEAR, level="sub_kegiatan", opd=OPD_B)["rows"]
     no_pagu = next(r for r in subs if r["kode"] == "5.02.01.2.01.0002")
-    assert no_pagu["pagu"] == "0.00" and no_pagu["serapan_persen"] is None
+    assert no_pagu["pagu"] == "0.00"
+    assert no_pagu["serapan_persen"] is None
     revenue = api_report(client, tahun=YEAR, level="akun", depth=1, opd=OPD_A)["rows"][0]
     assert revenue["jenis"] == "pendapatan"
     assert revenue["realisasi_kumulatif"] == "570000.00"
@@ -384,7 +386,8 @@ def test_a_treasurers_lists_hold_only_their_own_opd(region, treasurer):
 def test_a_treasurer_is_told_why_they_are_refused(region, treasurer):
     client = api_client(treasurer)
     whole = get(client, "absorption", tahun=YEAR).json()["detail"]
-    assert "BPKAD" in whole and OPD_A in whole
+    assert "BPKAD" in whole
+    assert OPD_A in whole
     other = get(client, "absorption", tahun=YEAR, opd=OPD_B).json()["detail"]
     assert "own OPD" in other
 
@@ -443,7 +446,7 @@ def test_a_token_of_a_deactivated_user_is_refused(region, kepala_daerah):
 
 
 @pytest.mark.parametrize(
-    "endpoint, params, field, words",
+    ("endpoint", "params", "field", "words"),
     [
         ("absorption", {"tahun": YEAR, "level": "rekening"}, "level", "level must be one of"),
         ("absorption", {"tahun": YEAR, "triwulan": 5}, "triwulan", "1, 2, 3 or 4"),
@@ -469,7 +472,8 @@ def test_a_bad_parameter_gets_a_400_that_names_it(region, bpkad, endpoint, param
     response = get(api_client(bpkad), endpoint, **params)
     assert response.status_code == 400
     messages = response.json()[field]
-    assert messages and all(isinstance(m, str) and m for m in messages)
+    assert messages
+    assert all(isinstance(m, str) and m for m in messages)
     assert words in " ".join(messages)
 
 
@@ -522,7 +526,7 @@ def test_revenue_and_financing_lines_have_no_program(region, bpkad):
 
 
 @pytest.mark.parametrize(
-    "params, accounts",
+    ("params", "accounts"),
     [
         ({"akun": "5.1"}, {"5.1.01.01.01.0001", "5.1.02.01.01.0024", "5.1.02.02.01.0001"}),
         ({"akun": "5.1.02"}, {"5.1.02.01.01.0024", "5.1.02.02.01.0001"}),
@@ -547,7 +551,7 @@ def test_dpa_lines_are_filtered_by_year_opd_jenis_and_code_prefixes(
 
 
 @pytest.mark.parametrize(
-    "params, expected",
+    ("params", "expected"),
     [
         ({"triwulan": 1}, {("5.1.01.01.01.0001", 1), ("4.1.02.01.01.0001", 1),
                            ("5.1.02.01.01.0024", 1), ("4.1.01.01.01.0001", 1),
@@ -596,11 +600,13 @@ def test_lists_are_paginated(region, bpkad):
     client = api_client(bpkad)
     first = get(client, "dpa-lines", page_size=4).json()
     assert first["count"] == 9
-    assert len(first["results"]) == 4 and first["previous"] is None
+    assert len(first["results"]) == 4
+    assert first["previous"] is None
     assert first["next"].startswith("http://testserver/api/v1/dpa-lines/?")
     second = client.get(first["next"]).json()
     third = client.get(second["next"]).json()
-    assert len(third["results"]) == 1 and third["next"] is None
+    assert len(third["results"]) == 1
+    assert third["next"] is None
     ids = [line["id"] for page in (first, second, third) for line in page["results"]]
     assert sorted(ids) == sorted(DpaLine.objects.values_list("pk", flat=True))
     assert get(client, "dpa-lines", page=9).status_code == 404

@@ -482,7 +482,8 @@ def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_pag
     items = entry_lines(opd=opd, tahun=ENTRY_TAHUN, triwulan=ENTRY_TW)
     first, second = [i for i in items if i.line.jenis == "belanja"][:2]
     row_1, row_2 = items.index(first), items.index(second)
-    assert first.sekarang is None and second.sekarang is None
+    assert first.sekarang is None
+    assert second.sekarang is None
     assert not QuarterReport.objects.filter(opd=opd, tahun=ENTRY_TAHUN, triwulan=ENTRY_TW).exists()
 
     # The treasurer's home is their own OPD, not the region's overview.
@@ -671,7 +672,8 @@ def test_the_entry_page_fits_a_phone(phone, demo):
     # The wide table scrolls inside its own box, not the page.
     table_box = phone.locator("#entry .scroll")
     box = table_box.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
     assert table_box.evaluate("el => el.scrollWidth > el.clientWidth")
     # Every button can be reached and pressed (a trial click checks it is visible, stable,
     # enabled and not covered), and lies within the screen's width.
@@ -681,7 +683,8 @@ def test_the_entry_page_fits_a_phone(phone, demo):
         button.scroll_into_view_if_needed()
         button.click(trial=True)
         box = button.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
     for kendala in phone.locator(".kendala label").all():
         box = kendala.bounding_box()
         assert box["x"] + box["width"] <= PHONE["width"]

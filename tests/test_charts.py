@@ -209,7 +209,8 @@ def test_the_ranking_bars_by_serapan_use_serapan_and_its_category():
 def test_the_ranking_bars_shorten_long_names_and_leave_room_for_the_labels():
     figure = charts.ranking_bars(ranked(), measure="capaian")
     label = figure["data"][0]["y"][1]
-    assert label.startswith("3. Dinas Pekerjaan Umum") and label.endswith("…")
+    assert label.startswith("3. Dinas Pekerjaan Umum")
+    assert label.endswith("…")
     assert len(label) == len("3. ") + 40
     assert figure["layout"]["xaxis"]["range"] == [0, pytest.approx(105.5 * 1.15)]
     assert figure["layout"]["xaxis"]["ticksuffix"] == "%"

@@ -56,7 +56,7 @@ def render(source: str, **context) -> str:
 
 
 @pytest.mark.parametrize(
-    "value, shown",
+    ("value", "shown"),
     [
         (D("1234567"), "Rp 1.234.567"),
         (D("42498101625.00"), "Rp 42.498.101.625"),
@@ -73,7 +73,7 @@ def test_rupiah_groups_thousands_with_dots(value, shown):
 
 
 @pytest.mark.parametrize(
-    "value, shown",
+    ("value", "shown"),
     [
         (D("73.73"), "73,73%"),
         (D("73.725"), "73,73%"),  # half up
@@ -90,7 +90,7 @@ def test_persen_shows_two_places_with_a_decimal_comma(value, shown):
 
 
 @pytest.mark.parametrize(
-    "value, shown",
+    ("value", "shown"),
     [
         (D("1234500000000"), "Rp 1.234,5 M"),
         (D("4200600000"), "Rp 4,2 M"),
@@ -104,7 +104,7 @@ def test_miliar_shows_billions_with_one_place(value, shown):
 
 
 @pytest.mark.parametrize(
-    "value, shown",
+    ("value", "shown"),
     [(D("1234567.89"), "1.234.568"), (1500, "1.500"), (None, "—")],
 )
 def test_angka_is_a_number_without_the_currency(value, shown):
@@ -179,7 +179,8 @@ def test_an_undefined_ratio_is_a_dash_on_screen_and_empty_in_an_export():
     assert shown.get_cell_value("serapan") is None
     assert shown.get_cell_value("capaian_kas") is None
     (line,) = csv.DictReader(io.StringIO(TableExport("csv", table).export()))
-    assert line["Serapan"] == "" and line["Capaian kas"] == ""
+    assert line["Serapan"] == ""
+    assert line["Capaian kas"] == ""
     assert line["Serapan pagu murni"] == ""
 
 

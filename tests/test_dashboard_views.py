@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -113,6 +113,20 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
     Every amount is whole rupiah: a pagu is a multiple of 10.000 and every percentage has at
     most two places, so the sums the pages show are exact."""
     region = Region.objects.create(kode=kode, nama="Kabupaten Uji")
+    accounts = _accounts(region, size)
+    opds = Opd.objects.bulk_create(
+        Opd(region=region, kode=opd_code(i), nama=opd_name(i)) for i in range(size.opds)
+    )
+    subs = _sub_kegiatan(region, size)
+    lines = _Lines(region, accounts)
+    _this_year(lines, opds, subs, size)
+    _past_year(lines, opds, subs, size)
+    DpaLine.objects.bulk_create(dpa for dpa, _real in lines.made)
+    Realisasi.objects.bulk_create(_realisasi(region, lines.made))
+    return region
+
+
+def _accounts(region: Region, size: Size) -> dict[str, Account]:
     accounts = {
         code: Account(
             region=region,
@@ -124,11 +138,13 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
         for code in (*BELANJA_ACCOUNTS[: size.accounts], REVENUE_ACCOUNT, FINANCING_ACCOUNT)
     }
     Account.objects.bulk_create(accounts.values())
-    opds = Opd.objects.bulk_create(
-        Opd(region=region, kode=opd_code(i), nama=opd_name(i)) for i in range(size.opds)
-    )
+    return accounts
+
+
+def _sub_kegiatan(region: Region, size: Size) -> list[SubKegiatan]:
+    """The programs, kegiatan and sub kegiatan of every OPD; OPD i's come i-th."""
     programs, kegiatan, subs = [], [], []
-    for i, _opd in enumerate(opds):
+    for i in range(size.opds):
         for p in range(size.programs):
             program = Program(
                 region=region, kode=f"1.{i + 1:02d}.{p + 1:02d}", nama=f"Prog {i}-{p}"
@@ -150,18 +166,27 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
     for sub in subs:
         sub.kegiatan_id = sub.kegiatan.pk
     SubKegiatan.objects.bulk_create(subs)
+    return subs
 
-    lines: list[tuple[DpaLine, tuple[Decimal, ...]]] = []
 
-    def line(opd, tahun, account, sub, pagu, kas, real):
+@dataclass
+class _Lines:
+    """The DPA lines of a region being built, each with the percent of its pagu realised
+    within each quarter."""
+
+    region: Region
+    accounts: dict[str, Account]
+    made: list[tuple[DpaLine, tuple[Decimal, ...]]] = field(default_factory=list)
+
+    def add(self, opd, tahun, account, sub, pagu, kas, real) -> None:
         planned = [_pct(pagu, k) for k in kas]
         dpa = DpaLine(
-            region=region,
+            region=self.region,
             tahun=tahun,
             opd=opd,
             sub_kegiatan=sub,
-            account=accounts[account],
-            jenis=accounts[account].jenis,
+            account=self.accounts[account],
+            jenis=self.accounts[account].jenis,
             pagu=pagu,
             pagu_murni=pagu,
             kas_tw1=planned[0],
@@ -169,8 +194,11 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
             kas_tw3=planned[2],
             kas_tw4=planned[3],
         )
-        lines.append((dpa, tuple(_pct(pagu, r) for r in real)))
+        self.made.append((dpa, tuple(_pct(pagu, r) for r in real)))
 
+
+def _this_year(lines: _Lines, opds: list[Opd], subs: list[SubKegiatan], size: Size) -> None:
+    """YEAR through TW II: OPD i's belanja follows PATTERNS[i % 6], its revenue is steady."""
     per_opd = size.programs * size.kegiatan
     for i, opd in enumerate(opds):
         pattern = PATTERNS[i % len(PATTERNS)]
@@ -178,27 +206,33 @@ def build_region(size: Size = SMALL, *, kode: str = "33.99") -> Region:
             for a, account in enumerate(BELANJA_ACCOUNTS[: size.accounts]):
                 n = j * size.accounts + a
                 pagu = (100 + 50 * n) * MILLION + 10_000 * i
-                line(opd, YEAR, account, sub, pagu, pattern.kas, pattern.real)
+                lines.add(opd, YEAR, account, sub, pagu, pattern.kas, pattern.real)
         revenue = 100 * MILLION + 10_000 * i
-        line(opd, YEAR, REVENUE_ACCOUNT, None, revenue, (25, 25, 25, 25), (D(30), D(20)))
+        lines.add(opd, YEAR, REVENUE_ACCOUNT, None, revenue, (25, 25, 25, 25), (D(30), D(20)))
     # Financing (SiLPA) sits with the first OPD, as BPKAD would hold it.
-    line(opds[0], YEAR, FINANCING_ACCOUNT, None, 50 * MILLION, (50, 50, 0, 0), (D(100), D(0)))
-    # The year before, complete: one line an OPD, its serapan spread evenly over the quarters.
+    lines.add(opds[0], YEAR, FINANCING_ACCOUNT, None, 50 * MILLION, (50, 50, 0, 0), (D(100), D(0)))
+
+
+def _past_year(lines: _Lines, opds: list[Opd], subs: list[SubKegiatan], size: Size) -> None:
+    """The year before, complete: one line an OPD, its serapan spread evenly over the quarters.
+
+    Given for TW I and II, and repeated for TW III and IV by `_realisasi`."""
+    per_opd = size.programs * size.kegiatan
     for i, opd in enumerate(opds):
         quarter = PAST_SERAPAN[i % len(PAST_SERAPAN)] / 4
         pagu = 80 * MILLION + 10_000 * i
         sub = subs[i * per_opd]
-        line(opd, PAST_YEAR, BELANJA_ACCOUNTS[0], sub, pagu, (25,) * 4, (quarter, quarter))
-    DpaLine.objects.bulk_create(dpa for dpa, _real in lines)
+        lines.add(opd, PAST_YEAR, BELANJA_ACCOUNTS[0], sub, pagu, (25,) * 4, (quarter, quarter))
 
+
+def _realisasi(region: Region, lines: list[tuple[DpaLine, tuple[Decimal, ...]]]) -> list[Realisasi]:
     realisasi = []
     for dpa, real in lines:
         quarters = (*real, *real) if dpa.tahun == PAST_YEAR else real  # past year: TW I-IV
         for q, amount in enumerate(quarters, start=1):
             if amount:
                 realisasi.append(Realisasi(region=region, line=dpa, triwulan=q, jumlah=amount))
-    Realisasi.objects.bulk_create(realisasi)
-    return region
+    return realisasi
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -370,7 +404,7 @@ def test_bpkad_and_the_head_of_region_open_every_page(client, request, role, pat
 
 
 @pytest.mark.parametrize(
-    "role, path, status",
+    ("role", "path", "status"),
     [
         ("treasurer", f"/opd/{opd_code(0)}/", 200),  # their own OPD
         ("treasurer", "/peringkat/", 200),
@@ -385,7 +419,7 @@ def test_a_treasurer_opens_their_own_opd_and_the_ranking_only(client, request, r
     assert client.get(path).status_code == status
 
 
-@pytest.mark.parametrize("role, own", [("treasurer", 0), ("other_treasurer", 1)])
+@pytest.mark.parametrize(("role", "own"), [("treasurer", 0), ("other_treasurer", 1)])
 def test_a_treasurers_home_is_their_own_opd(client, request, role, own):
     client.force_login(request.getfixturevalue(role))
     response = client.get("/")
@@ -412,7 +446,7 @@ def demo_users(region, settings):
 
 
 @pytest.mark.parametrize(
-    "username, home",
+    ("username", "home"),
     [
         ("bpkad", None),
         ("kepala", None),
@@ -634,7 +668,7 @@ def test_the_year_picker_offers_every_year_with_a_dpa(signed_in, region):
 
 
 @pytest.mark.parametrize(
-    "query, period",
+    ("query", "period"),
     [
         ("?tahun=2024&triwulan=1", (2024, 1)),
         ("?triwulan=1", (2024, 1)),
@@ -702,7 +736,7 @@ def shown_codes(response) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "query, keep",
+    ("query", "keep"),
     [
         ("Dinas C", lambda r: r.nama == "Dinas C"),
         ("dinas", lambda r: True),  # case does not matter
@@ -951,7 +985,7 @@ def test_the_belanja_by_jenis_table_exports_too(signed_in, region):
     assert "Kategori serapan" not in exported[0]
 
 
-@pytest.mark.parametrize("fmt, parse", [("csv", csv_rows), ("xlsx", xlsx_rows)])
+@pytest.mark.parametrize(("fmt", "parse"), [("csv", csv_rows), ("xlsx", xlsx_rows)])
 def test_the_opd_breakdown_exports(signed_in, opd_a, fmt, parse):
     query = {"_export": fmt, "_tabel": "rincian", "rinci": "kegiatan", "induk": "1.01.01"}
     response = signed_in.get(f"/opd/{opd_a.kode}/", query)
@@ -968,7 +1002,7 @@ def test_the_opd_breakdown_exports(signed_in, opd_a, fmt, parse):
         assert ratio(got["Capaian kas"]) == round2(row.capaian_kas)
 
 
-@pytest.mark.parametrize("fmt, parse", [("csv", csv_rows), ("xlsx", xlsx_rows)])
+@pytest.mark.parametrize(("fmt", "parse"), [("csv", csv_rows), ("xlsx", xlsx_rows)])
 def test_the_opd_accounts_export(signed_in, opd_a, fmt, parse):
     query = {"_export": fmt, "_tabel": "rekening", "akun": 6, "tahun": YEAR, "triwulan": 1}
     response = signed_in.get(f"/opd/{opd_a.kode}/", query)
@@ -983,7 +1017,7 @@ def test_the_opd_accounts_export(signed_in, opd_a, fmt, parse):
         assert ratio(got["Serapan"]) == round2(row.serapan)
 
 
-@pytest.mark.parametrize("fmt, parse", [("csv", csv_rows), ("xlsx", xlsx_rows)])
+@pytest.mark.parametrize(("fmt", "parse"), [("csv", csv_rows), ("xlsx", xlsx_rows)])
 @pytest.mark.parametrize("measure", ["capaian", "serapan"])
 def test_the_ranking_exports_in_its_order(signed_in, region, fmt, parse, measure):
     response = signed_in.get(
@@ -1094,7 +1128,7 @@ def sign_in_as(client, region: Region, role: str):
 
 
 @pytest.mark.parametrize("size", ["small", "large"])
-@pytest.mark.parametrize("role, path", list(ROLE_QUERIES))
+@pytest.mark.parametrize(("role", "path"), list(ROLE_QUERIES))
 @pytest.mark.parametrize("reported", [False, True], ids=["unreported", "verified"])
 def test_each_role_pays_the_same_number_of_queries_whatever_the_data(
     client, small_region, large_region, django_assert_num_queries, size, role, path, reported

@@ -298,9 +298,11 @@ def test_the_four_demo_users_have_their_roles(region):
     def groups(name: str) -> set[str]:
         return set(users[name].groups.values_list("name", flat=True))
 
-    assert users["bpkad"].is_staff and users["bpkad"].is_superuser
+    assert users["bpkad"].is_staff
+    assert users["bpkad"].is_superuser
     assert groups("bpkad") == {GROUP_BPKAD}
-    assert not users["kepala"].is_staff and not users["kepala"].is_superuser
+    assert not users["kepala"].is_staff
+    assert not users["kepala"].is_superuser
     assert groups("kepala") == {GROUP_KEPALA_DAERAH}
     for name, opd in (("bendahara1", first), ("bendahara2", second)):
         assert groups(name) == {GROUP_BENDAHARA}

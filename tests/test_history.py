@@ -176,7 +176,7 @@ def test_an_admin_correction_records_the_admin_and_its_page(client, bpkad, treas
 
 
 @pytest.mark.parametrize(
-    "role, shown", [("bpkad", True), ("kepala_daerah", False), ("treasurer", False)]
+    ("role", "shown"), [("bpkad", True), ("kepala_daerah", False), ("treasurer", False)]
 )
 def test_the_opd_page_shows_the_history_to_bpkad_only(
     client, request, treasurer_opd, line, role, shown

@@ -361,7 +361,8 @@ def test_the_program_rows_carry_their_kegiatan_and_sub_kegiatan_beneath_them(as_
         f"{prog2}.2.01.0002",
     ]
     by_code = {r.kode: r for r in belanja}
-    assert by_code[prog1].serapan == D("80.00") and by_code[prog1].bold
+    assert by_code[prog1].serapan == D("80.00")
+    assert by_code[prog1].bold
     assert by_code[prog2].serapan == D("64.33")  # 64,325 rounded half up
     assert not by_code[f"{prog1}.2.01.0001"].bold
     # Indented and folded beneath their program.
@@ -471,7 +472,8 @@ def test_an_opd_pdf_shows_its_73_73_percent_and_its_programs(client, treasurer, 
     )
     assert "80,00%" in text  # program 1
     assert "64,33%" in text  # program 2
-    assert "Pengguna Anggaran" in text and "Kepala BPKAD" in text
+    assert "Pengguna Anggaran" in text
+    assert "Kepala BPKAD" in text
 
 
 def test_the_pdf_by_rekening_lists_the_account_groups(as_bpkad, region, printed_at):
@@ -527,7 +529,8 @@ def test_the_ranking_pdf_is_one_page_listing_every_ranked_opd(client, regions, s
     reader, text = pdf_text(client.get(f"/peringkat/cetak.pdf{PERIOD}"))
     assert len(reader.pages) == 1
     ranked, unranked = opd_ranking(region=region, tahun=YEAR, triwulan=TW)
-    assert len(ranked) == (SMALL if size == "small" else LARGE).opds and not unranked
+    assert len(ranked) == (SMALL if size == "small" else LARGE).opds
+    assert not unranked
     for r in ranked:
         assert r.row.kode in text
         assert r.row.nama in text
@@ -624,7 +627,8 @@ def test_the_report_page_offers_the_region_every_opd_both_arrangements_and_forma
         assert f'value="{opd_code(i)}"' in page
     assert f'<option value="{opd_code(2)}" selected>' in page
     assert 'value="rekening" checked' in page
-    assert 'formaction="/laporan/lra.pdf"' in page and 'formaction="/laporan/lra.xlsx"' in page
+    assert 'formaction="/laporan/lra.pdf"' in page
+    assert 'formaction="/laporan/lra.xlsx"' in page
     assert f"/peringkat/cetak.pdf?tahun={YEAR}&amp;triwulan={TW}" in page
 
 

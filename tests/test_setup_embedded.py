@@ -21,7 +21,8 @@ LIBPQ_VARIABLES = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD", "PG
 
 def _load_with_db():
     spec = importlib.util.spec_from_file_location("with_db", WITH_DB)
-    assert spec is not None and spec.loader is not None  # a .py file that exists
+    assert spec is not None  # a .py file that exists
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -68,13 +69,14 @@ def data_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_database_url_is_read_as_a_unix_socket_by_django_environ():
-    url = _load_with_db().database_url(Path("/tmp/Some Dir/pg"), "serapan")
+def test_database_url_is_read_as_a_unix_socket_by_django_environ(tmp_path):
+    socket_dir = tmp_path / "Some Dir" / "pg"  # a space, which the URL must quote
+    url = _load_with_db().database_url(socket_dir, "serapan")
     config = environ.Env.db_url_config(url)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "serapan"
     assert config["USER"] == "postgres"
-    assert config["OPTIONS"]["host"] == "/tmp/Some Dir/pg"
+    assert config["OPTIONS"]["host"] == str(socket_dir)
 
 
 def test_a_set_database_url_is_used_as_is(data_dir):

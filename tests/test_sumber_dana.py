@@ -150,7 +150,8 @@ def test_the_overview_shows_belanja_by_fund_source(client, region, bpkad):
 def test_the_opd_page_shows_its_own_fund_sources(client, region, bpkad):
     html = _page(client, bpkad, f"/opd/{OPD_A}/?tahun=2024&triwulan=1")
     section = html[html.index('id="sumber-dana"') :]
-    assert "DAK Fisik" in section and "DAU" in section
+    assert "DAK Fisik" in section
+    assert "DAU" in section
     assert ">PAD<" not in section
 
 
