@@ -11,6 +11,7 @@ arrangement or OPD code that cannot be read is refused with 400, an unknown OPD 
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -20,11 +21,11 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from budget.criteria import EFEKTIVITAS, bands_for
-from budget.measures import RANKABLE, MeasureValue
-from budget.models import Opd, QuarterReport
+from budget.measures import RANKABLE, Measure, MeasureValue
+from budget.models import Opd, QuarterReport, Region
 from budget.quarters import tw_label
 from budget.roles import actor_for, can_view_opd, can_view_ranking, can_view_region
-from budget.selectors import RankedRow, opd_ranking, region_for
+from budget.selectors import Period, RankedRow, opd_ranking, region_for
 from budget.workflow import kendala_labels, report_statuses
 from dashboard.forms import RankingForm
 from dashboard.palette import rank_colour
@@ -116,15 +117,20 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
     if period is None:
         return empty_page(request)
     measure = RankingForm(request.GET or None).measure
-    bands = bands_for(region_id=region.pk)
-    ranked, unranked = opd_ranking(
-        region=region,
-        tahun=period.tahun,
-        triwulan=period.triwulan,
-        measure=measure.key,
-        bands=bands,
-    )
-    statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
+    context = _ranking_context(region, period, measure)
+
+    def page(density: str) -> str:
+        return render_to_string(
+            "reports/peringkat.html", {**context, "density": density}, request=request
+        )
+
+    response = HttpResponse(pdf.one_page_pdf(page), content_type="application/pdf")
+    filename = f"Peringkat-{region.kode}-{period.tahun}-TW{period.triwulan}-{measure.key}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _ranking_lines(ranked: list[RankedRow], measure: Measure, statuses: dict) -> list[RankingLine]:
     lines = []
     for r in ranked:
         report = statuses.get(r.row.kode)
@@ -138,8 +144,22 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
                 color=rank_colour(value.rank),
             )
         )
+    return lines
+
+
+def _ranking_context(region: Region, period: Period, measure: Measure) -> dict[str, Any]:
+    """What the one-page ranking prints: the ranked lines, the OPDs left out, the legend."""
+    bands = bands_for(region_id=region.pk)
+    ranked, unranked = opd_ranking(
+        region=region,
+        tahun=period.tahun,
+        triwulan=period.triwulan,
+        measure=measure.key,
+        bands=bands,
+    )
+    statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
     tw = tw_label(period.triwulan)
-    context = {
+    return {
         "region": region,
         "tahun": period.tahun,
         "triwulan": period.triwulan,
@@ -150,20 +170,10 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
         "measure_label": str(measure.label).lower(),
         "measure_explanation": measure.explain(tw),
         "rank_measures": RANKABLE,
-        "lines": lines,
+        "lines": _ranking_lines(ranked, measure, statuses),
         "unranked": unranked,
         "legend": [(b.label, rank_colour(b.rank)) for b in bands[EFEKTIVITAS]],
     }
-
-    def page(density: str) -> str:
-        return render_to_string(
-            "reports/peringkat.html", {**context, "density": density}, request=request
-        )
-
-    response = HttpResponse(pdf.one_page_pdf(page), content_type="application/pdf")
-    filename = f"Peringkat-{region.kode}-{period.tahun}-TW{period.triwulan}-{measure.key}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
 @require_GET
