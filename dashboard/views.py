@@ -177,36 +177,17 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, actor)
     if isinstance(scope, HttpResponse):
         return scope
-    common, bands = scope.common, scope.bands
     opd_filter, opd_rows, all_rows = _opd_rows(request, scope)
-    statuses = report_statuses(**common)
-    belanja = {**common, "jenis": Jenis.BELANJA.value, "bands": bands}
+    statuses = report_statuses(**scope.common)
     link = _opd_link(actor, scope.period)
-    tables = _tables(
-        request,
-        [
-            TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses)),
-            TableSpec(
-                "jenis_belanja",
-                lambda: absorption(**belanja, level="akun", depth=3),
-                {"prefix": "akun-", "exclude": ("kategori_serapan",)},
-                paginate=False,
-            ),
-            TableSpec(
-                "sumber_dana",
-                lambda: absorption(**belanja, level="sumber_dana"),
-                {"prefix": "dana-", "hide_code": True},
-                paginate=False,
-            ),
-        ],
-    )
+    tables = _tables(request, _home_tables(scope, opd_rows, link, statuses))
     if isinstance(tables, HttpResponse):
         return tables
     return render(
         request,
         "dashboard/home.html",
         {
-            **common,
+            **scope.common,
             **_overview(scope, all_rows, statuses),
             "form": scope.form,
             "filter": opd_filter,
@@ -217,6 +198,26 @@ def home(request: HttpRequest) -> HttpResponse:
             "period_qs": period_qs(scope.period),
         },
     )
+
+
+def _home_tables(scope: Scope, opd_rows: list, link, statuses: dict) -> list[TableSpec]:
+    """The overview's tables: the OPDs, belanja by jenis, belanja by sumber dana."""
+    belanja = {**scope.common, "jenis": Jenis.BELANJA.value, "bands": scope.bands}
+    return [
+        TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses)),
+        TableSpec(
+            "jenis_belanja",
+            lambda: absorption(**belanja, level="akun", depth=3),
+            {"prefix": "akun-", "exclude": ("kategori_serapan",)},
+            paginate=False,
+        ),
+        TableSpec(
+            "sumber_dana",
+            lambda: absorption(**belanja, level="sumber_dana"),
+            {"prefix": "dana-", "hide_code": True},
+            paginate=False,
+        ),
+    ]
 
 
 def _opd_table_options(link, statuses) -> dict:
@@ -268,28 +269,7 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     if isinstance(scope, HttpResponse):
         return scope
     drill = Drill.from_request(request)
-    common = {**scope.common, "opd": opd, "bands": scope.bands}
-    tables = _tables(
-        request,
-        [
-            TableSpec(
-                "rincian",
-                lambda: absorption(**common, level=drill.rinci, parent=drill.induk),
-                {"link": drill.link(opd, scope.period), "prefix": "rinci-"},
-            ),
-            TableSpec(
-                "rekening",
-                lambda: absorption(**common, level="akun", depth=drill.depth),
-                {"prefix": "akun-"},
-            ),
-            TableSpec(
-                "sumber_dana",
-                lambda: absorption(**common, level="sumber_dana", jenis=Jenis.BELANJA.value),
-                {"prefix": "dana-", "hide_code": True},
-                paginate=False,
-            ),
-        ],
-    )
+    tables = _tables(request, _opd_tables(scope, opd, drill))
     if isinstance(tables, HttpResponse):
         return tables
     return render(
@@ -303,6 +283,29 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
             "depth": drill.depth,
         },
     )
+
+
+def _opd_tables(scope: Scope, opd: Opd, drill: Drill) -> list[TableSpec]:
+    """The OPD page's tables: the drill-down, the accounts, belanja by sumber dana."""
+    common = {**scope.common, "opd": opd, "bands": scope.bands}
+    return [
+        TableSpec(
+            "rincian",
+            lambda: absorption(**common, level=drill.rinci, parent=drill.induk),
+            {"link": drill.link(opd, scope.period), "prefix": "rinci-"},
+        ),
+        TableSpec(
+            "rekening",
+            lambda: absorption(**common, level="akun", depth=drill.depth),
+            {"prefix": "akun-"},
+        ),
+        TableSpec(
+            "sumber_dana",
+            lambda: absorption(**common, level="sumber_dana", jenis=Jenis.BELANJA.value),
+            {"prefix": "dana-", "hide_code": True},
+            paginate=False,
+        ),
+    ]
 
 
 def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
