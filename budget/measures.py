@@ -336,24 +336,43 @@ class MeasureValue:
         return self.band.rank if self.band else None
 
 
+_APPLICABLE: dict[str, tuple[Measure, ...]] = {}
+
+
+def _applicable(jenis: str) -> tuple[Measure, ...]:
+    if jenis not in _APPLICABLE:
+        _APPLICABLE[jenis] = tuple(m for m in MEASURES if m.applies_to(jenis))
+    return _APPLICABLE[jenis]
+
+
 def evaluate(*, jenis: str, amounts: dict[str, Decimal], bands: Bands) -> dict[str, MeasureValue]:
-    """Every measure that applies to `jenis`, from a group's exact amounts."""
+    """Every measure that applies to `jenis`, from a group's exact amounts.
+
+    Called once per row of every table: the ratios share one 50-digit context, and measures
+    of the same amounts (serapan, efisiensi, efektivitas) share one division."""
     values: dict[str, MeasureValue] = {}
-    for m in MEASURES:
-        if not m.applies_to(jenis):
-            continue
-        ratio = percent(amounts[m.numerator], amounts[m.denominator])
-        band = categorize(ratio, bands[m.bands]) if m.bands else None
-        values[m.key] = MeasureValue(measure=m, ratio=ratio, band=band)
+    ratios: dict[tuple[str, str], Decimal | None] = {}
+    with localcontext() as ctx:
+        ctx.prec = 50
+        for m in _applicable(jenis):
+            pair = (m.numerator, m.denominator)
+            if pair not in ratios:
+                denominator = amounts[m.denominator]
+                ratios[pair] = amounts[m.numerator] * 100 / denominator if denominator else None
+            ratio = ratios[pair]
+            band = categorize(ratio, bands[m.bands]) if m.bands else None
+            values[m.key] = MeasureValue(measure=m, ratio=ratio, band=band)
     return values
+
+
+_DERIVED = tuple(a for a in AMOUNTS if a.derive is not None)
 
 
 def complete_amounts(summed: dict[str, Decimal]) -> dict[str, Decimal]:
     """The summed amounts with the derived ones added, in registry order."""
     amounts = dict(summed)
-    for a in AMOUNTS:
-        if a.derive is not None:
-            amounts[a.key] = a.derive(amounts)
+    for a in _DERIVED:
+        amounts[a.key] = a.derive(amounts)  # type: ignore[misc]  # _DERIVED have derive
     return {a.key: amounts[a.key] for a in AMOUNTS}
 
 
