@@ -1,5 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
 from budget import models
 from budget.roles import Actor, actor_for, can_administer
@@ -24,7 +29,28 @@ class VersionField(forms.IntegerField):
         return False
 
 
-class RealisasiForm(forms.ModelForm):
+class ActorForm(forms.ModelForm):
+    """A form that writes through the workflow's services, as the person saving it (`actor`,
+    set by the admin for each request)."""
+
+    actor: Actor | None = None
+
+    def acting(self) -> Actor:
+        if self.actor is None:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} writes through the workflow and needs its actor: "
+                "set it as the admin's get_form does"
+            )
+        return self.actor
+
+
+def _with_actor(form: type[forms.ModelForm], actor: Actor) -> None:
+    if not issubclass(form, ActorForm):
+        raise ImproperlyConfigured(f"{form.__name__} is not an ActorForm: it has no actor")
+    form.actor = actor
+
+
+class RealisasiForm(ActorForm):
     """The admin writes a realisasi through the same service as the entry page
     (workflow.realisasi_correct): no edit in a submitted or verified quarter, no belanja above
     the pagu, and the quarter's report version moves on, so that an entry page opened before
@@ -32,7 +58,6 @@ class RealisasiForm(forms.ModelForm):
     is refused in turn. `actor` is set by the admin for each request."""
 
     version = VersionField()
-    actor: Actor | None = None
     # The DPA line's own page saves the line, with a pagu changed on the same form, before
     # its realisasi: the figures are checked against that pagu.
     pending_pagu = False
@@ -48,8 +73,9 @@ class RealisasiForm(forms.ModelForm):
                 line=self.instance.line, triwulan=self.instance.triwulan
             )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         line = data.get("line")
         if line is None and self.instance.line_id:  # inline under its DPA line
             line = self.instance.line
@@ -64,7 +90,7 @@ class RealisasiForm(forms.ModelForm):
         if line is not None and triwulan is not None and jumlah is not None:
             try:
                 realisasi_correct(
-                    actor=self.actor,
+                    actor=self.acting(),
                     line_id=line.pk,
                     triwulan=triwulan,
                     jumlah=jumlah,
@@ -87,7 +113,7 @@ class RealisasiForm(forms.ModelForm):
         """Store the figure through the workflow instead of Model.save()."""
         obj = self.instance
         return realisasi_correct(
-            actor=self.actor,
+            actor=self.acting(),
             line_id=obj.line_id,
             triwulan=obj.triwulan,
             jumlah=obj.jumlah,
@@ -99,11 +125,9 @@ class RealisasiInlineForm(RealisasiForm):
     pending_pagu = True
 
 
-class DpaLineForm(forms.ModelForm):
+class DpaLineForm(ActorForm):
     """A DPA line by hand obeys import_dpa's rules (workflow.dpa_line_save): a pagu may not
     fall below what is already realised on the line. `actor` is set by the admin."""
-
-    actor: Actor | None = None
 
     class Meta:
         model = models.DpaLine
@@ -121,14 +145,15 @@ class DpaLineForm(forms.ModelForm):
             "kas_tw4",
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         opd, account, pagu = data.get("opd"), data.get("account"), data.get("pagu")
-        if None in (opd, account, pagu):
+        if opd is None or account is None or pagu is None:
             return data
         candidate = models.DpaLine(pk=self.instance.pk, opd=opd, account=account, pagu=pagu)
         try:
-            dpa_line_save(actor=self.actor, line=candidate, dry_run=True)
+            dpa_line_save(actor=self.acting(), line=candidate, dry_run=True)
         except WorkflowError as exc:
             self.add_error("pagu", str(exc))
         return data
@@ -165,18 +190,15 @@ class BpkadOnlyMixin:
         return self._may_administer(request)
 
 
-class ActorFormMixin:
+class ActorFormMixin(BpkadOnlyMixin, admin.ModelAdmin):
     """Hands the form the person saving it, for the workflow's services."""
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = self._actor(request)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        _with_actor(form, self._actor(request))
         return form
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.actor = self._actor(request)
-        return formset
 
 
 class NoDeleteMixin:
@@ -236,12 +258,19 @@ class AccountAdmin(RegionScopedAdmin):
     list_select_related = ["region"]
 
 
-class RealisasiInline(NoDeleteMixin, ActorFormMixin, BpkadOnlyMixin, admin.TabularInline):
+class RealisasiInline(NoDeleteMixin, BpkadOnlyMixin, admin.TabularInline):
     model = models.Realisasi
     form = RealisasiInlineForm
     extra = 0
     fields = ["triwulan", "jumlah", "version", "updated_at"]
     readonly_fields = ["updated_at"]
+
+    def get_formset(
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet]:
+        formset = super().get_formset(request, obj, **kwargs)
+        _with_actor(formset.form, self._actor(request))
+        return formset
 
 
 @admin.register(models.DpaLine)

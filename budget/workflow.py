@@ -17,6 +17,7 @@ in a circle.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal, overload
 
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
@@ -413,6 +414,8 @@ def _store(ledger: Ledger, written: list[Written]) -> None:
     now = timezone.now()
     new, changed = [], []
     for w in written:
+        if w.after is None:  # a blank box: neither created nor updated, nothing to store
+            continue
         if w.created:
             new.append(
                 Realisasi(
@@ -537,6 +540,28 @@ def realisasi_save(
 # --- writes: the admin ---------------------------------------------------------------------------
 
 
+@overload
+def realisasi_correct(
+    *,
+    actor: Actor,
+    line_id: int,
+    triwulan: int,
+    jumlah: Decimal,
+    version: int | None = None,
+    pagu: Decimal | None = None,
+    dry_run: Literal[False] = False,
+) -> Realisasi: ...
+@overload
+def realisasi_correct(
+    *,
+    actor: Actor,
+    line_id: int,
+    triwulan: int,
+    jumlah: Decimal,
+    version: int | None = None,
+    pagu: Decimal | None = None,
+    dry_run: bool,
+) -> Realisasi | None: ...
 def realisasi_correct(
     *,
     actor: Actor,
@@ -620,7 +645,8 @@ def dpa_line_save(*, actor: Actor, line: DpaLine, dry_run: bool = False) -> DpaL
     require(can_administer(actor))
     with transaction.atomic():
         old_opd = DpaLine.objects.filter(pk=line.pk).values_list("opd_id", flat=True).first()
-        lock_opds(opds=Opd.objects.filter(pk__in={line.opd_id, old_opd} - {None}))
+        opd_ids = {pk for pk in (line.opd_id, old_opd) if pk is not None}
+        lock_opds(opds=Opd.objects.filter(pk__in=opd_ids))
         line.jenis = line.account.jenis
         if line.pk is None:
             line.pagu_murni = line.pagu
@@ -687,7 +713,8 @@ def _stamp(report: QuarterReport, actor: Actor, target: str, reason: str | None)
 def _check_kendala(report: QuarterReport, opd: Opd) -> None:
     """An OPD behind its cash plan through the quarter must say why (at least one obstacle)."""
     capaian = _capaian(opd, report.tahun, report.triwulan)
-    if behind_plan(capaian) and not report.kendala:
+    # behind_plan(None) is False: a capaian is known whenever the quarter is behind.
+    if capaian is not None and behind_plan(capaian) and not report.kendala:
         raise WorkflowError(
             _(
                 "realisasi is behind the cash plan (%(capaian)s%% of plan): choose at least one "

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -127,6 +127,8 @@ def realisasi_entry(request: HttpRequest, kode: str, tahun: int, triwulan: int) 
 def _open(request: HttpRequest, kode: str, tahun: int, triwulan: int) -> EntryPage | HttpResponse:
     actor = actor_for(request.user)
     region = current_region(request, actor)
+    if region is None:  # no region yet: no OPD to open either
+        raise Http404
     opd = get_object_or_404(Opd, region=region, kode=kode)
     if not can_view_opd(actor, opd):
         return render(request, "403.html", status=403)
@@ -210,7 +212,7 @@ def _reopen(page: EntryPage, version: int) -> HttpResponse:
 def _upload(page: EntryPage, version: int) -> HttpResponse:
     page.upload_form = form = UploadForm(page.request.POST, page.request.FILES)
     if not form.is_valid():
-        raise WorkflowError("; ".join(form.errors.get("berkas", [])))
+        raise WorkflowError("; ".join(str(message) for message in form.errors.get("berkas", [])))
     if not page.may_enter:
         raise NotAllowed("Anda hanya dapat mengunggah realisasi OPD Anda sendiri.")
     berkas = form.cleaned_data["berkas"]

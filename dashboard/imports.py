@@ -22,7 +22,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.importing import ImportRefused, read_table
 from budget.importing.columns import DPA, REALISASI, columns, names
@@ -155,7 +157,10 @@ def _upload_form(actor: Actor, *args: Any, **kwargs: Any) -> UploadForm:
     """The upload form, offering only the kinds of file this actor may import."""
     form = UploadForm(*args, **kwargs)
     if not can_import_dpa(actor):
-        form.fields["jenis"].choices = [("realisasi", KINDS["realisasi"])]
+        jenis = form.fields["jenis"]
+        if not isinstance(jenis, forms.ChoiceField):
+            raise TypeError("UploadForm.jenis must be a ChoiceField")
+        jenis.choices = [("realisasi", KINDS["realisasi"])]
     return form
 
 
@@ -278,7 +283,7 @@ TEMPLATES = {
 }
 
 
-def import_template(request: HttpRequest, name: str) -> HttpResponse:
+def import_template(request: HttpRequest, name: str) -> FileResponse:
     """An XLSX with the header and one example row; code cells are text so that a
     spreadsheet never turns 1.02.01 into a number."""
     if name not in TEMPLATES:
@@ -287,19 +292,22 @@ def import_template(request: HttpRequest, name: str) -> HttpResponse:
     example = {**EXAMPLE, **amounts}
     book = openpyxl.Workbook()
     sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("a new workbook opens on a worksheet")
     sheet.title = "impor"
     sheet.append(names(cols))
     sheet.append([example[c.name] for c in cols])
     for index, column in enumerate(cols, start=1):
+        letter = get_column_letter(index)
         head = sheet.cell(row=1, column=index)
         head.font = Font(bold=True)
         head.fill = PatternFill("solid", fgColor="E2E8F0")
         if column.kind.xlsx_format:
             sheet.cell(row=2, column=index).number_format = column.kind.xlsx_format
         if column.choices:
-            _offer_choices(sheet, head.column_letter, column.choices)
+            _offer_choices(sheet, letter, column.choices)
         width = max([len(column.name), *(len(v) for v in column.choices)]) + 4
-        sheet.column_dimensions[head.column_letter].width = max(12, min(40, width))
+        sheet.column_dimensions[letter].width = max(12, min(40, width))
     sheet.freeze_panes = "A2"
     out = BytesIO()
     book.save(out)
@@ -312,7 +320,7 @@ def import_template(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def _offer_choices(sheet, letter: str, choices: list[str]) -> None:
+def _offer_choices(sheet: Worksheet, letter: str, choices: list[str]) -> None:
     """A drop-down of the accepted values; other text only warns here (the import matches
     the values whatever their case, and refuses the rest with its row)."""
     rule = DataValidation(

@@ -529,7 +529,7 @@ def write_files(province: Province, rng: random.Random, workdir: Path, with_xlsx
     per_quarter: list[list[list[str]]] = [[], [], [], []]
     for line in province.lines:
         for q, cents in enumerate(realisasi_amounts(line, rng)):
-            cells = {
+            by_column = {
                 "tahun": str(TAHUN),
                 "triwulan": str(q + 1),
                 "kode_opd": line.kode_opd,
@@ -537,7 +537,7 @@ def write_files(province: Province, rng: random.Random, workdir: Path, with_xlsx
                 "kode_rekening": line.kode_rekening,
                 "realisasi": money_text(cents, rng),
             }
-            per_quarter[q].append([cells[c] for c in realisasi_header])
+            per_quarter[q].append([by_column[c] for c in realisasi_header])
     for q in range(4):
         path = files[f"realisasi_tw{q + 1}"] = workdir / f"realisasi_tw{q + 1}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -592,17 +592,15 @@ def child_main(kind: str, path: str, profile: str | None) -> None:
         if kind == "dpa":
             from budget.importing.dpa import import_dpa
 
-            result = import_dpa(table=table, region_kode=REGION_KODE, region_nama=REGION_NAMA)
-            counts = result.lines
+            counts = import_dpa(table=table, region_kode=REGION_KODE, region_nama=REGION_NAMA).lines
         else:
             from budget.importing.realisasi import import_realisasi
 
-            result = import_realisasi(table=table, region_kode=REGION_KODE)
-            counts = result.counts
+            counts = import_realisasi(table=table, region_kode=REGION_KODE).counts
         if profiler:
             profiler.disable()
         out["import_s"] = now() - t0
-    if profiler:
+    if profiler is not None and profile:
         profiler.dump_stats(profile)
     out["queries"] = queries["n"]
     out["rss_peak_mb"] = peak_rss_mb()
@@ -711,10 +709,13 @@ def profile_summary(path: Path) -> dict:
     import pstats
 
     stats = pstats.Stats(str(path))
-    out = {}
+    out: dict[str, object] = {}
     for label, wanted in PROFILE_FUNCTIONS.items():
         total = 0.0
-        for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():
+        # Stats.stats is undocumented, so typeshed leaves it out; get_stats_profile() keys its
+        # rows by bare function name (one bulk_create hides another) and rounds the seconds.
+        rows = stats.stats.items()  # type: ignore[attr-defined]
+        for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in rows:
             if any(filename.endswith(f) and func == name for f, name in wanted):
                 total += ct
         out[label] = round(total, 2)
@@ -1232,7 +1233,8 @@ def measure_call(fn, repeat: int, *, settings: tuple[str, ...] = ("",)) -> list[
     fn()
     timings = [Timing() for _ in settings]
     db_times: list[list[float]] = [[] for _ in settings]
-    last = [None] * len(settings)
+    # The queries and result of each setting's last run, which every run overwrites.
+    last: list[tuple[list[dict[str, str]], object]] = [([], None) for _ in settings]
     for _ in range(repeat):
         for i, setting in enumerate(settings):
             if setting:
@@ -1334,7 +1336,7 @@ def explain(statement: str, *, jit: bool) -> str:
 
 
 def plan_highlights(plan: str) -> dict:
-    out = {}
+    out: dict[str, object] = {}
     m = re.search(r"Execution Time: ([\d.]+) ms", plan)
     out["execution_ms"] = float(m.group(1)) if m else None
     loops = re.findall(

@@ -3,6 +3,9 @@
 Codes follow the Permendagri 90 formats and nest: a kegiatan's code starts with its program's,
 a sub kegiatan's with its kegiatan's. Every object of one tree shares the region of the object
 it hangs from. A DPA line's cash plan is split over the quarters so that it adds up to the pagu.
+
+`RegionFactory.create(...)` is typed as a Region; the bare call `RegionFactory(...)` goes
+through factory_boy's metaclass, which mypy reads as a factory instance.
 """
 
 from decimal import Decimal
@@ -31,7 +34,7 @@ from budget.models import (
 CENT = Decimal("0.01")
 
 
-class RegionFactory(factory.django.DjangoModelFactory):
+class RegionFactory(factory.django.DjangoModelFactory[Region]):
     class Meta:
         model = Region
         django_get_or_create = ("kode",)
@@ -40,7 +43,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     nama = factory.Sequence(lambda n: f"Kabupaten Contoh {n}")
 
 
-class OpdFactory(factory.django.DjangoModelFactory):
+class OpdFactory(factory.django.DjangoModelFactory[Opd]):
     class Meta:
         model = Opd
 
@@ -49,7 +52,7 @@ class OpdFactory(factory.django.DjangoModelFactory):
     nama = factory.Sequence(lambda n: f"Dinas Contoh {n}")
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
 
@@ -58,7 +61,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     nama = factory.Sequence(lambda n: f"Program Contoh {n}")
 
 
-class KegiatanFactory(factory.django.DjangoModelFactory):
+class KegiatanFactory(factory.django.DjangoModelFactory[Kegiatan]):
     class Meta:
         model = Kegiatan
 
@@ -68,7 +71,7 @@ class KegiatanFactory(factory.django.DjangoModelFactory):
     nama = factory.Sequence(lambda n: f"Kegiatan Contoh {n}")
 
 
-class SubKegiatanFactory(factory.django.DjangoModelFactory):
+class SubKegiatanFactory(factory.django.DjangoModelFactory[SubKegiatan]):
     class Meta:
         model = SubKegiatan
 
@@ -78,7 +81,14 @@ class SubKegiatanFactory(factory.django.DjangoModelFactory):
     nama = factory.Sequence(lambda n: f"Sub Kegiatan Contoh {n}")
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+def _account_jenis(kode: str) -> str:
+    jenis = parse_account_code(kode).jenis
+    if jenis is None:
+        raise ValueError(f"account {kode} is neither pendapatan, belanja nor pembiayaan")
+    return jenis.value
+
+
+class AccountFactory(factory.django.DjangoModelFactory[Account]):
     """A belanja barang dan jasa account unless `kode` says otherwise; level and jenis follow."""
 
     class Meta:
@@ -88,7 +98,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     kode = factory.Sequence(lambda n: f"5.1.02.01.01.{n % 10000:04d}")
     uraian = factory.Sequence(lambda n: f"Belanja Contoh {n}")
     level = factory.LazyAttribute(lambda o: parse_account_code(o.kode).level)
-    jenis = factory.LazyAttribute(lambda o: parse_account_code(o.kode).jenis.value)
+    jenis = factory.LazyAttribute(lambda o: _account_jenis(o.kode))
 
 
 def _quarter_share(o, quarter: int) -> Decimal:
@@ -97,7 +107,7 @@ def _quarter_share(o, quarter: int) -> Decimal:
     return share if quarter < 4 else Decimal(o.pagu) - 3 * share
 
 
-class DpaLineFactory(factory.django.DjangoModelFactory):
+class DpaLineFactory(factory.django.DjangoModelFactory[DpaLine]):
     """A DPA line; belanja lines get a sub kegiatan, revenue and financing lines none."""
 
     class Meta:
@@ -125,7 +135,7 @@ class DpaLineFactory(factory.django.DjangoModelFactory):
     sumber_dana = ""
 
 
-class RealisasiFactory(factory.django.DjangoModelFactory):
+class RealisasiFactory(factory.django.DjangoModelFactory[Realisasi]):
     class Meta:
         model = Realisasi
 
@@ -135,7 +145,7 @@ class RealisasiFactory(factory.django.DjangoModelFactory):
     jumlah = Decimal("100000.00")
 
 
-class CriteriaBandFactory(factory.django.DjangoModelFactory):
+class CriteriaBandFactory(factory.django.DjangoModelFactory[CriteriaBand]):
     class Meta:
         model = CriteriaBand
 

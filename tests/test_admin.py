@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db.models import Model
 from django.test import Client
 from django.utils import translation
 
@@ -23,15 +24,19 @@ D = Decimal
 YEAR = 2024
 PAGU = D("4000000.00")
 BUDGET_MODELS = sorted(
-    model._meta.model_name for model in admin.site._registry if model._meta.app_label == "budget"
+    str(model._meta.model_name)
+    for model in admin.site._registry
+    if model._meta.app_label == "budget"
 )
 
 
 @pytest.fixture
 def line(treasurer_opd):
-    line = DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU)
-    RealisasiFactory(line=line, triwulan=1, jumlah=D("1000000.00"))
-    RealisasiFactory(line=line, triwulan=2, jumlah=D("500000.00"))
+    line = DpaLineFactory.create(
+        region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU
+    )
+    RealisasiFactory.create(line=line, triwulan=1, jumlah=D("1000000.00"))
+    RealisasiFactory.create(line=line, triwulan=2, jumlah=D("500000.00"))
     return line
 
 
@@ -179,6 +184,7 @@ def test_made_staff_by_mistake_they_still_cannot_touch_the_figures(client, reque
     user.save()
     client.force_login(user)
     real = Realisasi.objects.filter(line=line).first()
+    assert real is not None
     before = figures()
     assert client.get("/admin/budget/realisasi/").status_code == 403
     response = client.post(
@@ -194,9 +200,13 @@ def test_made_staff_by_mistake_they_still_cannot_touch_the_figures(client, reque
 
 @pytest.mark.parametrize("model", ["realisasi", "dpaline", "quarterreport"])
 def test_deleting_figures_is_not_offered(as_bpkad, report, line, model):
-    obj = {"realisasi": Realisasi, "dpaline": DpaLine, "quarterreport": QuarterReport}[
-        model
-    ].objects.first()
+    model_class: type[Model] = {
+        "realisasi": Realisasi,
+        "dpaline": DpaLine,
+        "quarterreport": QuarterReport,
+    }[model]
+    obj = model_class._default_manager.first()
+    assert obj is not None
     changelist = as_bpkad.get(f"/admin/budget/{model}/")
     assert "delete_selected" not in changelist.content.decode()
     change = as_bpkad.get(f"/admin/budget/{model}/{obj.pk}/change/")
@@ -345,7 +355,7 @@ def test_a_figure_cannot_be_moved_to_another_quarter_in_the_admin(as_bpkad, line
 def test_a_figure_cannot_be_added_to_a_verified_quarter_in_the_admin(
     as_bpkad, treasurer_opd, verified
 ):
-    other = DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
+    other = DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
     before = figures()
     response = as_bpkad.post(
         "/admin/budget/realisasi/add/", {"line": other.pk, "triwulan": 1, "jumlah": "5"}
@@ -386,6 +396,7 @@ def test_an_admin_correction_makes_an_entry_page_opened_before_it_stale(
     assert as_bpkad.post(url, data).status_code == 302
     corrected = QuarterReport.objects.get(opd=line.opd, tahun=YEAR, triwulan=triwulan)
     assert corrected.version == opened + 1
+    assert corrected.updated_by is not None
     assert corrected.updated_by.username == "verifikator"
     before = figures()
 
@@ -411,7 +422,9 @@ def test_an_admin_form_opened_before_the_treasurer_saved_the_quarter_is_refused(
     real = Realisasi.objects.get(line=line, triwulan=1)
     url = f"/admin/budget/realisasi/{real.pk}/change/"
     html = as_bpkad.get(url).content.decode()
-    opened = int(re.search(r'name="version" value="(\d+)"', html).group(1))
+    found = re.search(r'name="version" value="(\d+)"', html)
+    assert found is not None
+    opened = int(found.group(1))
     assert opened == report.version
     realisasi_save(
         actor=actor_for(treasurer),
@@ -479,14 +492,14 @@ def test_the_dpa_admin_accepts_a_pagu_lowered_to_exactly_what_is_realised(as_bpk
 def test_a_revenue_target_may_be_lowered_below_what_was_collected_in_the_admin(
     as_bpkad, treasurer_opd
 ):
-    revenue = DpaLineFactory(
+    revenue = DpaLineFactory.create(
         region=treasurer_opd.region,
         opd=treasurer_opd,
         tahun=YEAR,
         pagu=PAGU,
-        account=AccountFactory(region=treasurer_opd.region, kode="4.1.01.09.01.0001"),
+        account=AccountFactory.create(region=treasurer_opd.region, kode="4.1.01.09.01.0001"),
     )
-    RealisasiFactory(line=revenue, triwulan=1, jumlah=D("3000000.00"))
+    RealisasiFactory.create(line=revenue, triwulan=1, jumlah=D("3000000.00"))
     response = as_bpkad.post(
         f"/admin/budget/dpaline/{revenue.pk}/change/", pagu_change(revenue, "1000000.00")
     )
@@ -498,7 +511,7 @@ def test_a_revenue_target_may_be_lowered_below_what_was_collected_in_the_admin(
 def test_a_new_dpa_line_in_the_admin_starts_with_its_pagu_as_the_murni_pagu(
     as_bpkad, treasurer_opd
 ):
-    template = DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
+    template = DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
     data = {
         **dpa_change_data(template),
         "tahun": YEAR + 1,

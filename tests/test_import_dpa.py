@@ -107,6 +107,7 @@ def test_it_imports_belanja_revenue_and_financing_lines(files):
     assert belanja.pagu == D("400000.00")
     assert belanja.pagu_murni == D("400000.00")
     assert [belanja.kas_tw1, belanja.kas_tw2, belanja.kas_tw3, belanja.kas_tw4] == [D("100000")] * 4
+    assert belanja.sub_kegiatan is not None
     assert belanja.sub_kegiatan.kode == "1.02.01.2.01.0001"
     assert belanja.sub_kegiatan.kegiatan.kode == "1.02.01.2.01"
     assert belanja.sub_kegiatan.kegiatan.program.kode == "1.02.01"
@@ -185,6 +186,7 @@ def test_it_reads_a_csv_separated_by_semicolons_with_indonesian_amounts(files):
     imported = line()
     assert imported.pagu == D("1234567.50")
     assert imported.kas_tw2 == D("234567.50")
+    assert imported.sub_kegiatan is not None
     assert (
         imported.sub_kegiatan.kegiatan.program.nama
         == "Program Pemenuhan Upaya Kesehatan, Perorangan"
@@ -602,8 +604,8 @@ def test_an_import_goes_into_the_only_region_without_naming_it(files):
 
 
 def test_with_several_regions_the_import_must_name_one(files):
-    RegionFactory(kode="33.08", nama="Kabupaten Magelang")
-    RegionFactory(kode="33.71", nama="Kota Magelang")
+    RegionFactory.create(kode="33.08", nama="Kabupaten Magelang")
+    RegionFactory.create(kode="33.71", nama="Kota Magelang")
     path = files.csv([dpa_row()])
 
     error, _stderr = refusal("import_dpa", path, no_progress=True)
@@ -634,7 +636,7 @@ def test_a_region_code_or_name_too_long_to_store_is_refused(files, options):
 
 
 def test_naming_an_unknown_region_without_a_name_is_refused_when_regions_exist(files):
-    RegionFactory(kode="33.08")
+    RegionFactory.create(kode="33.08")
     error, stderr = refusal("import_dpa", files.csv([dpa_row()]), region="99.99", no_progress=True)
     assert error.returncode == 1
     assert "99.99" in stderr

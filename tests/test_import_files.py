@@ -240,10 +240,15 @@ def test_it_refuses_a_realisasi_spreadsheet_with_a_formula(files, dpa):
 
 
 def test_it_reads_numbers_typed_into_spreadsheet_cells(files):
-    row = dpa_row()
-    row.update(
-        tahun=2024, pagu=400000, kas_tw1=100000, kas_tw2=100000.5, kas_tw3=99999.5, kas_tw4=100000
-    )
+    row: dict[str, object] = {
+        **dpa_row(),
+        "tahun": 2024,
+        "pagu": 400000,
+        "kas_tw1": 100000,
+        "kas_tw2": 100000.5,
+        "kas_tw3": 99999.5,
+        "kas_tw4": 100000,
+    }
     table = read_table(files.xlsx([row], DPA_COLUMNS))
     [(number, cells)] = table.rows
     assert number == 2

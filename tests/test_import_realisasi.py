@@ -1,11 +1,12 @@
 """Realisasi import: matched to DPA lines, belanja kept within its pagu, all or nothing."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from budget.importing import read_table
-from budget.importing.realisasi import import_realisasi
+from budget.importing.realisasi import RealisasiResult, import_realisasi
 from budget.models import DpaLine, Opd, QuarterReport, Realisasi, Region
 from budget.workflow import Conflict
 from tests.factories import (
@@ -279,16 +280,18 @@ def test_realisasi_cannot_be_imported_before_any_dpa(files, db):
 
 
 def test_with_several_regions_the_import_must_name_one(files, dpa):
-    RegionFactory(kode="99.99")
+    RegionFactory.create(kode="99.99")
     path = files.csv([realisasi_row()])
     refusal("import_realisasi", path, no_progress=True)
     assert not Realisasi.objects.exists()
-    import_file(path, region=DpaLine.objects.first().region.kode)
+    imported = DpaLine.objects.first()
+    assert imported is not None
+    import_file(path, region=imported.region.kode)
     assert Realisasi.objects.count() == 1
 
 
 def test_a_region_without_the_dpa_lines_refuses_the_file(files, dpa):
-    RegionFactory(kode="99.99")
+    RegionFactory.create(kode="99.99")
     errors = realisasi_refused(files.csv([realisasi_row()]), region_kode="99.99")
     assert places(errors) == {(2, "kode_rekening")}
 
@@ -314,19 +317,24 @@ def test_an_upload_restricted_to_one_opd_and_quarter_refuses_other_rows(files, d
 def test_an_upload_opened_before_its_quarter_was_saved_again_is_a_conflict(files, dpa):
     # The entry page's upload names the report version it was opened at; the importer checks
     # it under the same lock as the page's own save.
-    quarter = {"only_opd": Opd.objects.get().kode, "only_tahun": 2024, "only_triwulan": 1}
-    first = files.csv([realisasi_row(realisasi="10000")])
-    import_realisasi(table=read_table(first), version=0, **quarter)
+    opd = Opd.objects.get().kode
+
+    def upload(path: Path, version: int) -> RealisasiResult:
+        return import_realisasi(
+            table=read_table(path), version=version, only_opd=opd, only_tahun=2024, only_triwulan=1
+        )
+
+    upload(files.csv([realisasi_row(realisasi="10000")]), version=0)
     report = QuarterReport.objects.get()
     assert (report.version, report.status) == (1, QuarterReport.Status.DRAFT)
     before = snapshot()
 
     again = files.csv([realisasi_row(realisasi="20000")])
     with pytest.raises(Conflict):
-        import_realisasi(table=read_table(again), version=0, **quarter)
+        upload(again, version=0)
 
     assert snapshot() == before
-    result = import_realisasi(table=read_table(again), version=1, **quarter)
+    result = upload(again, version=1)
     assert result.counts.updated == 1
     assert QuarterReport.objects.get().version == 2
 

@@ -30,18 +30,18 @@ ROLES = ("anonymous", "treasurer", "other_treasurer", "bpkad", "kepala_daerah")
 @pytest.fixture
 def lines_a(treasurer_opd):
     lines = [
-        DpaLineFactory(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU)
+        DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU)
         for _ in range(2)
     ]
     for line in lines:
-        RealisasiFactory(line=line, triwulan=TW, jumlah=line.kas_tw1)
+        RealisasiFactory.create(line=line, triwulan=TW, jumlah=line.kas_tw1)
     return lines
 
 
 @pytest.fixture
 def lines_b(other_opd):
-    line = DpaLineFactory(region=other_opd.region, opd=other_opd, tahun=YEAR, pagu=PAGU)
-    RealisasiFactory(line=line, triwulan=TW, jumlah=line.kas_tw1)
+    line = DpaLineFactory.create(region=other_opd.region, opd=other_opd, tahun=YEAR, pagu=PAGU)
+    RealisasiFactory.create(line=line, triwulan=TW, jumlah=line.kas_tw1)
     return [line]
 
 
@@ -248,7 +248,7 @@ def upload_file(lines) -> SimpleUploadedFile:
 
 
 def action_data(action: str, version: int, lines) -> dict:
-    data = {"action": action, "version": str(version)}
+    data: dict[str, object] = {"action": action, "version": str(version)}
     if action in ("save", "submit"):
         for i, line in enumerate(lines):
             amount = CHANGED if action == "save" and i == 0 else line.kas_tw1

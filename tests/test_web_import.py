@@ -8,6 +8,8 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.importing import ImportRefused, read_table
 from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
@@ -82,7 +84,9 @@ def refusals(response) -> list[tuple[str, str, str]]:
 
 
 def token(response) -> str:
-    return re.search(r'name="token" value="([^"]+)"', response.content.decode()).group(1)
+    found = re.search(r'name="token" value="([^"]+)"', response.content.decode())
+    assert found is not None
+    return found.group(1)
 
 
 def snapshot():
@@ -169,6 +173,7 @@ def sipd_xlsx(rows: list[list]) -> bytes:
 
     book = openpyxl.Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)
     sheet.append(DPA_COLUMNS[:12] + MONTH_COLUMNS)
     for row in rows:
         sheet.append(row)
@@ -266,6 +271,7 @@ def test_each_template_has_the_contract_header_and_an_example_that_imports(
     path = tmp_path / f"{name}.xlsx"
     path.write_bytes(b"".join(response.streaming_content))
     sheet = openpyxl.load_workbook(path).active
+    assert isinstance(sheet, Worksheet)
     assert [c.value for c in sheet[1]] == columns
     table = read_table(path)
     assert table.columns == columns
@@ -281,7 +287,8 @@ def test_the_dpa_template_offers_the_accepted_fund_sources(as_bpkad, tmp_path):
     path = tmp_path / "dpa.xlsx"
     path.write_bytes(b"".join(response.streaming_content))
     sheet = openpyxl.load_workbook(path).active
-    letter = openpyxl.utils.get_column_letter([c.value for c in sheet[1]].index("sumber_dana") + 1)
+    assert isinstance(sheet, Worksheet)
+    letter = get_column_letter([c.value for c in sheet[1]].index("sumber_dana") + 1)
     [rule] = sheet.data_validations.dataValidation
     assert rule.type == "list"
     assert rule.formula1 == '"' + ",".join(SumberDana.values) + '"'

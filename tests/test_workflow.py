@@ -45,17 +45,18 @@ Status = QuarterReport.Status
 def lines(treasurer_opd):
     region = treasurer_opd.region
     first, second = (
-        DpaLineFactory(region=region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU) for _ in range(2)
+        DpaLineFactory.create(region=region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU)
+        for _ in range(2)
     )
-    revenue = DpaLineFactory(
+    revenue = DpaLineFactory.create(
         region=region,
         opd=treasurer_opd,
         tahun=YEAR,
         pagu=D("5000000.00"),
-        account=AccountFactory(region=region, kode="4.1.01.09.01.0001"),
+        account=AccountFactory.create(region=region, kode="4.1.01.09.01.0001"),
     )
-    RealisasiFactory(line=first, triwulan=1, jumlah=D("2000000.00"))
-    RealisasiFactory(line=second, triwulan=1, jumlah=D("1000000.00"))
+    RealisasiFactory.create(line=first, triwulan=1, jumlah=D("2000000.00"))
+    RealisasiFactory.create(line=second, triwulan=1, jumlah=D("1000000.00"))
     return first, second, revenue
 
 
@@ -361,6 +362,7 @@ def test_a_submit_with_an_obstacle_hands_the_quarter_in(as_treasurer, url, treas
     assert report.status == Status.SUBMITTED
     assert report.kendala == ["pengadaan", "juknis"]
     assert report.kendala_catatan == "Tender jalan masih dalam proses sanggah."
+    assert report.submitted_by is not None
     assert report.submitted_by.username == "bendahara_ini"
     assert stored(lines[0]) == D("1000000.00")
 

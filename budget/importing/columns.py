@@ -25,7 +25,7 @@ from budget.codes import (
     parse_program_code,
     parse_sub_kegiatan_code,
 )
-from budget.importing.common import check_text, parse_quarter, parse_year
+from budget.importing.common import check_text, model_field, parse_quarter, parse_year
 from budget.importing.errors import RowError
 from budget.models import (
     Account,
@@ -158,14 +158,14 @@ class Column:
 
     @property
     def max_length(self) -> int | None:
-        return self.model._meta.get_field(self.field).max_length
+        return model_field(self.model, self.field).max_length
 
     @property
     def choices(self) -> list[str]:
         """The values a choice column accepts ([] for the other columns)."""
         if self.kind is not CHOICE:
             return []
-        return [value for value, _label in self.model._meta.get_field(self.field).choices]
+        return [value for value, _label in model_field(self.model, self.field).flatchoices]
 
     @property
     def writes_line(self) -> bool:

@@ -1,8 +1,11 @@
 """Pieces shared by the DPA and realisasi importers."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
@@ -13,7 +16,7 @@ DEFAULT_REGION_NAMA = "Pemerintah Daerah"
 
 
 def check_header(
-    columns: list[str], *, required: list[str], optional: list[str] = ()
+    columns: list[str], *, required: Sequence[str], optional: Sequence[str] = ()
 ) -> list[RowError]:
     errors = []
     seen = set()
@@ -144,11 +147,19 @@ def choose_region(*, kode: str | None, nama: str | None, may_create: bool) -> Re
     return RegionChoice(regions[0], regions[0].kode, regions[0].nama)
 
 
+def model_field(model: type[Model], name: str) -> Field:
+    """A model's own field (`_meta.get_field` also finds the reverse side of a relation)."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise FieldDoesNotExist(f"{model.__name__}.{name} is a reverse relation, not a field")
+    return found
+
+
 def _new_region(kode: str, nama: str) -> RegionChoice:
     errors = []
     for name, value in (("kode", kode), ("nama", nama)):
-        limit = Region._meta.get_field(name).max_length
-        if len(value) > limit:
+        limit = model_field(Region, name).max_length
+        if limit is not None and len(value) > limit:
             errors.append(
                 RowError(
                     None,

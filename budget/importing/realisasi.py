@@ -22,10 +22,17 @@ from budget.importing.common import (
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
-from budget.models import DpaLine, Opd
+from budget.models import DpaLine, Opd, Region
 from budget.money import format_amount
 from budget.roles import SYSTEM, Actor
-from budget.workflow import Figure, FiguresRefused, Ledger, realisasi_ledger, realisasi_write
+from budget.workflow import (
+    Figure,
+    FiguresRefused,
+    Ledger,
+    Written,
+    realisasi_ledger,
+    realisasi_write,
+)
 
 ZERO = Decimal("0.00")
 PREVIEW_LIMIT = 1000
@@ -108,7 +115,7 @@ def import_realisasi(
     """
     seen = None
     if version is not None:
-        if None in (only_opd, only_tahun, only_triwulan):
+        if only_opd is None or only_tahun is None or only_triwulan is None:
             raise ValueError("a version belongs to one quarter: give only_opd, _tahun, _triwulan")
         seen = _Seen(only_opd, only_tahun, only_triwulan, version)
     errors = check_header(table.columns, required=REALISASI_COLUMNS)
@@ -226,7 +233,11 @@ def _match_and_write(
 def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
     if actor.is_bpkad:
         return
-    own = Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+    own = (
+        None  # no OPD of their own (a head of region): every row is refused
+        if actor.opd_id is None
+        else Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+    )
     errors = [
         RowError(r.row, "kode_opd", _("you may import the realisasi of your own OPD only"))
         for r in rows
@@ -270,9 +281,16 @@ def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, DpaLine]]:
     return matched
 
 
-def _result(region, matched, written, rows_read: int, dry_run: bool) -> RealisasiResult:
+def _result(
+    region: Region,
+    matched: list[tuple[_Row, DpaLine]],
+    written: list[Written],
+    rows_read: int,
+    dry_run: bool,
+) -> RealisasiResult:
     counts = Counts()
-    changes, created = [], []
+    changes: list[dict] = []
+    created: list[dict] = []
     by_quarter: dict[tuple[int, int], Decimal] = {}
     for (r, _line), w in zip(matched, written, strict=True):
         by_quarter[(r.tahun, r.triwulan)] = by_quarter.get((r.tahun, r.triwulan), ZERO) + r.amount
