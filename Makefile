@@ -2,8 +2,8 @@
 #
 #   make install      create .venv (Python 3.11) and install the project with its dev tools
 #   make run          migrate, load the demo region if the database is empty, serve on 127.0.0.1:8000 (ADDR=host:port)
-#   make test         lint, check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
-#   make lint         ruff check + ruff format --check
+#   make test         lint (ruff + mypy), check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
+#   make lint         ruff check + ruff format --check + mypy
 #   make format       ruff format + ruff check --fix
 #   make clean        remove .venv (keeps the embedded database in .data)
 #   make clean-data   remove .data, the embedded PostgreSQL's data
@@ -47,9 +47,11 @@ run: install
 test: install lint
 	$(WITH_DB) sh -c '$(MANAGE) makemigrations --check --dry-run && exec $(BIN)/pytest "$$@"' pytest $(PYTEST_ARGS)
 
+# mypy loads the settings (django-stubs) but opens no connection: any PostgreSQL URL will do.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-postgres://localhost/serapan} $(BIN)/mypy budget dashboard scripts tests manage.py
 
 format: install
 	$(BIN)/ruff format .
