@@ -26,7 +26,8 @@ CASH_PLAN_ERROR = "baris 2, kolom kas_tw4: anggaran kas berjumlah 390000.00 pada
 
 
 def read_po(path: Path) -> list[dict[str, Any]]:
-    """Entries of a .po file: msgid, msgstr and flags (plural forms are not used here)."""
+    """Entries of a .po file: msgid, msgid_plural (or None), msgstr and flags. Indonesian has
+    one plural form (nplurals=1), so a plural entry's msgstr[0] is its msgstr."""
     entries: list[dict[str, Any]] = []
     entry: dict[str, Any] | None = None
     field: str | None = None
@@ -37,13 +38,14 @@ def read_po(path: Path) -> list[dict[str, Any]]:
             entry, field = None, None
             continue
         if entry is None:
-            entry = {"msgid": "", "msgstr": "", "flags": set()}
+            entry = {"msgid": "", "msgid_plural": None, "msgstr": "", "flags": set()}
         if line.startswith("#,"):
             entry["flags"].update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
-        elif line.startswith(("msgid ", "msgstr ")):
+        elif line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
             field, _, rest = line.partition(" ")
+            field = field.removesuffix("[0]")
             entry[field] = ast.literal_eval(rest)
         elif line.startswith('"') and field is not None:
             entry[field] += ast.literal_eval(line)
@@ -133,12 +135,18 @@ def test_the_catalogue_header_is_not_fuzzy_and_declares_utf8():
     assert "Language: id" in header["msgstr"]
 
 
+def compiled_text(compiled: gettext.GNUTranslations, entry: dict[str, Any]) -> str:
+    if entry["msgid_plural"] is None:
+        return compiled.gettext(entry["msgid"])
+    return compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+
+
 def test_the_compiled_catalogue_matches_the_po():
     """The committed .mo is compiled from the committed .po (a fresh clone needs no gettext
     tools). Compared by content rather than by file times, which a git checkout does not keep."""
     with MO.open("rb") as fp:
         compiled = gettext.GNUTranslations(fp)
-    stale = [e["msgid"] for e in messages() if compiled.gettext(e["msgid"]) != e["msgstr"]]
+    stale = [e["msgid"] for e in messages() if compiled_text(compiled, e) != e["msgstr"]]
     assert stale == [], "run `manage.py compilemessages -l id` and commit django.mo"
 
 
@@ -151,3 +159,91 @@ def test_django_tables2_pagination_is_translated():
     with translation.override("id"):
         assert translation.gettext("previous") == "sebelumnya"
         assert translation.gettext("next") == "berikutnya"
+
+
+# The pages: Indonesian by default, English through the language switch ----------------------
+
+
+@pytest.fixture
+def head_of_magelang(client, magelang):
+    """The head of region of the reference region, signed in."""
+    from django.contrib.auth.models import Group, User
+
+    from budget.demo import GROUP_KEPALA_DAERAH
+    from budget.models import Profile
+
+    user = User.objects.create_user("bupati")
+    user.groups.add(Group.objects.get_or_create(name=GROUP_KEPALA_DAERAH)[0])
+    Profile.objects.create(user=user, region=magelang)
+    client.force_login(user)
+    return client
+
+
+def page_text(response) -> str:
+    """The page as text, tags removed, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+@pytest.mark.django_db
+def test_the_overview_speaks_indonesian_by_default(head_of_magelang):
+    response = head_of_magelang.get("/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "id"
+    assert '<html lang="id">' in response.content.decode()
+    page = page_text(response)
+    assert "Belanja per OPD" in page
+    assert "Ringkasan" in page
+    assert "Spending per OPD" not in page
+
+
+@pytest.mark.django_db
+def test_the_overview_speaks_english_to_whoever_chose_it(head_of_magelang):
+    head_of_magelang.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = head_of_magelang.get("/")
+    assert response["Content-Language"] == "en"
+    assert '<html lang="en">' in response.content.decode()
+    page = page_text(response)
+    assert "Spending per OPD" in page
+    assert "Overview" in page
+    assert "Belanja per OPD" not in page
+
+
+@pytest.mark.django_db
+def test_the_language_switch_sets_the_cookie_and_goes_back(head_of_magelang):
+    page = head_of_magelang.get("/").content.decode()
+    assert 'action="/i18n/setlang/"' in page
+    assert 'name="language" value="en"' in page
+    response = head_of_magelang.post("/i18n/setlang/", {"language": "en", "next": "/?tahun=2019"})
+    assert response.status_code == 302
+    assert response["Location"] == "/?tahun=2019"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_offers_both_languages(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert "Masuk ke Serapan" in page
+    assert 'name="language" value="id"' in page
+    assert 'name="language" value="en"' in page
+
+
+# Every string a template translates has its Indonesian entry.
+TEMPLATE_MSGID = re.compile(r"""{%\s*translate\s+(['"])(.+?)\1""")
+
+
+def test_every_string_the_templates_translate_is_in_the_catalogue():
+    msgids = {e["msgid"] for e in messages()}
+    templates = Path(settings.BASE_DIR) / "templates"
+    missing = [
+        (path.relative_to(templates).as_posix(), msgid)
+        for path in sorted(templates.rglob("*.html"))
+        for _q, msgid in TEMPLATE_MSGID.findall(path.read_text(encoding="utf-8"))
+        if msgid not in msgids
+    ]
+    assert missing == []
+
+
+def test_no_catalogue_entry_is_untranslated_or_fuzzy():
+    entries = read_po(PO)
+    assert [e["msgid"] for e in entries if e["msgid"] and not e["msgstr"].strip()] == []
+    assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
