@@ -26,8 +26,9 @@ CASH_PLAN_ERROR = "baris 2, kolom kas_tw4: anggaran kas berjumlah 390000.00 pada
 
 
 def read_po(path: Path) -> list[dict[str, Any]]:
-    """Entries of a .po file: msgid, msgid_plural (or None), msgstr and flags. Indonesian has
-    one plural form (nplurals=1), so a plural entry's msgstr[0] is its msgstr."""
+    """Entries of a .po file: msgctxt (or None), msgid, msgid_plural (or None), msgstr and
+    flags. Indonesian has one plural form (nplurals=1): a plural entry's msgstr[0] is its
+    msgstr."""
     entries: list[dict[str, Any]] = []
     entry: dict[str, Any] | None = None
     field: str | None = None
@@ -38,12 +39,18 @@ def read_po(path: Path) -> list[dict[str, Any]]:
             entry, field = None, None
             continue
         if entry is None:
-            entry = {"msgid": "", "msgid_plural": None, "msgstr": "", "flags": set()}
+            entry = {
+                "msgctxt": None,
+                "msgid": "",
+                "msgid_plural": None,
+                "msgstr": "",
+                "flags": set(),
+            }
         if line.startswith("#,"):
             entry["flags"].update(f.strip() for f in line[2:].split(","))
         elif line.startswith("#"):
             continue
-        elif line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
             field, _, rest = line.partition(" ")
             field = field.removesuffix("[0]")
             entry[field] = ast.literal_eval(rest)
@@ -136,9 +143,12 @@ def test_the_catalogue_header_is_not_fuzzy_and_declares_utf8():
 
 
 def compiled_text(compiled: gettext.GNUTranslations, entry: dict[str, Any]) -> str:
-    if entry["msgid_plural"] is None:
-        return compiled.gettext(entry["msgid"])
-    return compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+    context, msgid, plural = entry["msgctxt"], entry["msgid"], entry["msgid_plural"]
+    if plural is not None:
+        return compiled.ngettext(msgid, plural, 1)
+    if context is not None:
+        return compiled.pgettext(context, msgid)
+    return compiled.gettext(msgid)
 
 
 def test_the_compiled_catalogue_matches_the_po():
