@@ -218,6 +218,33 @@ def test_the_overview_speaks_english_to_whoever_chose_it(head_of_magelang):
     assert "Belanja per OPD" not in page
 
 
+@pytest.mark.parametrize(
+    ("page", "indonesian", "english"),
+    [
+        ("ranking", "Tabel peringkat", "Ranking table"),
+        ("laporan", "Laporan Realisasi Anggaran", "Budget Realisation Report"),
+        ("opd_detail", "Rincian menurut rekening", "Breakdown by account"),
+    ],
+)
+@pytest.mark.django_db
+def test_every_page_speaks_the_language_chosen(
+    head_of_magelang, magelang, page, indonesian, english
+):
+    from django.urls import reverse
+
+    from budget.models import Opd
+
+    args = [Opd.objects.get(region=magelang).kode] if page == "opd_detail" else []
+    url = reverse(page, args=args)
+    in_indonesian = page_text(head_of_magelang.get(url))
+    assert indonesian in in_indonesian
+    assert english not in in_indonesian
+    head_of_magelang.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english = page_text(head_of_magelang.get(url))
+    assert english in in_english
+    assert indonesian not in in_english
+
+
 @pytest.mark.django_db
 def test_the_language_switch_sets_the_cookie_and_goes_back(head_of_magelang):
     page = head_of_magelang.get("/").content.decode()
