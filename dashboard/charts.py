@@ -12,6 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.utils.translation import gettext as _
 
 from budget.measures import Measure, MeasureValue, as_measure, percent, round2
 from budget.money import format_percent, format_rupiah
@@ -59,7 +60,7 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
     fig = _new()
     fig.add_trace(
         go.Scatter(
-            name="Anggaran kas kumulatif",
+            name=_("Cumulative cash plan"),
             x=QUARTER_LABELS,
             y=[_m(p.kas_kumulatif) for p in points],
             mode="lines+markers",
@@ -71,7 +72,7 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
     shown = [p for p in points if p.realisasi_kumulatif is not None]
     fig.add_trace(
         go.Scatter(
-            name="Realisasi kumulatif",
+            name=_("Cumulative realisasi"),
             x=[QUARTER_LABELS[p.triwulan - 1] for p in shown],
             y=[_m(p.realisasi_kumulatif) for p in shown],
             mode="lines+markers",
@@ -82,7 +83,7 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
     )
     fig.update_layout(
         title={"text": title, "x": 0},
-        yaxis={"title": "Miliar rupiah", "rangemode": "tozero", "tickformat": ",~g"},
+        yaxis={"title": _("Billion rupiah"), "rangemode": "tozero", "tickformat": ",~g"},
     )
     return _figure(fig)
 
@@ -92,7 +93,7 @@ def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict[str, An
     fig = _new()
     fig.add_trace(
         go.Bar(
-            name="Rencana (anggaran kas)",
+            name=_("Plan (cash plan)"),
             x=QUARTER_LABELS,
             y=[_m(p.kas_triwulan) for p in points],
             marker_color=PLAN_COLOUR,
@@ -102,7 +103,7 @@ def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict[str, An
     )
     fig.add_trace(
         go.Bar(
-            name="Realisasi",
+            name=_("Realisasi"),
             x=QUARTER_LABELS,
             y=[_m(p.realisasi_triwulan) for p in points],
             marker_color=REAL_COLOUR,
@@ -113,7 +114,7 @@ def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict[str, An
     fig.update_layout(
         title={"text": title, "x": 0},
         barmode="group",
-        yaxis={"title": "Miliar rupiah", "tickformat": ",~g"},
+        yaxis={"title": _("Billion rupiah"), "tickformat": ",~g"},
     )
     return _figure(fig)
 
@@ -134,7 +135,7 @@ def category_distribution(counts: list[tuple[str, int, int]], *, title: str = ""
     fig.update_layout(
         title={"text": title, "x": 0},
         # Whole OPDs only, at most about six ticks.
-        yaxis={"title": "Jumlah OPD", "tick0": 0, "dtick": max(1, math.ceil(most / 6))},
+        yaxis={"title": _("Number of OPDs"), "tick0": 0, "dtick": max(1, math.ceil(most / 6))},
     )
     return _figure(fig)
 
@@ -163,7 +164,7 @@ def ranking_bars(
         title={"text": title, "x": 0},
         height=max(320, 26 * len(rows) + 80),
         # Headroom for the value labels printed outside the longest bar.
-        xaxis={"title": "Persen", "ticksuffix": "%", "range": [0, _x_max(values)]},
+        xaxis={"title": _("Percent"), "ticksuffix": "%", "range": [0, _x_max(values)]},
         margin={"l": 280, "r": 60, "t": 40, "b": 40},
     )
     fig.add_vline(x=100, line_dash="dot", line_color="#64748b")

@@ -8,6 +8,7 @@ import django_filters
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from budget.criteria import Band, Bands
 from budget.measures import MEASURES, Measure
@@ -39,7 +40,7 @@ class _CategoryFilter(django_filters.ChoiceFilter):
         self.measure = measure
         self.kind = kind
         kwargs.setdefault("label", measure.category_column)
-        kwargs.setdefault("empty_label", "Semua kategori")
+        kwargs.setdefault("empty_label", _("All categories"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -54,12 +55,12 @@ NO_SUMBER_DANA = "-"
 
 
 class AbsorptionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Cari kode atau nama")
+    q = django_filters.CharFilter(method="search", label=_("Search code or name"))
     sumber_dana = django_filters.ChoiceFilter(
         method="by_sumber_dana",
-        label="Sumber dana",
-        empty_label="Semua sumber dana",
-        choices=[*SumberDana.choices, (NO_SUMBER_DANA, "Tanpa sumber dana")],
+        label=_("Fund source"),
+        empty_label=_("All fund sources"),
+        choices=[*SumberDana.choices, (NO_SUMBER_DANA, _("No fund source"))],
     )
     # One category filter per filterable measure, declared from the registry.
     locals().update(

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from budget.measures import RANK_MEASURES, Measure, measure_get
 from budget.quarters import QUARTERS, tw_label
@@ -12,9 +13,9 @@ class PeriodForm(forms.Form):
     """Year and quarter from the query string; missing or bad values fall back to the latest
     quarter with data."""
 
-    tahun = forms.TypedChoiceField(label="Tahun", coerce=int, required=False)
+    tahun = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
     triwulan = forms.TypedChoiceField(
-        label="Triwulan", coerce=int, choices=TRIWULAN_CHOICES, required=False
+        label=_("Quarter"), coerce=int, choices=TRIWULAN_CHOICES, required=False
     )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any):
@@ -29,7 +30,7 @@ class RankingForm(forms.Form):
     """The measure OPDs are ranked by; a missing or unknown one is the default."""
 
     ukuran = forms.ChoiceField(
-        label="Urut menurut",
+        label=_("Rank by"),
         choices=[(key, measure_get(key).label) for key in RANK_MEASURES],
         required=False,
     )
@@ -53,11 +54,11 @@ class DrillForm(forms.Form):
     akun = forms.TypedChoiceField(
         coerce=int,
         choices=[
-            (2, "Kelompok"),
-            (3, "Jenis"),
-            (4, "Objek"),
-            (5, "Rincian objek"),
-            (6, "Sub rincian objek"),
+            (2, _("Kelompok")),
+            (3, _("Jenis")),
+            (4, _("Objek")),
+            (5, _("Rincian objek")),
+            (6, _("Sub rincian objek")),
         ],
         required=False,
     )

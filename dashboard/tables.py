@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from budget.measures import AMOUNTS, MEASURES, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
@@ -108,8 +109,8 @@ SHOWN_UNDER = tuple(
 
 
 class _AbsorptionBase(tables.Table):
-    kode = tables.Column("Kode", attrs={"td": {"class": "kode"}})
-    nama = tables.Column("Nama", attrs={"td": {"class": "nama"}})
+    kode = tables.Column(_("Code"), attrs={"td": {"class": "kode"}})
+    nama = tables.Column(_("Name"), attrs={"td": {"class": "nama"}})
 
 
 class AbsorptionTable(_AbsorptionBase):
@@ -117,7 +118,7 @@ class AbsorptionTable(_AbsorptionBase):
 
     # Declared in the class body (django-tables2 collects the body's columns), from the registry.
     locals().update(_registry_columns())
-    status = tables.Column("Laporan", empty_values=(), orderable=False)
+    status = tables.Column(_("Report"), empty_values=(), orderable=False)
 
     class Meta:
         attrs = {"class": "data"}
@@ -168,7 +169,7 @@ class AbsorptionTable(_AbsorptionBase):
 
 
 def status_text(report) -> str:
-    return report.get_status_display() if report else "Belum dilaporkan"
+    return report.get_status_display() if report else str(_("Not reported"))
 
 
 def status_badge(report) -> str:
@@ -179,12 +180,12 @@ def status_badge(report) -> str:
 class RankingTable(tables.Table):
     peringkat = tables.Column("#", attrs={"td": {"class": "num"}})
     nama = tables.Column("OPD", accessor="row__nama")
-    nilai = PercentColumn("Nilai", empty_values=())
-    kategori = tables.Column("Kategori", empty_values=())
-    selisih = MoneyColumn("Selisih dari rencana (Rp)", accessor="row__selisih_kas")
-    perubahan = tables.Column("Perubahan", empty_values=(), attrs={"td": {"class": "num"}})
-    status = tables.Column("Laporan", empty_values=())
-    kendala = tables.Column("Kendala", empty_values=())
+    nilai = PercentColumn(_("Value"), empty_values=())
+    kategori = tables.Column(_("Category"), empty_values=())
+    selisih = MoneyColumn(_("Gap to plan (Rp)"), accessor="row__selisih_kas")
+    perubahan = tables.Column(_("Change"), empty_values=(), attrs={"td": {"class": "num"}})
+    status = tables.Column(_("Report"), empty_values=())
+    kendala = tables.Column(_("Obstacles"), empty_values=())
 
     class Meta:
         attrs = {"class": "data"}

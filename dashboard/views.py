@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
@@ -156,9 +157,9 @@ def _overview(scope: Scope, all_rows: list, statuses: dict) -> dict:
     series = quarterly_series(**scope.common)
     return {
         **_headline(absorption(**scope.common, level="pemda", bands=scope.bands)),
-        "s_curve": charts.s_curve(series, title="Kurva S belanja daerah"),
+        "s_curve": charts.s_curve(series, title=_("S-curve of the region's spending")),
         "distribution": charts.category_distribution(
-            distribution, title="Sebaran OPD menurut kategori capaian kas"
+            distribution, title=_("OPDs by cash plan achievement category")
         ),
         "opd_count": len(all_rows),
         "behind_count": sum(1 for r in all_rows if r.behind_plan),
@@ -323,8 +324,8 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
         "history": history,
         "can_enter": can_enter_realisasi(actor, opd) or can_verify(actor),
         "entry_url": reverse("realisasi_entry", args=[opd.kode, period.tahun, period.triwulan]),
-        "s_curve": charts.s_curve(series, title="Kurva S: anggaran kas dan realisasi kumulatif"),
-        "bars": charts.quarter_bars(series, title="Rencana dan realisasi per triwulan"),
+        "s_curve": charts.s_curve(series, title=_("S-curve: cumulative cash plan and realisasi")),
+        "bars": charts.quarter_bars(series, title=_("Plan and realisasi by quarter")),
         "program_table": tables["rincian"],
         "account_table": tables["rekening"],
         "dana_table": tables["sumber_dana"],
@@ -366,7 +367,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "measures": [measure_get(key) for key in RANK_MEASURES],
             "table": table,
             "chart": charts.ranking_bars(
-                ranked, measure=measure, title=f"Peringkat OPD menurut {label}"
+                ranked, measure=measure, title=_("OPD ranking by %(measure)s") % {"measure": label}
             ),
             "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
             "unranked": unranked,
