@@ -17,6 +17,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from budget.importing import ImportRefused, read_table
 from budget.importing.realisasi import import_realisasi
@@ -51,13 +53,13 @@ MAX_UPLOAD = 10 * 1024 * 1024
 
 class KendalaForm(forms.Form):
     kendala = forms.MultipleChoiceField(
-        label="Kendala",
+        label=_("Obstacles"),
         choices=KENDALA_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     kendala_catatan = forms.CharField(
-        label="Uraian kendala",
+        label=_("Description of the obstacles"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -65,12 +67,12 @@ class KendalaForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    berkas = forms.FileField(label="Berkas realisasi (CSV atau XLSX)")
+    berkas = forms.FileField(label=_("Realisasi file (CSV or XLSX)"))
 
     def clean_berkas(self):
         f = self.cleaned_data["berkas"]
         if f.size > MAX_UPLOAD:
-            raise forms.ValidationError("Berkas lebih dari 10 MB.")
+            raise forms.ValidationError(gettext("The file is larger than 10 MB."))
         return f
 
 
@@ -162,13 +164,13 @@ def _open(request: HttpRequest, kode: str, tahun: int, triwulan: int) -> EntryPa
 
 def _save(page: EntryPage, version: int) -> HttpResponse:
     _save_amounts(page, version, submit=False)
-    messages.success(page.request, "Draf tersimpan.")
+    messages.success(page.request, gettext("Draft saved."))
     return redirect(page.here)
 
 
 def _submit(page: EntryPage, version: int) -> HttpResponse:
     _save_amounts(page, version, submit=True)
-    messages.success(page.request, "Laporan diajukan untuk diverifikasi BPKAD.")
+    messages.success(page.request, gettext("Report submitted for BPKAD verification."))
     return redirect(page.here)
 
 
@@ -193,19 +195,19 @@ def _save_amounts(page: EntryPage, version: int, *, submit: bool) -> None:
 
 def _verify(page: EntryPage, version: int) -> HttpResponse:
     report_verify(**page.quarter, version=version)
-    messages.success(page.request, "Laporan diverifikasi dan dikunci.")
+    messages.success(page.request, gettext("Report verified and locked."))
     return redirect(page.here)
 
 
 def _return(page: EntryPage, version: int) -> HttpResponse:
     report_return(**page.quarter, version=version, reason=page.request.POST.get("alasan", ""))
-    messages.success(page.request, "Laporan dikembalikan ke bendahara.")
+    messages.success(page.request, gettext("Report returned to the treasurer."))
     return redirect(page.here)
 
 
 def _reopen(page: EntryPage, version: int) -> HttpResponse:
     report_reopen(**page.quarter, version=version, reason=page.request.POST.get("alasan", ""))
-    messages.success(page.request, "Triwulan dibuka kembali.")
+    messages.success(page.request, gettext("Quarter reopened."))
     return redirect(page.here)
 
 
@@ -214,7 +216,7 @@ def _upload(page: EntryPage, version: int) -> HttpResponse:
     if not form.is_valid():
         raise WorkflowError("; ".join(str(message) for message in form.errors.get("berkas", [])))
     if not page.may_enter:
-        raise NotAllowed("Anda hanya dapat mengunggah realisasi OPD Anda sendiri.")
+        raise NotAllowed(gettext("You may upload the realisasi of your own OPD only."))
     berkas = form.cleaned_data["berkas"]
     # The importer checks the version under the same lock as the entry page's save.
     result = import_realisasi(
@@ -228,8 +230,12 @@ def _upload(page: EntryPage, version: int) -> HttpResponse:
     )
     messages.success(
         page.request,
-        f"Berkas diimpor: {result.counts.created} dibuat, "
-        f"{result.counts.updated} diubah, {result.counts.unchanged} tetap.",
+        gettext("File imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+        % {
+            "created": result.counts.created,
+            "updated": result.counts.updated,
+            "unchanged": result.counts.unchanged,
+        },
     )
     return redirect(page.here)
 
@@ -249,7 +255,7 @@ def _act(page: EntryPage) -> HttpResponse | None:
     reason in the messages and the status set)."""
     handler = ACTIONS.get(page.request.POST.get("action", ""))
     if handler is None:
-        messages.error(page.request, "Tindakan tidak dikenal.")
+        messages.error(page.request, gettext("Unknown action."))
         return None
     try:
         return handler(page, _posted_version(page.request))
@@ -263,11 +269,23 @@ def _act(page: EntryPage) -> HttpResponse | None:
         _refused(
             page,
             400,
-            f"{n} baris ditolak; tidak ada yang disimpan." if n else "Periksa isian kendala.",
+            ngettext(
+                "%(n)d line refused; nothing was saved.",
+                "%(n)d lines refused; nothing was saved.",
+                n,
+            )
+            % {"n": n}
+            if n
+            else gettext("Check the obstacle fields."),
         )
     except ImportRefused as exc:
         page.upload_errors = [str(e) for e in exc.errors[:50]]
-        _refused(page, 400, f"Berkas ditolak: {len(exc.errors)} kesalahan.")
+        n = len(exc.errors)
+        _refused(
+            page,
+            400,
+            ngettext("File refused: %(n)d error.", "File refused: %(n)d errors.", n) % {"n": n},
+        )
     except WorkflowError as exc:
         _refused(page, 400, str(exc))
     return None

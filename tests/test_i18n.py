@@ -284,3 +284,23 @@ def test_no_catalogue_entry_is_untranslated_or_fuzzy():
     entries = read_po(PO)
     assert [e["msgid"] for e in entries if e["msgid"] and not e["msgstr"].strip()] == []
     assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
+
+
+@pytest.mark.django_db
+def test_the_entry_page_flashes_in_the_language_chosen(treasurer, treasurer_opd):
+    from django.test import Client
+
+    from tests.factories import DpaLineFactory
+
+    DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=2025)
+    url = f"/opd/{treasurer_opd.kode}/realisasi/2025/2/"
+    client = Client()
+    client.force_login(treasurer)
+
+    def flashed() -> list[str]:
+        response = client.post(url, {"action": "nonsense", "version": "0"})
+        return [str(m) for m in response.context["messages"]]
+
+    assert flashed() == ["Tindakan tidak dikenal."]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert flashed() == ["Unknown action."]
