@@ -21,6 +21,8 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -37,29 +39,29 @@ from budget.selectors import region_for
 MAX_UPLOAD = 20 * 1024 * 1024
 KEEP_SECONDS = 60 * 60
 PREVIEW_ROWS = 200
-KINDS = {"dpa": "DPA (pagu dan anggaran kas)", "realisasi": "Realisasi triwulan"}
+KINDS = {"dpa": _("DPA (pagu and cash plan)"), "realisasi": _("Quarterly realisasi")}
 
 
 class UploadForm(forms.Form):
-    jenis = forms.ChoiceField(label="Jenis berkas", choices=list(KINDS.items()))
-    berkas = forms.FileField(label="Berkas (CSV UTF-8 atau XLSX)")
+    jenis = forms.ChoiceField(label=_("File type"), choices=list(KINDS.items()))
+    berkas = forms.FileField(label=_("File (UTF-8 CSV or XLSX)"))
     tahap = forms.ChoiceField(
-        label="Tahap DPA",
+        label=_("DPA stage"),
         required=False,
         choices=[
-            ("", "Biasa (baris baru: pagu murni = pagu)"),
-            ("murni", "DPA murni (koreksi: pagu murni ikut diubah)"),
-            ("perubahan", "DPPA / perubahan (baris baru: pagu murni 0)"),
+            ("", _("Ordinary (new lines: original pagu = pagu)")),
+            ("murni", _("Original DPA (correction: the original pagu changes too)")),
+            ("perubahan", _("DPPA / amendment (new lines: original pagu 0)")),
         ],
     )
     nama_pemda = forms.CharField(
-        label="Nama pemda (hanya untuk impor pertama)", required=False, max_length=200
+        label=_("Name of the local government (first import only)"), required=False, max_length=200
     )
 
     def clean_berkas(self):
         f = self.cleaned_data["berkas"]
         if f.size > MAX_UPLOAD:
-            raise forms.ValidationError("Berkas lebih dari 20 MB.")
+            raise forms.ValidationError(gettext("The file is larger than 20 MB."))
         return f
 
 

@@ -304,3 +304,19 @@ def test_the_entry_page_flashes_in_the_language_chosen(treasurer, treasurer_opd)
     assert flashed() == ["Tindakan tidak dikenal."]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert flashed() == ["Unknown action."]
+
+
+@pytest.mark.django_db
+def test_the_import_form_speaks_the_language_chosen(bpkad):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bpkad)
+    in_indonesian = page_text(client.get("/impor/"))
+    assert "Jenis berkas" in in_indonesian
+    assert "File type" not in in_indonesian
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english = page_text(client.get("/impor/"))
+    assert "File type" in in_english
+    assert "Ordinary (new lines: original pagu = pagu)" in in_english
+    assert "Jenis berkas" not in in_english
