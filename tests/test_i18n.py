@@ -320,3 +320,28 @@ def test_the_import_form_speaks_the_language_chosen(bpkad):
     assert "File type" in in_english
     assert "Ordinary (new lines: original pagu = pagu)" in in_english
     assert "Jenis berkas" not in in_english
+
+
+def test_the_lra_texts_speak_the_language_chosen():
+    from dashboard.reports import lra
+
+    with translation.override("id"):
+        assert lra.periode(2026, 3) == "Tahun 2026 s.d. Triwulan III"
+        assert str(lra.SUSUNAN["rekening"]) == "menurut rekening"
+    with translation.override("en"):
+        assert lra.periode(2026, 3) == "Year 2026 through Quarter III"
+        assert str(lra.SUSUNAN["rekening"]) == "by account"
+
+
+@pytest.mark.django_db
+def test_a_bad_report_parameter_is_refused_in_the_language_chosen(bpkad):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bpkad)
+    response = client.get("/laporan/lra.xlsx?susunan=zigzag")
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Parameter tidak dikenali: susunan.")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/laporan/lra.xlsx?susunan=zigzag")
+    assert response.content.decode().startswith("Unknown parameter(s): susunan.")

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import TypedDict
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
 from budget.criteria import bands_for
@@ -20,14 +22,14 @@ from budget.quarters import ROMAN, tw_label
 from budget.selectors import AbsorptionRow, absorption, absorption_queryset, absorption_rows
 
 SUSUNAN = {
-    "program": "menurut program, kegiatan dan sub kegiatan",
-    "rekening": "menurut rekening",
+    "program": _("by program, kegiatan and sub kegiatan"),
+    "rekening": _("by account"),
 }
 SECTIONS = (
     # jenis, code, title, total label
-    (Jenis.PENDAPATAN.value, "4", "PENDAPATAN DAERAH", "JUMLAH PENDAPATAN DAERAH"),
-    (Jenis.BELANJA.value, "5", "BELANJA DAERAH", "JUMLAH BELANJA DAERAH"),
-    (Jenis.PEMBIAYAAN.value, "6", "PEMBIAYAAN DAERAH", None),
+    (Jenis.PENDAPATAN.value, "4", _("REGIONAL REVENUE"), _("TOTAL REGIONAL REVENUE")),
+    (Jenis.BELANJA.value, "5", _("REGIONAL SPENDING"), _("TOTAL REGIONAL SPENDING")),
+    (Jenis.PEMBIAYAAN.value, "6", _("REGIONAL FINANCING"), None),
 )
 # Financing receipts (6.1) and disbursements (6.2) flow in opposite directions: their sum is no
 # LRA figure and their net would be arithmetic done here, so the section closes on its kelompok
@@ -78,7 +80,9 @@ class LraReport:
     printed_at: datetime
     sections: list[LraSection]
 
-    title = "Laporan Realisasi Anggaran — Penyerapan Anggaran"
+    @property
+    def title(self) -> str:
+        return gettext("Budget Realisation Report — Budget Absorption")
 
     @property
     def tw(self) -> str:
@@ -90,7 +94,7 @@ class LraReport:
 
     @property
     def printed_label(self) -> str:
-        return "Dicetak " + tanggal_waktu(self.printed_at)
+        return printed(self.printed_at)
 
     @property
     def printed_date(self) -> str:
@@ -98,11 +102,11 @@ class LraReport:
 
     @property
     def susunan_label(self) -> str:
-        return SUSUNAN[self.susunan]
+        return str(SUSUNAN[self.susunan])
 
     @property
     def scope_label(self) -> str:
-        return f"{self.opd.nama} ({self.opd.kode})" if self.opd else "Seluruh perangkat daerah"
+        return f"{self.opd.nama} ({self.opd.kode})" if self.opd else gettext("All work units")
 
     @property
     def filename(self) -> str:
@@ -117,7 +121,15 @@ def printed_now() -> datetime:
 
 def periode(tahun: int, triwulan: int) -> str:
     """`Tahun 2026 s.d. Triwulan III`."""
-    return f"Tahun {tahun} s.d. Triwulan {ROMAN[triwulan]}"
+    return gettext("Year %(tahun)d through Quarter %(tw)s") % {
+        "tahun": tahun,
+        "tw": ROMAN[triwulan],
+    }
+
+
+def printed(moment: datetime) -> str:
+    """`Dicetak 23 November 2026 19.05 WIB`."""
+    return gettext("Printed %(when)s") % {"when": tanggal_waktu(moment)}
 
 
 def tanggal(moment: datetime) -> str:
@@ -203,8 +215,8 @@ def lra_report(
         ]
         lines[Jenis.BELANJA.value] = _arrange(program_levels).get(Jenis.BELANJA.value, [])
         notes = {
-            Jenis.PENDAPATAN.value: "Pendapatan tidak dianggarkan per program: menurut rekening.",
-            Jenis.PEMBIAYAAN.value: "Pembiayaan tidak dianggarkan per program: menurut rekening.",
+            Jenis.PENDAPATAN.value: gettext("Revenue is not budgeted by program: by account."),
+            Jenis.PEMBIAYAAN.value: gettext("Financing is not budgeted by program: by account."),
         }
 
     sections = []
@@ -216,10 +228,10 @@ def lra_report(
             LraSection(
                 jenis=jenis,
                 kode=kode,
-                title=title,
+                title=str(title),
                 lines=section_lines,
                 total=totals.get(jenis) if total_label else None,
-                total_label=total_label,
+                total_label=str(total_label) if total_label else None,
                 note=notes.get(jenis, ""),
             )
         )

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from budget.criteria import EFEKTIVITAS, bands_for
@@ -43,7 +44,8 @@ class LraForm(forms.Form):
 def _bad_request(form: forms.Form) -> HttpResponse:
     fields = ", ".join(sorted(form.errors))
     return HttpResponseBadRequest(
-        f"Parameter tidak dikenali: {fields}. Pilih laporan dari halaman /laporan/.",
+        gettext("Unknown parameter(s): %(fields)s. Choose a report from the /laporan/ page.")
+        % {"fields": fields},
         content_type="text/plain; charset=utf-8",
     )
 
@@ -165,7 +167,7 @@ def _ranking_context(region: Region, period: Period, measure: Measure) -> dict[s
         "triwulan": period.triwulan,
         "tw": tw,
         "period_label": lra.periode(period.tahun, period.triwulan),
-        "printed_label": "Dicetak " + lra.tanggal_waktu(lra.printed_now()),
+        "printed_label": lra.printed(lra.printed_now()),
         "measure": measure,
         "measure_label": str(measure.label).lower(),
         "measure_explanation": measure.explain(tw),
