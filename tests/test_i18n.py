@@ -345,3 +345,31 @@ def test_a_bad_report_parameter_is_refused_in_the_language_chosen(bpkad):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get("/laporan/lra.xlsx?susunan=zigzag")
     assert response.content.decode().startswith("Unknown parameter(s): susunan.")
+
+
+@pytest.mark.django_db
+def test_the_lra_workbook_speaks_the_language_chosen(bpkad, treasurer_opd):
+    from io import BytesIO
+
+    import openpyxl
+    from django.test import Client
+
+    from tests.factories import DpaLineFactory
+
+    DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=2025)
+    client = Client()
+    client.force_login(bpkad)
+
+    def texts() -> set[str]:
+        response = client.get("/laporan/lra.xlsx?tahun=2025&triwulan=2")
+        assert response.status_code == 200
+        sheet = openpyxl.load_workbook(BytesIO(response.content)).active
+        assert sheet is not None
+        return {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+
+    in_indonesian = texts()
+    assert {"Kode", "Sisa Anggaran (Rupiah)", "BELANJA DAERAH", "Kepala BPKAD"} <= in_indonesian
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    in_english = texts()
+    assert {"Code", "Budget Left (Rupiah)", "REGIONAL SPENDING", "Head of BPKAD"} <= in_english
+    assert "Kode" not in in_english

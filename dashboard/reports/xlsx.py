@@ -4,6 +4,7 @@ header, landscape A4 fitted to the page width, the header row repeated on every 
 import io
 import math
 
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -43,14 +44,14 @@ URAIAN_WIDTH = 56
 
 def _columns(report: LraReport) -> list[tuple[str, float]]:
     return [
-        ("Kode", 21),
-        ("Uraian", URAIAN_WIDTH),
-        ("Pagu (Rupiah)", 19),
-        (f"Anggaran Kas s.d. {report.tw} (Rupiah)", 19),
-        (f"Realisasi s.d. {report.tw} (Rupiah)", 19),
-        ("Sisa Anggaran (Rupiah)", 19),
-        ("Serapan (%)", 10),
-        ("Kategori", 15),
+        (gettext("Code"), 21),
+        (gettext("Description"), URAIAN_WIDTH),
+        (gettext("Pagu (Rupiah)"), 19),
+        (gettext("Cash Plan through %(tw)s (Rupiah)") % {"tw": report.tw}, 19),
+        (gettext("Realisasi through %(tw)s (Rupiah)") % {"tw": report.tw}, 19),
+        (gettext("Budget Left (Rupiah)"), 19),
+        (gettext("Absorption (%)"), 10),
+        (gettext("Category"), 15),
     ]
 
 
@@ -93,8 +94,13 @@ def _heading(sheet: Worksheet, report: LraReport, *, width: int) -> int:
         (report.title, TITLE),
         (report.region.nama.upper(), SUBTITLE),
         (report.scope_label, BOLD),
-        (f"{report.period_label} · susunan {report.susunan_label}", None),
-        (f"{report.printed_label} · angka dalam Rupiah", MUTED),
+        (
+            report.period_label
+            + " · "
+            + gettext("arranged by %(susunan)s") % {"susunan": report.susunan_label},
+            None,
+        ),
+        (report.printed_label + " · " + gettext("amounts in Rupiah"), MUTED),
     ]
     for r, (text, font) in enumerate(heading, start=1):
         sheet.cell(r, 1, text).font = font or BASE
@@ -150,7 +156,15 @@ def _line_row(sheet: Worksheet, r: int, line: LraLine) -> None:
 
 def _signature(sheet: Worksheet, report: LraReport, *, r: int, width: int) -> int:
     """The signature block from row `r` in the last two columns; returns its last row."""
-    sign = [report.printed_date, "Kepala BPKAD", None, None, None, "(……………………………………)", "NIP. "]
+    sign = [
+        report.printed_date,
+        gettext("Head of BPKAD"),
+        None,
+        None,
+        None,
+        "(……………………………………)",
+        "NIP. ",
+    ]
     for offset, sign_text in enumerate(sign):
         if sign_text:
             cell = sheet.cell(r + offset, width - 1, sign_text)
@@ -219,5 +233,5 @@ def _page_setup(
         raise RuntimeError("a new worksheet should have an (empty) footer")
     footer.left.text = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
     footer.left.size = 8
-    footer.right.text = "Halaman &P dari &N"
+    footer.right.text = gettext("Page &P of &N")
     footer.right.size = 8
