@@ -5,8 +5,10 @@ from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from budget import models
+from budget.importing.columns import LINE_FIELDS
 from budget.roles import Actor, actor_for, can_administer
 from budget.workflow import (
     WorkflowError,
@@ -84,9 +86,11 @@ class RealisasiForm(ActorForm):
             self.instance.line_id != getattr(line, "pk", None) or self.instance.triwulan != triwulan
         ):
             # Moving a figure to another line or quarter would change two quarters at once.
-            raise forms.ValidationError("Baris DPA dan triwulan realisasi tidak dapat diubah.")
+            raise forms.ValidationError(
+                _("The DPA line and quarter of a realisasi cannot be changed.")
+            )
         if line is not None and line.pk is None:
-            raise forms.ValidationError("Simpan baris DPA terlebih dahulu, lalu isi realisasinya.")
+            raise forms.ValidationError(_("Save the DPA line first, then enter its realisasi."))
         if line is not None and triwulan is not None and jumlah is not None:
             try:
                 realisasi_correct(
@@ -125,25 +129,18 @@ class RealisasiInlineForm(RealisasiForm):
     pending_pagu = True
 
 
+# A DPA line is identified by its year, OPD, sub kegiatan and account.
+LINE_KEY = ["tahun", "opd", "sub_kegiatan", "account"]
+
+
 class DpaLineForm(ActorForm):
     """A DPA line by hand obeys import_dpa's rules (workflow.dpa_line_save): a pagu may not
     fall below what is already realised on the line. `actor` is set by the admin."""
 
     class Meta:
         model = models.DpaLine
-        fields = [
-            "region",
-            "tahun",
-            "opd",
-            "sub_kegiatan",
-            "account",
-            "jenis",
-            "pagu",
-            "kas_tw1",
-            "kas_tw2",
-            "kas_tw3",
-            "kas_tw4",
-        ]
+        # The line's key, then the fields an import writes (one table: importing.columns).
+        fields = ["region", *LINE_KEY, "jenis", *LINE_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -276,20 +273,8 @@ class RealisasiInline(NoDeleteMixin, BpkadOnlyMixin, admin.TabularInline):
 @admin.register(models.DpaLine)
 class DpaLineAdmin(NoDeleteMixin, ActorFormMixin, RegionScopedAdmin):
     form = DpaLineForm
-    list_display = [
-        "tahun",
-        "opd",
-        "sub_kegiatan",
-        "account",
-        "jenis",
-        "pagu",
-        "pagu_murni",
-        "kas_tw1",
-        "kas_tw2",
-        "kas_tw3",
-        "kas_tw4",
-    ]
-    list_filter = ["region", "tahun", "jenis"]
+    list_display = [*LINE_KEY, "jenis", "pagu_murni", *LINE_FIELDS]
+    list_filter = ["region", "tahun", "jenis", "sumber_dana"]
     search_fields = ["opd__kode", "opd__nama", "sub_kegiatan__kode", "account__kode"]
     list_select_related = ["opd", "sub_kegiatan", "account"]
     raw_id_fields = ["opd", "sub_kegiatan", "account"]

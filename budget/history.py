@@ -11,17 +11,34 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Lag
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from budget.models import Opd, QuarterReport
+from budget.importing.columns import LINE_FIELDS
+from budget.models import DpaLine, Opd, QuarterReport, Realisasi
 
-LABELS = {"insert": "dibuat", "update": "diubah", "delete": "dihapus"}
-REPORT_LABELS = {
-    "status": "status",
-    "kendala": "kendala",
-    "kendala_catatan": "uraian kendala",
-    "alasan": "alasan",
+ACTIONS = {
+    "insert": gettext_lazy("created"),
+    "update": gettext_lazy("changed"),
+    "delete": gettext_lazy("deleted"),
 }
+# The DPA line's fields a change is shown for: those an import or the admin writes.
+LINE_HISTORY_FIELDS = list(LINE_FIELDS)
+REPORT_FIELDS = ["status", "kendala", "kendala_catatan", "alasan"]
+
+
+def _short_labels() -> dict[str, str]:
+    """Compact names for the summary line; other fields go by their model's verbose name."""
+    return {
+        **{f"kas_tw{q}": _("cash TW %(q)s") % {"q": q} for q in range(1, 5)},
+        "alasan": _("reason"),
+    }
+
+
+def _labels(model: Any, fields: list[str]) -> dict[str, str]:
+    short = _short_labels()
+    return {f: short.get(f) or str(model._meta.get_field(f).verbose_name) for f in fields}
 
 
 @dataclass(frozen=True)
@@ -36,9 +53,9 @@ class HistoryEntry:
     at: datetime
     who: str  # user name, or the command and OS user for a command-line import
     via: str  # the page or command
-    what: str  # "Realisasi", "Baris DPA", "Laporan triwulan"
+    what: str  # the model's verbose name: realisasi, DPA line, quarterly report
     subject: str  # which line or report
-    action: str  # dibuat / diubah / dihapus
+    action: str  # created / changed / deleted, translated
     changes: list[Change]
 
 
@@ -81,13 +98,14 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
     RealisasiEvent = _event_model("RealisasiEvent")
     ReportEvent = _event_model("QuarterReportEvent")
 
-    line_fields = ["pagu", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4"]
-    line_labels = {"pagu": "pagu", **{f"kas_tw{q}": f"kas TW {q}" for q in range(1, 5)}}
+    line_fields = LINE_HISTORY_FIELDS
+    line_labels = _labels(DpaLine, line_fields)
+    report_labels = _labels(QuarterReport, REPORT_FIELDS)
     lines = _with_previous(DpaLineEvent.objects.filter(opd=opd), line_fields)
     reals = _with_previous(RealisasiEvent.objects.filter(line__opd=opd), ["jumlah"]).select_related(
         "line__account", "line__sub_kegiatan"
     )
-    report_fields = ["status", "kendala", "kendala_catatan", "alasan"]
+    report_fields = REPORT_FIELDS
     reports = _with_previous(ReportEvent.objects.filter(opd=opd), report_fields)
     if tahun is not None:
         lines = lines.filter(tahun=tahun)
@@ -124,19 +142,19 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
         # A command's events name the file imported, so that a figure leads back to it.
         via = meta.get("url") or " ".join(str(meta[k]) for k in ("command", "file") if meta.get(k))
         if e._meta.model_name == "dpalineevent":
-            what = "Baris DPA"
+            what = str(capfirst(DpaLine._meta.verbose_name))
             subject = f"{e.tahun} {e.sub_kegiatan.kode if e.sub_kegiatan else '-'} {e.account.kode}"
             changes = _changes(e, line_fields, line_labels)
         elif e._meta.model_name == "realisasievent":
-            what = "Realisasi"
+            what = str(capfirst(Realisasi._meta.verbose_name))
             line = e.line
             subject = (
                 f"{line.tahun} TW {e.triwulan} "
                 f"{line.sub_kegiatan.kode if line.sub_kegiatan else '-'} {line.account.kode}"
             )
-            changes = _changes(e, ["jumlah"], {"jumlah": "realisasi"})
+            changes = _changes(e, ["jumlah"], _labels(Realisasi, ["jumlah"]))
         else:
-            what = "Laporan triwulan"
+            what = str(capfirst(QuarterReport._meta.verbose_name))
             subject = f"{e.tahun} TW {e.triwulan}"
             changes = [
                 Change(
@@ -144,7 +162,7 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
                     status_labels.get(c.old, c.old) if c.field == "status" else c.old,
                     status_labels.get(c.new, c.new) if c.field == "status" else c.new,
                 )
-                for c in _changes(e, report_fields, REPORT_LABELS)
+                for c in _changes(e, report_fields, report_labels)
             ]
         if e.pgh_label == "update" and not changes:
             continue  # only bookkeeping moved (the version, a timestamp)
@@ -157,7 +175,7 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
                     via=via,
                     what=what,
                     subject=subject,
-                    action=LABELS.get(e.pgh_label, e.pgh_label),
+                    action=str(ACTIONS.get(e.pgh_label, e.pgh_label)),
                     changes=changes,
                 ),
             )

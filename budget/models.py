@@ -22,8 +22,8 @@ from budget.money import MONEY
 class Region(models.Model):
     """A pemda: province, kabupaten or kota."""
 
-    kode = models.CharField(_("kode"), max_length=20, unique=True)
-    nama = models.CharField(_("nama"), max_length=200)
+    kode = models.CharField(_("code"), max_length=20, unique=True)
+    nama = models.CharField(_("name"), max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -45,8 +45,8 @@ class RegionScoped(models.Model):
 class Opd(RegionScoped):
     """A work unit (OPD/SKPD) that executes part of the budget through its DPA."""
 
-    kode = models.CharField(_("kode"), max_length=40)
-    nama = models.CharField(_("nama"), max_length=300)
+    kode = models.CharField(_("code"), max_length=40)
+    nama = models.CharField(_("name"), max_length=300)
 
     class Meta:
         verbose_name = _("OPD")
@@ -61,8 +61,8 @@ class Opd(RegionScoped):
 
 
 class Program(RegionScoped):
-    kode = models.CharField(_("kode"), max_length=20)
-    nama = models.CharField(_("nama"), max_length=500)
+    kode = models.CharField(_("code"), max_length=20)
+    nama = models.CharField(_("name"), max_length=500)
 
     class Meta:
         verbose_name = _("program")
@@ -78,8 +78,8 @@ class Program(RegionScoped):
 
 class Kegiatan(RegionScoped):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="kegiatan")
-    kode = models.CharField(_("kode"), max_length=30)
-    nama = models.CharField(_("nama"), max_length=500)
+    kode = models.CharField(_("code"), max_length=30)
+    nama = models.CharField(_("name"), max_length=500)
 
     class Meta:
         verbose_name = _("kegiatan")
@@ -95,8 +95,8 @@ class Kegiatan(RegionScoped):
 
 class SubKegiatan(RegionScoped):
     kegiatan = models.ForeignKey(Kegiatan, on_delete=models.PROTECT, related_name="sub_kegiatan")
-    kode = models.CharField(_("kode"), max_length=40)
-    nama = models.CharField(_("nama"), max_length=500)
+    kode = models.CharField(_("code"), max_length=40)
+    nama = models.CharField(_("name"), max_length=500)
 
     class Meta:
         verbose_name = _("sub kegiatan")
@@ -120,14 +120,14 @@ JENIS_CHOICES = [
 class Account(RegionScoped):
     """A kode rekening; its level (1 akun … 6 sub rincian objek) and jenis follow from the code."""
 
-    kode = models.CharField(_("kode rekening"), max_length=30)
-    uraian = models.CharField(_("uraian"), max_length=500)
+    kode = models.CharField(_("account code"), max_length=30)
+    uraian = models.CharField(_("description"), max_length=500)
     level = models.PositiveSmallIntegerField(_("level"))
     jenis = models.CharField(_("jenis"), max_length=12, choices=JENIS_CHOICES)
 
     class Meta:
-        verbose_name = _("rekening")
-        verbose_name_plural = _("rekening")
+        verbose_name = _("account")
+        verbose_name_plural = _("account")
         ordering = ["region", "kode"]
         constraints = [
             models.UniqueConstraint(fields=["region", "kode"], name="account_unique_kode"),
@@ -165,7 +165,7 @@ class SumberDana(models.TextChoices):
     DBH = "DBH", "DBH"
     BANKEU_PROVINSI = "Bantuan Keuangan Provinsi", "Bantuan Keuangan Provinsi"
     PINJAMAN = "Pinjaman", "Pinjaman"
-    LAINNYA = "Lainnya", _("Lainnya")
+    LAINNYA = "Lainnya", _("Other")
 
 
 @pghistory.track(*history_events(), level=pgtrigger.Statement)
@@ -177,7 +177,7 @@ class DpaLine(RegionScoped):
     cumulative, and always adds up to the pagu in force.
     """
 
-    tahun = models.PositiveSmallIntegerField(_("tahun"))
+    tahun = models.PositiveSmallIntegerField(_("year"))
     opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="dpa_lines")
     sub_kegiatan = models.ForeignKey(
         SubKegiatan, on_delete=models.PROTECT, null=True, blank=True, related_name="dpa_lines"
@@ -188,20 +188,20 @@ class DpaLine(RegionScoped):
     jenis = models.CharField(_("jenis"), max_length=12, choices=JENIS_CHOICES)
     pagu = models.DecimalField(_("pagu"), **MONEY)
     pagu_murni = models.DecimalField(_("pagu murni"), **MONEY)
-    kas_tw1 = models.DecimalField(_("anggaran kas TW I"), **MONEY, default=Decimal("0"))
-    kas_tw2 = models.DecimalField(_("anggaran kas TW II"), **MONEY, default=Decimal("0"))
-    kas_tw3 = models.DecimalField(_("anggaran kas TW III"), **MONEY, default=Decimal("0"))
-    kas_tw4 = models.DecimalField(_("anggaran kas TW IV"), **MONEY, default=Decimal("0"))
+    kas_tw1 = models.DecimalField(_("cash plan TW I"), **MONEY, default=Decimal("0"))
+    kas_tw2 = models.DecimalField(_("cash plan TW II"), **MONEY, default=Decimal("0"))
+    kas_tw3 = models.DecimalField(_("cash plan TW III"), **MONEY, default=Decimal("0"))
+    kas_tw4 = models.DecimalField(_("cash plan TW IV"), **MONEY, default=Decimal("0"))
     # Empty when the DPA file does not say (the column is optional).
     sumber_dana = models.CharField(
-        _("sumber dana"), max_length=30, choices=SumberDana.choices, blank=True, default=""
+        _("fund source"), max_length=30, choices=SumberDana.choices, blank=True, default=""
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("baris DPA")
-        verbose_name_plural = _("baris DPA")
+        verbose_name = _("DPA line")
+        verbose_name_plural = _("DPA line")
         ordering = ["region", "tahun", "opd", "sub_kegiatan", "account"]
         constraints = [
             models.UniqueConstraint(
@@ -254,7 +254,7 @@ class Realisasi(RegionScoped):
     """The amount realised on a DPA line within one quarter (not cumulative)."""
 
     line = models.ForeignKey(DpaLine, on_delete=models.PROTECT, related_name="realisasi")
-    triwulan = models.PositiveSmallIntegerField(_("triwulan"))
+    triwulan = models.PositiveSmallIntegerField(_("quarter"))
     jumlah = models.DecimalField(_("realisasi"), **MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -286,26 +286,26 @@ class CriteriaBand(models.Model):
     """
 
     class Kind(models.TextChoices):
-        EFEKTIVITAS = "efektivitas", _("efektivitas")
-        EFISIENSI = "efisiensi", _("efisiensi")
+        EFEKTIVITAS = "efektivitas", _("effectiveness")
+        EFISIENSI = "efisiensi", _("efficiency")
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True)
-    kind = models.CharField(_("jenis kriteria"), max_length=12, choices=Kind.choices)
-    label = models.CharField(_("kategori"), max_length=60)
+    kind = models.CharField(_("criterion kind"), max_length=12, choices=Kind.choices)
+    label = models.CharField(_("category"), max_length=60)
     lower = models.DecimalField(
-        _("batas bawah"), max_digits=9, decimal_places=4, null=True, blank=True
+        _("lower bound"), max_digits=9, decimal_places=4, null=True, blank=True
     )
-    lower_inclusive = models.BooleanField(_("batas bawah termasuk"), default=True)
+    lower_inclusive = models.BooleanField(_("lower bound included"), default=True)
     upper = models.DecimalField(
-        _("batas atas"), max_digits=9, decimal_places=4, null=True, blank=True
+        _("upper bound"), max_digits=9, decimal_places=4, null=True, blank=True
     )
-    upper_inclusive = models.BooleanField(_("batas atas termasuk"), default=False)
+    upper_inclusive = models.BooleanField(_("upper bound included"), default=False)
     # 1 is the best outcome; the dashboard colours by it.
-    rank = models.PositiveSmallIntegerField(_("peringkat"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
 
     class Meta:
-        verbose_name = _("kriteria")
-        verbose_name_plural = _("kriteria")
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
         ordering = ["region", "kind", "rank"]
         constraints = [
             models.UniqueConstraint(
@@ -339,22 +339,22 @@ class Profile(models.Model):
     opd = models.ForeignKey(Opd, on_delete=models.PROTECT, null=True, blank=True)
 
     class Meta:
-        verbose_name = _("profil pengguna")
-        verbose_name_plural = _("profil pengguna")
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profile")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.opd or self.region or '-'})"
 
 
 KENDALA_CHOICES = [
-    ("apbd_terlambat", _("Keterlambatan penetapan APBD")),
-    ("pengadaan", _("Keterlambatan pengadaan barang/jasa atau tender")),
-    ("pelaksanaan", _("Pelaksanaan pekerjaan lambat")),
-    ("juknis", _("Keterlambatan petunjuk teknis dana transfer (DAK)")),
-    ("pengendalian", _("Lemahnya pengendalian internal")),
-    ("sdm", _("Kompetensi sumber daya manusia")),
-    ("rasionalisasi", _("Rasionalisasi atau pergeseran anggaran")),
-    ("lainnya", _("Lainnya")),
+    ("apbd_terlambat", _("Late adoption of the APBD")),
+    ("pengadaan", _("Delayed procurement of goods/services or tender")),
+    ("pelaksanaan", _("Slow execution of works")),
+    ("juknis", _("Late technical guidelines for transfer funds (DAK)")),
+    ("pengendalian", _("Weak internal control")),
+    ("sdm", _("Staff competence")),
+    ("rasionalisasi", _("Budget rationalisation or pergeseran")),
+    ("lainnya", _("Other")),
 ]
 
 
@@ -362,9 +362,9 @@ class ReportStatus(models.TextChoices):
     """Where a quarterly report stands; declared outside the model so that its constraints
     can name the values."""
 
-    DRAFT = "draf", _("Draf")
-    SUBMITTED = "diajukan", _("Diajukan")
-    VERIFIED = "diverifikasi", _("Terverifikasi")
+    DRAFT = "draf", _("Draft")
+    SUBMITTED = "diajukan", _("Submitted")
+    VERIFIED = "diverifikasi", _("Verified")
 
 
 @pghistory.track(*history_events(), level=pgtrigger.Statement)
@@ -380,8 +380,8 @@ class QuarterReport(RegionScoped):
     Status = ReportStatus
 
     opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="reports")
-    tahun = models.PositiveSmallIntegerField(_("tahun"))
-    triwulan = models.PositiveSmallIntegerField(_("triwulan"))
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    triwulan = models.PositiveSmallIntegerField(_("quarter"))
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
@@ -392,7 +392,7 @@ class QuarterReport(RegionScoped):
         blank=True,
         verbose_name=_("kendala"),
     )
-    kendala_catatan = models.TextField(_("uraian kendala"), blank=True)
+    kendala_catatan = models.TextField(_("kendala description"), blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -410,7 +410,7 @@ class QuarterReport(RegionScoped):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     # The reason given the last time the report was returned or reopened.
-    alasan = models.TextField(_("alasan dikembalikan/dibuka kembali"), blank=True)
+    alasan = models.TextField(_("reason for return/reopening"), blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -422,8 +422,8 @@ class QuarterReport(RegionScoped):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("laporan triwulan")
-        verbose_name_plural = _("laporan triwulan")
+        verbose_name = _("quarterly report")
+        verbose_name_plural = _("quarterly report")
         ordering = ["region", "tahun", "triwulan", "opd"]
         constraints = [
             models.UniqueConstraint(

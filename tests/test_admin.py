@@ -95,6 +95,7 @@ def dpa_change_data(line, **changes) -> dict:
         "kas_tw2": line.kas_tw2,
         "kas_tw3": line.kas_tw3,
         "kas_tw4": line.kas_tw4,
+        "sumber_dana": line.sumber_dana,
         "region": line.region_id,
         "realisasi-INITIAL_FORMS": "0",
         "realisasi-MIN_NUM_FORMS": "0",
@@ -487,6 +488,17 @@ def test_the_dpa_admin_accepts_a_pagu_lowered_to_exactly_what_is_realised(as_bpk
     assert response.status_code == 302
     line.refresh_from_db()
     assert (line.pagu, line.pagu_murni) == (D("1500000.00"), PAGU)  # the murni pagu is kept
+
+
+def test_the_dpa_admin_offers_every_field_an_import_writes_a_fund_source_too(as_bpkad, line):
+    # The form's fields come from the import's column table, so a new DPA column is editable
+    # here without a list of its own.
+    data = dpa_change_data(line, sumber_dana="DAK Fisik")
+    assert as_bpkad.post(f"/admin/budget/dpaline/{line.pk}/change/", data).status_code == 302
+    line.refresh_from_db()
+    assert line.sumber_dana == "DAK Fisik"
+    listing = as_bpkad.get("/admin/budget/dpaline/?sumber_dana__exact=DAK+Fisik")
+    assert listing.context["cl"].result_count == 1
 
 
 def test_a_revenue_target_may_be_lowered_below_what_was_collected_in_the_admin(

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from budget.history import Change, opd_history
 from budget.models import DpaLine, Opd, Profile, QuarterReport, Realisasi
@@ -111,6 +112,26 @@ def test_a_pagu_revised_by_import_dpa_shows_the_old_and_the_new_pagu(files, clie
     page = page_text(client.get(f"/opd/{opd.kode}/?tahun=2024&triwulan=1"))
     assert "pagu: 400.000,00 → 500.000,00" in page
     assert "kas TW 4: 100.000,00 → 200.000,00" in page
+
+
+def test_every_field_an_import_writes_shows_in_the_trail_a_fund_source_too(files):
+    """The trail lists the fields the import's column table writes, so a column added there
+    (sumber_dana was the first) is shown without a list of its own here."""
+    run_command("import_dpa", files.csv([dpa_row(sumber_dana="DAU")]), no_progress=True)
+    path = files.csv([dpa_row(sumber_dana="DAK Fisik")], name="dppa.csv")
+    run_command("import_dpa", path, "--tahap", "perubahan", no_progress=True)
+
+    changed, created = entries(Opd.objects.get(), "Baris DPA")
+    assert Change("sumber dana", None, "DAU") in created.changes
+    assert changed.changes == [Change("sumber dana", "DAU", "DAK Fisik")]
+
+
+def test_the_trail_speaks_english_when_asked(files):
+    run_command("import_dpa", files.csv([dpa_row()]), no_progress=True)
+    with translation.override("en"):
+        (created,) = opd_history(opd=Opd.objects.get())
+    assert (created.what, created.action) == ("DPA line", "created")
+    assert [c.field for c in created.changes][:2] == ["pagu", "cash TW 1"]
 
 
 def test_status_changes_read_draf_diajukan_terverifikasi_with_who_did_each(

@@ -373,3 +373,35 @@ def test_the_lra_workbook_speaks_the_language_chosen(bpkad, treasurer_opd):
     in_english = texts()
     assert {"Code", "Budget Left (Rupiah)", "REGIONAL SPENDING", "Head of BPKAD"} <= in_english
     assert "Kode" not in in_english
+
+
+def _model_texts() -> list[Any]:
+    """Every name the budget models give through gettext_lazy: model and field verbose names
+    and choice labels (lazy proxies; plain strings, such as fund source names, are data)."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    texts: list[Any] = []
+    for model in apps.get_app_config("budget").get_models():
+        if model.__name__.endswith("Event"):
+            continue  # pghistory's copies of the tracked models
+        texts += [model._meta.verbose_name, model._meta.verbose_name_plural]
+        for field in model._meta.get_fields():
+            texts.append(getattr(field, "verbose_name", None))
+            texts += [label for _value, label in getattr(field, "flatchoices", None) or []]
+    return [t for t in texts if isinstance(t, Promise)]
+
+
+def test_model_names_and_choices_have_english_msgids_and_indonesian_translations():
+    texts = _model_texts()
+    assert len(texts) > 50
+    with translation.override("en"):
+        english = {str(t) for t in texts}
+    with translation.override("id"):
+        indonesian = {str(t) for t in texts}
+    catalogue = {e["msgid"]: e["msgstr"] for e in messages()}
+    missing = sorted(m for m in english if m not in catalogue)
+    assert missing == [], "add these model names to the Indonesian catalogue"
+    # The admin, the history and the filters read them: both languages must be served.
+    assert {"DPA line", "quarter", "year", "Verified", "fund source"} <= english
+    assert {"baris DPA", "triwulan", "tahun", "Terverifikasi", "sumber dana"} <= indonesian

@@ -249,9 +249,12 @@ MONTH_COLUMNS = names(c for c in DPA if c.plan == "bulan")
 HIERARCHY_COLUMNS = names(c for c in DPA if c.need is Need.BELANJA)
 DPA_OPTIONAL_COLUMNS = names(c for c in DPA if c.need is Need.OPTIONAL)
 REALISASI_COLUMNS = names(columns(REALISASI))
-# The DPA line's own fields, each with the first column that gives it (the months of a quarter
-# give its kas_tw field too, and are read the same way).
-LINE_FIELDS = {c.field: c for c in reversed(DPA) if c.writes_line}
+# The DPA line's own fields in the contract's order, each with the first column that gives it
+# (the months of a quarter give its kas_tw field too, and are read the same way).
+LINE_FIELDS: dict[str, Column] = {}
+for _column in DPA:
+    if _column.writes_line:
+        LINE_FIELDS.setdefault(_column.field, _column)
 
 
 def line_fields(cols: Iterable[Column], values: dict[str, Any]) -> dict[str, Any]:
