@@ -50,18 +50,21 @@ __all__ = [
 # --- ORM expressions ------------------------------------------------------------------------
 
 
-def kas_kumulatif_expr(triwulan: int, prefix: str = "") -> ExpressionWrapper:
-    """Cash plan from TW I through `triwulan` for one line (sum of the quarterly columns)."""
+def kas_kumulatif_expr(
+    triwulan: int, prefix: str = "", column: str = "kas_tw"
+) -> ExpressionWrapper:
+    """Cash plan from TW I through `triwulan` for one line (sum of the quarterly columns);
+    `column` names other quarterly columns (a roll-up's real_tw1..4)."""
     check_triwulan(triwulan)
-    expr: Combinable = F(f"{prefix}kas_tw1")
+    expr: Combinable = F(f"{prefix}{column}1")
     for q in range(2, triwulan + 1):
-        expr = expr + F(f"{prefix}kas_tw{q}")
+        expr = expr + F(f"{prefix}{column}{q}")
     return ExpressionWrapper(expr, output_field=MONEY_FIELD)
 
 
-def kas_triwulan_expr(triwulan: int, prefix: str = "") -> F:
+def kas_triwulan_expr(triwulan: int, prefix: str = "", column: str = "kas_tw") -> F:
     check_triwulan(triwulan)
-    return F(f"{prefix}kas_tw{triwulan}")
+    return F(f"{prefix}{column}{triwulan}")
 
 
 def realisasi_through_subquery(triwulan: int, *, only_quarter: bool = False) -> Coalesce:
@@ -105,6 +108,9 @@ class Amount:
     key: str  # attribute of a row, key of the contract, column of the tables
     label: "StrPromise"
     line_expr: Callable[[int], Any] | None = None
+    # The same figure over a roll-up row (budget.models.Rollup), for the region-wide pages;
+    # a summed amount without one sends every roll-up to the DPA lines.
+    rollup_expr: Callable[[int], Any] | None = None
     derive: Callable[[dict[str, Decimal]], Decimal] | None = None
     # The version of the external contract (absorption_report, API) that added the field;
     # None keeps it out. Fields added later come after, so readers by position keep working.
@@ -125,11 +131,19 @@ class Amount:
 
 
 AMOUNTS: tuple[Amount, ...] = (
-    Amount("pagu", _("Pagu"), line_expr=lambda tw: F("pagu"), contract=1, in_tables=True),
+    Amount(
+        "pagu",
+        _("Pagu"),
+        line_expr=lambda tw: F("pagu"),
+        rollup_expr=lambda tw: F("pagu"),
+        contract=1,
+        in_tables=True,
+    ),
     Amount(
         "pagu_murni",
         _("Original pagu"),
         line_expr=lambda tw: F("pagu_murni"),
+        rollup_expr=lambda tw: F("pagu_murni"),
         contract=2,
         in_tables=True,
         shown_under="pagu",
@@ -139,14 +153,21 @@ AMOUNTS: tuple[Amount, ...] = (
         "kas_kumulatif",
         _("Planned to date"),
         line_expr=kas_kumulatif_expr,
+        rollup_expr=kas_kumulatif_expr,
         contract=1,
         in_tables=True,
     ),
-    Amount("kas_triwulan", _("Planned in the quarter"), line_expr=kas_triwulan_expr),
+    Amount(
+        "kas_triwulan",
+        _("Planned in the quarter"),
+        line_expr=kas_triwulan_expr,
+        rollup_expr=kas_triwulan_expr,
+    ),
     Amount(
         "realisasi_kumulatif",
         _("Spent to date"),
         line_expr=realisasi_through_subquery,
+        rollup_expr=lambda tw: kas_kumulatif_expr(tw, column="real_tw"),
         contract=1,
         in_tables=True,
     ),
@@ -154,6 +175,7 @@ AMOUNTS: tuple[Amount, ...] = (
         "realisasi_triwulan",
         _("Spent in the quarter"),
         line_expr=lambda tw: realisasi_through_subquery(tw, only_quarter=True),
+        rollup_expr=lambda tw: kas_triwulan_expr(tw, column="real_tw"),
     ),
     Amount(
         "sisa",

@@ -278,6 +278,52 @@ class Realisasi(RegionScoped):
         return f"{self.line} TW{self.triwulan}"
 
 
+class Rollup(RegionScoped):
+    """The sums of a region's DPA lines and realisasi per year, OPD, jenis, kelompok (the
+    account code's first two segments: 5.1, 5.2, 4.1, ...) and fund source: what every
+    region-wide page reads instead of the lines. Kept exact in the same transaction as every
+    write by PostgreSQL statement-level triggers on budget_dpaline, budget_realisasi and
+    budget_account (migration 0007), so no write path can skip them; `rebuild_rollups`
+    recomputes them from the detail and `rebuild_rollups --check` compares. Never written by
+    the application."""
+
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    opd = models.ForeignKey(Opd, on_delete=models.DO_NOTHING, related_name="+")
+    jenis = models.CharField(_("jenis"), max_length=12)
+    kelompok = models.CharField(max_length=30)
+    sumber_dana = models.CharField(_("fund source"), max_length=30)
+    n_lines = models.IntegerField()
+    pagu = models.DecimalField(**MONEY)
+    pagu_murni = models.DecimalField(**MONEY)
+    kas_tw1 = models.DecimalField(**MONEY)
+    kas_tw2 = models.DecimalField(**MONEY)
+    kas_tw3 = models.DecimalField(**MONEY)
+    kas_tw4 = models.DecimalField(**MONEY)
+    real_tw1 = models.DecimalField(**MONEY)
+    real_tw2 = models.DecimalField(**MONEY)
+    real_tw3 = models.DecimalField(**MONEY)
+    real_tw4 = models.DecimalField(**MONEY)
+    # How many realisasi rows each quarter holds (a zero is a figure too): the latest quarter
+    # with realisasi is read from here, not from the realisasi table.
+    nreal_tw1 = models.IntegerField()
+    nreal_tw2 = models.IntegerField()
+    nreal_tw3 = models.IntegerField()
+    nreal_tw4 = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("roll-up")
+        verbose_name_plural = _("roll-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "tahun", "opd", "jenis", "kelompok", "sumber_dana"],
+                name="rollup_unique_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tahun} {self.opd_id} {self.jenis} {self.kelompok} {self.sumber_dana}"
+
+
 class CriteriaBand(models.Model):
     """One band of the Kepmendagri 690.900-327/1996 table, stored as data.
 

@@ -5,7 +5,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import CharField, Count, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.lookups import Lookup
 
@@ -29,7 +39,7 @@ from budget.measures import (
     money_sum,
     row_attributes,
 )
-from budget.models import Account, DpaLine, Opd, QuarterReport, Realisasi, Region
+from budget.models import Account, DpaLine, Opd, QuarterReport, Realisasi, Region, Rollup
 from budget.roles import Actor
 
 LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun", "sumber_dana")
@@ -238,23 +248,31 @@ def absorption_queryset(
     if depth is not None and level != "akun":
         raise SelectorError("depth applies only to level akun")
     g_kode, g_nama, needs_sub_kegiatan = _group_fields(level, depth)
+    if _rollup_answers(level=level, depth=depth, account_prefix=account_prefix, parent=parent):
+        return _rollup_queryset(
+            region=region,
+            tahun=tahun,
+            triwulan=triwulan,
+            level=level,
+            depth=depth,
+            opd=opd,
+            jenis=jenis,
+            account_prefix=account_prefix,
+            sumber_dana=sumber_dana,
+        )
 
-    lines = DpaLine.objects.filter(region=region, tahun=tahun)
-    if isinstance(opd, Opd):
-        lines = lines.filter(opd=opd)
-    elif opd is not None:
-        lines = lines.filter(opd__kode=opd)
+    lines = _filtered(
+        DpaLine.objects.filter(region=region, tahun=tahun),
+        opd=opd,
+        jenis=jenis,
+        sumber_dana=sumber_dana,
+        account_prefix=account_prefix,
+        account_field="account__kode",
+    )
     if needs_sub_kegiatan:
         lines = lines.filter(sub_kegiatan__isnull=False)
-    if jenis is not None:
-        lines = lines.filter(jenis=jenis)
-    if account_prefix:
-        prefix = account_prefix.rstrip(".")
-        lines = lines.filter(Q(account__kode=prefix) | Q(account__kode__startswith=prefix + "."))
     if parent:
         lines = lines.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
-    if sumber_dana is not None:
-        lines = lines.filter(sumber_dana=sumber_dana)
 
     # Each amount of one line first (the realisasi are subqueries), then their sums.
     per_line = {f"_line_{a.key}": a.line_expr(triwulan) for a in SUMMED if a.line_expr}
@@ -265,6 +283,90 @@ def absorption_queryset(
         .annotate(
             **{a.sum_name: money_sum(f"_line_{a.key}") for a in SUMMED},
             n_lines=Count("id"),
+        )
+    )
+
+
+def _filtered(
+    rows: QuerySet[Any, Any],
+    *,
+    opd: str | Opd | None,
+    jenis: str | None,
+    sumber_dana: str | None,
+    account_prefix: str | None,
+    account_field: str,
+) -> QuerySet[Any, Any]:
+    """The filters DPA lines and roll-up rows share (both have opd, jenis, sumber_dana)."""
+    if isinstance(opd, Opd):
+        rows = rows.filter(opd=opd)
+    elif opd is not None:
+        rows = rows.filter(opd__kode=opd)
+    if jenis is not None:
+        rows = rows.filter(jenis=jenis)
+    if account_prefix:
+        prefix = account_prefix.rstrip(".")
+        rows = rows.filter(
+            Q(**{account_field: prefix}) | Q(**{f"{account_field}__startswith": prefix + "."})
+        )
+    if sumber_dana is not None:
+        rows = rows.filter(sumber_dana=sumber_dana)
+    return rows
+
+
+# The roll-ups hold lines by OPD, jenis, kelompok (account codes to two segments) and fund
+# source: the levels and filters they can answer without the lines.
+ROLLUP_DEPTH = 2
+ROLLUP_LEVELS = ("pemda", "opd", "sumber_dana", "akun")
+
+
+def _rollup_answers(
+    *, level: str, depth: int | None, account_prefix: str | None, parent: str | None
+) -> bool:
+    if level not in ROLLUP_LEVELS or parent or any(a.rollup_expr is None for a in SUMMED):
+        return False
+    if level == "akun" and (depth is None or depth > ROLLUP_DEPTH):
+        return False
+    return not account_prefix or account_prefix.rstrip(".").count(".") < ROLLUP_DEPTH
+
+
+def _rollup_group_fields(level: str, depth: int | None) -> tuple[Combinable, Combinable]:
+    if level == "akun":
+        kode: Combinable = F("kelompok") if depth == ROLLUP_DEPTH else CodePrefix(F("kelompok"), 1)
+        return kode, Value("", output_field=CharField())
+    g_kode, g_nama, _needs_sub_kegiatan = _group_fields(level, depth)
+    return g_kode, g_nama
+
+
+def _rollup_queryset(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int,
+    level: str,
+    depth: int | None,
+    opd: str | Opd | None,
+    jenis: str | None,
+    account_prefix: str | None,
+    sumber_dana: str | None,
+) -> "QuerySet[Any, Any]":
+    """`absorption_queryset` from the roll-ups: the same items, the same sums, read from a
+    few rows per OPD instead of every DPA line and its realisasi."""
+    rows = _filtered(
+        Rollup.objects.filter(region=region, tahun=tahun, n_lines__gt=0),
+        opd=opd,
+        jenis=jenis,
+        sumber_dana=sumber_dana,
+        account_prefix=account_prefix,
+        account_field="kelompok",
+    )
+    g_kode, g_nama = _rollup_group_fields(level, depth)
+    return (
+        rows.annotate(g_kode=g_kode, g_nama=g_nama)
+        .order_by()
+        .values("g_kode", "g_nama", "jenis")
+        .annotate(
+            **{a.sum_name: money_sum(a.rollup_expr(triwulan)) for a in SUMMED if a.rollup_expr},
+            n_lines=Sum("n_lines"),
         )
     )
 

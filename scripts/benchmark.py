@@ -181,6 +181,8 @@ def wipe(*, realisasi_only: bool = False) -> None:
     if realisasi_only:
         tables = ["budget_realisasi", *history_tables("budget_realisasi")]
         sql(f"TRUNCATE {', '.join(tables)} CASCADE")
+        # TRUNCATE fires no row or statement DELETE trigger: the roll-ups are recomputed.
+        sql("SELECT budget_rollup_rebuild(NULL)")
         return
     tables = [
         "budget_realisasi",
@@ -192,6 +194,7 @@ def wipe(*, realisasi_only: bool = False) -> None:
         "budget_opd",
     ]
     tables += history_tables("budget_realisasi", "budget_dpaline")
+    tables.append("budget_rollup")
     sql(f"TRUNCATE {', '.join(tables)} CASCADE")
     sql("DELETE FROM budget_region")
 

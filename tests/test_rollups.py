@@ -1,0 +1,370 @@
+"""The region roll-ups (budget_rollup) equal the detail after any sequence of writes: DPA
+imports (murni and perubahan, fund sources changed), realisasi imports, the treasurer's entry,
+BPKAD's admin corrections, the quarterly workflow (submit, verify, reopen), a DPA line saved by
+hand and an account recoded. Every write path goes through the database's triggers, so the
+test drives the real services and compares with sums computed apart from the triggers."""
+
+import contextlib
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from budget import rollups
+from budget.importing import ImportRefused, read_table
+from budget.importing.dpa import import_dpa
+from budget.importing.realisasi import import_realisasi
+from budget.models import Account, DpaLine, Opd, QuarterReport, Region, Rollup
+from budget.roles import actor_for
+from budget.workflow import (
+    WorkflowError,
+    dpa_line_save,
+    realisasi_correct,
+    realisasi_save,
+    report_reopen,
+    report_submit,
+    report_verify,
+)
+from tests.factories import OPD, dpa_row, realisasi_row, revenue_row
+from tests.helpers import ImportFiles, run_command
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+OPD2 = "1.02.0.00.0.00.02.0000"
+YEARS = (2024, 2025)
+# (opd, kode_rekening): two kelompok of belanja, and revenue in the first OPD.
+BELANJA_LINES = [
+    (OPD, "5.1.02.01.01.0001"),
+    (OPD, "5.2.02.05.01.0001"),
+    (OPD2, "5.1.02.01.01.0001"),
+    (OPD2, "5.1.01.01.01.0001"),
+]
+REVENUE = (OPD, "4.1.01.01.01.0001")
+FUND_SOURCES = ["", "DAU", "PAD", "DAK Fisik"]
+
+amount = st.integers(min_value=0, max_value=2_000_000).map(lambda n: D(n) * 1000)
+year = st.sampled_from(YEARS)
+quarter = st.integers(min_value=1, max_value=4)
+# Realisasi falls mostly on the first year's first quarters, so that figures are corrected
+# (updated rows), not only added.
+real_year = st.sampled_from([2024, 2024, 2024, 2025])
+real_quarter = st.sampled_from([1, 1, 2, 3, 4])
+
+
+def dpa_rows(choices):
+    rows = []
+    for (opd, kode, *_), (tahun, pagu, split, dana) in choices:
+        kas = [pagu * s // 100 for s in split[:3]]
+        kas.append(pagu - sum(kas))
+        cells = {
+            "tahun": tahun,
+            "kode_opd": opd,
+            "nama_opd": f"Dinas {opd[-7:-5]}",
+            "kode_rekening": kode,
+            "pagu": pagu,
+            **{f"kas_tw{q}": k for q, k in enumerate(kas, start=1)},
+            "sumber_dana": dana,
+        }
+        rows.append(revenue_row(**cells) if kode.startswith("4") else dpa_row(**cells))
+    return rows
+
+
+line_choice = st.tuples(
+    st.sampled_from([*BELANJA_LINES, REVENUE]),
+    st.tuples(
+        year,
+        st.integers(min_value=0, max_value=50_000).map(lambda n: n * 1000),
+        st.tuples(*[st.integers(min_value=0, max_value=33)] * 3),
+        st.sampled_from(FUND_SOURCES),
+    ),
+)
+
+operations = st.one_of(
+    st.tuples(
+        st.just("import_dpa"),
+        st.lists(line_choice, min_size=1, max_size=5, unique_by=lambda c: (c[0], c[1][0])),
+        st.sampled_from([None, "murni", "perubahan"]),
+    ),
+    st.tuples(
+        st.just("import_realisasi"),
+        st.lists(
+            st.tuples(st.sampled_from([*BELANJA_LINES, REVENUE]), real_year, real_quarter, amount),
+            min_size=1,
+            max_size=5,
+            unique_by=lambda c: (c[0], c[1], c[2]),
+        ),
+    ),
+    st.tuples(st.just("entry"), st.sampled_from([OPD, OPD2]), real_year, real_quarter, amount),
+    st.tuples(st.just("correct"), real_year, real_quarter, amount),
+    st.tuples(
+        st.just("workflow"),
+        st.sampled_from(["submit", "verify", "reopen"]),
+        st.sampled_from([OPD, OPD2]),
+        year,
+        quarter,
+    ),
+    st.tuples(st.just("dpa_line_save"), st.sampled_from(FUND_SOURCES), amount),
+    st.tuples(st.just("recode_account"), st.booleans()),
+)
+
+
+class World:
+    """The region the operations act on, and who acts."""
+
+    def __init__(self, files: ImportFiles, bpkad, treasurers):
+        self.files, self.bpkad, self.treasurers = files, bpkad, treasurers
+
+    def apply(self, op) -> None:
+        kind, *args = op
+        # Refused writes change nothing; the roll-ups must say the same.
+        with contextlib.suppress(ImportRefused, WorkflowError):
+            getattr(self, kind)(*args)
+
+    def import_dpa(self, choices, tahap):
+        table = read_table(self.files.csv(dpa_rows(choices)))
+        import_dpa(table=table, region_kode="33.99", region_nama="Kabupaten Uji", tahap=tahap)
+
+    def import_realisasi(self, figures):
+        # Figures for lines the DPA holds, within what is left of the pagu, so that most files
+        # are taken (a refused file is tried too, when a quarter is locked).
+        rows = []
+        for (opd, kode), tahun, tw, jumlah in figures:
+            line = DpaLine.objects.filter(opd__kode=opd, account__kode=kode, tahun=tahun).first()
+            if line is None:
+                continue
+            rows.append(
+                realisasi_row(
+                    tahun=tahun,
+                    triwulan=tw,
+                    kode_opd=opd,
+                    kode_rekening=kode,
+                    realisasi=min(jumlah, line.pagu // 4),
+                    **({"kode_sub_kegiatan": ""} if kode.startswith("4") else {}),
+                )
+            )
+        if rows:
+            import_realisasi(table=read_table(self.files.csv(rows)), region_kode="33.99")
+
+    def _report_version(self, opd: Opd, tahun: int, tw: int) -> int:
+        report = QuarterReport.objects.filter(opd=opd, tahun=tahun, triwulan=tw).first()
+        return report.version if report else 0
+
+    def entry(self, kode_opd, tahun, tw, jumlah):
+        opd = Opd.objects.filter(kode=kode_opd).first()
+        if opd is None:
+            return
+        lines = DpaLine.objects.filter(opd=opd, tahun=tahun).order_by("pk")
+        amounts = {line.pk: min(jumlah, line.pagu) for line in lines[:2]}
+        if amounts:
+            realisasi_save(
+                actor=actor_for(self.treasurers[kode_opd]),
+                opd=opd,
+                tahun=tahun,
+                triwulan=tw,
+                amounts=amounts,
+                version=self._report_version(opd, tahun, tw),
+                kendala=["pengadaan"],  # so that a quarter behind plan may be submitted
+            )
+
+    def correct(self, tahun, tw, jumlah):
+        line = DpaLine.objects.filter(tahun=tahun).order_by("-pk").first()
+        if line is not None:
+            realisasi_correct(
+                actor=actor_for(self.bpkad), line_id=line.pk, triwulan=tw, jumlah=jumlah
+            )
+
+    def workflow(self, action, kode_opd, tahun, tw):
+        opd = Opd.objects.filter(kode=kode_opd).first()
+        if opd is None:
+            return
+        version = self._report_version(opd, tahun, tw)
+        who = self.treasurers[kode_opd] if action == "submit" else self.bpkad
+        common = {"actor": actor_for(who), "opd": opd, "tahun": tahun, "triwulan": tw}
+        if action == "submit":
+            report_submit(**common, version=version)
+        elif action == "verify":
+            report_verify(**common, version=version)
+        else:
+            report_reopen(**common, version=version, reason="Koreksi.")
+
+    def dpa_line_save(self, dana, pagu):
+        line = DpaLine.objects.order_by("pk").first()
+        if line is None:
+            return
+        line.sumber_dana = dana
+        line.pagu = line.kas_tw4 = pagu
+        line.kas_tw1 = line.kas_tw2 = line.kas_tw3 = D("0")
+        dpa_line_save(actor=actor_for(self.bpkad), line=line)
+
+    def recode_account(self, to_modal):
+        # A BPKAD correction of an account code that moves it to another kelompok.
+        source, target = ("5.1.01", "5.3.01") if to_modal else ("5.3.01", "5.1.01")
+        for account in Account.objects.filter(kode__startswith=source + "."):
+            new = target + account.kode[len(source) :]
+            if not Account.objects.filter(region=account.region, kode=new).exists():
+                account.kode = new
+                account.save(update_fields=["kode"])
+
+
+@pytest.fixture
+def world(tmp_path):
+    from budget.demo import GROUP_BENDAHARA, GROUP_BPKAD
+    from tests.conftest import _role_user
+
+    files = ImportFiles(tmp_path)
+    first = [((opd, kode), (2024, 1000, (25, 25, 25), "")) for opd, kode in BELANJA_LINES]
+    table = read_table(files.csv(dpa_rows(first)))
+    import_dpa(table=table, region_kode="33.99", region_nama="Kabupaten Uji")
+    region = Region.objects.get(kode="33.99")
+    opds = {o.kode: o for o in Opd.objects.filter(region=region)}
+    bpkad = _role_user("verifikator", GROUP_BPKAD, region=region, is_staff=True)
+    treasurers = {
+        kode: _role_user(f"bendahara_{i}", GROUP_BENDAHARA, region=region, opd=opds[kode])
+        for i, kode in enumerate((OPD, OPD2))
+    }
+    return World(files, bpkad, treasurers)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.lists(operations, min_size=1, max_size=10))
+def test_the_roll_ups_equal_the_detail_after_any_sequence_of_writes(world, ops):
+    with transaction.atomic():
+        for op in ops:
+            world.apply(op)
+            assert rollups.differences() == [], f"after {op}"
+        transaction.set_rollback(True)  # the next example starts from the same region
+
+
+# Each kind of write, done (not refused), moves the roll-ups and keeps them exact: the
+# property above is not true of a database that never changed.
+WRITES = [
+    ("import_realisasi", [((OPD, "5.1.02.01.01.0001"), 2024, 1, D("200"))]),
+    ("entry", OPD2, 2024, 2, D("150")),
+    ("correct", 2024, 3, D("100")),
+    ("import_dpa", [((OPD, "5.2.02.05.01.0001"), (2024, 9000, (10, 20, 30), "DAU"))], None),
+    ("dpa_line_save", "PAD", D("5000")),
+    ("recode_account", True),
+    ("import_dpa", [(REVENUE, (2025, 7000, (25, 25, 25), ""))], "perubahan"),
+]
+
+
+def test_every_kind_of_write_moves_the_roll_ups_and_keeps_them_exact(world):
+    for op in WRITES:
+        before = rollups.stored()
+        getattr(world, op[0])(*op[1:])
+        assert rollups.stored() != before, f"{op} changed nothing"
+        assert rollups.differences() == [], f"after {op}"
+    # The workflow moves no figure, and a refused write neither.
+    before = rollups.stored()
+    world.workflow("submit", OPD2, 2024, 2)
+    assert QuarterReport.objects.get(opd__kode=OPD2, tahun=2024, triwulan=2).is_submitted
+    with pytest.raises(WorkflowError):
+        world.entry(OPD2, 2024, 2, D("1"))  # submitted: closed to the treasurer
+    assert rollups.stored() == before
+
+
+def test_a_rebuild_gives_back_what_the_triggers_keep(world):
+    world.apply(("import_realisasi", [((OPD, "5.1.02.01.01.0001"), 2024, 1, D("250000"))]))
+    kept = rollups.stored()
+    Rollup.objects.all().delete()
+    assert rollups.differences() != []
+    assert rollups.rebuild() == len(kept)
+    assert rollups.stored() == kept
+
+
+def test_rebuild_rollups_check_says_when_they_differ(world):
+    assert "equal the detail" in run_command("rebuild_rollups", check=True)
+    Rollup.objects.filter(jenis="belanja").update(pagu=D("1"))
+    from tests.helpers import refusal
+
+    error, stderr = refusal("rebuild_rollups", check=True)
+    assert "differ from the detail" in str(error)
+    assert "roll-up" in stderr
+    run_command("rebuild_rollups")
+    assert rollups.differences() == []
+
+
+@pytest.fixture
+def generated(tmp_path_factory):
+    """A generated region of 6 OPDs with fund sources, revenue and four quarters."""
+    out = tmp_path_factory.mktemp("region")
+    run_command(
+        "generate_region", "--opd", 6, "--lines", 150, "--tahun", 2025, "--seed", 4, "--out", out
+    )
+    run_command("import_dpa", out / "dpa.csv", no_progress=True)
+    run_command("import_realisasi", out / "realisasi.csv", no_progress=True)
+    return Region.objects.get()
+
+
+QUERIES = [
+    {"level": "pemda"},
+    {"level": "opd"},
+    {"level": "opd", "jenis": "belanja"},
+    {"level": "opd", "account_prefix": "5.2"},
+    {"level": "opd", "sumber_dana": "DAU"},
+    {"level": "opd", "sumber_dana": ""},
+    {"level": "sumber_dana"},
+    {"level": "sumber_dana", "jenis": "belanja", "account_prefix": "5"},
+    {"level": "akun", "depth": 1},
+    {"level": "akun", "depth": 2},
+    {"level": "akun", "depth": 2, "account_prefix": "5"},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: "-".join(map(str, q.values())))
+@pytest.mark.parametrize("triwulan", [1, 2, 3, 4])
+def test_the_pages_read_the_same_rows_from_the_roll_ups_as_from_the_lines(
+    generated, monkeypatch, query, triwulan
+):
+    from budget import selectors
+
+    kwargs = {"region": generated, "tahun": 2025, "triwulan": triwulan, **query}
+    assert selectors._rollup_answers(
+        level=query["level"],
+        depth=query.get("depth"),
+        account_prefix=query.get("account_prefix"),
+        parent=None,
+    )
+    from_rollups = selectors.absorption(**kwargs)
+    monkeypatch.setattr(selectors, "_rollup_answers", lambda **kw: False)
+    from_lines = selectors.absorption(**kwargs)
+    assert from_rollups == from_lines
+    assert len(from_lines) > 0
+
+
+def test_one_opd_of_the_region_reads_the_same_from_the_roll_ups(generated, monkeypatch):
+    from budget import selectors
+
+    opd = Opd.objects.order_by("kode").last()
+    kwargs = {"region": generated, "tahun": 2025, "triwulan": 3, "level": "akun", "depth": 2}
+    from_rollups = selectors.absorption(**kwargs, opd=opd)
+    monkeypatch.setattr(selectors, "_rollup_answers", lambda **kw: False)
+    assert from_rollups == selectors.absorption(**kwargs, opd=opd.kode)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"level": "program"},
+        {"level": "akun"},
+        {"level": "akun", "depth": 3},
+        {"level": "opd", "account_prefix": "5.1.02"},
+        {"level": "opd", "parent": "1.01.01"},
+    ],
+)
+def test_deeper_levels_and_filters_go_to_the_lines(query):
+    from budget.selectors import _rollup_answers
+
+    assert not _rollup_answers(
+        level=query["level"],
+        depth=query.get("depth"),
+        account_prefix=query.get("account_prefix"),
+        parent=query.get("parent"),
+    )
