@@ -3,6 +3,7 @@ PostgreSQL triggers (migration 0007) on every write, whatever path made it. This
 rebuilds them and compares them with the detail; it never writes a delta itself."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +44,7 @@ def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
     out: dict[tuple, dict[str, Any]] = defaultdict(
         lambda: {f: (0 if f.startswith("n") else Decimal("0.00")) for f in FIGURES}
     )
-    line_rows = (
+    line_rows: Iterable[Any] = (
         lines.order_by()
         .values("region_id", "tahun", "opd_id", "jenis", "account__kode", "sumber_dana")
         .annotate(n_lines=Count("id"), **{f: Sum(f) for f in LINE_SUMS})
@@ -52,7 +53,7 @@ def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
         key = (*(r[k] for k in KEY[:4]), _kelompok(r["account__kode"]), r["sumber_dana"])
         for f in ("n_lines", *LINE_SUMS):
             out[key][f] += r[f]
-    real_rows = (
+    real_rows: Iterable[Any] = (
         reals.order_by()
         .values(
             tahun=F("line__tahun"),
@@ -75,7 +76,8 @@ def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
 
 def stored(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
     rows = Rollup.objects.all() if region is None else Rollup.objects.filter(region=region)
-    return {tuple(r[k] for k in KEY): {f: r[f] for f in FIGURES} for r in rows.values()}
+    values: Iterable[Any] = rows.values()
+    return {tuple(r[k] for k in KEY): {f: r[f] for f in FIGURES} for r in values}
 
 
 def differences(*, region: Region | None = None) -> list[str]:

@@ -6,6 +6,7 @@ test drives the real services and compares with sums computed apart from the tri
 
 import contextlib
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -244,7 +245,7 @@ def test_the_roll_ups_equal_the_detail_after_any_sequence_of_writes(world, ops):
 
 # Each kind of write, done (not refused), moves the roll-ups and keeps them exact: the
 # property above is not true of a database that never changed.
-WRITES = [
+WRITES: list[tuple[Any, ...]] = [
     ("import_realisasi", [((OPD, "5.1.02.01.01.0001"), 2024, 1, D("200"))]),
     ("entry", OPD2, 2024, 2, D("150")),
     ("correct", 2024, 3, D("100")),
@@ -343,6 +344,7 @@ def test_one_opd_of_the_region_reads_the_same_from_the_roll_ups(generated, monke
     from budget import selectors
 
     opd = Opd.objects.order_by("kode").last()
+    assert opd is not None
     kwargs = {"region": generated, "tahun": 2025, "triwulan": 3, "level": "akun", "depth": 2}
     from_rollups = selectors.absorption(**kwargs, opd=opd)
     monkeypatch.setattr(selectors, "_rollup_answers", lambda **kw: False)
