@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
 from budget.models import Region
+from budget.spreadsheet import starts_like_a_formula
 
 DEFAULT_REGION_KODE = "PEMDA"
 DEFAULT_REGION_NAMA = "Pemerintah Daerah"
@@ -78,11 +79,18 @@ def check_text(
     required: bool = True,
     max_length: int | None = None,
 ) -> str:
-    if raw[:1] in {"=", "@"}:
-        # A leading = or @ is a spreadsheet formula (and a CSV-injection vector): refuse it.
+    if starts_like_a_formula(raw):
+        # A spreadsheet reads it as a formula (a CSV-injection vector): refused, by the rule the
+        # exports write such text with (budget.spreadsheet), so that both sides agree.
         errors.append(
             RowError(
-                row, column, _("%(raw)r looks like a formula; paste values only") % {"raw": raw}
+                row,
+                column,
+                _(
+                    "%(raw)r starts with %(char)r, which a spreadsheet reads as a formula; "
+                    "remove that character or paste values only"
+                )
+                % {"raw": raw, "char": raw[:1]},
             )
         )
     elif required and not raw:
