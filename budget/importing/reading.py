@@ -1,7 +1,8 @@
 """Reading an import file (CSV UTF-8 or XLSX first sheet) into rows of text.
 
 Every cell is read as text (codes must never become numbers); amounts are parsed later with
-their row and column known. Files that are not what they claim are refused with a reason.
+their row and column known; the text of an XLSX number cell keeps its number (`NumberText`).
+Files that are not what they claim are refused with a reason.
 """
 
 import io
@@ -15,6 +16,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
+from budget.money import NumberText
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_FORMULAS_REPORTED = 20
@@ -123,7 +125,7 @@ def _read_xlsx(data: bytes) -> Table:
             engine="calamine",
             sheet_name=0,
             header=None,
-            dtype=str,
+            dtype=object,  # numbers stay numbers here, so that _cell_text can mark them
             keep_default_na=False,
             na_filter=False,
         )
@@ -208,6 +210,9 @@ def _column_letter(index: int) -> str:
 def _cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):  # missing cell: NaN
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # An XLSX number cell: the same text as before, and the number for parse_amount.
+        return NumberText(value)
     return str(value).strip()
 
 
