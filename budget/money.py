@@ -31,7 +31,7 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)
 
-# Digits are ASCII only (re.ASCII): Python's \\d and Decimal() also take full-width (１２３) and
+# Digits are ASCII only (re.ASCII): Python's \d and Decimal() also take full-width (１２３) and
 # Arabic-Indic (١٢٣) digits, which no Indonesian finance document uses; such text is refused.
 _PLAIN = re.compile(r"^\d+(\.\d{1,2})?$", re.ASCII)
 # Indonesian grouping: dots between thousands, a comma before at most two decimals.
@@ -46,8 +46,9 @@ class AmountError(ValueError):
 
 class NumberText(str):
     """The text of a spreadsheet cell that holds a number, keeping the number: an XLSX number
-    cell 1.234 is the number 1,234 (refused: more than two decimal places), whereas the text
-    `1.234` is one thousand two hundred and thirty-four by the Indonesian grouping."""
+    cell holding 1.234 is one and 234 thousandths (refused: more than two decimal places),
+    whereas the text `1.234` is one thousand two hundred and thirty-four by the Indonesian
+    grouping."""
 
     number: int | float
 
