@@ -1,14 +1,17 @@
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models as db
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from budget import models
 from budget.importing.columns import LINE_FIELDS
+from budget.money import non_ascii_digit, non_ascii_digit_message
 from budget.roles import Actor, actor_for, can_administer
 from budget.workflow import (
     WorkflowError,
@@ -16,6 +19,31 @@ from budget.workflow import (
     realisasi_correct,
     report_version,
 )
+
+
+class AsciiDigitsMixin:
+    """Django's number fields read `１２３` and `١٢٣` as 123 (Decimal() and int() take any
+    Unicode digit); the admin, like the imports and the entry page, takes 0-9 only."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and (char := non_ascii_digit(value)) is not None:
+            raise forms.ValidationError(non_ascii_digit_message(value.strip(), char), "invalid")
+        return super().to_python(value)  # type: ignore[misc]
+
+
+class AsciiDecimalField(AsciiDigitsMixin, forms.DecimalField):
+    pass
+
+
+class AsciiIntegerField(AsciiDigitsMixin, forms.IntegerField):
+    pass
+
+
+# Every number the budget's admin pages take (amounts, years, quarters, band limits).
+ASCII_NUMBER_FIELDS: "Mapping[type[db.Field[Any, Any]], Mapping[str, Any]]" = {
+    db.DecimalField: {"form_class": AsciiDecimalField},
+    db.IntegerField: {"form_class": AsciiIntegerField},
+}
 
 
 class VersionField(forms.IntegerField):
@@ -159,7 +187,12 @@ class DpaLineForm(ActorForm):
 class BpkadOnlyMixin:
     """The budget's admin pages follow the roles of budget.roles, not Django's per-model
     permissions: a BPKAD verifier (group BPKAD, staff) administers every budget model without
-    being a superuser; the head of region and treasurers, even if made staff, do not."""
+    being a superuser; the head of region and treasurers, even if made staff, do not.
+    Numbers are typed with the digits 0-9 only (`ASCII_NUMBER_FIELDS`)."""
+
+    formfield_overrides: "ClassVar[Mapping[type[db.Field[Any, Any]], Mapping[str, Any]]]" = (
+        ASCII_NUMBER_FIELDS
+    )
 
     def _actor(self, request) -> Actor:
         actor = getattr(request, "_serapan_actor", None)

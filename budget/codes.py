@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from budget.money import non_ascii_digit, non_ascii_digit_message
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
@@ -57,6 +59,8 @@ def _check(code: str, pattern: re.Pattern[str], what: "StrPromise", example: str
     code = clean_code(code)
     if not code:
         raise CodeError(_("%(what)s is empty") % {"what": what})
+    if (char := non_ascii_digit(code)) is not None:
+        raise CodeError(non_ascii_digit_message(code, char))
     if not pattern.match(code):
         raise CodeError(
             _("%(what)s %(code)r is not a valid code (expected a form like %(example)s)")
@@ -114,6 +118,8 @@ def parse_account_code(code: str) -> AccountCode:
     code = clean_code(code)
     if not code:
         raise CodeError(_("account code is empty"))
+    if (char := non_ascii_digit(code)) is not None:
+        raise CodeError(non_ascii_digit_message(code, char))
     segments = tuple(code.split("."))
     valid = len(segments) <= len(ACCOUNT_SEGMENT_WIDTHS) and all(
         len(seg) == width and seg.isascii() and seg.isdigit()

@@ -2,6 +2,14 @@
 
 Accepted: plain numbers (`42498101625`, `42498101625.50`) and Indonesian text
 (`Rp 42.498.101.625,00`, `42.498.101.625`). Ambiguous text is refused rather than guessed.
+
+The dot, by one rule: a dot followed by exactly three digits groups thousands (`1.234` is 1234,
+and every group must have three digits: `1.23.456` is refused); a dot followed by one or two
+digits at the end of a number without grouping is the decimal point (`1.5`, `42498101625.50`).
+Nothing else is read (`1234.567`, `1.234.56`, `1,234`: refused). The only reading the rule
+drops, `1.234` as one and 234 thousandths, would have three decimal places: no amount of
+rupiah and sen has them. A spreadsheet's number cell is read as the number it holds
+(`NumberText`), so a cell holding 1.234 is refused, not taken for 1234. Digits are 0-9 only.
 """
 
 import re
@@ -23,32 +31,50 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999999999.99")  # DecimalField(max_digits=20, decimal_places=2)
 
-_PLAIN = re.compile(r"^\d+(\.\d{1,2})?$")
+# Digits are ASCII only (re.ASCII): Python's \d and Decimal() also take full-width (１２３) and
+# Arabic-Indic (١٢٣) digits, which no Indonesian finance document uses; such text is refused.
+_PLAIN = re.compile(r"^\d+(\.\d{1,2})?$", re.ASCII)
 # Indonesian grouping: dots between thousands, a comma before at most two decimals.
-_INDONESIAN = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$|^\d+,\d{1,2}$")
+_INDONESIAN = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$|^\d+,\d{1,2}$", re.ASCII)
 # Scientific notation a spreadsheet may produce for a float cell, e.g. 4.2498101625e10.
-_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$", re.ASCII)
 
 
 class AmountError(ValueError):
     pass
 
 
+class NumberText(str):
+    """The text of a spreadsheet cell that holds a number, keeping the number: an XLSX number
+    cell holding 1.234 is one and 234 thousandths (refused: more than two decimal places),
+    whereas the text `1.234` is one thousand two hundred and thirty-four by the Indonesian
+    grouping."""
+
+    number: int | float
+
+    def __new__(cls, number: int | float) -> "NumberText":
+        text = super().__new__(cls, str(number))
+        text.number = number
+        return text
+
+
+def non_ascii_digit(text: str) -> str | None:
+    """The first digit of `text` that is not one of 0-9 (full-width, Arabic-Indic, ...)."""
+    return next((c for c in text if c.isdigit() and not c.isascii()), None)
+
+
+def non_ascii_digit_message(raw: str, char: str) -> str:
+    return _("%(raw)r contains %(char)r, a digit other than 0-9; type it with the digits 0-9") % {
+        "raw": raw,
+        "char": char,
+    }
+
+
 def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
     """Parse one amount into a Decimal with two places; raise AmountError with a reason."""
-    if raw is None:
-        raise AmountError(_("amount is empty"))
-    if isinstance(raw, Decimal):
-        value = raw
-    elif isinstance(raw, bool):
-        raise AmountError(_("%(raw)r is not an amount") % {"raw": raw})
-    elif isinstance(raw, int):
-        value = Decimal(raw)
-    elif isinstance(raw, float):
-        # repr() is the shortest text that reads back as the same float: the value typed.
-        value = Decimal(repr(raw))
-    else:
-        value = _parse_text(str(raw))
+    if isinstance(raw, NumberText):
+        raw = raw.number
+    value = _to_decimal(raw)
     if not value.is_finite():
         raise AmountError(_("%(raw)r is not an amount") % {"raw": raw})
     # Checked before quantize(), which raises InvalidOperation past 28 significant digits;
@@ -66,6 +92,21 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
     return value
 
 
+def _to_decimal(raw: object) -> Decimal:
+    if raw is None:
+        raise AmountError(_("amount is empty"))
+    if isinstance(raw, Decimal):
+        return raw
+    if isinstance(raw, bool):
+        raise AmountError(_("%(raw)r is not an amount") % {"raw": raw})
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        # repr() is the shortest text that reads back as the same float: the value typed.
+        return Decimal(repr(raw))
+    return _parse_text(str(raw))
+
+
 def _parse_text(text: str) -> Decimal:
     original = text
     text = text.strip().replace("\u00a0", " ")
@@ -75,6 +116,8 @@ def _parse_text(text: str) -> Decimal:
         raise AmountError(
             _("%(raw)r is a formula, not a value; paste values only") % {"raw": original}
         )
+    if (char := non_ascii_digit(text)) is not None:
+        raise AmountError(non_ascii_digit_message(original, char))
     negative, text = _split_sign(text, original=original)
     number = _decimal_text(text, original=original)
     try:

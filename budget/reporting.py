@@ -8,6 +8,7 @@ from typing import Any
 from budget.measures import AMOUNT_BY_KEY, MEASURES
 from budget.money import format_number, format_percent
 from budget.selectors import CONTRACT_FIELDS, AbsorptionRow
+from budget.spreadsheet import spreadsheet_safe
 
 CSV_FIELDS = ["kode", "nama", "jenis", *CONTRACT_FIELDS]
 
@@ -32,15 +33,23 @@ def render_json(*, tahun: int, triwulan: int, level: str, rows: list[AbsorptionR
 
 
 def render_csv(rows: list[AbsorptionRow]) -> str:
-    """Machine-readable: amounts and percentages with a decimal point, empty when undefined."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    """Machine-readable: amounts and percentages with a decimal point, empty when undefined;
+    text that a spreadsheet would take for a formula gets a leading `'` (numbers never do)."""
+    lines = [_csv_line(CSV_FIELDS)]
     for row in rows:
         # Percentages as the exact two-place Decimal text, not the JSON float.
-        d = {name: getattr(row, name) for name in CSV_FIELDS}
-        writer.writerow({k: ("" if v is None else str(v)) for k, v in d.items()})
-    return out.getvalue()
+        values = (getattr(row, name) for name in CSV_FIELDS)
+        lines.append(_csv_line(["" if v is None else str(spreadsheet_safe(v)) for v in values]))
+    return "".join(lines)
+
+
+def _csv_line(values: list[str]) -> str:
+    """One record ending in `\n`. Written with `\r\n` and trimmed: the csv module quotes a
+    field holding a character of its line terminator only, and a name with a carriage return
+    left unquoted would split its row in two."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue().removesuffix("\r\n") + "\n"
 
 
 TABLE_AMOUNTS = ("pagu", "kas_kumulatif", "realisasi_kumulatif", "sisa")

@@ -1,6 +1,7 @@
 """django-tables2 tables of absorption rows, with Indonesian formats and CSV/XLSX export.
 
-Exports carry exact values (amounts as decimals, ratios to two places), not display text.
+Exports carry exact values (amounts as decimals, ratios to two places), not display text, and
+text that a spreadsheet would take for a formula is written safely (`SafeTableExport`).
 """
 
 from decimal import Decimal
@@ -9,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django_tables2.export import TableExport
+from tablib import Dataset
 
 from budget.measures import AMOUNTS, MEASURES, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
+from budget.spreadsheet import spreadsheet_safe
 from budget.workflow import kendala_labels
 from dashboard.templatetags.serapan import badge
 
@@ -252,3 +256,17 @@ class RankingTable(tables.Table):
 
     def value_perubahan(self, record):
         return record.perubahan
+
+
+class SafeTableExport(TableExport):
+    """django-tables2's export with every text cell passed through `spreadsheet_safe`: a name
+    imported or typed as `=HYPERLINK(...)` is written as text, not as a formula. Numbers stay
+    numbers (an XLSX amount is still a number cell, a negative one too)."""
+
+    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None) -> Dataset:
+        dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
+        safe = Dataset(title=dataset.title)
+        safe.headers = [spreadsheet_safe(h) for h in dataset.headers or []]
+        for row in dataset:
+            safe.append([spreadsheet_safe(v) for v in row])
+        return safe

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
 from budget.codes import Jenis
 from budget.criteria import EFEKTIVITAS, Bands, bands_for
@@ -45,7 +44,7 @@ from dashboard import charts
 from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
 from dashboard.periods import empty_page, period_from_request, period_qs
-from dashboard.tables import AbsorptionTable, RankingTable
+from dashboard.tables import AbsorptionTable, RankingTable, SafeTableExport
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -70,7 +69,7 @@ def _opd_link(actor: Actor, period: Period):
 def _export(request: HttpRequest, table, name: str) -> HttpResponse | None:
     fmt = request.GET.get("_export")
     if fmt in EXPORT_FORMATS and request.GET.get("_tabel", name) == name:
-        exporter = TableExport(fmt, table, exclude_columns=())
+        exporter = SafeTableExport(fmt, table, exclude_columns=())
         return exporter.response(f"{name}.{fmt}")
     return None
 

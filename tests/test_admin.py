@@ -538,3 +538,50 @@ def test_a_new_dpa_line_in_the_admin_starts_with_its_pagu_as_the_murni_pagu(
         template.pagu,
         treasurer_opd.region_id,
     )
+
+
+# Numbers are typed with the digits 0-9 -----------------------------------------------------------
+
+NOT_ASCII = "a digit other than 0-9"
+
+
+@pytest.mark.parametrize("typed", ["１１０００００", "١١٠٠٠٠٠", "1.100.000,００"])
+def test_the_realisasi_admin_refuses_an_amount_with_a_digit_other_than_0_to_9(
+    as_bpkad, line, report, typed
+):
+    real = Realisasi.objects.get(line=line, triwulan=1)
+    before = figures()
+    response = as_bpkad.post(
+        f"/admin/budget/realisasi/{real.pk}/change/",
+        {"line": line.pk, "triwulan": 1, "jumlah": typed},
+    )
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["jumlah"]
+    assert error == id_text(
+        "%(raw)r contains %(char)r, " + NOT_ASCII + "; type it with the digits 0-9",
+        raw=typed,
+        char=next(c for c in typed if not c.isascii()),
+    )
+    assert figures() == before
+
+
+@pytest.mark.parametrize(("field", "typed"), [("pagu", "４００００００"), ("tahun", "٢٠٢٤")])
+def test_the_dpa_admin_refuses_a_number_with_a_digit_other_than_0_to_9(
+    as_bpkad, line, field, typed
+):
+    before = list(DpaLine.objects.values())
+    response = as_bpkad.post(
+        f"/admin/budget/dpaline/{line.pk}/change/", dpa_change_data(line, **{field: typed})
+    )
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert list(DpaLine.objects.values()) == before
+
+
+def test_the_realisasi_inline_refuses_a_digit_other_than_0_to_9(as_bpkad, line):
+    before = figures()
+    response = as_bpkad.post(
+        f"/admin/budget/dpaline/{line.pk}/change/", dpa_change_data(line, tw1="１０００")
+    )
+    assert response.status_code == 200
+    assert figures() == before

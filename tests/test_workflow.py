@@ -244,6 +244,8 @@ def test_a_treasurer_saves_a_draft_typed_the_indonesian_way(
     [
         ("satu juta", None),  # not an amount: the parser's reason
         ("-5", None),  # negative
+        ("１.０００.０００", None),  # full-width digits: 0-9 only
+        ("١٠٠٠٠٠٠", None),  # Arabic-Indic digits
         ("8.000.000,01", "realisasi for the year would reach"),  # 2.000.000 in TW I: above pagu
     ],
 )

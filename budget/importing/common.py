@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
 from budget.models import Region
+from budget.money import non_ascii_digit, non_ascii_digit_message
+from budget.spreadsheet import starts_like_a_formula
 
 DEFAULT_REGION_KODE = "PEMDA"
 DEFAULT_REGION_NAMA = "Pemerintah Daerah"
@@ -46,7 +48,10 @@ def parse_year(raw: str, row: int, column: str, errors: list[RowError]) -> int |
     text = raw.strip()
     if text.endswith(".0"):  # a spreadsheet number cell read as text
         text = text[:-2]
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    if (char := non_ascii_digit(text)) is not None:
+        errors.append(RowError(row, column, non_ascii_digit_message(raw, char)))
+        return None
+    if not (text.isascii() and text.isdigit()) or not 2000 <= int(text) <= 2100:
         errors.append(
             RowError(row, column, _("%(raw)r is not a year between 2000 and 2100") % {"raw": raw})
         )
@@ -58,6 +63,9 @@ def parse_quarter(raw: str, row: int, column: str, errors: list[RowError]) -> in
     text = raw.strip().upper()
     if text.endswith(".0"):
         text = text[:-2]
+    if (char := non_ascii_digit(text)) is not None:
+        errors.append(RowError(row, column, non_ascii_digit_message(raw, char)))
+        return None
     roman = {"I": 1, "II": 2, "III": 3, "IV": 4}
     if text in roman:
         return roman[text]
@@ -78,11 +86,18 @@ def check_text(
     required: bool = True,
     max_length: int | None = None,
 ) -> str:
-    if raw[:1] in {"=", "@"}:
-        # A leading = or @ is a spreadsheet formula (and a CSV-injection vector): refuse it.
+    if starts_like_a_formula(raw):
+        # A spreadsheet reads it as a formula (a CSV-injection vector): refused, by the rule the
+        # exports write such text with (budget.spreadsheet), so that both sides agree.
         errors.append(
             RowError(
-                row, column, _("%(raw)r looks like a formula; paste values only") % {"raw": raw}
+                row,
+                column,
+                _(
+                    "%(raw)r starts with %(char)r, which a spreadsheet reads as a formula; "
+                    "remove that character or paste values only"
+                )
+                % {"raw": raw, "char": raw[:1]},
             )
         )
     elif required and not raw:

@@ -1,7 +1,8 @@
 """Reading an import file (CSV UTF-8 or XLSX first sheet) into rows of text.
 
 Every cell is read as text (codes must never become numbers); amounts are parsed later with
-their row and column known. Files that are not what they claim are refused with a reason.
+their row and column known; the text of an XLSX number cell keeps its number (`NumberText`).
+Files that are not what they claim are refused with a reason.
 """
 
 import io
@@ -15,9 +16,13 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
+from budget.money import NumberText
 
 XLSX_MAGIC = b"PK\x03\x04"
 MAX_FORMULAS_REPORTED = 20
+MAX_NUL_REPORTED = 20
+# How much of a CSV is looked at to tell a binary (or UTF-16) file from text.
+SNIFF_BYTES = 65536
 
 
 @dataclass
@@ -55,15 +60,18 @@ def _refuse(message: str) -> ImportRefused:
 
 
 def _read_csv(data: bytes) -> Table:
-    if b"\x00" in data[:65536]:
-        raise _refuse(_("the file is binary, not a CSV text file"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if b"\x00" in data[:SNIFF_BYTES]:
+            raise _refuse(_("the file is binary, not a CSV text file")) from None
         raise _refuse(
             _("the file is not UTF-8 text (byte %(pos)d); save the CSV as UTF-8")
             % {"pos": exc.start + 1}
         ) from None
+    if text[:SNIFF_BYTES].count("\x00") * 100 > len(text[:SNIFF_BYTES]):
+        # NUL bytes all over the start: UTF-16 or a binary file, not text with a stray NUL.
+        raise _refuse(_("the file is binary, not a CSV text file"))
     # Blank lines above the header are dropped but counted, like the blank lines kept below.
     body = text.lstrip("\r\n\t ")
     header_row = 1 + text[: len(text) - len(body)].count("\n")
@@ -101,7 +109,10 @@ def _read_csv(data: bytes) -> Table:
         raise _refuse(_("the CSV cannot be read: %s") % str(exc).strip()) from None
     except (pd.errors.EmptyDataError, ValueError) as exc:
         raise _refuse(_("the CSV cannot be read: %s") % str(exc).strip()) from None
-    return _table_from_frame(frame, header_row=header_row)
+    table = _table_from_frame(frame, header_row=header_row)
+    if "\x00" in text:  # one scan of the whole text; the cells only when it finds one
+        _refuse_nul_cells(table, header_row=header_row)
+    return table
 
 
 _FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -114,13 +125,14 @@ def _read_xlsx(data: bytes) -> Table:
             engine="calamine",
             sheet_name=0,
             header=None,
-            dtype=str,
+            dtype=object,  # numbers stay numbers here, so that _cell_text can mark them
             keep_default_na=False,
             na_filter=False,
         )
     except Exception as exc:  # calamine raises its own error types for broken files
         raise _refuse(_("the spreadsheet cannot be read: %s") % str(exc).strip()) from None
     table = _table_from_frame(frame)
+    _refuse_nul_cells(table, header_row=1)  # a cell written as _x0000_ reads as a NUL
     formulas = _xlsx_formula_cells(data)
     if formulas:
         errors = []
@@ -171,6 +183,21 @@ def _table_from_frame(frame: pd.DataFrame, *, header_row: int = 1) -> Table:
     return Table(columns=columns, rows=rows)
 
 
+def _refuse_nul_cells(table: Table, *, header_row: int) -> None:
+    """A NUL byte anywhere in the file, with its row and column: PostgreSQL stores no NUL in
+    text, and a NUL is never part of a name or an amount (a damaged file or a bad export)."""
+    message = _("the cell holds a NUL byte (character 0); the file is damaged or not plain text")
+    errors = [
+        RowError(header_row, _column_letter(index), message)
+        for index, name in enumerate(table.columns)
+        if "\x00" in name
+    ]
+    for row, cells in table.rows:
+        errors.extend(RowError(row, column, message) for column, v in cells.items() if "\x00" in v)
+    if errors:
+        raise ImportRefused(errors[:MAX_NUL_REPORTED])
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -183,6 +210,9 @@ def _column_letter(index: int) -> str:
 def _cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):  # missing cell: NaN
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # An XLSX number cell: the same text as before, and the number for parse_amount.
+        return NumberText(value)
     return str(value).strip()
 
 

@@ -13,6 +13,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.selectors import AbsorptionRow
+from budget.spreadsheet import make_sheet_safe
 from dashboard.reports.lra import LraLine, LraReport, LraSection
 
 AMOUNT_FORMAT = "#,##0"
@@ -82,6 +83,8 @@ def lra_workbook(report: LraReport) -> bytes:
         last_row=last_row,
         last_column=get_column_letter(width),
     )
+    # Names come from import files and the admin: none may reach Excel as a formula.
+    make_sheet_safe(sheet)
 
     out = io.BytesIO()
     book.save(out)
