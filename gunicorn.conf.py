@@ -67,11 +67,15 @@ logconfig_dict = {
             "formatter": "json",
         }
     },
+    # gunicorn merges this into its defaults, whose root logger names a handler of theirs.
+    "root": {"handlers": ["stderr"], "level": loglevel.upper()},
     "loggers": {
         "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": [], "propagate": False},
     },
 }
+# gunicorn's runtime control socket (gunicornc) is not used; one fewer file in $HOME.
+control_socket_disable = True
 # Forwarded headers (X-Forwarded-Proto, read by Django's SECURE_PROXY_SSL_HEADER) are trusted
 # from the reverse proxy on this machine only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

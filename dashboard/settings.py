@@ -23,6 +23,7 @@ import environ
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from pythonjsonlogger.core import RESERVED_ATTRS
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -214,7 +215,12 @@ STORAGES = {
 if DEBUG:
     # Files are served from where they lie (WhiteNoise's finders): no collected copy needed.
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
-WHITENOISE_MAX_AGE = 60 * 60  # files without a hash in their name (favicon at its old URL)
+# Only the hashed names are kept (every page links through {% static %}), and source maps,
+# read by a developer's browser tools only, are not compressed: collectstatic does half the
+# work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60 * 60  # files without a hash in their name
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -324,7 +330,6 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",

@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", health.favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include("dashboard.api.urls")),
     # English on request: POST language=en to /i18n/setlang/ (Django's set_language view).
