@@ -104,8 +104,9 @@ def test_every_inline_script_carries_the_nonce_of_the_policy(client, bpkad, trea
     html = response.content.decode()
     nonces = {v[len("'nonce-") : -1] for v in policy["script-src"] if v.startswith("'nonce-")}
     for tag in _inline_scripts(html):
-        assert re.search(r'nonce="([^"]+)"', tag), tag
-        assert re.search(r'nonce="([^"]+)"', tag).group(1) in nonces, tag
+        nonce = re.search(r'nonce="([^"]+)"', tag)
+        assert nonce, tag
+        assert nonce.group(1) in nonces, tag
     if page != "import":
         assert _inline_scripts(html), "the page has its inline script"
 
@@ -193,7 +194,11 @@ def test_an_idle_treasurer_session_is_not_signed_out(client, treasurer, treasure
 @contextmanager
 def log_output():
     """What the configured stderr handler writes (formatter and filter as in production)."""
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "stderr")
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and h.get_name() == "stderr"
+    )
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     lines: list[dict] = []
