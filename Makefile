@@ -49,6 +49,7 @@ run: install
 # (gunicorn.conf.py; WEB_CONCURRENCY workers) and, beside it, the background-task worker
 # (scripts/serve.py's WORKER_COMMAND; SERVE_WORKER=0 leaves it out). ALLOWED_HOSTS and the
 # HTTPS settings from the environment; plain HTTP on loopback needs SECURE_SSL_REDIRECT=0.
+# DEMO=1 loads the demo region into an empty database first (a look at production settings).
 serve: install
 	$(WITH_DB) $(BIN)/python scripts/serve.py $(ADDR)
 

@@ -9,8 +9,9 @@
    used from then on: sessions survive a restart, and a one-machine install needs no step.
    Keep that file private, out of backups that leave the machine, and the same for every
    process of one installation.
-3. `manage.py migrate --noinput` and `manage.py collectstatic --noinput` (hashed, gzip and
-   brotli static files into STATIC_ROOT for WhiteNoise).
+3. `manage.py migrate --noinput`, with DEMO=1 `manage.py seed_demo --if-empty` (the demo
+   region and its users on an empty database), and `manage.py collectstatic --noinput`
+   (hashed, gzip and brotli static files into STATIC_ROOT for WhiteNoise).
 4. gunicorn with gunicorn.conf.py (workers: WEB_CONCURRENCY, default 2 x cores + 1, at most 8)
    on HOST:PORT (default 127.0.0.1:8000), and the background-task worker beside it (see
    WORKER_COMMAND below); both are stopped when either ends or on SIGINT/SIGTERM.
@@ -65,7 +66,13 @@ def secret_key_env(environ: dict[str, str], data_dir: Path) -> dict[str, str]:
 
 
 def prepare(env: dict[str, str]) -> None:
-    for args in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"]):
+    steps = [["migrate", "--noinput"]]
+    if env.get("DEMO", "").strip().lower() in {"1", "true", "yes", "on"}:
+        # A first look at production settings: the demo region and its users, on an empty
+        # database only (never over a pemda's data).
+        steps.append(["seed_demo", "--if-empty"])
+    steps.append(["collectstatic", "--noinput", "--verbosity", "0"])
+    for args in steps:
         log("manage.py " + " ".join(args))
         subprocess.run([*MANAGE, *args], env=env, check=True, cwd=PROJECT_DIR)
 
