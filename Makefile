@@ -2,6 +2,7 @@
 #
 #   make install      create .venv (Python 3.11) and install the project with its dev tools
 #   make run          migrate, load the demo region if the database is empty, serve on 127.0.0.1:8000 (ADDR=host:port)
+#   make serve        production: DEBUG=0, migrate, collectstatic, gunicorn on ADDR (default 127.0.0.1:8000)
 #   make test         lint (ruff + mypy), check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
 #   make lint         ruff check + ruff format --check + mypy
 #   make format       ruff format + ruff check --fix
@@ -23,7 +24,7 @@ PYTEST_ARGS ?=
 PIP_FLAGS ?= -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format clean clean-data
+.PHONY: help install run serve test lint format clean clean-data
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -42,6 +43,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: export DEBUG ?= 1
 run: install
 	$(WITH_DB) sh -c '$(MANAGE) migrate && $(MANAGE) seed_demo --if-empty && exec $(MANAGE) runserver $(ADDR)'
+
+# The production server (scripts/serve.py): DEBUG=0; SECRET_KEY from the environment, else one
+# generated once into .data/secret_key (mode 600); migrate and collectstatic, then gunicorn
+# (gunicorn.conf.py; WEB_CONCURRENCY workers) and, beside it, the background-task worker
+# (scripts/serve.py's WORKER_COMMAND; SERVE_WORKER=0 leaves it out). ALLOWED_HOSTS and the
+# HTTPS settings from the environment; plain HTTP on loopback needs SECURE_SSL_REDIRECT=0.
+# DEMO=1 loads the demo region into an empty database first (a look at production settings).
+serve: install
+	$(WITH_DB) $(BIN)/python scripts/serve.py $(ADDR)
 
 # Extra pytest arguments pass through PYTEST_ARGS, e.g. make test PYTEST_ARGS='-k "not browser" -x'
 test: install lint

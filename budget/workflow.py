@@ -14,6 +14,7 @@ reports; nothing locks a region while holding an OPD, so two writers never wait 
 in a circle.
 """
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +30,9 @@ from budget.codes import Jenis
 from budget.measures import behind_plan, check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
 from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
+
+# Who did what to which quarter: one INFO line per write or step, a WARNING per refused step.
+log = logging.getLogger("serapan.workflow")
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -338,17 +342,58 @@ def realisasi_write(
         _check_open(ledger.reports.get(key))
     errors = realisasi_refusals(ledger=ledger, figures=figures)
     if errors:
+        _log_refused(actor, errors, locked=False)
         raise FiguresRefused(errors)
     written = [_compare(ledger, f) for f in figures]
     errors = _in_locked_quarters(ledger, written)
     if errors:
+        _log_refused(actor, errors, locked=True)
         raise FiguresRefused(errors, locked=True)
     if dry_run:
         return WriteResult(written=written, versions={})
     _store(ledger, written)
     touched = {w.quarter for w in written if w.created or w.updated} | whole
     versions = _move_versions(ledger, touched, actor, report_fields or {})
+    _log_write(actor, ledger, written, touched)
     return WriteResult(written=written, versions=versions)
+
+
+def _log_refused(actor: Actor, errors: dict[FigureKey, str], *, locked: bool) -> None:
+    first = next(iter(errors.values()))
+    log.warning(
+        "realisasi refused: %s",
+        first,
+        extra={
+            "action": "realisasi_refused",
+            "user": actor.name,
+            "figures": len(errors),
+            "locked": locked,
+            "refused": str(first),
+        },
+    )
+
+
+def _log_write(
+    actor: Actor, ledger: Ledger, written: list[Written], touched: set[QuarterKey]
+) -> None:
+    """One line per write: who, which quarters (OPD code, year, quarter), how many figures.
+    A write of one quarter (the entry page) names it in `opd`, `tahun` and `triwulan`."""
+    quarters = sorted(touched)
+    opds = [ledger.opds[opd_id] for opd_id, _tahun, _tw in quarters]
+    fields: dict[str, object] = {
+        "action": "realisasi_write",
+        "user": actor.name,
+        "region_id": opds[0].region_id if opds else None,
+        "figures_created": sum(w.created for w in written),
+        "figures_updated": sum(w.updated for w in written),
+        "quarters": len(quarters),
+    }
+    if len(quarters) == 1:
+        fields.update(opd=opds[0].kode, tahun=quarters[0][1], triwulan=quarters[0][2])
+    else:
+        fields["opds"] = sorted({opd.kode for opd in opds})
+        fields["tahun"] = sorted({tahun for _opd, tahun, _tw in quarters})
+    log.info("realisasi written", extra=fields)
 
 
 def realisasi_refusals(*, ledger: Ledger, figures: Sequence[Figure]) -> dict[FigureKey, str]:
@@ -666,6 +711,7 @@ def dpa_line_save(*, actor: Actor, line: DpaLine, dry_run: bool = False) -> DpaL
 
 def _transition(
     *,
+    action: str,
     actor: Actor,
     opd: Opd,
     tahun: int,
@@ -675,6 +721,47 @@ def _transition(
     target: str,
     reason: str | None = None,
     needs_kendala: bool = False,
+) -> QuarterReport:
+    fields = {
+        "action": action,
+        "user": actor.name,
+        "region_id": opd.region_id,
+        "opd": opd.kode,
+        "tahun": tahun,
+        "triwulan": triwulan,
+    }
+    try:
+        report = _step(
+            actor=actor,
+            opd=opd,
+            tahun=tahun,
+            triwulan=triwulan,
+            version=version,
+            source=source,
+            target=target,
+            reason=reason,
+            needs_kendala=needs_kendala,
+        )
+    except WorkflowError as exc:
+        log.warning("report %s refused: %s", action, exc, extra={**fields, "refused": str(exc)})
+        raise
+    log.info(
+        "report %s", action, extra={**fields, "status": report.status, "version": report.version}
+    )
+    return report
+
+
+def _step(
+    *,
+    actor: Actor,
+    opd: Opd,
+    tahun: int,
+    triwulan: int,
+    version: int,
+    source: str,
+    target: str,
+    reason: str | None,
+    needs_kendala: bool,
 ) -> QuarterReport:
     with transaction.atomic():
         report = _locked_report(opd, tahun, triwulan)
@@ -730,6 +817,7 @@ def report_submit(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version:
     An OPD behind its cash plan through the quarter must say why (at least one obstacle)."""
     require(can_enter_realisasi(actor, opd), _("You may submit the report of your own OPD only."))
     return _transition(
+        action="submit",
         actor=actor,
         opd=opd,
         tahun=tahun,
@@ -744,6 +832,7 @@ def report_submit(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version:
 def report_verify(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version: int):
     require(can_verify(actor), _("Only BPKAD verifies reports."))
     return _transition(
+        action="verify",
         actor=actor,
         opd=opd,
         tahun=tahun,
@@ -765,6 +854,7 @@ def report_return(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version:
     """BPKAD sends a submitted report back to the treasurer, saying what to correct."""
     require(can_verify(actor), _("Only BPKAD returns reports."))
     return _transition(
+        action="return",
         actor=actor,
         opd=opd,
         tahun=tahun,
@@ -780,6 +870,7 @@ def report_reopen(*, actor: Actor, opd: Opd, tahun: int, triwulan: int, version:
     """BPKAD unlocks a verified quarter; the reason is recorded with the change."""
     require(can_verify(actor), _("Only BPKAD reopens a verified quarter."))
     return _transition(
+        action="reopen",
         actor=actor,
         opd=opd,
         tahun=tahun,

@@ -4,19 +4,26 @@ DATABASE_URL  PostgreSQL URL (required; `make run` / `make test` start an embedd
               and set it when it is missing)
 SECRET_KEY    required to serve pages with DEBUG off (the WSGI application, runserver,
               check --deploy); other commands without one sign with a random key of
-              their own process
+              their own process. SECRET_KEY_FILE names a file holding it instead (`make
+              serve` writes .data/secret_key, mode 600, when neither is set)
 DEBUG         off by default; `make run` and the test suite turn it on
 ALLOWED_HOSTS comma-separated
+LOG_LEVEL     DEBUG, INFO (default), WARNING, ERROR; LOG_FORMAT json (default) or text
+The production HTTPS settings (SECURE_*, *_COOKIE_SECURE, CSRF_TRUSTED_ORIGINS), the
+Content-Security-Policy and SERAPAN_BPKAD_IDLE_MINUTES are described where they are set.
 """
 
 import os
 import secrets
 import sys
+import warnings
 from pathlib import Path
 
 import environ
-import plotly
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,12 +53,28 @@ def _serving() -> bool:
     return command == ["runserver"] or (command == ["check"] and "--deploy" in sys.argv)
 
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+def _secret_key_from_file() -> str:
+    path = env.str("SECRET_KEY_FILE", default="")
+    if not path:
+        return ""
+    try:
+        key = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"SECRET_KEY_FILE {path!r} cannot be read: {exc}") from exc
+    if not key:
+        raise ImproperlyConfigured(f"SECRET_KEY_FILE {path!r} is empty")
+    return key
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_file()
 if not SECRET_KEY:
     if DEBUG:
         SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 (debug only)
     elif _serving():
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off (or SECRET_KEY_FILE, naming a file that "
+            "holds it); `make serve` generates one in .data/secret_key when neither is set"
+        )
     else:
         # A command (import, report, migrate) signs nothing that outlives it: a random key of
         # its own, never a known one.
@@ -88,6 +111,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver serves static files through WhiteNoise too, as in production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
@@ -101,17 +126,26 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's assets, served locally (no CDN)
+    "csp",
     "budget",
     "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, gzip and brotli) answered before anything touches the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dashboard.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is asking goes into every log line; one line per request (serapan.request).
+    "dashboard.logs.RequestLogMiddleware",
+    # BPKAD sessions end after SERAPAN_BPKAD_IDLE_MINUTES without a request.
+    "dashboard.middleware.IdleSessionMiddleware",
     # Every page needs a signed-in user; the login page itself is exempt.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Who changed what: the signed-in user and the URL go into every history event.
@@ -162,12 +196,31 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# plotly.js ships inside the plotly package: served from there, one copy, no CDN.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("plotly", Path(plotly.__file__).resolve().parent / "package_data"),
-]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# plotly.js is the "basic" partial bundle (scatter, bar, pie: every chart we draw), vendored
+# under static/vendor/plotly/ with its version and licence; see docs/PERFORMANCE.md.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# With DEBUG off, `collectstatic` (run by `make serve`) writes each file under a name with its
+# content's hash, gzip and brotli beside it, and a manifest the templates' {% static %} reads;
+# WhiteNoise answers those with a year's `immutable` cache lifetime. With DEBUG on (make run,
+# the tests) files are found where they lie, as edited, and no manifest is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+if DEBUG:
+    # Files are served from where they lie (WhiteNoise's finders): no collected copy needed.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# Only the hashed names are kept (every page links through {% static %}), and source maps,
+# read by a developer's browser tools only, are not compressed: collectstatic does half the
+# work.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60 * 60  # files without a hash in their name
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -175,10 +228,6 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-
-if not DEBUG:
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", True)
 
 # --- Login hardening ---------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -207,11 +256,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
+    # Production sits behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
+    # SECURE_SSL_REDIRECT=0 is for plain HTTP on loopback (a load test, a first look): the
+    # cookies are then not marked Secure either, or no client would send them back over HTTP.
     SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+    CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    # The header covers the host Serapan runs on and its subdomains only (serapan.<pemda>.go.id
+    # and below), never the pemda's other sites.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is the domain owner's decision for the whole registrable domain (the
+        # browsers' list takes apex domains only, e.g. the pemda's go.id name); a host of it
+        # cannot opt in alone, so check --deploy's reminder says nothing the operator can act
+        # on here. SECURE_HSTS_PRELOAD=1 adds the directive.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- JSON API (/api/v1/) --------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -233,4 +296,112 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Browser security headers ------------------------------------------------------------------
+# Content-Security-Policy (django-csp 4): scripts only from this site or inline with the nonce
+# of the response (`<script nonce="{{ request.csp_nonce }}">`), never 'unsafe-inline' or
+# 'unsafe-eval'. Styles allow 'unsafe-inline': plotly.js writes <style> elements and style
+# attributes while it draws, the page's palette is a <style> block, and a style cannot run
+# code. Images allow data: and blob: for plotly's "download as PNG" and Swagger UI's icons.
+_csp_report_only = _env_bool("CSP_REPORT_ONLY", False)
+_csp_policy = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if _csp_report_only:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy
+else:
+    CONTENT_SECURITY_POLICY = _csp_policy
+
+# Permissions-Policy (django-permissions-policy): no page needs a device or sensor.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# --- Sessions of BPKAD staff -------------------------------------------------------------------
+# A BPKAD session verifies, reopens and imports for the whole region: it ends after this many
+# minutes without a request (0: never idle out), checked on the server whatever the cookie
+# says. Other roles keep SESSION_COOKIE_AGE.
+SERAPAN_BPKAD_IDLE_MINUTES = env.int("SERAPAN_BPKAD_IDLE_MINUTES", default=30)
+if SERAPAN_BPKAD_IDLE_MINUTES < 0:
+    raise ImproperlyConfigured("SERAPAN_BPKAD_IDLE_MINUTES must be 0 (off) or a number of minutes")
+
+# --- Logging -----------------------------------------------------------------------------------
+# To stderr, one JSON object per line (python-json-logger) for a log collector (journald,
+# Docker, Loki, ...). Every line carries `user` (the signed-in user, when there is one) and,
+# during a request, `method` and `path`. Loggers: django.request (4xx warnings, 5xx errors
+# with the traceback), serapan.request (one line per request answered by Django),
+# serapan.workflow (realisasi writes, submit/verify/return/reopen), serapan.imports (refused
+# files), serapan.security (idle BPKAD sessions ended).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {LOG_LEVEL!r}"
+    )
+LOG_FORMAT = env.str("LOG_FORMAT", default="json").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "dashboard.logs.ContextFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+            "json_ensure_ascii": False,
+            # django.request's records carry the request object: its method and path are
+            # written instead (dashboard.logs.ContextFilter).
+            "reserved_attrs": [*RESERVED_ATTRS, "request", "taskName"],
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(user)s] %(message)s"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers (console when DEBUG, mail to ADMINS) give way to the one above.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Every SQL statement at DEBUG would drown the rest.
+        "django.db.backends": {"level": "INFO"},
+    },
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import entry, imports, views
+from dashboard import entry, health, imports, views
 from dashboard.reports import views as reports
 
 urlpatterns = [
@@ -26,6 +26,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", health.favicon),
     path("admin/", admin.site.urls),
     path("api/v1/", include("dashboard.api.urls")),
     # English on request: POST language=en to /i18n/setlang/ (Django's set_language view).

@@ -690,3 +690,54 @@ def test_the_entry_page_fits_a_phone(phone, demo):
         assert box["x"] + box["width"] <= PHONE["width"]
     table_box.evaluate("el => { el.scrollLeft = 0; }")
     shoot(phone, "28-entry-phone-table-start")
+
+
+# --- Content-Security-Policy -------------------------------------------------------------------
+
+# Every violation of the page's policy, reported by the browser as a DOM event, kept in the page.
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def test_no_page_breaks_its_content_security_policy(page, demo):
+    """The charts (plotly.js and our inline script), the ranking's auto-submitting picker, the
+    entry page's totals, the import page and Swagger UI run under the policy: no violation and
+    no console error (the `page` fixture fails on any)."""
+    page.add_init_script(RECORD_VIOLATIONS)
+    sign_in(page, "bpkad")
+    expect(heading(page)).to_contain_text("Penyerapan anggaran")
+    opd = treasurer_opd()
+    visits = [
+        ("/", ["fig-scurve", "fig-dist"]),
+        (f"/opd/{opd.kode}/", ["fig-scurve", "fig-bars"]),
+        ("/peringkat/", ["fig-rank"]),
+        (entry_url(opd), []),
+        ("/impor/", []),
+        ("/api/v1/docs/", []),
+    ]
+    for url, figures in visits:
+        response = page.goto(url)
+        assert response is not None
+        script_src = re.search(r"script-src ([^;]*)", response.headers["content-security-policy"])
+        assert script_src
+        assert "'unsafe-inline'" not in script_src.group(1)
+        if figures:
+            wait_for_charts(page, *figures)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__violations") == [], url
+    # The scripts did run: the import form hides the DPA-only fields for a realisasi file,
+    # Swagger UI drew the API, and the ranking's picker submits itself.
+    page.goto("/impor/")
+    page.locator("[name=jenis]").select_option("realisasi")
+    expect(page.locator(".dpa-only").first).to_be_hidden()
+    page.goto("/api/v1/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Serapan API")
+    page.goto("/peringkat/")
+    page.locator("select[name=ukuran]").select_option("serapan")
+    page.wait_for_url(re.compile(r"ukuran=serapan"))
+    assert page.evaluate("window.__violations") == []
+    shoot(page, "csp-ranking-serapan")

@@ -35,6 +35,7 @@ from budget.importing.common import (
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
+from budget.logs import logs_refusal
 from budget.models import (
     Account,
     DpaLine,
@@ -130,6 +131,7 @@ class DpaResult:
         return out
 
 
+@logs_refusal("dpa")
 def import_dpa(
     *,
     table: Table,

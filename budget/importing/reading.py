@@ -16,6 +16,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
+from budget.logs import logs_refusal
 from budget.money import NumberText
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -31,6 +32,7 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, cells by column)
 
 
+@logs_refusal("file")
 def read_table(source: str | Path | BinaryIO, *, name: str | None = None) -> Table:
     """Read a whole file. `name` (for uploads) tells the extension when `source` is a stream."""
     if isinstance(source, str | Path):

@@ -22,6 +22,7 @@ from budget.importing.common import (
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
+from budget.logs import logs_refusal
 from budget.models import DpaLine, Opd, Region
 from budget.money import format_amount
 from budget.roles import SYSTEM, Actor
@@ -93,6 +94,7 @@ class _Row:
     amount: Decimal
 
 
+@logs_refusal("realisasi")
 def import_realisasi(
     *,
     table: Table,
