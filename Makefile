@@ -5,6 +5,8 @@
 #   make test         lint (ruff + mypy), check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
 #   make lint         ruff check + ruff format --check + mypy
 #   make format       ruff format + ruff check --fix
+#   make backup       pg_dump the database to backups/serapan-YYYYmmdd-HHMMSS.dump (FILE=path)
+#   make restore      restore FILE=path into an empty database (FORCE=1: replace one that is not)
 #   make clean        remove .venv (keeps the embedded database in .data)
 #   make clean-data   remove .data, the embedded PostgreSQL's data
 #
@@ -23,7 +25,7 @@ PYTEST_ARGS ?=
 PIP_FLAGS ?= -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format clean clean-data
+.PHONY: help install run test lint format clean clean-data backup restore
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -56,6 +58,15 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# scripts/backup.py: pg_dump/pg_restore of the server's own version (the embedded server's
+# bundled tools when DATABASE_URL is not set); see its docstring and README "Backups".
+backup: install
+	$(WITH_DB) $(BIN)/python scripts/backup.py backup $(if $(FILE),--file "$(FILE)")
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/serapan-....dump [FORCE=1]" >&2; exit 2; }
+	$(WITH_DB) $(BIN)/python scripts/backup.py restore --file "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
