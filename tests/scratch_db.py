@@ -129,9 +129,10 @@ def tables(conn: psycopg.Connection[Any]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def fingerprint(database: str) -> dict[str, tuple[int, str | None]]:
+def fingerprint(database: str, *, sequences: bool = True) -> dict[str, tuple[int, str | None]]:
     """Every table of the database as its row count and an md5 of all its rows (as text,
-    sorted), and every sequence's position: equal fingerprints, equal contents."""
+    sorted), and every sequence's position: equal fingerprints, equal contents. (Sequences are
+    not transactional: a rolled-back insert still moves them on.)"""
     out: dict[str, tuple[int, str | None]] = {}
     with connect(database) as conn:
         for table in tables(conn):
@@ -141,6 +142,8 @@ def fingerprint(database: str) -> dict[str, tuple[int, str | None]]:
             row = conn.execute(query).fetchone()
             assert row is not None
             out[table] = (int(row[0]), row[1])
+        if not sequences:
+            return out
         for name, last in conn.execute(
             "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
         ).fetchall():
