@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.scratch_db import (
+    BACKUP_SCRIPT,
     ScratchDatabases,
     backup_script,
     connect,
     fingerprint,
+    load_script,
     manage,
     scalar,
     scratch_databases,
 )
-
-pytestmark = pytest.mark.slow
 
 # The audit trail: django-pghistory's event tables and the context of each change.
 AUDIT_TABLES = (
@@ -98,6 +98,7 @@ def restored_copy(databases: ScratchDatabases, dump: Path, label: str) -> str:
     return name
 
 
+@pytest.mark.slow
 def test_a_backup_restored_into_an_empty_database_has_every_figure_and_the_audit_trail(
     demo, dump, databases
 ):
@@ -116,6 +117,7 @@ def test_a_backup_restored_into_an_empty_database_has_every_figure_and_the_audit
     assert manage(restored, "migrate", "--check").returncode == 0
 
 
+@pytest.mark.slow
 def test_the_restored_database_keeps_recording_history_and_numbering_rows(demo, dump, databases):
     """The triggers and sequences came along: a change after the restore is audited and its
     event takes the next number."""
@@ -130,6 +132,7 @@ def test_the_restored_database_keeps_recording_history_and_numbering_rows(demo, 
     assert scalar(restored, "SELECT max(pgh_id) FROM budget_dpalineevent") == events + 1
 
 
+@pytest.mark.slow
 def test_it_refuses_to_restore_over_a_database_that_holds_data(demo, dump):
     before = fingerprint(demo)
     result = backup_script(demo, "restore", "--file", str(dump))
@@ -138,6 +141,7 @@ def test_it_refuses_to_restore_over_a_database_that_holds_data(demo, dump):
     assert fingerprint(demo) == before
 
 
+@pytest.mark.slow
 def test_a_forced_restore_replaces_the_data_and_keeps_a_copy_of_it_first(
     demo, dump, databases, tmp_path
 ):
@@ -160,6 +164,7 @@ def test_a_forced_restore_replaces_the_data_and_keeps_a_copy_of_it_first(
     assert fingerprint(restored_copy(databases, safety, "safety")) == changed
 
 
+@pytest.mark.slow
 def test_a_damaged_backup_is_refused_and_changes_nothing(dump, databases, tmp_path):
     damaged = tmp_path / "damaged.dump"
     damaged.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
@@ -169,8 +174,57 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(dump, databases, tmp_pa
     assert fingerprint(target) == {}
 
 
+@pytest.mark.slow
 def test_a_failed_backup_leaves_no_file(databases, tmp_path):
     path = tmp_path / "never.dump"
     result = backup_script("serapan_scratch_no_such_database", "backup", "--file", str(path))
     assert result.returncode != 0
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the script's choices, without a database ------------------------------------------------
+
+
+@pytest.fixture
+def backup_module():
+    return load_script(BACKUP_SCRIPT)
+
+
+@pytest.mark.parametrize(
+    ("server", "found", "chosen"),
+    [
+        (15, {15: "/usr/lib/postgresql/15/bin", 16: "/pgserver/16", 18: "/pgserver/18"}, 15),
+        (18, {15: "/usr/lib/postgresql/15/bin", 16: "/pgserver/16", 18: "/pgserver/18"}, 18),
+        (14, {15: "/usr/lib/postgresql/15/bin", 18: "/pgserver/18"}, 15),
+    ],
+)
+def test_it_uses_the_tools_of_the_servers_version_else_the_closest_newer(
+    backup_module, monkeypatch, server, found, chosen
+):
+    tools = {major: Path(folder) for major, folder in found.items()}
+    monkeypatch.setattr(backup_module, "available_tools", lambda: tools)
+    assert backup_module.find_tools(server, prefer=server) == tools[chosen]
+
+
+def test_it_refuses_tools_older_than_the_server(backup_module, monkeypatch):
+    monkeypatch.setattr(backup_module, "available_tools", lambda: {15: Path("/usr/bin")})
+    with pytest.raises(backup_module.BackupError, match="PostgreSQL 18 or newer"):
+        backup_module.find_tools(18, prefer=18)
+
+
+def test_the_password_is_never_on_the_command_line(backup_module):
+    target = backup_module.Target.from_url("postgres://serapan:s3cret@db.internal:5433/serapan")
+    assert "s3cret" not in target.conninfo()
+    assert "host=db.internal" in target.conninfo()
+    assert target.env()["PGPASSWORD"] == "s3cret"
+
+
+def test_the_embedded_servers_url_reaches_libpq_as_a_socket_folder(backup_module):
+    target = backup_module.Target.from_url(
+        "postgres://postgres@/serapan?host=/run/serapan/pg%20data"
+    )
+    assert target.params == {
+        "dbname": "serapan",
+        "user": "postgres",
+        "host": "/run/serapan/pg data",
+    }
