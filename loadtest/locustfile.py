@@ -1,7 +1,7 @@
 """Serapan under load: the three kinds of people of DESIGN §1 at once, on the demo region.
 
     locust -f loadtest/locustfile.py --headless --host http://127.0.0.1:8000 \\
-        -u 50 -r 10 --run-time 60s --csv loadtest/results/serapan \\
+        -u 50 -r 10 --run-time 60s --stop-timeout 30 --csv loadtest/results/serapan \\
         --saves-log loadtest/results/saves.jsonl
     python loadtest/check_saves.py loadtest/results/saves.jsonl   # afterwards (DATABASE_URL)
 
@@ -21,6 +21,11 @@
   also logged, so that the checker can find each quarter in the state of its last step.
 - Heads of region (`kepala`) read the overview, OPD pages, the ranking and the JSON API.
 
+Against `make serve` on loopback the cookies are Secure while the URL is plain HTTP: browsers
+treat http://127.0.0.1 and http://localhost as a secure context and send them; Python's cookie
+jar does not, so the scenario's users keep a loopback server's cookies as not Secure (and only
+a loopback server's).
+
 Demo users only (password `demo12345`, `seed_demo` makes them). Logins never fail, so
 django-axes never locks anyone out; a failed login stops the run, since everything after it
 would be noise.
@@ -39,6 +44,7 @@ from typing import Any
 
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
+from requests.cookies import RequestsCookieJar
 
 PASSWORD = "demo12345"  # noqa: S105 (the demo users' published password, DESIGN §4)
 TREASURERS = ("bendahara1", "bendahara2")
@@ -54,6 +60,8 @@ KENDALA = re.compile(r"<input[^>]*name=\"kendala\"[^>]*>")
 MESSAGE = re.compile(r'<li class="error" role="status">(.*?)</li>', re.S)
 LINE_ERROR = re.compile(r'<div class="error" role="alert">(.*?)</div>', re.S)
 CATATAN = re.compile(r'<textarea name="kendala_catatan"[^>]*>(.*?)</textarea>', re.S)
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 _log: Any = None
 _counter = itertools.count(1)
@@ -94,6 +102,16 @@ def record(**entry: Any) -> None:
     _log.flush()
 
 
+class LoopbackJar(RequestsCookieJar):
+    """Keeps the cookies of a loopback server as not Secure, so that they go back to it over
+    plain HTTP, as a browser sends them there."""
+
+    def set_cookie(self, cookie, *args, **kwargs):
+        if cookie.domain.lstrip(".").removesuffix(".local") in LOOPBACK:
+            cookie.secure = False
+        return super().set_cookie(cookie, *args, **kwargs)
+
+
 class SerapanUser(HttpUser):
     abstract = True
     wait_time = between(1, 3)
@@ -104,6 +122,7 @@ class SerapanUser(HttpUser):
         self.tahun = options.tahun if options else 2026
         self.number = next(_counter)
         self.posts = 0
+        self.client.cookies = LoopbackJar()
         self.login()
         response = self.client.get("/api/v1/opds/", name="/api/v1/opds/")
         self.opds = [o["kode"] for o in response.json()["results"]]
