@@ -6,6 +6,9 @@
 #   make test         lint (ruff + mypy), check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
 #   make lint         ruff check + ruff format --check + mypy
 #   make format       ruff format + ruff check --fix
+#   make backup       pg_dump the database to backups/serapan-YYYYmmdd-HHMMSS.dump (FILE=path)
+#   make restore      restore FILE=path into an empty database (FORCE=1: replace one that is not)
+#   make load         locust load scenario against HOST (default http://127.0.0.1:8000; USERS, RUN_TIME)
 #   make clean        remove .venv (keeps the embedded database in .data)
 #   make clean-data   remove .data, the embedded PostgreSQL's data
 #
@@ -24,7 +27,7 @@ PYTEST_ARGS ?=
 PIP_FLAGS ?= -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint format clean clean-data
+.PHONY: help install run serve test lint format clean clean-data backup restore load
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -66,6 +69,32 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# scripts/backup.py: pg_dump/pg_restore of the server's own version (the embedded server's
+# bundled tools when DATABASE_URL is not set); see its docstring and README "Backups".
+backup: install
+	$(WITH_DB) $(BIN)/python scripts/backup.py backup $(if $(FILE),--file "$(FILE)")
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/serapan-....dump [FORCE=1]" >&2; exit 2; }
+	$(WITH_DB) $(BIN)/python scripts/backup.py restore --file "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
+
+# Headless and bounded in time (users finish the task under way, --stop-timeout); CSV stats
+# and the saves log under loadtest/results/, then loadtest/check_saves.py compares the saves
+# with the database the server uses (DATABASE_URL, or the embedded one). 409 conflicts are
+# counted apart, not as failures. See loadtest/locustfile.py.
+HOST ?= http://127.0.0.1:8000
+USERS ?= 50
+SPAWN_RATE ?= 10
+RUN_TIME ?= 60s
+LOAD_OUT ?= loadtest/results
+load: install
+	@case "$(HOST)" in http://*|https://*) ;; *) echo "HOST must be a URL, e.g. HOST=http://127.0.0.1:8000 (got '$(HOST)')" >&2; exit 2;; esac
+	@mkdir -p $(LOAD_OUT)
+	$(BIN)/locust -f loadtest/locustfile.py --headless --host $(HOST) -u $(USERS) -r $(SPAWN_RATE) \
+		--run-time $(RUN_TIME) --stop-timeout 30 --csv $(LOAD_OUT)/serapan \
+		--saves-log $(LOAD_OUT)/saves.jsonl --only-summary
+	$(WITH_DB) $(BIN)/python loadtest/check_saves.py $(LOAD_OUT)/saves.jsonl
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -136,10 +136,13 @@ def _open(request: HttpRequest, kode: str, tahun: int, triwulan: int) -> EntryPa
         return render(request, "403.html", status=403)
     if triwulan not in (1, 2, 3, 4):
         return render(request, "404.html", status=404)
+    # The version before the figures: a save that commits between the two reads then makes
+    # this page stale (409 when saved) instead of showing older figures under its newer
+    # version, which saving would write back over that save.
+    report = report_get(opd=opd, tahun=tahun, triwulan=triwulan)
     lines = entry_lines(opd=opd, tahun=tahun, triwulan=triwulan)
     if not lines:
         return render(request, "404.html", status=404)
-    report = report_get(opd=opd, tahun=tahun, triwulan=triwulan)
     kendala_form = KendalaForm(
         initial={
             "kendala": report.kendala if report else [],
