@@ -38,14 +38,14 @@ def keep_seconds(name: str, default: int) -> int:
 
 
 def purge_expired() -> None:
-    """Forget what nobody came back for: an upload checked but never confirmed (after
-    SERAPAN_JOB_UPLOAD_KEEP seconds, an hour), a report never downloaded, and finished jobs
-    (after SERAPAN_JOB_KEEP seconds, a day)."""
+    """Forget what nobody came back for: a file checked but never confirmed is cancelled and
+    dropped after SERAPAN_JOB_UPLOAD_KEEP seconds (an hour), a finished job with its report
+    after SERAPAN_JOB_KEEP seconds (a day). A finished import has dropped its file already."""
     now = timezone.now()
     upload_limit = now - timedelta(seconds=keep_seconds("SERAPAN_JOB_UPLOAD_KEEP", 3600))
-    Job.objects.filter(
-        created_at__lt=upload_limit, state__in=[*FINISHED, Job.State.CHECKED]
-    ).exclude(upload=None).update(upload=None)
+    Job.objects.filter(created_at__lt=upload_limit, state=Job.State.CHECKED).update(
+        state=Job.State.CANCELLED, upload=None, finished_at=now
+    )
     Job.objects.filter(
         created_at__lt=now - timedelta(seconds=keep_seconds("SERAPAN_JOB_KEEP", 86400)),
         state__in=FINISHED,
@@ -79,7 +79,8 @@ def _enqueue(task: Any, job: Job) -> None:
 def job_requeue(*, task: Any, job_id: Any, user: Any, params: dict) -> Job | None:
     """The next step of a checked job (an import's write), once: the first request moves it
     from CHECKED to QUEUED, a second one (a double click, a replayed form) finds nothing."""
-    updated = Job.objects.filter(pk=job_id, user=user, state=Job.State.CHECKED).update(
+    waiting = Job.objects.filter(pk=job_id, user=user, state=Job.State.CHECKED)
+    updated = waiting.exclude(upload=None).update(
         state=Job.State.QUEUED,
         phase="",
         done=0,

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -465,3 +466,39 @@ def wait_for_a_blocked_write(cursor, timeout: float = 60) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+# Housekeeping and cost ------------------------------------------------------------------------
+
+
+def test_a_checked_file_nobody_confirms_is_dropped_after_an_hour(as_bpkad, files, settings):
+    job = job_of(upload(as_bpkad, changed_and_new(files)))
+    Job.objects.filter(pk=job.pk).update(created_at=job.created_at - timedelta(minutes=61))
+
+    job_of(as_bpkad.get("/laporan/lra.xlsx?tahun=2024&triwulan=4"))  # any new job purges
+
+    job.refresh_from_db()
+    assert (job.state, job.upload) == (Job.State.CANCELLED, None)
+    assert as_bpkad.post(f"/tugas/{job.pk}/aksi", {"action": "confirm"}).status_code == 404
+
+
+def test_a_finished_job_and_its_file_are_forgotten_after_a_day(as_bpkad):
+    old = job_of(as_bpkad.get("/laporan/lra.xlsx?tahun=2024&triwulan=4"))
+    Job.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(hours=25))
+
+    job_of(as_bpkad.get("/laporan/lra.xlsx?tahun=2024&triwulan=4"))
+
+    assert not Job.objects.filter(pk=old.pk).exists()
+    assert as_bpkad.get(f"/tugas/{old.pk}/berkas").status_code == 404
+
+
+# Session, user and the job (without its files); the page adds the user's roles and region (for
+# its header), the download the file. The owner's job is not checked against their roles.
+JOB_QUERIES = {"": 5, "status.json": 3, "berkas": 4}
+
+
+@pytest.mark.parametrize("path", list(JOB_QUERIES))
+def test_a_job_page_costs_a_fixed_number_of_queries(as_bpkad, django_assert_num_queries, path):
+    job = job_of(as_bpkad.get("/laporan/lra.xlsx?tahun=2024&triwulan=4"))
+    with django_assert_num_queries(JOB_QUERIES[path]):
+        assert as_bpkad.get(f"/tugas/{job.pk}/{path}").status_code == 200
