@@ -502,3 +502,14 @@ def test_a_job_page_costs_a_fixed_number_of_queries(as_bpkad, django_assert_num_
     job = job_of(as_bpkad.get("/laporan/lra.xlsx?tahun=2024&triwulan=4"))
     with django_assert_num_queries(JOB_QUERIES[path]):
         assert as_bpkad.get(f"/tugas/{job.pk}/{path}").status_code == 200
+
+
+def test_the_admin_lists_jobs_read_only_without_their_files(as_bpkad, files):
+    job = job_of(upload(as_bpkad, changed_and_new(files)))
+    admin = signed_in(User.objects.create_superuser("admin"))
+
+    assert "dpa.csv" not in admin.get("/admin/jobs/job/").content.decode()  # params not listed
+    page = admin.get(f"/admin/jobs/job/{job.pk}/change/")
+    assert page.status_code == 200
+    assert "Belanja ATK" not in page.content.decode()  # the uploaded file's content
+    assert admin.post(f"/admin/jobs/job/{job.pk}/change/", {}).status_code == 403
