@@ -1,8 +1,9 @@
 # Serapan: set-up, run and test.
 #
 #   make install      create .venv (Python 3.11) and install the project with its dev tools
-#   make run          migrate, load the demo region if the database is empty, serve on 127.0.0.1:8000 (ADDR=host:port)
-#   make serve        production: DEBUG=0, migrate, collectstatic, gunicorn on ADDR (default 127.0.0.1:8000)
+#   make run          migrate, load the demo region if the database is empty, serve on 127.0.0.1:8000 (ADDR=host:port) with a background worker
+#   make serve        production: DEBUG=0, migrate, collectstatic, gunicorn on ADDR (default 127.0.0.1:8000) with a background worker
+#   make worker       the background-task worker alone (large imports, region reports), until Ctrl-C
 #   make test         lint (ruff + mypy), check for missing migrations, run pytest (PYTEST_ARGS="-k money -x")
 #   make lint         ruff check + ruff format --check + mypy
 #   make format       ruff format + ruff check --fix
@@ -27,7 +28,7 @@ PYTEST_ARGS ?=
 PIP_FLAGS ?= -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint format clean clean-data backup restore load
+.PHONY: help install run serve worker test lint format clean clean-data backup restore load
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -42,10 +43,26 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e ".[dev]"
 	@touch $@
 
-# The demo server: DEBUG on unless the environment says otherwise (the default is off).
+# The worker of the task queue in PostgreSQL (django-tasks-db): it runs the large imports and
+# the region reports the pages put on the queue. WORKER_ARGS, e.g. --interval 5 or --no-reload.
+WORKER_ARGS ?=
+WORKER := $(MANAGE) db_worker --no-startup-delay $(WORKER_ARGS)
+
+# The demo server: DEBUG on unless the environment says otherwise (the default is off), and a
+# worker beside it. The worker runs in a session of its own (setsid), so that a Ctrl-C meant for
+# runserver does not cut its task short: on the way out it is asked to stop (SIGTERM to its
+# process group: with DEBUG it reloads on code changes through a child), finishes the task in
+# hand and leaves before the database stops.
 run: export DEBUG ?= 1
 run: install
-	$(WITH_DB) sh -c '$(MANAGE) migrate && $(MANAGE) seed_demo --if-empty && exec $(MANAGE) runserver $(ADDR)'
+	$(WITH_DB) sh -c '$(MANAGE) migrate && $(MANAGE) seed_demo --if-empty || exit; \
+		setsid $(WORKER) & worker=$$!; \
+		trap "kill -TERM -$$worker 2>/dev/null; wait $$worker" EXIT; trap "exit 130" INT TERM HUP; \
+		$(MANAGE) runserver $(ADDR)'
+
+# The worker alone, e.g. beside a server started otherwise, or a second one for more throughput.
+worker: install
+	$(WITH_DB) $(WORKER)
 
 # The production server (scripts/serve.py): DEBUG=0; SECRET_KEY from the environment, else one
 # generated once into .data/secret_key (mode 600); migrate and collectstatic, then gunicorn
@@ -64,7 +81,7 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-postgres://localhost/serapan} $(BIN)/mypy budget dashboard scripts tests manage.py
+	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-postgres://localhost/serapan} $(BIN)/mypy budget dashboard jobs scripts tests loadtest manage.py
 
 format: install
 	$(BIN)/ruff format .

@@ -4,12 +4,19 @@ the same file. Refusals carry the importers' own messages (row, column, reason).
 
 An uploaded file waits in IMPORT_UPLOAD_DIR between preview and confirmation, under a random
 name known only to the session that uploaded it, for at most an hour.
+
+A file of SERAPAN_IMPORT_TASK_ROWS rows or more is checked and written by the background
+worker instead (dashboard/tasks.py): it waits in its job's row in the database, the page
+follows the job's progress (/tugas/<id>/), and the confirmation is the job's next step, which
+only its uploader can take, once.
 """
 
 import hashlib
 import json
+import re
 import secrets
 import time
+import zipfile
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -19,7 +26,7 @@ import pghistory
 from django import forms
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,10 +38,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from budget.importing import ImportRefused, read_table
 from budget.importing.columns import DPA, REALISASI, columns, names
 from budget.importing.dpa import import_dpa
+from budget.importing.reading import XLSX_MAGIC, Table
 from budget.importing.realisasi import import_realisasi
 from budget.models import Region, SumberDana
 from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
 from budget.selectors import region_for
+from dashboard.tasks import import_job
+from jobs.models import Job
+from jobs.services import job_start
 
 MAX_UPLOAD = 20 * 1024 * 1024
 KEEP_SECONDS = 60 * 60
@@ -108,6 +119,31 @@ def _load(request: HttpRequest, token: str) -> tuple[bytes, dict]:
     return data, meta
 
 
+def estimated_rows(data: bytes) -> int:
+    """The rows of a file, counted cheaply to choose between checking it now and in the
+    worker: a CSV's lines, an XLSX's sheet dimension (or its size when it has none)."""
+    if data.startswith(XLSX_MAGIC):
+        return _xlsx_rows(data)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return max(0, lines - 1)
+
+
+def _xlsx_rows(data: bytes) -> int:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as book:
+            sheets = sorted(n for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
+            if not sheets:
+                return 0
+            with book.open(sheets[0]) as sheet:
+                head = sheet.read(4096)
+            size = book.getinfo(sheets[0]).file_size
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return 0  # read_table refuses it, with its reason, right away
+    found = re.search(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
+    # Without a dimension: about 100 bytes of sheet XML per cell row of our 16 columns.
+    return int(found.group(1)) - 1 if found else size // 1600
+
+
 def _discard(token: str) -> None:
     folder = _upload_dir()
     for suffix in (".bin", ".json"):
@@ -115,7 +151,13 @@ def _discard(token: str) -> None:
 
 
 def _run(actor: Actor, region: Region | None, data: bytes, meta: dict, *, dry_run: bool):
-    table = read_table(BytesIO(data), name=meta["name"])
+    return run_import(
+        actor, region, read_table(BytesIO(data), name=meta["name"]), meta, dry_run=dry_run
+    )
+
+
+def run_import(actor: Actor, region: Region | None, table: Table, meta: dict, *, dry_run: bool):
+    """The importer the file's kind names, with the options chosen on the upload form."""
     if meta["jenis"] == "dpa":
         return import_dpa(
             table=table,
@@ -138,7 +180,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
     form = _upload_form(actor, initial={"jenis": "dpa" if can_import_dpa(actor) else "realisasi"})
 
     if request.method != "POST":
-        return render(request, "dashboard/import.html", {**context, "upload_form": form})
+        cancelled = request.GET.get("dibatalkan") == "1"
+        return render(
+            request,
+            "dashboard/import.html",
+            {**context, "upload_form": form, "cancelled": cancelled},
+        )
 
     action = request.POST.get("action")
     if action == "preview":
@@ -187,6 +234,18 @@ def _preview(
         "nama_pemda": form.cleaned_data.get("nama_pemda") or "",
         "uploaded": timezone.now().isoformat(),
     }
+    rows = estimated_rows(data)
+    if rows >= settings.SERAPAN_IMPORT_TASK_ROWS:
+        # A large file is checked, and later written, by the worker: the page shows progress.
+        job = job_start(
+            task=import_job,
+            kind=Job.Kind.IMPORT,
+            user=request.user,
+            params={**meta, "step": "check"},
+            upload=data,
+            total=rows,
+        )
+        return redirect("job", pk=job.pk)
     try:
         result = _run(actor, region, data, meta, dry_run=True)
     except ImportRefused as refused:

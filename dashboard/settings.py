@@ -11,6 +11,9 @@ ALLOWED_HOSTS comma-separated
 LOG_LEVEL     DEBUG, INFO (default), WARNING, ERROR; LOG_FORMAT json (default) or text
 The production HTTPS settings (SECURE_*, *_COOKIE_SECURE, CSRF_TRUSTED_ORIGINS), the
 Content-Security-Policy and SERAPAN_BPKAD_IDLE_MINUTES are described where they are set.
+SERAPAN_TASK_BACKEND  `database` (default: the queue in PostgreSQL, run by `manage.py
+              db_worker`) or `immediate` (tasks run inside the request; the test suite)
+SERAPAN_IMPORT_TASK_ROWS  files of this many rows or more are imported by the worker (5000)
 """
 
 import os
@@ -127,8 +130,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's assets, served locally (no CDN)
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "budget",
     "dashboard",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -405,3 +411,25 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+# --- Background tasks (django-tasks, the queue in PostgreSQL) ----------------------------------
+# `database`: tasks wait in the django_tasks_db tables until `manage.py db_worker` runs them
+# (make run and make worker start one). `immediate`: they run inside the request that enqueues
+# them, as the test suite uses them.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env.str("SERAPAN_TASK_BACKEND", default="database")
+if _task_backend not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"SERAPAN_TASK_BACKEND must be one of {', '.join(TASK_BACKENDS)}, got {_task_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_task_backend]}}
+# An import of this many rows or more is checked and written by the worker, with a progress
+# page; a smaller one within the request, as before. Region-wide reports always go to the worker.
+SERAPAN_IMPORT_TASK_ROWS = env.int("SERAPAN_IMPORT_TASK_ROWS", default=5000)
+if SERAPAN_IMPORT_TASK_ROWS < 1:
+    raise ImproperlyConfigured("SERAPAN_IMPORT_TASK_ROWS must be 1 or more")
+# A checked upload nobody confirmed is dropped after an hour; finished jobs after a day.
+SERAPAN_JOB_UPLOAD_KEEP = env.int("SERAPAN_JOB_UPLOAD_KEEP", default=60 * 60)
+SERAPAN_JOB_KEEP = env.int("SERAPAN_JOB_KEEP", default=24 * 60 * 60)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import entry, health, imports, views
+from dashboard import entry, health, imports, jobs, views
 from dashboard.reports import views as reports
 
 urlpatterns = [
@@ -20,6 +20,10 @@ urlpatterns = [
     ),
     path("impor/", imports.import_page, name="import"),
     path("impor/templat/<str:name>.xlsx", imports.import_template, name="import_template"),
+    path("tugas/<uuid:pk>/", jobs.job_page, name="job"),
+    path("tugas/<uuid:pk>/status.json", jobs.job_status_json, name="job_status"),
+    path("tugas/<uuid:pk>/berkas", jobs.job_download, name="job_download"),
+    path("tugas/<uuid:pk>/aksi", jobs.job_action, name="job_action"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -36,9 +36,9 @@ PYTHON = sys.executable
 MANAGE = [PYTHON, str(PROJECT_DIR / "manage.py")]
 
 # The background-task worker started beside gunicorn (SERVE_WORKER=0 leaves it out, e.g. when
-# systemd runs it as its own unit). None: no worker yet.
-# TODO(issue 9, background tasks): set to the worker command, e.g. MANAGE + ["db_worker"].
-WORKER_COMMAND: list[str] | None = None
+# systemd runs it as its own unit): django-tasks-db's db_worker, which on SIGTERM finishes the
+# task in hand before it leaves.
+WORKER_COMMAND: list[str] | None = [*MANAGE, "db_worker", "--no-reload", "--no-startup-delay"]
 
 
 def log(message: str) -> None:

@@ -2,7 +2,9 @@
 
 - `/laporan/`: pick the region or an OPD, the arrangement and the format.
 - `/laporan/lra.xlsx`, `/laporan/lra.pdf` (`tahun`, `triwulan`, `opd`, `susunan`): the region's
-  report for BPKAD and the head of region; an OPD's for whoever may open that OPD's page.
+  report for BPKAD and the head of region; an OPD's for whoever may open that OPD's page. An
+  OPD's report is answered at once; the region's is made by the background worker, and the
+  request is sent to the job's page (/tugas/<id>/), which offers the file when it is ready.
 - `/peringkat/cetak.pdf` (`tahun`, `triwulan`, `ukuran`): the ranking on one A4 page, for
   whoever may see the ranking.
 
@@ -16,7 +18,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
@@ -32,8 +34,9 @@ from dashboard.forms import RankingForm
 from dashboard.palette import rank_colour
 from dashboard.periods import empty_page, period_from_request, period_qs
 from dashboard.reports import lra, pdf, xlsx
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from dashboard.tasks import XLSX_TYPE, report_job
+from jobs.models import Job
+from jobs.services import job_start
 
 
 class LraForm(forms.Form):
@@ -50,7 +53,15 @@ def _bad_request(form: forms.Form) -> HttpResponse:
     )
 
 
-def _lra(request: HttpRequest) -> lra.LraReport | HttpResponse:
+@dataclass(frozen=True)
+class LraScope:
+    region: Region
+    period: Period
+    opd: Opd | None
+    susunan: str
+
+
+def _lra_scope(request: HttpRequest) -> LraScope | HttpResponse:
     actor = actor_for(request.user)
     region = region_for(actor)
     if region is None:
@@ -68,20 +79,52 @@ def _lra(request: HttpRequest) -> lra.LraReport | HttpResponse:
     period, _form, _years = period_from_request(request, region)
     if period is None:
         return empty_page(request)
+    return LraScope(region, period, opd, form.cleaned_data["susunan"] or "program")
+
+
+def _lra_report(scope: LraScope) -> lra.LraReport:
     return lra.lra_report(
-        region=region,
-        tahun=period.tahun,
-        triwulan=period.triwulan,
-        opd=opd,
-        susunan=form.cleaned_data["susunan"] or "program",
+        region=scope.region,
+        tahun=scope.period.tahun,
+        triwulan=scope.period.triwulan,
+        opd=scope.opd,
+        susunan=scope.susunan,
     )
+
+
+def _report_job(request: HttpRequest, scope: LraScope, fmt: str) -> HttpResponse:
+    """The region's report is made by the worker (a PDF of every OPD takes seconds to
+    minutes); the page follows the job and offers the file when it is ready."""
+    label = gettext("%(period)s, %(susunan)s, %(format)s") % {
+        "period": lra.periode(scope.period.tahun, scope.period.triwulan),
+        "susunan": lra.SUSUNAN[scope.susunan],
+        "format": fmt.upper(),
+    }
+    job = job_start(
+        task=report_job,
+        kind=Job.Kind.REPORT,
+        user=request.user,
+        params={
+            "region": scope.region.pk,
+            "opd": None,
+            "tahun": scope.period.tahun,
+            "triwulan": scope.period.triwulan,
+            "susunan": scope.susunan,
+            "format": fmt,
+            "label": label,
+        },
+    )
+    return redirect("job", pk=job.pk)
 
 
 @require_GET
 def lra_xlsx(request: HttpRequest) -> HttpResponse:
-    report = _lra(request)
-    if isinstance(report, HttpResponse):
-        return report
+    scope = _lra_scope(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    if scope.opd is None:
+        return _report_job(request, scope, "xlsx")
+    report = _lra_report(scope)
     response = HttpResponse(xlsx.lra_workbook(report), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{report.filename}.xlsx"'
     return response
@@ -89,9 +132,12 @@ def lra_xlsx(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def lra_pdf(request: HttpRequest) -> HttpResponse:
-    report = _lra(request)
-    if isinstance(report, HttpResponse):
-        return report
+    scope = _lra_scope(request)
+    if isinstance(scope, HttpResponse):
+        return scope
+    if scope.opd is None:
+        return _report_job(request, scope, "pdf")
+    report = _lra_report(scope)
     html = render_to_string("reports/lra.html", {"report": report}, request=request)
     response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{report.filename}.pdf"'

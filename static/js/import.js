@@ -21,6 +21,11 @@
       text.textContent = form.dataset.checking;
     });
     xhr.addEventListener("load", function () {
+      // A large file went to the background worker: open its progress page.
+      if (xhr.responseURL && xhr.responseURL.indexOf("/tugas/") !== -1) {
+        location.assign(xhr.responseURL);
+        return;
+      }
       document.open(); document.write(xhr.responseText); document.close();
       history.replaceState(null, "", target);
     });
