@@ -143,3 +143,17 @@ def realisasi_refused(path: Path, **options: Any) -> list[RowError]:
 
 def places(errors: list[RowError]) -> set[tuple[int | None, str | None]]:
     return {(e.row, e.column) for e in errors}
+
+
+def fetch(client, url: str, data: Mapping[str, Any] | None = None):
+    """A report as the browser ends up with it: an OPD's answered at once; the region's made
+    by a background job, whose page offers the file (with the immediate backend of the tests
+    the job has run by the time its page answers)."""
+    response = client.get(url, data)
+    if response.status_code != 302 or not response["Location"].startswith("/tugas/"):
+        return response
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    found = re.search(r'href="(/tugas/[^"]+/berkas)"', page.content.decode())
+    assert found is not None, page.content.decode()
+    return client.get(found.group(1))

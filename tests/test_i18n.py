@@ -15,7 +15,7 @@ from django.utils import translation
 from budget.importing import read_table
 from budget.importing.dpa import import_dpa
 from tests.factories import dpa_row, realisasi_row
-from tests.helpers import dpa_refused, refusal, run_command
+from tests.helpers import dpa_refused, fetch, refusal, run_command
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "id" / "LC_MESSAGES"
 PO = LOCALE_DIR / "django.po"
@@ -362,10 +362,7 @@ def test_the_lra_workbook_speaks_the_language_chosen(bpkad, treasurer_opd):
 
     def texts() -> set[str]:
         # The region's workbook is made by a background job, in the language of who asked.
-        page = client.get("/laporan/lra.xlsx?tahun=2025&triwulan=2", follow=True)
-        download = re.search(r'href="(/tugas/[^"]+/berkas)"', page.content.decode())
-        assert download is not None
-        response = client.get(download.group(1))
+        response = fetch(client, "/laporan/lra.xlsx?tahun=2025&triwulan=2")
         assert response.status_code == 200
         sheet = openpyxl.load_workbook(BytesIO(response.content)).active
         assert sheet is not None

@@ -31,7 +31,7 @@ from budget.roles import GROUP_BPKAD, GROUP_KEPALA
 from budget.selectors import AbsorptionRow, absorption, opd_ranking
 from dashboard.reports import lra
 from tests.factories import DPA_COLUMNS, REALISASI_COLUMNS
-from tests.helpers import REFERENCE_DIR, ImportFiles, run_command
+from tests.helpers import REFERENCE_DIR, ImportFiles, fetch, run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -209,20 +209,6 @@ class SheetRow:
     serapan: Decimal | str
     kategori: str
     bold: bool
-
-
-def fetch(client, url: str):
-    """A report as the browser ends up with it: an OPD's answered at once; the region's made
-    by a background job, whose page offers the file (with the immediate backend of the tests
-    the job has run by the time its page answers)."""
-    response = client.get(url)
-    if response.status_code != 302 or not response["Location"].startswith("/tugas/"):
-        return response
-    page = client.get(response["Location"])
-    assert page.status_code == 200
-    found = re.search(r'href="(/tugas/[^"]+/berkas)"', page.content.decode())
-    assert found is not None, page.content.decode()
-    return client.get(found.group(1))
 
 
 def workbook(response):
