@@ -540,24 +540,25 @@ def period_resolve(
 
 def periods_available(*, region: Region) -> tuple[list[int], Period | None]:
     """The years with a DPA, and the latest quarter holding realisasi (or TW I of the latest
-    year when nothing is realised yet). Two queries."""
-    years = list(
-        DpaLine.objects.filter(region=region)
+    year when nothing is realised yet). One query over the roll-ups (a few rows per OPD and
+    year), not the realisasi."""
+    per_year = (
+        Rollup.objects.filter(region=region, n_lines__gt=0)
         .order_by("-tahun")
-        .values_list("tahun", flat=True)
-        .distinct()
+        .values("tahun")
+        .annotate(**{f"n{q}": Sum(f"nreal_tw{q}") for q in QUARTERS})
     )
+    years: list[int] = []
+    latest: Period | None = None
+    for row in per_year:
+        years.append(row["tahun"])
+        if latest is None:
+            realised = [q for q in QUARTERS if row[f"n{q}"]]
+            if realised:
+                latest = Period(row["tahun"], max(realised))
     if not years:
         return [], None
-    latest = (
-        Realisasi.objects.filter(region=region)
-        .order_by("-line__tahun", "-triwulan")
-        .values_list("line__tahun", "triwulan")
-        .first()
-    )
-    if latest is None:
-        return years, Period(years[0], 1)
-    return years, Period(*latest)
+    return years, latest or Period(years[0], 1)
 
 
 @dataclass(frozen=True)

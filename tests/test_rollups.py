@@ -370,3 +370,19 @@ def test_deeper_levels_and_filters_go_to_the_lines(query):
         account_prefix=query.get("account_prefix"),
         parent=query.get("parent"),
     )
+
+
+def test_the_latest_quarter_is_read_from_the_roll_ups_not_the_realisasi(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from budget.selectors import Period, periods_available
+
+    region = Region.objects.get(kode="33.99")
+    assert periods_available(region=region) == ([2024], Period(2024, 1))
+    # A quarter reported as zero is reported: it counts as realised.
+    world.import_realisasi([((OPD2, "5.1.01.01.01.0001"), 2024, 3, D("0"))])
+    with CaptureQueriesContext(connection) as queries:
+        assert periods_available(region=region) == ([2024], Period(2024, 3))
+    assert len(queries) == 1
+    assert "budget_realisasi" not in queries[0]["sql"]
