@@ -542,7 +542,7 @@ def periods_available(*, region: Region) -> tuple[list[int], Period | None]:
     """The years with a DPA, and the latest quarter holding realisasi (or TW I of the latest
     year when nothing is realised yet). One query over the roll-ups (a few rows per OPD and
     year), not the realisasi."""
-    per_year = (
+    per_year: Iterable[Any] = (
         Rollup.objects.filter(region=region, n_lines__gt=0)
         .order_by("-tahun")
         .values("tahun")
