@@ -5,6 +5,7 @@ runs on); the system Chromium is launched through `executable_path`. Without it 
 tests skip, unless REQUIRE_BROWSER=1 (CI), where a missing browser is an error.
 """
 
+import contextlib
 import io
 import os
 import shutil
@@ -57,6 +58,30 @@ def launch_chromium(playwright):
         return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
     except Exception as exc:  # Playwright raises its own Error for a browser that won't start
         no_browser(f"Chromium at {path} did not start: {exc}")
+
+
+@contextlib.contextmanager
+def chromium_session():
+    """Chromium for a module's tests, as a fixture yields it.
+
+    Playwright's sync API keeps an asyncio loop in the test thread, which trips Django's
+    async-unsafe guard on every query the tests (and their database set-up) run; there is no
+    real concurrency here, the loop only waits on the browser.
+    """
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = launch_chromium(playwright)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def shoot(page, name: str) -> Path:

@@ -9,13 +9,12 @@ committed: these are transactional tests, and the database is flushed after each
 Every page visited is saved, full page, under screenshots/ at the project root.
 """
 
-import os
 import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from budget.demo import DEMO_PASSWORD, REGION_KODE, REGION_NAMA
 from budget.models import Opd, QuarterReport, Realisasi, Region
@@ -26,8 +25,8 @@ from tests.browser import (
     DESKTOP,
     PHONE,
     TableSnapshot,
+    chromium_session,
     horizontal_overflow,
-    launch_chromium,
     shoot,
     wait_for_charts,
 )
@@ -45,24 +44,9 @@ ENGLISH = re.compile(
 
 @pytest.fixture(scope="module")
 def browser():
-    """One Chromium for the whole module.
-
-    Playwright's sync API keeps an asyncio loop in the test thread, which trips Django's
-    async-unsafe guard on every query the tests (and their database set-up) run; there is no
-    real concurrency here, the loop only waits on the browser.
-    """
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = launch_chromium(playwright)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    """One Chromium for the whole module."""
+    with chromium_session() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")

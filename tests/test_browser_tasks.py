@@ -6,17 +6,16 @@ result without a reload by hand: the region report's download, an import's previ
 its summary. Screenshots go to screenshots/ as for the other browser tests.
 """
 
-import os
 import signal
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from budget.models import DpaLine, Profile, Region
 from budget.roles import GROUP_BPKAD
-from tests.browser import DESKTOP, PHONE, horizontal_overflow, launch_chromium, shoot
+from tests.browser import DESKTOP, PHONE, chromium_session, horizontal_overflow, shoot
 from tests.factories import dpa_row
 from tests.helpers import run_command
 from tests.test_tasks import DATABASE_BACKEND, NEW_PROGRAM
@@ -31,19 +30,9 @@ PASSWORD = "kata-sandi-uji-9"
 
 @pytest.fixture(scope="module")
 def browser():
-    """One Chromium for the module (see test_browser.py on the async-unsafe guard)."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = launch_chromium(playwright)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    """One Chromium for the whole module."""
+    with chromium_session() as chromium:
+        yield chromium
 
 
 @pytest.fixture
