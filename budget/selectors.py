@@ -575,6 +575,53 @@ class RankedRow:
         return self.peringkat_sebelumnya - self.peringkat
 
 
+def opd_belanja_by_quarter(
+    *, region: Region, tahun: int, quarters: tuple[int, ...], bands: Bands | None = None
+) -> dict[int, list[AbsorptionRow]]:
+    """Each OPD's belanja through each of `quarters`, as `absorption(level="opd",
+    jenis="belanja")` gives it, in one pass over the roll-ups (the sums of every quarter side
+    by side); from the lines, one roll-up per quarter, when the registry holds an amount the
+    roll-ups cannot sum."""
+    if bands is None:
+        bands = bands_for(region_id=region.pk)
+    if not _rollup_answers(level="opd", depth=None, account_prefix=None, parent=None):
+        return {
+            q: absorption(
+                region=region, tahun=tahun, triwulan=q, level="opd", jenis="belanja", bands=bands
+            )
+            for q in quarters
+        }
+    sums = {
+        f"q{q}_{a.sum_name}": money_sum(a.rollup_expr(q))
+        for q in quarters
+        for a in SUMMED
+        if a.rollup_expr
+    }
+    raw = list(
+        Rollup.objects.filter(region=region, tahun=tahun, jenis=Jenis.BELANJA.value, n_lines__gt=0)
+        .order_by()
+        .values(g_kode=F("opd__kode"), g_nama=F("opd__nama"))
+        .annotate(**sums, n_lines=Sum("n_lines"))
+    )
+    return {
+        q: sorted(
+            (
+                build_row(
+                    kode=r["g_kode"],
+                    nama=r["g_nama"],
+                    jenis=Jenis.BELANJA.value,
+                    line_count=r["n_lines"],
+                    bands=bands,
+                    **{a.key: r[f"q{q}_{a.sum_name}"] for a in SUMMED},
+                )
+                for r in raw
+            ),
+            key=lambda row: row.kode,
+        )
+        for q in quarters
+    }
+
+
 def opd_ranking(
     *,
     region: Region,
@@ -593,10 +640,15 @@ def opd_ranking(
         raise SelectorError(f"measure must be one of {', '.join(RANK_MEASURES)}")
     attr = measure_get(measure).attr
 
+    try:
+        triwulan = check_triwulan(int(triwulan))
+    except (TypeError, ValueError) as exc:
+        raise SelectorError(str(exc)) from None
+    quarters = (triwulan, triwulan - 1) if triwulan > 1 else (triwulan,)
+    by_quarter = opd_belanja_by_quarter(region=region, tahun=tahun, quarters=quarters, bands=bands)
+
     def ranked(q: int) -> tuple[list[AbsorptionRow], list[AbsorptionRow]]:
-        rows = absorption(
-            region=region, tahun=tahun, triwulan=q, level="opd", jenis="belanja", bands=bands
-        )
+        rows = by_quarter[q]
         defined = [r for r in rows if getattr(r, attr) is not None]
         defined.sort(key=lambda r: (-getattr(r, attr), r.kode))
         return defined, [r for r in rows if getattr(r, attr) is None]

@@ -721,8 +721,9 @@ QUERIES = {
     f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}": 17,
     f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}": 17,
     f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}&susunan=rekening": 14,
-    # + bands 1, this quarter's and the previous quarter's ranking 2, the reports' status 1
-    f"/peringkat/cetak.pdf{PERIOD}": 9,
+    # + bands 1, this quarter's and the previous quarter's ranking in one pass 1, the reports'
+    # status 1
+    f"/peringkat/cetak.pdf{PERIOD}": 8,
     # + the OPDs to choose from
     f"/laporan/{PERIOD}": 6,
 }

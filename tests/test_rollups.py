@@ -386,3 +386,25 @@ def test_the_latest_quarter_is_read_from_the_roll_ups_not_the_realisasi(world):
         assert periods_available(region=region) == ([2024], Period(2024, 3))
     assert len(queries) == 1
     assert "budget_realisasi" not in queries[0]["sql"]
+
+
+@pytest.mark.parametrize("triwulan", [1, 2, 3, 4])
+def test_the_ranking_reads_both_quarters_in_one_pass_and_as_the_lines_give_them(
+    generated, monkeypatch, django_assert_num_queries, triwulan
+):
+    from budget import selectors
+    from budget.criteria import bands_for
+
+    bands = bands_for(region_id=generated.pk)
+    with django_assert_num_queries(1):
+        one_pass = selectors.opd_ranking(
+            region=generated, tahun=2025, triwulan=triwulan, bands=bands
+        )
+    monkeypatch.setattr(selectors, "_rollup_answers", lambda **kw: False)
+    assert one_pass == selectors.opd_ranking(
+        region=generated, tahun=2025, triwulan=triwulan, bands=bands
+    )
+    ranked, _unranked = one_pass
+    assert len(ranked) == 6
+    if triwulan > 1:
+        assert all(r.peringkat_sebelumnya is not None for r in ranked)
