@@ -597,7 +597,7 @@ def opd_belanja_by_quarter(
         for a in SUMMED
         if a.rollup_expr
     }
-    raw = list(
+    raw: list[Any] = list(
         Rollup.objects.filter(region=region, tahun=tahun, jenis=Jenis.BELANJA.value, n_lines__gt=0)
         .order_by()
         .values(g_kode=F("opd__kode"), g_nama=F("opd__nama"))
