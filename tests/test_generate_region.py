@@ -54,16 +54,16 @@ def test_the_files_have_the_contract_headers(tmp_path):
 
 
 def test_the_importers_take_the_files_as_they_are_every_year_and_quarter(tmp_path):
-    out = generate(tmp_path, "--tahun-sampai", 2026)
-    assert "240 DPA lines of 7 OPD in 2 year(s)" in out
+    out = generate(tmp_path, "--tahun-sampai", 2026, lines=600)
+    assert "1.200 DPA lines of 7 OPD in 2 year(s)" in out  # Indonesian digit grouping
     run_command("import_dpa", tmp_path / "dpa.csv", no_progress=True)
     run_command("import_realisasi", tmp_path / "realisasi.csv", no_progress=True)
 
     assert Opd.objects.count() == 7
     per_year = dict(DpaLine.objects.values_list("tahun").annotate(n=Count("id")))
-    assert per_year == {2025: 120, 2026: 120}
+    assert per_year == {2025: 600, 2026: 600}
     # Every line has its four quarters (a zero is a figure too).
-    assert Realisasi.objects.count() == 4 * 240 == len(rows(tmp_path / "realisasi.csv"))
+    assert Realisasi.objects.count() == 4 * 1200 == len(rows(tmp_path / "realisasi.csv"))
     assert set(DpaLine.objects.values_list("jenis", flat=True)) == {
         "belanja", "pendapatan", "pembiayaan",
     }  # fmt: skip

@@ -346,6 +346,15 @@ def test_a_queued_job_is_only_waiting(region, settings):
     assert "<progress" in page
 
 
+def test_a_running_job_counts_its_rows_the_indonesian_way(region, settings):
+    settings.TASKS = DATABASE_BACKEND
+    client = signed_in(person("verifikator", GROUP_BPKAD, region))
+    job = job_of(client.get("/laporan/lra.pdf?tahun=2024&triwulan=4"))
+    Job.objects.filter(pk=job.pk).update(done=6552, total=12000)
+    page = client.get(f"/tugas/{job.pk}/").content.decode()
+    assert "6.552 dari 12.000 baris" in page
+
+
 # The real queue: a db_worker process ---------------------------------------------------------
 
 

@@ -1,10 +1,16 @@
 """Write a synthetic region's DPA and realisasi files in the contract's format."""
 
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from budget.generator import generate_region
+from budget.money import format_number
+
+
+def format_count(n: int) -> str:
+    return format_number(Decimal(n))
 
 
 class Command(BaseCommand):
@@ -41,8 +47,9 @@ class Command(BaseCommand):
             seed=options["seed"],
             out=options["out"],
         )
+        n = format_count
         self.stdout.write(
-            f"{result.dpa}: {result.dpa_rows} rows, {result.lines} DPA lines of {result.opds} "
-            f"OPD in {len(result.years)} year(s)\n"
-            f"{result.realisasi}: {result.realisasi_rows} rows (TW I-IV)"
+            f"{result.dpa}: {n(result.dpa_rows)} rows, {n(result.lines)} DPA lines of "
+            f"{n(result.opds)} OPD in {len(result.years)} year(s)\n"
+            f"{result.realisasi}: {n(result.realisasi_rows)} rows (TW I-IV)"
         )

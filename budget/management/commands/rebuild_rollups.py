@@ -1,8 +1,11 @@
 """Recompute the region roll-ups from the detail, or check that they equal it."""
 
+from decimal import Decimal
+
 from django.core.management.base import BaseCommand, CommandError
 
 from budget import rollups
+from budget.money import format_number
 from budget.selectors import SelectorError, region_get
 
 
@@ -28,8 +31,10 @@ class Command(BaseCommand):
             for line in found[:50]:
                 self.stderr.write(line)
             if found:
-                raise CommandError(f"{len(found)} roll-up row(s) differ from the detail")
+                raise CommandError(
+                    f"{format_number(Decimal(len(found)))} roll-up row(s) differ from the detail"
+                )
             self.stdout.write("The roll-ups equal the detail.")
             return
         n = rollups.rebuild(region=region)
-        self.stdout.write(f"{n} roll-up row(s) rebuilt.")
+        self.stdout.write(f"{format_number(Decimal(n))} roll-up row(s) rebuilt.")
