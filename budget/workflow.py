@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from budget.codes import Jenis
 from budget.measures import behind_plan, check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
+from budget.quarters import tw_label
 from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
 
 # Who did what to which quarter: one INFO line per write or step, a WARNING per refused step.
@@ -775,12 +776,51 @@ def _step(
                 _("the report is %(status)s; this step is not possible now")
                 % {"status": report.get_status_display().lower()}
             )
+        _check_order(opd, tahun, triwulan, target)
         if needs_kendala:
             # Under the lock: neither the figures nor the kendala can change before the step.
             _check_kendala(report, opd)
         _stamp(report, actor, target, reason)
         report.save()
     return report
+
+
+# Where the other quarters of the year must stand for a quarter to move to `target`: handed in
+# and verified in order (the figures are cumulative, so a quarter rests on the ones before it),
+# and taken back in the reverse order.
+_EARLIER_MUST_BE = {
+    Status.SUBMITTED: (Status.SUBMITTED, Status.VERIFIED),
+    Status.VERIFIED: (Status.VERIFIED,),
+}
+_LATER_MUST_NOT_BE = {Status.DRAFT: (Status.SUBMITTED, Status.VERIFIED)}
+
+
+def _check_order(opd: Opd, tahun: int, triwulan: int, target: str) -> None:
+    """Quarters move in order: TW II is handed in after TW I and verified after it, and TW I
+    goes back to draft only while TW II is a draft. Runs under the OPD's lock (one query)."""
+    statuses = dict(
+        QuarterReport.objects.filter(opd=opd, tahun=tahun)
+        .exclude(triwulan=triwulan)
+        .values_list("triwulan", "status")
+    )
+    allowed = _EARLIER_MUST_BE.get(target)
+    if allowed is not None:
+        for q in range(1, triwulan):
+            if statuses.get(q) not in allowed:
+                message = (
+                    _("%(earlier)s has not been handed in yet: hand in %(earlier)s first")
+                    if target == Status.SUBMITTED
+                    else _("%(earlier)s is not verified yet: verify %(earlier)s first")
+                )
+                raise WorkflowError(message % {"earlier": tw_label(q)})
+    forbidden = _LATER_MUST_NOT_BE.get(target)
+    if forbidden is not None:
+        for q in range(triwulan + 1, 5):
+            if statuses.get(q) in forbidden:
+                raise WorkflowError(
+                    _("%(later)s is already %(status)s: take %(later)s back to draft first")
+                    % {"later": tw_label(q), "status": Status(statuses[q]).label.lower()}
+                )
 
 
 def _stamp(report: QuarterReport, actor: Actor, target: str, reason: str | None) -> None:

@@ -453,6 +453,18 @@ def belanja_now(page):
     return page.locator('#entry tfoot tr[data-total="belanja"] td.now')
 
 
+def accept_dialogs(page) -> list[str]:
+    """Agree to every confirmation the page asks from now on; the questions, in order."""
+    asked: list[str] = []
+
+    def agree(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", agree)
+    return asked
+
+
 def saved_in_quarter(opd: Opd) -> dict[int, Decimal]:
     return dict(
         Realisasi.objects.filter(
@@ -544,8 +556,13 @@ def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_pag
     }
     shoot(page, "19-entry-draft-saved")
 
+    asked = accept_dialogs(page)
     page.get_by_role("button", name="Simpan dan ajukan ke BPKAD").click()
     expect(messages(page, "success")).to_have_text("Laporan diajukan untuk diverifikasi BPKAD.")
+    assert asked == [
+        "Ajukan TW\u00a0IV 2026 ke BPKAD? Angkanya sesudah itu terkunci sampai BPKAD "
+        "memverifikasi atau mengembalikannya."
+    ]
     expect(status_badge(page)).to_have_text("Diajukan")
     expect(page.locator("section.workflow")).to_contain_text("diajukan oleh bendahara1")
     expect(page.locator("main input:visible, main textarea, main button")).to_have_count(0)
@@ -570,6 +587,21 @@ def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_pag
     expect(belanja_now(bpkad)).to_have_text("4.650.000")
     shoot(bpkad, "21-bpkad-entry-submitted")
 
+    # Quarters are verified in order: TW III, still submitted, comes first.
+    asked = accept_dialogs(bpkad)
+    bpkad.get_by_role("button", name="Verifikasi dan kunci").click()
+    expect(messages(bpkad, "error")).to_have_text(
+        "TW III belum diverifikasi: verifikasi TW III lebih dahulu"
+    )
+    expect(status_badge(bpkad)).to_have_text("Diajukan")
+    assert asked == [
+        f"Verifikasi dan kunci TW\u00a0IV 2026 {opd.nama}? Angkanya sesudah itu hanya dapat diubah "
+        "dengan membuka kembali laporan disertai alasan."
+    ]
+    bpkad.goto(entry_url(opd, ENTRY_TAHUN, 3))
+    bpkad.get_by_role("button", name="Verifikasi dan kunci").click()
+    expect(messages(bpkad, "success")).to_have_text("Laporan diverifikasi dan dikunci.")
+    bpkad.goto(entry_url(opd))
     bpkad.get_by_role("button", name="Verifikasi dan kunci").click()
     expect(messages(bpkad, "success")).to_have_text("Laporan diverifikasi dan dikunci.")
     expect(status_badge(bpkad)).to_have_text("Terverifikasi")

@@ -6,7 +6,7 @@ overwrite each other silently.
 
 OPD A enters TW II of 2024. Its two belanja lines have a pagu of Rp 10.000.000 each (cash plan
 2.500.000 a quarter) and realised 2.000.000 and 1.000.000 in TW I; its revenue line has a
-target of 5.000.000.
+target of 5.000.000. Its TW I report is verified.
 """
 
 import re
@@ -17,6 +17,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
+from django.utils import timezone
 from django.utils import translation
 from psycopg import sql
 
@@ -42,7 +43,7 @@ Status = QuarterReport.Status
 
 
 @pytest.fixture
-def lines(treasurer_opd):
+def lines(treasurer_opd, bpkad):
     region = treasurer_opd.region
     first, second = (
         DpaLineFactory.create(region=region, opd=treasurer_opd, tahun=YEAR, pagu=PAGU)
@@ -57,6 +58,19 @@ def lines(treasurer_opd):
     )
     RealisasiFactory.create(line=first, triwulan=1, jumlah=D("2000000.00"))
     RealisasiFactory.create(line=second, triwulan=1, jumlah=D("1000000.00"))
+    # TW I was handed in and verified: quarters move through the workflow in order.
+    now = timezone.now()
+    QuarterReport.objects.create(
+        region=region,
+        opd=treasurer_opd,
+        tahun=YEAR,
+        triwulan=1,
+        status=Status.VERIFIED,
+        submitted_by=bpkad,
+        submitted_at=now,
+        verified_by=bpkad,
+        verified_at=now,
+    )
     return first, second, revenue
 
 
@@ -285,7 +299,7 @@ def test_every_bad_line_is_named_at_once(as_treasurer, url, treasurer_opd, lines
         second.account.kode,
     ]
     assert not Realisasi.objects.filter(triwulan=TW).exists()
-    assert not QuarterReport.objects.exists()
+    assert not QuarterReport.objects.filter(triwulan=TW).exists()
 
 
 def test_revenue_may_exceed_its_target(as_treasurer, url, treasurer_opd, lines):
@@ -802,3 +816,112 @@ def test_every_write_path_stores_realisasi_while_the_opd_is_locked_and_moves_the
     assert probes == [True]
     assert stored(lines[0]) == D("5.00")
     assert version(treasurer_opd) == 1
+
+
+# --- quarters move in order ------------------------------------------------------------------
+
+
+def _report(opd, triwulan: int) -> QuarterReport:
+    return QuarterReport.objects.get(opd=opd, tahun=YEAR, triwulan=triwulan)
+
+
+def _draft(actor, opd, triwulan: int) -> int:
+    existing = workflow.report_get(opd=opd, tahun=YEAR, triwulan=triwulan)
+    saved = realisasi_save(
+        actor=actor,
+        opd=opd,
+        tahun=YEAR,
+        triwulan=triwulan,
+        amounts={},
+        version=existing.version if existing else 0,
+        kendala=["pengadaan"],
+    )
+    return saved.version
+
+
+def test_a_quarter_cannot_be_handed_in_before_the_one_before_it(
+    treasurer, bpkad, treasurer_opd, lines
+):
+    clerk = actor_for(treasurer)
+    version = _draft(clerk, treasurer_opd, 3)
+    with pytest.raises(workflow.WorkflowError, match="TW II belum diajukan"):
+        workflow.report_submit(
+            actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=3, version=version
+        )
+    assert _report(treasurer_opd, 3).status == Status.DRAFT
+    # In order it goes through: TW II, then TW III.
+    version2 = _draft(clerk, treasurer_opd, 2)
+    workflow.report_submit(actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=2, version=version2)
+    workflow.report_submit(actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=3, version=version)
+    assert _report(treasurer_opd, 3).status == Status.SUBMITTED
+
+
+def test_a_quarter_is_verified_only_after_the_one_before_it(treasurer, bpkad, treasurer_opd, lines):
+    clerk, verifier = actor_for(treasurer), actor_for(bpkad)
+    for tw in (2, 3):
+        version = _draft(clerk, treasurer_opd, tw)
+        workflow.report_submit(
+            actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=tw, version=version
+        )
+    third = _report(treasurer_opd, 3)
+    with pytest.raises(workflow.WorkflowError, match="TW II belum diverifikasi"):
+        workflow.report_verify(
+            actor=verifier, opd=treasurer_opd, tahun=YEAR, triwulan=3, version=third.version
+        )
+    assert _report(treasurer_opd, 3).status == Status.SUBMITTED
+    second = _report(treasurer_opd, 2)
+    workflow.report_verify(
+        actor=verifier, opd=treasurer_opd, tahun=YEAR, triwulan=2, version=second.version
+    )
+    workflow.report_verify(
+        actor=verifier, opd=treasurer_opd, tahun=YEAR, triwulan=3, version=third.version
+    )
+    assert _report(treasurer_opd, 3).status == Status.VERIFIED
+
+
+def test_a_quarter_goes_back_to_draft_only_after_the_later_ones(
+    treasurer, bpkad, treasurer_opd, lines
+):
+    clerk, verifier = actor_for(treasurer), actor_for(bpkad)
+    version = _draft(clerk, treasurer_opd, 2)
+    workflow.report_submit(actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=2, version=version)
+    first = _report(treasurer_opd, 1)
+    with pytest.raises(workflow.WorkflowError, match="TW II sudah diajukan"):
+        workflow.report_reopen(
+            actor=verifier,
+            opd=treasurer_opd,
+            tahun=YEAR,
+            triwulan=1,
+            version=first.version,
+            reason="salah input",
+        )
+    assert _report(treasurer_opd, 1).status == Status.VERIFIED
+    second = _report(treasurer_opd, 2)
+    workflow.report_return(
+        actor=verifier,
+        opd=treasurer_opd,
+        tahun=YEAR,
+        triwulan=2,
+        version=second.version,
+        reason="periksa SP2D",
+    )
+    workflow.report_reopen(
+        actor=verifier,
+        opd=treasurer_opd,
+        tahun=YEAR,
+        triwulan=1,
+        version=first.version,
+        reason="salah input",
+    )
+    assert _report(treasurer_opd, 1).status == Status.DRAFT
+
+
+def test_the_order_refusal_reads_in_english_too(treasurer, treasurer_opd, lines):
+    clerk = actor_for(treasurer)
+    version = _draft(clerk, treasurer_opd, 3)
+    with translation.override("en"):
+        with pytest.raises(workflow.WorkflowError) as refused:
+            workflow.report_submit(
+                actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=3, version=version
+            )
+        assert str(refused.value) == "TW II has not been handed in yet: hand in TW II first"
