@@ -17,8 +17,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from psycopg import sql
 
 from budget import workflow
