@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from budget.codes import Jenis
 from budget.measures import behind_plan, check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
+from budget.money import format_amount, format_percent
 from budget.quarters import tw_label
 from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
 
@@ -670,8 +671,8 @@ def pagu_refusal(*, jenis: str, pagu: Decimal, realised: Decimal) -> str | None:
     be lowered below what was collected. Used by import_dpa and by the admin."""
     if jenis == Jenis.BELANJA.value and pagu < realised:
         return _("the new pagu %(pagu)s is below the %(done)s already realised on this line") % {
-            "pagu": pagu,
-            "done": realised,
+            "pagu": format_amount(pagu),
+            "done": format_amount(realised),
         }
     return None
 
@@ -844,10 +845,10 @@ def _check_kendala(report: QuarterReport, opd: Opd) -> None:
     if capaian is not None and behind_plan(capaian) and not report.kendala:
         raise WorkflowError(
             _(
-                "realisasi is behind the cash plan (%(capaian)s%% of plan): choose at least one "
+                "realisasi is behind the cash plan (%(capaian)s of plan): choose at least one "
                 "obstacle (kendala) and save before submitting"
             )
-            % {"capaian": capaian.quantize(Decimal("0.01"))}
+            % {"capaian": format_percent(capaian)}
         )
 
 

@@ -472,8 +472,8 @@ def test_the_dpa_admin_refuses_a_pagu_below_what_is_already_realised(as_bpkad, l
     assert response.status_code == 200
     expected = id_text(
         "the new pagu %(pagu)s is below the %(done)s already realised on this line",
-        pagu=D("1499999.99"),
-        done=D("1500000.00"),
+        pagu="Rp 1.499.999,99",
+        done="Rp 1.500.000",
     )
     assert expected.startswith("pagu baru")  # in Indonesian, as the import says it
     assert response.context["adminform"].form.errors["pagu"] == [expected]

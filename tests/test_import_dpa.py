@@ -494,8 +494,8 @@ def test_a_pagu_lowered_below_what_was_already_spent_is_refused(files):
 
     errors = dpa_refused(files.csv([dpa_row(pagu="250000", kas_tw1="25000", kas_tw2="25000")]))
     assert places(errors) == {(2, "pagu")}
-    assert "250000" in errors[0].message
-    assert "300000" in errors[0].message
+    assert "Rp 250.000" in errors[0].message
+    assert "Rp 300.000" in errors[0].message
     assert snapshot() == lines_before
 
 
@@ -508,7 +508,7 @@ def test_what_was_spent_counts_every_quarter_when_the_pagu_is_lowered(files):
     run_command("import_realisasi", files.csv(spent), no_progress=True)
     errors = dpa_refused(files.csv([dpa_row(pagu="250000", kas_tw1="25000", kas_tw2="25000")]))
     assert places(errors) == {(2, "pagu")}
-    assert "300000" in errors[0].message
+    assert "Rp 300.000" in errors[0].message
 
 
 def test_names_as_long_as_the_database_allows_are_accepted(files):
