@@ -707,17 +707,30 @@ def test_a_chosen_quarter_changes_the_numbers(signed_in, opd_a):
         "?tahun=&triwulan=",
     ],
 )
-def test_a_bad_period_falls_back_to_the_latest_quarter(signed_in, opd_a, query):
+def test_a_bad_period_falls_back_to_the_latest_quarter_and_says_so(signed_in, opd_a, query):
     for path in ("/", f"/opd/{opd_a.kode}/", "/peringkat/"):
         response = signed_in.get(path + query)
         assert response.status_code == 200, path
         assert (response.context["tahun"], response.context["triwulan"]) == (YEAR, 2), path
+        warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+        if query == "?tahun=&triwulan=":  # nothing asked: the default, without a word
+            assert warnings == [], path
+        else:
+            assert len(warnings) == 1, path
+            assert warnings[0].startswith("Periode "), path
+            assert warnings[0].endswith(
+                f"tidak tersedia untuk daerah ini; yang ditampilkan {YEAR} TW II."
+            ), path
 
 
-def test_a_bad_quarter_keeps_a_good_year(signed_in, opd_a):
+def test_a_bad_quarter_keeps_a_good_year_and_names_what_was_refused(signed_in, opd_a):
     for path in ("/", f"/opd/{opd_a.kode}/", "/peringkat/"):
         response = signed_in.get(path + f"?tahun={PAST_YEAR}&triwulan=9")
         assert (response.context["tahun"], response.context["triwulan"]) == (PAST_YEAR, 4), path
+        assert (
+            f"Periode triwulan=9 tidak tersedia untuk daerah ini; yang ditampilkan {PAST_YEAR} "
+            "TW IV." in text(response)
+        ), path
 
 
 def test_the_period_form_keeps_the_other_parameters(signed_in, region):
