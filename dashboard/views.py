@@ -243,6 +243,24 @@ class Drill:
         induk = None if rinci == "program" else (choice.get("induk") or None)
         return cls(rinci=rinci, induk=induk, depth=choice.get("akun") or 3)
 
+    def crumbs(self, opd: Opd, period: Period) -> list[tuple[str, str | None]]:
+        """The way back up the breakdown: (label, link), the last one the level shown (no
+        link). A program's code is its kegiatan's first three segments (Permendagri 90)."""
+        base = reverse("opd_detail", args=[opd.kode]) + period_qs(period)
+        trail: list[tuple[str, str | None]] = [(_("Program"), f"{base}&rinci=program#rincian")]
+        if self.rinci == "program":
+            return [(trail[0][0], None)]
+        if self.induk is None:
+            everything = {
+                "kegiatan": _("All kegiatan"),
+                "sub_kegiatan": _("All sub kegiatan"),
+            }
+            return [*trail, (everything[self.rinci], None)]
+        if self.rinci == "sub_kegiatan":
+            program = ".".join(self.induk.split(".")[:3])
+            trail.append((program, f"{base}&rinci=kegiatan&induk={program}#rincian"))
+        return [*trail, (self.induk, None)]
+
     def link(self, opd: Opd, period: Period):
         """Links from a row to the level beneath it, none at the deepest level."""
         next_level = self.NEXT.get(self.rinci)
@@ -280,6 +298,7 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
             "form": scope.form,
             "rinci": drill.rinci,
             "induk": drill.induk,
+            "crumbs": drill.crumbs(opd, scope.period),
             "depth": drill.depth,
         },
     )

@@ -850,6 +850,47 @@ def test_a_program_drills_down_to_its_kegiatan_only(signed_in, opd_a):
     assert "Rincian menurut kegiatan di bawah 1.01.02" in text(response)
 
 
+CRUMB = r'(?:<a href="([^"]*)">|<span aria-current="location">)([^<]*)<'
+
+
+def crumbs(response) -> list[tuple[str, str | None]]:
+    """The breakdown's crumbs: (text, link or None for the level shown)."""
+    html = response.content.decode()
+    block = re.search(
+        r'<section class="panel" id="rincian">.*?<p class="crumbs">(.*?)</p>', html, re.S
+    )
+    assert block, "no crumbs in the breakdown"
+    return [
+        (label.strip(), href.replace("&amp;", "&") if href else None)
+        for href, label in re.findall(
+            r'(?:<a href="([^"]*)">|<span aria-current="location">)([^<]*)<', block.group(1)
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, [("Program", None)]),
+        ({"rinci": "kegiatan", "induk": "1.01.02"}, [("Program", "program"), ("1.01.02", None)]),
+        (
+            {"rinci": "sub_kegiatan", "induk": "1.01.02.2.01"},
+            [("Program", "program"), ("1.01.02", "kegiatan&induk=1.01.02"), ("1.01.02.2.01", None)],
+        ),
+        # Asked without a group: every row of the level, and the crumbs say so (never "None").
+        ({"rinci": "sub_kegiatan"}, [("Program", "program"), ("Semua sub kegiatan", None)]),
+        ({"rinci": "kegiatan"}, [("Program", "program"), ("Semua kegiatan", None)]),
+    ],
+)
+def test_the_breakdown_crumbs_lead_back_up(signed_in, opd_a, query, expected):
+    response = signed_in.get(f"/opd/{opd_a.kode}/", query)
+    base = f"/opd/{opd_a.kode}/?tahun={YEAR}&triwulan=2&rinci="
+    assert crumbs(response) == [
+        (label, f"{base}{link}#rincian" if link else None) for label, link in expected
+    ]
+    assert "None" not in text(response)
+
+
 def test_a_kegiatan_drills_down_to_its_sub_kegiatan_only(signed_in, region):
     big = build_more_kegiatan(region)
     response = signed_in.get(
