@@ -8,6 +8,7 @@ from django.db import models as db
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from budget import models
 from budget.importing.columns import LINE_FIELDS
@@ -19,6 +20,11 @@ from budget.workflow import (
     realisasi_correct,
     report_version,
 )
+
+# The admin speaks for Serapan, not for "Django administration".
+admin.site.site_header = gettext_lazy("Serapan administration")
+admin.site.site_title = gettext_lazy("Serapan administration")
+admin.site.index_title = gettext_lazy("Data of the region")
 
 
 class AsciiDigitsMixin:

@@ -160,6 +160,13 @@ def test_bpkad_sees_the_budget_models_on_the_admin_index(as_bpkad, report):
     assert sorted(m["object_name"].lower() for m in app["models"]) == BUDGET_MODELS
 
 
+def test_the_admin_is_titled_for_serapan_in_indonesian(as_bpkad, report):
+    html = as_bpkad.get("/admin/").content.decode()
+    assert "<title>Data daerah | Administrasi Serapan</title>" in html
+    assert "Administrasi Serapan" in html
+    assert "Django" not in html.replace("django", "")
+
+
 def test_a_superuser_opens_every_model_in_the_admin(client, report):
     client.force_login(User.objects.create_superuser("admin"))
     for model in admin.site._registry:
