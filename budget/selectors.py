@@ -1,6 +1,6 @@
 """Reads that cross relations: absorption roll-ups at every level, region lookup."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -629,12 +629,16 @@ def opd_ranking(
     triwulan: int,
     measure: str = DEFAULT_RANK_MEASURE,
     bands: Bands | None = None,
+    reported: Callable[[int], Container[str]] | None = None,
 ) -> tuple[list[RankedRow], list[AbsorptionRow]]:
     """OPDs ranked by a rankable measure of their belanja (capaian against the cash plan by
     default), best first.
 
     OPDs whose ratio is undefined (no cash plan or no pagu yet) are not ranked; they are
-    returned apart. Movement is against the previous quarter of the same year.
+    returned apart. With `reported` (quarter -> the OPD codes that reported it, see
+    budget.coverage), an OPD that has not reported a quarter is left out of that quarter's
+    ranking altogether: not ranked as if it had spent nothing. Movement is against the
+    previous quarter of the same year.
     """
     if measure not in RANK_MEASURES:
         raise SelectorError(f"measure must be one of {', '.join(RANK_MEASURES)}")
@@ -649,6 +653,9 @@ def opd_ranking(
 
     def ranked(q: int) -> tuple[list[AbsorptionRow], list[AbsorptionRow]]:
         rows = by_quarter[q]
+        if reported is not None:
+            among = reported(q)
+            rows = [r for r in rows if r.kode in among]
         defined = [r for r in rows if getattr(r, attr) is not None]
         defined.sort(key=lambda r: (-getattr(r, attr), r.kode))
         return defined, [r for r in rows if getattr(r, attr) is None]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
 from budget.codes import Jenis
+from budget.coverage import Coverage
 from budget.criteria import EFEKTIVITAS, Bands, bands_for
 from budget.history import opd_history
 from budget.measures import RANK_MEASURES, measure_get
@@ -43,7 +44,7 @@ from budget.workflow import kendala_labels, report_get, report_statuses
 from dashboard import charts
 from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
-from dashboard.periods import empty_page, period_from_request, period_qs
+from dashboard.periods import PagePeriod, empty_page, page_period, period_qs
 from dashboard.tables import AbsorptionTable, RankingTable, SafeTableExport
 
 PER_PAGE = 50
@@ -79,13 +80,39 @@ class Scope:
     """What a page of figures is about: the region, the period and the bands in force."""
 
     region: Region
-    period: Period
-    form: PeriodForm
+    page: PagePeriod
     bands: Bands
+
+    @property
+    def period(self) -> Period:
+        return self.page.period
+
+    @property
+    def form(self) -> PeriodForm:
+        return self.page.form
+
+    @property
+    def coverage(self) -> Coverage:
+        return self.page.coverage
+
+    def reported(self, triwulan: int) -> frozenset[str]:
+        """The OPDs that reported `triwulan` of the page's year."""
+        return self.page.periods.coverage(Period(self.period.tahun, triwulan)).reported
 
     @property
     def common(self) -> dict:
         return {"region": self.region, "tahun": self.period.tahun, "triwulan": self.period.triwulan}
+
+    def coverage_context(self) -> dict:
+        """What every region page says about who has reported the quarter: how many, the
+        OPDs still missing (belum melapor), and whether the default rule chose the period."""
+        names = self.page.periods.names
+        return {
+            "reported_count": self.coverage.n_reported,
+            "opd_count": self.coverage.n_opds,
+            "belum_melapor": [(kode, names[kode]) for kode in sorted(self.coverage.missing)],
+            "period_is_default": self.page.is_default,
+        }
 
 
 def _scope(
@@ -96,10 +123,10 @@ def _scope(
     region = region or region_for(actor)
     if region is None:
         return empty_page(request)
-    period, form, _years = period_from_request(request, region)
-    if period is None:
+    page = page_period(request, region)
+    if page is None:
         return empty_page(request)
-    return Scope(region=region, period=period, form=form, bands=bands_for(region_id=region.pk))
+    return Scope(region=region, page=page, bands=bands_for(region_id=region.pk))
 
 
 @dataclass(frozen=True)
@@ -150,8 +177,10 @@ def _opd_rows(request: HttpRequest, scope: Scope) -> tuple[AbsorptionFilter, lis
 
 
 def _overview(scope: Scope, all_rows: list, statuses: dict) -> dict:
-    """The region's headline, charts and counts of OPDs behind plan or not yet verified."""
-    counts = Counter(row.kategori_capaian for row in all_rows)
+    """The region's headline, charts, who has reported, and counts of the OPDs that reported
+    behind plan or not yet verified."""
+    reported = [row for row in all_rows if scope.coverage.has_reported(row.kode)]
+    counts = Counter(row.kategori_capaian for row in reported)
     distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in scope.bands[EFEKTIVITAS]]
     series = quarterly_series(**scope.common)
     return {
@@ -160,9 +189,10 @@ def _overview(scope: Scope, all_rows: list, statuses: dict) -> dict:
         "distribution": charts.category_distribution(
             distribution, title=_("OPDs by cash plan achievement category")
         ),
-        "opd_count": len(all_rows),
-        "behind_count": sum(1 for r in all_rows if r.behind_plan),
-        "unverified_count": unverified_count(statuses, (r.kode for r in all_rows)),
+        **scope.coverage_context(),
+        # Only the OPDs that reported the quarter: one that has not is not behind, it is late.
+        "behind_count": sum(1 for r in reported if r.behind_plan),
+        "unverified_count": unverified_count(statuses, (r.kode for r in reported)),
     }
 
 
@@ -362,7 +392,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
         return scope
     rform = RankingForm(request.GET or None)
     measure = rform.measure
-    ranked, unranked = opd_ranking(**scope.common, measure=measure.key, bands=scope.bands)
+    ranked, unranked = opd_ranking(
+        **scope.common, measure=measure.key, bands=scope.bands, reported=scope.reported
+    )
     table = RankingTable(
         ranked,
         measure=measure,
@@ -389,6 +421,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             ),
             "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
             "unranked": unranked,
+            **scope.coverage_context(),
             "period_qs": period_qs(scope.period),
         },
     )

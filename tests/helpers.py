@@ -157,3 +157,12 @@ def fetch(client, url: str, data: Mapping[str, Any] | None = None):
     found = re.search(r'href="(/tugas/[^"]+/berkas)"', page.content.decode())
     assert found is not None, page.content.decode()
     return client.get(found.group(1))
+
+
+def page_text(response) -> str:
+    """A page as a person reads it: tags removed, whitespace collapsed, no space left before a
+    comma or a full stop that followed an inline tag."""
+    import re
+
+    flat = " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+    return re.sub(r" ([,.;:])", r"\1", flat)
