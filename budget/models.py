@@ -413,6 +413,13 @@ class ReportStatus(models.TextChoices):
     VERIFIED = "diverifikasi", _("Verified")
 
 
+class SentBack(models.TextChoices):
+    """How a report last went back to draft."""
+
+    RETURNED = "return", _("returned")
+    REOPENED = "reopen", _("reopened")
+
+
 @pghistory.track(*history_events(), level=pgtrigger.Statement)
 class QuarterReport(RegionScoped):
     """An OPD's realisasi report for one quarter and where it stands in the workflow.
@@ -424,6 +431,7 @@ class QuarterReport(RegionScoped):
     """
 
     Status = ReportStatus
+    SentBack = SentBack
 
     opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="reports")
     tahun = models.PositiveSmallIntegerField(_("year"))
@@ -455,8 +463,19 @@ class QuarterReport(RegionScoped):
         related_name="+",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
-    # The reason given the last time the report was returned or reopened.
+    # The reason given the last time the report was returned or reopened, by whom and when.
     alasan = models.TextField(_("reason for return/reopening"), blank=True)
+    sent_back_step = models.CharField(
+        _("last sent back"), max_length=8, choices=SentBack.choices, blank=True
+    )
+    sent_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_back_at = models.DateTimeField(null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

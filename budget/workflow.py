@@ -734,6 +734,7 @@ def _transition(
     }
     try:
         report = _step(
+            action=action,
             actor=actor,
             opd=opd,
             tahun=tahun,
@@ -755,6 +756,7 @@ def _transition(
 
 def _step(
     *,
+    action: str,
     actor: Actor,
     opd: Opd,
     tahun: int,
@@ -781,7 +783,7 @@ def _step(
         if needs_kendala:
             # Under the lock: neither the figures nor the kendala can change before the step.
             _check_kendala(report, opd)
-        _stamp(report, actor, target, reason)
+        _stamp(report, actor, target, reason, action)
         report.save()
     return report
 
@@ -824,7 +826,9 @@ def _check_order(opd: Opd, tahun: int, triwulan: int, target: str) -> None:
                 )
 
 
-def _stamp(report: QuarterReport, actor: Actor, target: str, reason: str | None) -> None:
+def _stamp(
+    report: QuarterReport, actor: Actor, target: str, reason: str | None, action: str
+) -> None:
     now = timezone.now()
     if target == Status.SUBMITTED:
         report.submitted_by, report.submitted_at = actor.user, now
@@ -832,8 +836,13 @@ def _stamp(report: QuarterReport, actor: Actor, target: str, reason: str | None)
         report.verified_by, report.verified_at = actor.user, now
     if reason is not None:
         report.alasan = reason
-    if target == Status.DRAFT:
+    if target == Status.DRAFT and report.status != Status.DRAFT:
+        # Back to draft: the page says who sent it back, when and why (the submission and
+        # verification it undid stay in the audit trail).
+        report.submitted_by = report.submitted_at = None
         report.verified_by = report.verified_at = None
+        report.sent_back_step = QuarterReport.SentBack(action)
+        report.sent_back_by, report.sent_back_at = actor.user, now
     report.status = target
     _touch(report, actor, now)
 

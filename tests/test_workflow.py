@@ -17,7 +17,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 from psycopg import sql
 
 from budget import workflow
@@ -31,6 +31,7 @@ from tests.factories import (
     DpaLineFactory,
     RealisasiFactory,
 )
+from tests.helpers import page_text as reading
 from tests.helpers import refusal, run_command
 
 pytestmark = pytest.mark.django_db
@@ -565,8 +566,16 @@ def test_bpkad_returns_a_submitted_quarter_with_a_reason(
     page = as_treasurer.get(url)
     assert "Catatan BPKAD: Belanja pegawai belum sesuai SP2D." in page_text(page)
     assert 'name="line-' in page.content.decode()  # editable again
+    # The status line says who returned it and when, not who had submitted it.
+    when = dateformat.format(timezone.localtime(report.sent_back_at), "j M Y H:i")
+    assert (report.sent_back_step, report.sent_back_by) == ("return", report.updated_by)
+    assert f"Draf · dikembalikan oleh verifikator {when}" in page_text(page)
+    assert "diajukan oleh" not in page_text(page)
+    opd_page = reading(as_treasurer.get(f"/opd/{treasurer_opd.kode}/?tahun={YEAR}&triwulan={TW}"))
+    assert f"dikembalikan oleh verifikator {when}: Belanja pegawai belum sesuai SP2D." in opd_page
     submit(as_treasurer, url, treasurer_opd, lines)
     assert report_of(treasurer_opd).status == Status.SUBMITTED
+    assert "dikembalikan oleh" not in page_text(as_treasurer.get(url))
 
 
 def test_a_draft_cannot_be_verified_nor_a_verified_quarter_returned(
