@@ -161,6 +161,17 @@ def report_get(*, opd: Opd, tahun: int, triwulan: int) -> QuarterReport | None:
     )
 
 
+def next_to_report(*, opd: Opd, tahun: int) -> int | None:
+    """The quarter of `tahun` the OPD has to hand in next: the first one not yet submitted or
+    verified (quarters go in order), None when all four are in. One query."""
+    handed_in = set(
+        QuarterReport.objects.filter(
+            opd=opd, tahun=tahun, status__in=(Status.SUBMITTED, Status.VERIFIED)
+        ).values_list("triwulan", flat=True)
+    )
+    return next((q for q in (1, 2, 3, 4) if q not in handed_in), None)
+
+
 def report_statuses(*, region, tahun: int, triwulan: int) -> dict[str, QuarterReport]:
     """The quarter's report of every OPD that has one, by OPD code. One query."""
     return {

@@ -40,7 +40,7 @@ from budget.selectors import (
     region_for,
     unverified_count,
 )
-from budget.workflow import kendala_labels, report_get, report_statuses
+from budget.workflow import kendala_labels, next_to_report, report_get, report_statuses
 from dashboard import charts
 from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
@@ -364,6 +364,9 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
     series = quarterly_series(**common)
     report = report_get(opd=opd, tahun=period.tahun, triwulan=period.triwulan)
     history = opd_history(opd=opd, tahun=period.tahun, limit=50) if can_see_history(actor) else None
+    # A treasurer's page says which quarter to hand in next, one click from its entry page.
+    latest_year = scope.page.years[0]
+    next_q = next_to_report(opd=opd, tahun=latest_year) if actor.is_treasurer else None
     return {
         **common,
         **_headline(absorption(**common, level="opd", bands=scope.bands)),
@@ -372,6 +375,15 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
         "history": history,
         "can_enter": can_enter_realisasi(actor, opd) or can_verify(actor),
         "entry_url": reverse("realisasi_entry", args=[opd.kode, period.tahun, period.triwulan]),
+        "next_report": (
+            {
+                "tahun": latest_year,
+                "triwulan": next_q,
+                "url": reverse("realisasi_entry", args=[opd.kode, latest_year, next_q]),
+            }
+            if next_q is not None
+            else None
+        ),
         "s_curve": charts.s_curve(series, title=_("S-curve: cumulative cash plan and realisasi")),
         "bars": charts.quarter_bars(series, title=_("Plan and realisasi by quarter")),
         "program_table": tables["rincian"],

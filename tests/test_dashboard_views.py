@@ -1167,8 +1167,8 @@ ROLE_QUERIES = {
     ("bpkad", f"/opd/{opd_code(0)}/"): 19,
     ("bpkad", ENTRY): 7,
     ("kepala", ENTRY): 7,
-    # the treasurer's own OPD: the same page as the head of region's
-    ("bendahara", f"/opd/{opd_code(0)}/"): 16,
+    # the treasurer's own OPD: the head of region's page and the quarter to report next
+    ("bendahara", f"/opd/{opd_code(0)}/"): 17,
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,

@@ -933,3 +933,20 @@ def test_the_order_refusal_reads_in_english_too(treasurer, treasurer_opd, lines)
                 actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=3, version=version
             )
         assert str(refused.value) == "TW II has not been handed in yet: hand in TW II first"
+
+
+def test_the_treasurers_page_says_which_quarter_to_report_next(
+    as_treasurer, as_bpkad, treasurer, treasurer_opd, lines
+):
+    opd_url = f"/opd/{treasurer_opd.kode}/"
+    page = as_treasurer.get(opd_url)
+    assert f"Laporan berikutnya: TW II {YEAR}." in reading(page)
+    assert f'href="/opd/{treasurer_opd.kode}/realisasi/{YEAR}/2/">Isi realisasi TW' in (
+        page.content.decode()
+    )
+    # Once TW II is handed in, TW III is next; BPKAD's page says nothing of the kind.
+    clerk = actor_for(treasurer)
+    version = _draft(clerk, treasurer_opd, 2)
+    workflow.report_submit(actor=clerk, opd=treasurer_opd, tahun=YEAR, triwulan=2, version=version)
+    assert f"Laporan berikutnya: TW III {YEAR}." in reading(as_treasurer.get(opd_url))
+    assert "Laporan berikutnya" not in reading(as_bpkad.get(opd_url))
