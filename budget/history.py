@@ -9,7 +9,8 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, Max, QuerySet, Window
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Lag
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -92,36 +93,52 @@ def _changes(event: Any, fields: list[str], labels: dict[str, str]) -> list[Chan
     return out
 
 
+# The kinds of data the trail covers, as the audit page filters them.
+KINDS = ("dpa", "realisasi", "laporan")
+
+
 def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list[HistoryEntry]:
     """The newest changes to one OPD's DPA lines, realisasi and quarterly reports."""
-    DpaLineEvent = _event_model("DpaLineEvent")
-    RealisasiEvent = _event_model("RealisasiEvent")
-    ReportEvent = _event_model("QuarterReportEvent")
+    entries, _more = history(region_id=opd.region_id, opd=opd, tahun=tahun, limit=limit)
+    return entries
 
-    line_fields = LINE_HISTORY_FIELDS
-    line_labels = _labels(DpaLine, line_fields)
-    report_labels = _labels(QuarterReport, REPORT_FIELDS)
-    lines = _with_previous(DpaLineEvent.objects.filter(opd=opd), line_fields)
-    reals = _with_previous(RealisasiEvent.objects.filter(line__opd=opd), ["jumlah"]).select_related(
-        "line__account", "line__sub_kegiatan"
+
+def history(
+    *,
+    region_id: int,
+    opd: Opd | None = None,
+    tahun: int | None = None,
+    triwulan: int | None = None,
+    kinds: tuple[str, ...] = KINDS,
+    user_id: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[HistoryEntry], bool]:
+    """Changes in a region, newest first, `limit` from `offset`, and whether more follow.
+
+    Filters: one OPD, a year, a quarter (realisasi and reports only: a DPA line has no
+    quarter), the kinds of data, the person who made the change. Each event is shown against
+    the object's previous event whatever the filters (the filter on the person applies after
+    the comparison). Four queries at most."""
+    querysets = _event_querysets(
+        region_id=region_id, opd=opd, tahun=tahun, triwulan=triwulan, kinds=kinds
     )
-    report_fields = REPORT_FIELDS
-    reports = _with_previous(ReportEvent.objects.filter(opd=opd), report_fields)
-    if tahun is not None:
-        lines = lines.filter(tahun=tahun)
-        reals = reals.filter(line__tahun=tahun)
-        reports = reports.filter(tahun=tahun)
-
-    entries: list[tuple[Any, HistoryEntry]] = []
+    if user_id is not None:
+        # A window over the row alone: Django filters on a window expression after the
+        # windows are computed, so each event still meets its object's previous one.
+        by = Window(
+            Max(KeyTextTransform("user", "pgh_context__metadata")), partition_by=[F("pgh_id")]
+        )
+        querysets = [qs.annotate(_by=by).filter(_by=str(user_id)) for qs in querysets]
     # Events of three pghistory models, read through the fields they share.
     events: list[Any] = []
-    for qs in (
-        lines.select_related("pgh_context", "account", "sub_kegiatan"),
-        reals.select_related("pgh_context"),
-        reports.select_related("pgh_context"),
-    ):
+    for qs in querysets:
+        related = ["pgh_context"]
+        if qs.model is _event_model("DpaLineEvent"):
+            related += ["account", "sub_kegiatan"]
         # The window needs the whole object history; keep only the newest events after it.
-        events.extend(list(qs.order_by("-pgh_created_at", "-pgh_id")[:limit]))
+        newest = qs.select_related(*related).order_by("-pgh_created_at", "-pgh_id")
+        events.extend(list(newest[: offset + limit + 1]))
     user_ids = {
         (e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context is not None
     }
@@ -130,55 +147,88 @@ def opd_history(*, opd: Opd, tahun: int | None = None, limit: int = 100) -> list
         .objects.filter(pk__in=[u for u in user_ids if u])
         .values_list("pk", "username")
     )
-    status_labels = dict(QuarterReport.Status.choices)
-    for e in events:
-        meta = (e.pgh_context.metadata if e.pgh_context is not None else None) or {}
-        if meta.get("user"):
-            who = names.get(meta["user"], f"#{meta['user']}")
-        elif meta.get("command"):
-            who = f"{meta.get('os_user', '')} ({meta['command']})".strip()
-        else:
-            who = _("system")
-        # A command's events name the file imported, so that a figure leads back to it.
-        via = meta.get("url") or " ".join(str(meta[k]) for k in ("command", "file") if meta.get(k))
-        if e._meta.model_name == "dpalineevent":
-            what = str(capfirst(DpaLine._meta.verbose_name))
-            subject = f"{e.tahun} {e.sub_kegiatan.kode if e.sub_kegiatan else '-'} {e.account.kode}"
-            changes = _changes(e, line_fields, line_labels)
-        elif e._meta.model_name == "realisasievent":
-            what = str(capfirst(Realisasi._meta.verbose_name))
-            line = e.line
-            subject = (
-                f"{line.tahun} TW {e.triwulan} "
-                f"{line.sub_kegiatan.kode if line.sub_kegiatan else '-'} {line.account.kode}"
-            )
-            changes = _changes(e, ["jumlah"], _labels(Realisasi, ["jumlah"]))
-        else:
-            what = str(capfirst(QuarterReport._meta.verbose_name))
-            subject = f"{e.tahun} TW {e.triwulan}"
-            changes = [
-                Change(
-                    c.field,
-                    status_labels.get(c.old, c.old) if c.field == "status" else c.old,
-                    status_labels.get(c.new, c.new) if c.field == "status" else c.new,
-                )
-                for c in _changes(e, report_fields, report_labels)
-            ]
-        if e.pgh_label == "update" and not changes:
-            continue  # only bookkeeping moved (the version, a timestamp)
-        entries.append(
-            (
-                (e.pgh_created_at, e.pgh_id),
-                HistoryEntry(
-                    at=e.pgh_created_at,
-                    who=who,
-                    via=via,
-                    what=what,
-                    subject=subject,
-                    action=str(ACTIONS.get(e.pgh_label, e.pgh_label)),
-                    changes=changes,
-                ),
-            )
+    entries = [(e.pgh_created_at, e.pgh_id, entry) for e in events if (entry := _entry(e, names))]
+    entries.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    page = [entry for _at, _id, entry in entries[offset : offset + limit]]
+    return page, len(entries) > offset + limit
+
+
+def _event_querysets(
+    *,
+    region_id: int,
+    opd: Opd | None,
+    tahun: int | None,
+    triwulan: int | None,
+    kinds: tuple[str, ...],
+) -> list[QuerySet[Any]]:
+    lines = _with_previous(
+        _event_model("DpaLineEvent").objects.filter(region_id=region_id), LINE_HISTORY_FIELDS
+    )
+    reals = _with_previous(
+        _event_model("RealisasiEvent").objects.filter(region_id=region_id), ["jumlah"]
+    ).select_related("line__account", "line__sub_kegiatan")
+    reports = _with_previous(
+        _event_model("QuarterReportEvent").objects.filter(region_id=region_id), REPORT_FIELDS
+    )
+    if opd is not None:
+        lines, reals, reports = (
+            lines.filter(opd=opd),
+            reals.filter(line__opd=opd),
+            reports.filter(opd=opd),
         )
-    entries.sort(key=lambda pair: pair[0], reverse=True)
-    return [entry for _key, entry in entries[:limit]]
+    if tahun is not None:
+        lines = lines.filter(tahun=tahun)
+        reals = reals.filter(line__tahun=tahun)
+        reports = reports.filter(tahun=tahun)
+    if triwulan is not None:
+        reals, reports = reals.filter(triwulan=triwulan), reports.filter(triwulan=triwulan)
+    chosen = {"dpa": None if triwulan else lines, "realisasi": reals, "laporan": reports}
+    return [qs for kind, qs in chosen.items() if kind in kinds and qs is not None]
+
+
+def _entry(e: Any, names: dict[int, str]) -> HistoryEntry | None:
+    """One event as the trail shows it; None for an update that moved only bookkeeping."""
+    meta = (e.pgh_context.metadata if e.pgh_context is not None else None) or {}
+    if meta.get("user"):
+        who = names.get(meta["user"], f"#{meta['user']}")
+    elif meta.get("command"):
+        who = f"{meta.get('os_user', '')} ({meta['command']})".strip()
+    else:
+        who = _("system")
+    # A command's events name the file imported, so that a figure leads back to it.
+    via = meta.get("url") or " ".join(str(meta[k]) for k in ("command", "file") if meta.get(k))
+    if e._meta.model_name == "dpalineevent":
+        what = str(capfirst(DpaLine._meta.verbose_name))
+        subject = f"{e.tahun} {e.sub_kegiatan.kode if e.sub_kegiatan else '-'} {e.account.kode}"
+        changes = _changes(e, LINE_HISTORY_FIELDS, _labels(DpaLine, LINE_HISTORY_FIELDS))
+    elif e._meta.model_name == "realisasievent":
+        what = str(capfirst(Realisasi._meta.verbose_name))
+        line = e.line
+        subject = (
+            f"{line.tahun} TW {e.triwulan} "
+            f"{line.sub_kegiatan.kode if line.sub_kegiatan else '-'} {line.account.kode}"
+        )
+        changes = _changes(e, ["jumlah"], _labels(Realisasi, ["jumlah"]))
+    else:
+        what = str(capfirst(QuarterReport._meta.verbose_name))
+        subject = f"{e.tahun} TW {e.triwulan}"
+        status_labels = dict(QuarterReport.Status.choices)
+        changes = [
+            Change(
+                c.field,
+                status_labels.get(c.old, c.old) if c.field == "status" else c.old,
+                status_labels.get(c.new, c.new) if c.field == "status" else c.new,
+            )
+            for c in _changes(e, REPORT_FIELDS, _labels(QuarterReport, REPORT_FIELDS))
+        ]
+    if e.pgh_label == "update" and not changes:
+        return None  # only bookkeeping moved (the version, a timestamp)
+    return HistoryEntry(
+        at=e.pgh_created_at,
+        who=who,
+        via=via,
+        what=what,
+        subject=subject,
+        action=str(ACTIONS.get(e.pgh_label, e.pgh_label)),
+        changes=changes,
+    )

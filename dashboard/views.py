@@ -363,7 +363,7 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
     common = {**scope.common, "opd": opd}
     series = quarterly_series(**common)
     report = report_get(opd=opd, tahun=period.tahun, triwulan=period.triwulan)
-    history = opd_history(opd=opd, tahun=period.tahun, limit=50) if can_see_history(actor) else None
+    history = opd_history(opd=opd, tahun=period.tahun, limit=10) if can_see_history(actor) else None
     # A treasurer's page says which quarter to hand in next, one click from its entry page.
     latest_year = scope.page.years[0]
     next_q = next_to_report(opd=opd, tahun=latest_year) if actor.is_treasurer else None
