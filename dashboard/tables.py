@@ -4,6 +4,8 @@ Exports carry exact values (amounts as decimals, ratios to two places), not disp
 text that a spreadsheet would take for a formula is written safely (`SafeTableExport`).
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +13,10 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_tables2.export import TableExport
+from django_tables2.rows import BoundRow
 from tablib import Dataset
 
+from budget.codes import Jenis
 from budget.measures import AMOUNTS, MEASURES, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
 from budget.spreadsheet import spreadsheet_safe
@@ -21,6 +25,36 @@ from dashboard.templatetags.serapan import badge
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+    from budget.selectors import AbsorptionRow
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    """A table's *Jumlah* row: the figures of the level above (the region for the OPD table,
+    the OPD for its programs, the program for its kegiatan), computed by the database like
+    every other row, read through the same columns."""
+
+    row: "AbsorptionRow"
+    nama: str
+    kode: str = ""
+    is_total: bool = True
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.__dict__["row"], name)
+
+
+def total_rows(rows: "Sequence[AbsorptionRow]", *, jenis: str | None = None) -> list[TotalRow]:
+    """Totals from the rows of the level above, one per jenis (`jenis`: that one alone,
+    labelled plainly *Jumlah*; else *Jumlah pendapatan*, *Jumlah belanja*, ...)."""
+    chosen = [r for r in rows if jenis is None or r.jenis == jenis]
+    order = {j.value: i for i, j in enumerate(Jenis)}
+    chosen.sort(key=lambda r: order.get(r.jenis, len(order)))
+    if jenis is not None or len(chosen) == 1:
+        return [TotalRow(row=r, nama=str(_("Total"))) for r in chosen]
+    return [TotalRow(row=r, nama=str(_("Total %(jenis)s") % {"jenis": r.jenis})) for r in chosen]
 
 
 class FigureColumn(tables.Column):
@@ -127,7 +161,7 @@ class AbsorptionTable(_AbsorptionBase):
     class Meta:
         attrs = {"class": "data"}
         order_by = ("kode",)
-        template_name = "django_tables2/table.html"
+        template_name = "dashboard/_table.html"
 
     def __init__(
         self,
@@ -136,6 +170,7 @@ class AbsorptionTable(_AbsorptionBase):
         code_under_name: bool = False,
         statuses=None,
         hide_code: bool = False,
+        totals: Sequence[TotalRow] = (),
         **kwargs,
     ):
         """`code_under_name` prints the code in small type under the name instead of in its
@@ -146,6 +181,7 @@ class AbsorptionTable(_AbsorptionBase):
         self.link = link
         self.code_under_name = code_under_name
         self.statuses = statuses
+        self.totals = list(totals)
         if statuses is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
         super().__init__(*args, **kwargs)
@@ -155,13 +191,24 @@ class AbsorptionTable(_AbsorptionBase):
         if code_under_name or hide_code:
             self.columns.hide("kode")
 
+    @property
+    def total_rows(self) -> list[BoundRow]:
+        """The *Jumlah* rows under the table (its tfoot), cells rendered by the columns."""
+        return [BoundRow(record, table=self) for record in self.totals]
+
     def render_status(self, record) -> str:
+        if getattr(record, "is_total", False):
+            return ""
         return status_badge(self.statuses.get(record.kode))
 
     def value_status(self, record) -> str:
+        if getattr(record, "is_total", False):
+            return ""
         return status_text(self.statuses.get(record.kode))
 
     def render_nama(self, value: str, record) -> str:
+        if getattr(record, "is_total", False):
+            return format_html("<strong>{}</strong>", value)
         url = self.link(record) if self.link else None
         name = format_html('<a href="{}">{}</a>', url, value) if url else value
         if self.code_under_name:
@@ -269,4 +316,12 @@ class SafeTableExport(TableExport):
         safe.headers = [spreadsheet_safe(h) for h in dataset.headers or []]
         for row in dataset:
             safe.append([spreadsheet_safe(v) for v in row])
+        # The Jumlah rows close the file as they close the table.
+        columns = [
+            c.name
+            for c in table.columns.iterall()
+            if not (c.column.exclude_from_export or c.name in (exclude_columns or ()))
+        ]
+        for total in getattr(table, "total_rows", []):
+            safe.append([spreadsheet_safe(total.get_cell_value(name)) for name in columns])
         return safe

@@ -45,7 +45,7 @@ from dashboard import charts
 from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
 from dashboard.periods import PagePeriod, empty_page, page_period, period_qs
-from dashboard.tables import AbsorptionTable, RankingTable, SafeTableExport
+from dashboard.tables import AbsorptionTable, RankingTable, SafeTableExport, TotalRow, total_rows
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -138,13 +138,15 @@ class TableSpec:
     rows: Callable[[], list]
     options: dict = field(default_factory=dict)
     paginate: bool = True
+    totals: Callable[[], list[TotalRow]] | None = None  # the Jumlah rows, from the level above
 
 
 def _tables(request: HttpRequest, specs: list[TableSpec]) -> dict | HttpResponse:
     """The page's tables by name, or the export asked for as soon as its table is built."""
     tables = {}
     for spec in specs:
-        table = AbsorptionTable(spec.rows(), **spec.options)
+        totals = spec.totals() if spec.totals else ()
+        table = AbsorptionTable(spec.rows(), totals=totals, **spec.options)
         paginate = {"per_page": PER_PAGE} if spec.paginate else False
         RequestConfig(request, paginate=paginate).configure(table)
         if response := _export(request, table, spec.name):
@@ -176,7 +178,19 @@ def _opd_rows(request: HttpRequest, scope: Scope) -> tuple[AbsorptionFilter, lis
     return opd_filter, all_rows, all_rows
 
 
-def _overview(scope: Scope, all_rows: list, statuses: dict) -> dict:
+def _once(compute: Callable[[], list]) -> Callable[[], list]:
+    """`compute` run at most once, when first asked for (a row set two tables share)."""
+    kept: list[list] = []
+
+    def get() -> list:
+        if not kept:
+            kept.append(compute())
+        return kept[0]
+
+    return get
+
+
+def _overview(scope: Scope, all_rows: list, statuses: dict, region_rows) -> dict:
     """The region's headline, charts, who has reported, and counts of the OPDs that reported
     behind plan or not yet verified."""
     reported = [row for row in all_rows if scope.coverage.has_reported(row.kode)]
@@ -184,7 +198,7 @@ def _overview(scope: Scope, all_rows: list, statuses: dict) -> dict:
     distribution = [(b.label, b.rank, counts.get(b.label, 0)) for b in scope.bands[EFEKTIVITAS]]
     series = quarterly_series(**scope.common)
     return {
-        **_headline(absorption(**scope.common, level="pemda", bands=scope.bands)),
+        **_headline(region_rows()),
         "s_curve": charts.s_curve(series, title=_("S-curve of the region's spending")),
         "distribution": charts.category_distribution(
             distribution, title=_("OPDs by cash plan achievement category")
@@ -210,7 +224,8 @@ def home(request: HttpRequest) -> HttpResponse:
     opd_filter, opd_rows, all_rows = _opd_rows(request, scope)
     statuses = report_statuses(**scope.common)
     link = _opd_link(actor, scope.period)
-    tables = _tables(request, _home_tables(scope, opd_rows, link, statuses))
+    region_rows = _once(lambda: absorption(**scope.common, level="pemda", bands=scope.bands))
+    tables = _tables(request, _home_tables(scope, opd_rows, link, statuses, region_rows))
     if isinstance(tables, HttpResponse):
         return tables
     return render(
@@ -218,7 +233,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "dashboard/home.html",
         {
             **scope.common,
-            **_overview(scope, all_rows, statuses),
+            **_overview(scope, all_rows, statuses, region_rows),
             "form": scope.form,
             "filter": opd_filter,
             "opd_table": tables["opd"],
@@ -230,22 +245,31 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _home_tables(scope: Scope, opd_rows: list, link, statuses: dict) -> list[TableSpec]:
-    """The overview's tables: the OPDs, belanja by jenis, belanja by sumber dana."""
+def _home_tables(
+    scope: Scope, opd_rows: list, link, statuses: dict, region_rows
+) -> list[TableSpec]:
+    """The overview's tables: the OPDs, belanja by jenis, belanja by sumber dana; each closed
+    by the region's belanja (the pemda row) as its Jumlah."""
     belanja = {**scope.common, "jenis": Jenis.BELANJA.value, "bands": scope.bands}
+
+    def region_total() -> list[TotalRow]:
+        return total_rows(region_rows(), jenis=Jenis.BELANJA.value)
+
     return [
-        TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses)),
+        TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses), totals=region_total),
         TableSpec(
             "jenis_belanja",
             lambda: absorption(**belanja, level="akun", depth=3),
             {"prefix": "akun-", "exclude": ("kategori_serapan",)},
             paginate=False,
+            totals=region_total,
         ),
         TableSpec(
             "sumber_dana",
             lambda: absorption(**belanja, level="sumber_dana"),
             {"prefix": "dana-", "hide_code": True},
             paginate=False,
+            totals=region_total,
         ),
     ]
 
@@ -317,14 +341,15 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     if isinstance(scope, HttpResponse):
         return scope
     drill = Drill.from_request(request)
-    tables = _tables(request, _opd_tables(scope, opd, drill))
+    opd_rows = _once(lambda: absorption(**scope.common, opd=opd, level="opd", bands=scope.bands))
+    tables = _tables(request, _opd_tables(scope, opd, drill, opd_rows))
     if isinstance(tables, HttpResponse):
         return tables
     return render(
         request,
         "dashboard/opd_detail.html",
         {
-            **_opd_context(actor, scope, opd, tables),
+            **_opd_context(actor, scope, opd, tables, opd_rows),
             "form": scope.form,
             "rinci": drill.rinci,
             "induk": drill.induk,
@@ -334,30 +359,42 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     )
 
 
-def _opd_tables(scope: Scope, opd: Opd, drill: Drill) -> list[TableSpec]:
-    """The OPD page's tables: the drill-down, the accounts, belanja by sumber dana."""
+def _opd_tables(scope: Scope, opd: Opd, drill: Drill, opd_rows) -> list[TableSpec]:
+    """The OPD page's tables: the drill-down, the accounts, belanja by sumber dana; each
+    closed by its Jumlah (the OPD's figures, or the group's when drilled down under one)."""
     common = {**scope.common, "opd": opd, "bands": scope.bands}
+    belanja = Jenis.BELANJA.value
+
+    def breakdown_total() -> list[TotalRow]:
+        if drill.induk is None:
+            return total_rows(opd_rows(), jenis=belanja)
+        group = absorption(**common, level="opd", jenis=belanja, parent=drill.induk)
+        return total_rows(group, jenis=belanja)
+
     return [
         TableSpec(
             "rincian",
             lambda: absorption(**common, level=drill.rinci, parent=drill.induk),
             {"link": drill.link(opd, scope.period), "prefix": "rinci-"},
+            totals=breakdown_total,
         ),
         TableSpec(
             "rekening",
             lambda: absorption(**common, level="akun", depth=drill.depth),
             {"prefix": "akun-"},
+            totals=lambda: total_rows(opd_rows()),
         ),
         TableSpec(
             "sumber_dana",
-            lambda: absorption(**common, level="sumber_dana", jenis=Jenis.BELANJA.value),
+            lambda: absorption(**common, level="sumber_dana", jenis=belanja),
             {"prefix": "dana-", "hide_code": True},
             paginate=False,
+            totals=lambda: total_rows(opd_rows(), jenis=belanja),
         ),
     ]
 
 
-def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
+def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -> dict:
     """The OPD page's headline, charts, quarterly report and audit trail."""
     period = scope.period
     common = {**scope.common, "opd": opd}
@@ -369,7 +406,7 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict) -> dict:
     next_q = next_to_report(opd=opd, tahun=latest_year) if actor.is_treasurer else None
     return {
         **common,
-        **_headline(absorption(**common, level="opd", bands=scope.bands)),
+        **_headline(opd_rows()),
         "report": report,
         "kendala": kendala_labels(report.kendala) if report else [],
         "history": history,

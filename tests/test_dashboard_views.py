@@ -306,6 +306,8 @@ class _TableReader(HTMLParser):
         super().__init__()
         self.tables: list[list[list[str]]] = []
         self.links: list[list[list[str | None]]] = []
+        self.footers: list[list[list[str]]] = []  # each table's Jumlah rows (its tfoot)
+        self._in_tfoot = False
         self._row: list[str] | None = None
         self._row_links: list[str | None] = []
         self._cell: list[str] | None = None
@@ -315,6 +317,9 @@ class _TableReader(HTMLParser):
         if tag == "table":
             self.tables.append([])
             self.links.append([])
+            self.footers.append([])
+        elif tag == "tfoot":
+            self._in_tfoot = True
         elif tag == "tr":
             self._row, self._row_links = [], []
         elif tag in ("td", "th"):
@@ -330,9 +335,14 @@ class _TableReader(HTMLParser):
             self._row_links.append(self._link)
             self._cell = None
         elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self.links[-1].append(self._row_links)
+            if self._in_tfoot:
+                self.footers[-1].append(self._row)
+            else:
+                self.tables[-1].append(self._row)
+                self.links[-1].append(self._row_links)
             self._row = None
+        elif tag == "tfoot":
+            self._in_tfoot = False
 
     def handle_data(self, data):
         if self._cell is not None:
@@ -344,6 +354,17 @@ def tables(response) -> list[list[dict[str, str]]]:
     reader = _TableReader()
     reader.feed(response.content.decode())
     return [[dict(zip(t[0], row, strict=True)) for row in t[1:]] for t in reader.tables if t]
+
+
+def footers(response) -> list[list[dict[str, str]]]:
+    """Each table's Jumlah rows as {header: cell text}, in page order."""
+    reader = _TableReader()
+    reader.feed(response.content.decode())
+    return [
+        [dict(zip(t[0], row, strict=True)) for row in f]
+        for t, f in zip(reader.tables, reader.footers, strict=True)
+        if t
+    ]
 
 
 def links(response, table: int) -> list[str | None]:
@@ -358,16 +379,23 @@ def text(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
-def csv_rows(response) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+def _is_total(row: dict) -> bool:
+    return not row.get("Kode") and str(row.get("Nama") or "").startswith("Jumlah")
 
 
-def xlsx_rows(response) -> list[dict[str, object]]:
+def csv_rows(response, *, totals: bool = False) -> list[dict[str, str]]:
+    """An exported CSV's rows; its closing Jumlah rows apart (`totals=True`: those alone)."""
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return [r for r in rows if _is_total(r) == totals]
+
+
+def xlsx_rows(response, *, totals: bool = False) -> list[dict[str, object]]:
     sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sheet is not None
     values = list(sheet.iter_rows(values_only=True))
     header = [str(name) for name in values[0]]
-    return [dict(zip(header, row, strict=True)) for row in values[1:]]
+    rows = [dict(zip(header, row, strict=True)) for row in values[1:]]
+    return [r for r in rows if _is_total(r) == totals]
 
 
 def money(cell) -> Decimal:
@@ -1009,6 +1037,41 @@ def test_the_opd_table_exports_as_csv_with_exact_values(signed_in, region):
     assert exported[-1]["Capaian kas"] == ""  # undefined: empty, not 0 and not a dash
 
 
+# Jumlah rows ----------------------------------------------------------------------------------
+
+
+def test_the_opd_table_closes_with_the_regions_belanja_as_its_total(signed_in, region):
+    response = signed_in.get("/")
+    (pemda,) = absorption(region=region, tahun=YEAR, triwulan=2, level="pemda", jenis="belanja")
+    (total,) = footers(response)[0]
+    assert total["Nama"] == "Jumlah"
+    assert total["Pagu"] == format_number(pemda.pagu)
+    assert total["Realisasi kum."] == format_number(pemda.realisasi_kumulatif)
+    assert total["Serapan"] == format_percent(round2(pemda.serapan))
+    # It is what the rows add up to, computed by the database for the level above.
+    assert pemda.pagu == sum(r.pagu for r in opd_rows(region))
+    assert total.get("Laporan", "") == ""  # a total has no report status
+    exported = csv_rows(signed_in.get("/", {"_export": "csv", "_tabel": "opd"}), totals=True)
+    assert [(r["Nama"], money(r["Pagu"])) for r in exported] == [("Jumlah", pemda.pagu)]
+
+
+def test_the_account_table_closes_with_one_total_per_jenis(signed_in, opd_a):
+    response = signed_in.get(f"/opd/{opd_a.kode}/", {"akun": 2})
+    per_jenis = absorption(region=opd_a.region, tahun=YEAR, triwulan=2, level="opd", opd=opd_a)
+    rekening = footers(response)[1]
+    expected = {f"Jumlah {r.jenis}": format_number(r.pagu) for r in per_jenis}
+    assert {row["Nama"]: row["Pagu"] for row in rekening} == expected
+
+
+def test_a_drilled_down_breakdown_closes_with_its_groups_total(signed_in, opd_a):
+    response = signed_in.get(f"/opd/{opd_a.kode}/", {"rinci": "kegiatan", "induk": "1.01.02"})
+    shown = absorption(
+        region=opd_a.region, tahun=YEAR, triwulan=2, level="kegiatan", opd=opd_a, parent="1.01.02"
+    )
+    (total,) = footers(response)[0]
+    assert total["Pagu"] == format_number(sum(k.pagu for k in shown))
+
+
 def test_the_opd_table_exports_as_xlsx_with_exact_values(signed_in, region):
     response = signed_in.get("/", {"_export": "xlsx", "_tabel": "opd"})
     assert response["Content-Type"] == XLSX_TYPE
@@ -1124,14 +1187,15 @@ QUERIES = {
     # + the OPD 1, breakdown 1, accounts 2, sumber dana 1, headline cards 1, S-curve and bars
     # 2, the quarter's report (with who submitted and verified it) 1
     f"/opd/{opd_code(0)}/": 16,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 16,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 17,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
     # statuses 1
     "/peringkat/": 9,
-    # an export is answered as soon as its table is built: the statuses and the OPD table
-    "/?_export=csv&_tabel=opd": 9,
+    # an export is answered as soon as its table is built: the statuses, the OPD table and its
+    # Jumlah (the region's or the OPD's figures); drilled down, the group's Jumlah is one more
+    "/?_export=csv&_tabel=opd": 10,
     "/peringkat/?_export=xlsx&_tabel=peringkat": 9,
-    f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 9,
+    f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 10,
 }
 
 
