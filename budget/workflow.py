@@ -802,11 +802,11 @@ def _step(
 # Where the other quarters of the year must stand for a quarter to move to `target`: handed in
 # and verified in order (the figures are cumulative, so a quarter rests on the ones before it),
 # and taken back in the reverse order.
-_EARLIER_MUST_BE = {
+_EARLIER_MUST_BE: dict[str, tuple[str, ...]] = {
     Status.SUBMITTED: (Status.SUBMITTED, Status.VERIFIED),
     Status.VERIFIED: (Status.VERIFIED,),
 }
-_LATER_MUST_NOT_BE = {Status.DRAFT: (Status.SUBMITTED, Status.VERIFIED)}
+_LATER_MUST_NOT_BE: dict[str, tuple[str, ...]] = {Status.DRAFT: (Status.SUBMITTED, Status.VERIFIED)}
 
 
 def _check_order(opd: Opd, tahun: int, triwulan: int, target: str) -> None:

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from budget.history import KINDS, history
+from budget.history import KINDS, HistoryEntry, history
 from budget.models import Opd
 from budget.quarters import QUARTERS, tw_label
 from budget.roles import actor_for, can_see_history
@@ -22,6 +22,10 @@ KIND_LABELS = {
     "realisasi": _("Realisasi"),
     "laporan": _("Quarterly reports"),
 }
+
+
+def _opd_label(opd: Opd) -> str:
+    return f"{opd.kode} {opd.nama}"
 
 
 class AuditForm(forms.Form):
@@ -46,7 +50,7 @@ class AuditForm(forms.Form):
         opd = self.fields["opd"]
         if isinstance(opd, forms.ModelChoiceField):
             opd.queryset = Opd.objects.filter(region=region).order_by("kode")
-            opd.label_from_instance = lambda o: f"{o.kode} {o.nama}"  # type: ignore[method-assign]
+            opd.label_from_instance = _opd_label  # type: ignore[method-assign,assignment]
 
 
 @require_GET
@@ -70,7 +74,8 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         )
         unknown_user = user_id is None
     page = chosen.get("hal") or 1
-    entries, more = ([], False)
+    entries: list[HistoryEntry] = []
+    more = False
     if not unknown_user:
         entries, more = history(
             region_id=region.pk,
