@@ -706,8 +706,8 @@ def test_a_region_without_a_dpa_shows_the_empty_page_instead_of_a_report(client,
 
 # Query counts --------------------------------------------------------------------------------
 
-# Every report starts with 5: session, user, the user's roles, their region, the years and the
-# latest quarter (one query over the roll-ups). Then the criteria bands 1 and the totals 1; by
+# Every report starts with 6: session, user, the user's roles, their region, the years and who
+# reported which quarter (the roll-ups and the reports handed in: budget.coverage). Then the criteria bands 1 and the totals 1; by
 # program 3 program levels and 6 for revenue and financing accounts (roll-up and names at
 # three depths); by rekening 6.
 # The region's report is a background job: the request records it (3: expired jobs purged 2,
@@ -715,17 +715,17 @@ def test_a_region_without_a_dpa_shows_the_empty_page_instead_of_a_report(client,
 # user's roles 1, the region 1, two phases 2, the report's 11 or 8, done 1, unlock 1), and the
 # request notes the task's id and reads the job back (2).
 QUERIES = {
-    f"/laporan/lra.xlsx{PERIOD}": 30,
-    f"/laporan/lra.xlsx{PERIOD}&susunan=rekening": 27,
+    f"/laporan/lra.xlsx{PERIOD}": 31,
+    f"/laporan/lra.xlsx{PERIOD}&susunan=rekening": 28,
     # + the OPD
-    f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}": 17,
-    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}": 17,
-    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}&susunan=rekening": 14,
+    f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}": 18,
+    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}": 18,
+    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}&susunan=rekening": 15,
     # + bands 1, this quarter's and the previous quarter's ranking in one pass 1, the reports'
     # status 1
-    f"/peringkat/cetak.pdf{PERIOD}": 8,
+    f"/peringkat/cetak.pdf{PERIOD}": 9,
     # + the OPDs to choose from
-    f"/laporan/{PERIOD}": 6,
+    f"/laporan/{PERIOD}": 7,
 }
 
 
