@@ -707,9 +707,9 @@ def test_a_region_without_a_dpa_shows_the_empty_page_instead_of_a_report(client,
 # Query counts --------------------------------------------------------------------------------
 
 # Every report starts with 6: session, user, the user's roles, their region, the years and who
-# reported which quarter (the roll-ups and the reports handed in: budget.coverage). Then the criteria bands 1 and the totals 1; by
-# program 3 program levels and 6 for revenue and financing accounts (roll-up and names at
-# three depths); by rekening 6.
+# reported which quarter (the roll-ups and the reports handed in: budget.coverage). Then
+# the criteria bands 1 and the totals 1; by program 3 program levels and 6 for revenue and
+# financing accounts (roll-up and names at three depths); by rekening 6.
 # The region's report is a background job: the request records it (3: expired jobs purged 2,
 # the job 1), the task runs (here inside the request: the job 1, its lock 1, running 1, the
 # user's roles 1, the region 1, two phases 2, the report's 11 or 8, done 1, unlock 1), and the
