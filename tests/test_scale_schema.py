@@ -77,6 +77,7 @@ FK_TO_LOCAL = frozenset(
         "budget_quarterreport.submitted_by_id",
         "budget_quarterreport.verified_by_id",
         "budget_quarterreport.updated_by_id",
+        "budget_quarterreport.sent_back_by_id",
     }
 )
 
