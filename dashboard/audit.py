@@ -30,7 +30,11 @@ def _opd_label(opd: Opd) -> str:
 
 class AuditForm(forms.Form):
     opd = forms.ModelChoiceField(
-        label=_("OPD"), queryset=Opd.objects.none(), required=False, to_field_name="kode"
+        label=_("OPD"),
+        queryset=Opd.objects.none(),
+        required=False,
+        to_field_name="kode",
+        empty_label=_("All OPDs"),
     )
     pengguna = forms.CharField(label=_("User"), max_length=150, required=False)
     tahun = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
@@ -93,7 +97,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/audit.html",
         {
-            "form": form,
+            "audit_form": form,  # not "form": base.html draws a page's period picker from that
             "history": entries,
             "page": page,
             "previous_page": page - 1 if page > 1 else None,

@@ -31,6 +31,14 @@ def two_opds(treasurer_opd, other_opd, treasurer, other_treasurer):
     return a, b
 
 
+def realised_lines(opd, treasurer, n: int) -> None:
+    """`n` new lines of `opd`, each with a TW I realisasi entered by its treasurer."""
+    lines = [DpaLineFactory.create(region=opd.region, opd=opd, tahun=YEAR) for _ in range(n)]
+    with pghistory.context(user=treasurer.pk):
+        for line in lines:
+            RealisasiFactory.create(line=line, triwulan=1, jumlah=D("1000"))
+
+
 @pytest.fixture
 def as_bpkad(bpkad) -> Client:
     client = Client()
@@ -83,13 +91,7 @@ def test_the_page_filters_by_opd_quarter_kind_and_person(as_bpkad, two_opds, tre
 
 
 def test_the_page_goes_back_a_page_at_a_time(as_bpkad, treasurer_opd, treasurer):
-    lines = [
-        DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
-        for _ in range(30)
-    ]
-    with pghistory.context(user=treasurer.pk):
-        for line in lines:
-            RealisasiFactory.create(line=line, triwulan=1, jumlah=D("1000"))
+    realised_lines(treasurer_opd, treasurer, 30)
     first = as_bpkad.get("/riwayat/")
     second = as_bpkad.get("/riwayat/", {"hal": 2})
     assert len(rows(first)) == 50
@@ -108,13 +110,7 @@ def test_only_bpkad_opens_the_audit_page(client, treasurer, kepala_daerah):
 def test_the_opd_page_keeps_the_latest_ten_and_links_to_the_whole_trail(
     as_bpkad, treasurer_opd, treasurer
 ):
-    lines = [
-        DpaLineFactory.create(region=treasurer_opd.region, opd=treasurer_opd, tahun=YEAR)
-        for _ in range(8)
-    ]
-    with pghistory.context(user=treasurer.pk):
-        for line in lines:
-            RealisasiFactory.create(line=line, triwulan=1, jumlah=D("1000"))
+    realised_lines(treasurer_opd, treasurer, 8)
     page = as_bpkad.get(f"/opd/{treasurer_opd.kode}/?tahun={YEAR}&triwulan=1")
     assert len(rows(page)) == 10
     assert f'href="/riwayat/?opd={treasurer_opd.kode}&amp;tahun={YEAR}"' in page.content.decode()
@@ -136,6 +132,9 @@ def test_the_audit_page_costs_the_same_queries_whatever_the_trail(
     with pghistory.context(user=treasurer.pk):
         RealisasiFactory.create(line=line, triwulan=1)
     few = count()
+    # session, user, roles, region; the OPDs to choose from; the three kinds of events and
+    # the names of the people in them; the session's touch
+    assert few == 9
     for _ in range(20):
         extra = DpaLineFactory.create(region=treasurer_opd.region, opd=other, tahun=YEAR)
         with pghistory.context(user=treasurer.pk):
