@@ -184,6 +184,13 @@ AMOUNTS: tuple[Amount, ...] = (
         contract=1,
         in_tables=True,
     ),
+    # How far realisasi lags the cash plan through the quarter, in rupiah (0 when on or ahead
+    # of it): what the ranking can be ordered by, the largest shortfall first.
+    Amount(
+        "kekurangan_kas",
+        _("Behind plan (Rp)"),
+        derive=lambda a: max(a["kas_kumulatif"] - a["realisasi_kumulatif"], Decimal("0.00")),
+    ),
 )
 AMOUNT_BY_KEY = {a.key: a for a in AMOUNTS}
 SUMMED = tuple(a for a in AMOUNTS if a.line_expr is not None)

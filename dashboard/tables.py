@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 from django_tables2.export import TableExport
 from django_tables2.rows import BoundRow
 from tablib import Dataset
@@ -229,17 +231,24 @@ def status_badge(report) -> str:
 
 
 class RankingTable(tables.Table):
-    peringkat = tables.Column("#", attrs={"td": {"class": "num"}})
+    """The ranking, its columns named plainly; the value column is headed by the measure
+    ranked by (e.g. *Capaian kas (%)*)."""
+
+    peringkat = tables.Column(_("Rank"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    perubahan = tables.Column(
+        _("Rank movement"), empty_values=(), attrs={"td": {"class": "num move"}}
+    )
     nama = tables.Column("OPD", accessor="row__nama")
     nilai = PercentColumn(_("Value"), empty_values=())
     kategori = tables.Column(_("Category"), empty_values=())
-    selisih = MoneyColumn(_("Gap to plan (Rp)"), accessor="row__selisih_kas")
-    perubahan = tables.Column(_("Change"), empty_values=(), attrs={"td": {"class": "num"}})
-    status = tables.Column(_("Report"), empty_values=())
+    kekurangan = MoneyColumn(_("Behind plan (Rp)"), accessor="row__kekurangan_kas")
+    # The signed gap (negative: behind), for the exports only.
+    selisih = MoneyColumn(_("Gap to plan (Rp)"), accessor="row__selisih_kas", visible=False)
+    status = tables.Column(_("Report status"), empty_values=())
     kendala = tables.Column(_("Obstacles"), empty_values=())
 
     class Meta:
-        attrs = {"class": "data"}
+        attrs = {"class": "data ranking"}
         orderable = False
         template_name = "django_tables2/table.html"
 
@@ -248,6 +257,8 @@ class RankingTable(tables.Table):
         self.link = link
         self.statuses = statuses or {}
         super().__init__(*args, **kwargs)
+        # Per table (django-tables2 copies the columns for each): the measure's own header.
+        self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
 
     def render_status(self, record) -> str:
         return status_badge(self.statuses.get(record.row.kode))
@@ -294,14 +305,17 @@ class RankingTable(tables.Table):
     def render_perubahan(self, record) -> str:
         change = record.perubahan
         if change is None:
-            return "—"
+            return format_html('<span class="tetap">{}</span>', pgettext("rank change", "new"))
         if change > 0:
-            return format_html('<span class="naik" title="naik">▲ {}</span>', change)
+            title = ngettext("up %(n)d place", "up %(n)d places", change) % {"n": change}
+            return format_html('<span class="naik" title="{}">▲ {}</span>', title, change)
         if change < 0:
-            return format_html('<span class="turun" title="turun">▼ {}</span>', -change)
-        return format_html('<span class="tetap" title="tetap">{}</span>', "=")
+            title = ngettext("down %(n)d place", "down %(n)d places", -change) % {"n": -change}
+            return format_html('<span class="turun" title="{}">▼ {}</span>', title, -change)
+        return format_html('<span class="tetap" title="{}">=</span>', _("same place"))
 
     def value_perubahan(self, record):
+        """Places gained since the previous quarter (negative: lost), empty when new."""
         return record.perubahan
 
 

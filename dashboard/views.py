@@ -447,7 +447,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         **scope.common, measure=measure.key, bands=scope.bands, reported=scope.reported
     )
     table = RankingTable(
-        ranked,
+        rform.ordered(ranked),
         measure=measure,
         link=_opd_link(actor, scope.period),
         statuses=report_statuses(**scope.common),
@@ -465,6 +465,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "rform": rform,
             "measure": measure,
             "measure_label": label,
+            "order": rform.order,
             "measures": [measure_get(key) for key in RANK_MEASURES],
             "table": table,
             "chart": charts.ranking_bars(
