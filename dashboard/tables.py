@@ -248,7 +248,7 @@ class RankingTable(tables.Table):
     kendala = tables.Column(_("Obstacles"), empty_values=())
 
     class Meta:
-        attrs = {"class": "data ranking"}
+        attrs = {"class": "data ranking stack-phone"}
         orderable = False
         template_name = "django_tables2/table.html"
 
@@ -259,6 +259,13 @@ class RankingTable(tables.Table):
         super().__init__(*args, **kwargs)
         # Per table (django-tables2 copies the columns for each): the measure's own header.
         self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
+        # Each cell names its column, for the phone's one-card-per-OPD layout (serapan.css).
+        for bound in self.columns:
+            if bound.name == "nama":
+                continue
+            attrs = dict(bound.column.attrs)
+            attrs["td"] = {**attrs.get("td", {}), "data-label": str(bound.verbose_name)}
+            bound.column.attrs = attrs
 
     def render_status(self, record) -> str:
         return status_badge(self.statuses.get(record.row.kode))

@@ -446,10 +446,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
     ranked, unranked = opd_ranking(
         **scope.common, measure=measure.key, bands=scope.bands, reported=scope.reported
     )
+    link = _opd_link(actor, scope.period)
     table = RankingTable(
         rform.ordered(ranked),
         measure=measure,
-        link=_opd_link(actor, scope.period),
+        link=link,
         statuses=report_statuses(**scope.common),
     )
     RequestConfig(request, paginate=False).configure(table)
@@ -472,6 +473,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 ranked, measure=measure, title=_("OPD ranking by %(measure)s") % {"measure": label}
             ),
             "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
+            "bars": [(r, link(r.row)) for r in ranked],  # the chart as a list, on a phone
             "unranked": unranked,
             **scope.coverage_context(),
             "period_qs": period_qs(scope.period),
