@@ -800,9 +800,7 @@ def test_the_schema_is_served_as_json_on_request():
 def test_the_schema_and_so_the_docs_page_speak_indonesian():
     schema = APIClient().get(f"{API}schema/", HTTP_ACCEPT="application/json").json()
     assert schema["info"]["description"].startswith("Penyerapan anggaran perangkat daerah")
-    summaries = {
-        op["summary"] for methods in schema["paths"].values() for op in methods.values()
-    }
+    summaries = {op["summary"] for methods in schema["paths"].values() for op in methods.values()}
     assert "Peringkat OPD menurut capaian (atau serapan) belanja, seperti pada /peringkat/" in (
         summaries
     )
