@@ -106,13 +106,24 @@ class PercentColumn(FigureColumn):
 
 
 class BadgeColumn(tables.Column):
-    def __init__(self, *args, rank_attr: str, **kwargs):
-        self.rank_attr = rank_attr
+    """A measure's category. Marked provisional when the table shows a yearly category before
+    the year's end (`table.triwulan`), and marked where the shown figure's rounding crosses
+    into another band than the exact ratio's."""
+
+    def __init__(self, *args, measure: Measure, **kwargs):
+        self.measure = measure
         kwargs.setdefault("default", "—")
         super().__init__(*args, **kwargs)
 
-    def render(self, value: str, record) -> str:
-        return badge(value, getattr(record, self.rank_attr))
+    def render(self, value: str, record, table) -> str:
+        triwulan = getattr(table, "triwulan", None)
+        provisional = triwulan is not None and self.measure.provisional_at(triwulan)
+        return badge(
+            value,
+            getattr(record, self.measure.rank_attr or ""),
+            record.measure(self.measure.key),
+            provisional=provisional,
+        )
 
     def value(self, value: str | None) -> str:
         return value or ""
@@ -137,7 +148,7 @@ def _registry_columns() -> dict[str, tables.Column]:
     for m in table_measures():
         columns[m.attr] = PercentColumn(m.column, beneath=beneath.get(m.key))
         if m.category and m.rank_attr:  # the rank is named after the category
-            columns[m.category] = BadgeColumn(m.category_column, rank_attr=m.rank_attr)
+            columns[m.category] = BadgeColumn(m.category_column, measure=m)
     return columns
 
 
@@ -173,17 +184,20 @@ class AbsorptionTable(_AbsorptionBase):
         statuses=None,
         hide_code: bool = False,
         totals: Sequence[TotalRow] = (),
+        triwulan: int | None = None,
         **kwargs,
     ):
         """`code_under_name` prints the code in small type under the name instead of in its
         own column (long OPD codes); `hide_code` leaves it off the screen where the name says
         it (fund sources); exports keep the code column either way. `statuses` (OPD code ->
         quarterly report) adds the report status, so that figures not yet verified are
-        marked."""
+        marked. `triwulan`, the quarter shown, marks yearly categories provisional before the
+        year's end."""
         self.link = link
         self.code_under_name = code_under_name
         self.statuses = statuses
         self.totals = list(totals)
+        self.triwulan = triwulan  # the quarter shown: yearly categories before TW IV marked
         if statuses is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
         super().__init__(*args, **kwargs)
@@ -252,10 +266,13 @@ class RankingTable(tables.Table):
         orderable = False
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, measure: str | Measure, link=None, statuses=None, **kwargs):
+    def __init__(
+        self, *args, measure: str | Measure, link=None, statuses=None, triwulan=None, **kwargs
+    ):
         self.measure = as_measure(measure)
         self.link = link
         self.statuses = statuses or {}
+        self.triwulan = triwulan
         super().__init__(*args, **kwargs)
         # Per table (django-tables2 copies the columns for each): the measure's own header.
         self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
@@ -297,7 +314,8 @@ class RankingTable(tables.Table):
 
     def render_kategori(self, record) -> str:
         value = self._value(record)
-        return badge(value.label, value.rank)
+        provisional = self.triwulan is not None and self.measure.provisional_at(self.triwulan)
+        return badge(value.label, value.rank, value, provisional=provisional)
 
     def value_kategori(self, record) -> str:
         return self._value(record).label or ""

@@ -739,13 +739,19 @@ def test_the_entry_page_fits_a_phone(phone, demo):
 # A number a person reads printed the English way: 1,234,567 (thousands by comma), 67.46% or
 # 48000000.00 (decimals by point). Codes (1.02.0.00.0.00.01.0000) and Indonesian figures
 # (1.234.567 and 73,73%) do not match.
-ENGLISH_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+(?![\d,])|\b\d+\.\d{1,2}\s?%|\b\d{4,}\.\d{2}\b")
+ENGLISH_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+(?![\d,%])|\b\d+\.\d{1,2}\s?%|\b\d{4,}\.\d{2}\b")
 
 
 def test_the_english_number_pattern_tells_the_formats_apart():
     for english in ("1,234,567", "capaian 67.46%", "48000000.00 padahal", "12.5 %"):
         assert ENGLISH_NUMBER.search(english), english
-    for indonesian in ("Rp 1.234.567", "73,73%", "1.02.0.00.0.00.01.0000", "5.1.02.01.01.0026"):
+    for indonesian in (
+        "Rp 1.234.567",
+        "73,73%",
+        "89,996%",
+        "1.02.0.00.0.00.01.0000",
+        "5.1.02.01.01.0026",
+    ):
         assert not ENGLISH_NUMBER.search(indonesian), indonesian
 
 
