@@ -265,9 +265,7 @@ def _home_tables(
         return total_rows(region_rows(), jenis=Jenis.BELANJA.value)
 
     return [
-        # The OPD table's Jumlah (the region's pagu, digits wider than any OPD's) pushed the
-        # table past the desktop page width: left out until the table's layout is reworked.
-        TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses)),
+        TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses), totals=region_total),
         TableSpec(
             "jenis_belanja",
             lambda: absorption(**belanja, level="akun", depth=3),

@@ -1050,6 +1050,16 @@ def test_the_account_table_closes_with_one_total_per_jenis(signed_in, opd_a):
     assert {row["Nama"]: row["Pagu"] for row in rekening} == expected
 
 
+def test_the_overview_opd_table_closes_with_the_regions_belanja(signed_in, region):
+    response = signed_in.get("/")
+    (total,) = footers(response)[0]
+    (belanja,) = absorption(region=region, tahun=YEAR, triwulan=2, level="pemda", jenis="belanja")
+    assert total["Nama"] == "Jumlah"
+    assert total["Pagu"] == format_number(belanja.pagu)
+    assert total["Realisasi kum."] == format_number(belanja.realisasi_kumulatif)
+    assert total["Capaian kas"] == format_percent(round2(belanja.capaian_kas))
+
+
 def test_a_drilled_down_breakdown_closes_with_its_groups_total(signed_in, opd_a):
     response = signed_in.get(f"/opd/{opd_a.kode}/", {"rinci": "kegiatan", "induk": "1.01.02"})
     shown = absorption(
@@ -1182,7 +1192,7 @@ QUERIES = {
     "/peringkat/": 9,
     # an export is answered as soon as its table is built: the statuses, the OPD table and its
     # Jumlah (the region's or the OPD's figures); drilled down, the group's Jumlah is one more
-    "/?_export=csv&_tabel=opd": 9,
+    "/?_export=csv&_tabel=opd": 10,
     "/peringkat/?_export=xlsx&_tabel=peringkat": 9,
     f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 10,
 }
