@@ -734,6 +734,54 @@ def test_the_entry_page_fits_a_phone(phone, demo):
     shoot(phone, "28-entry-phone-table-start")
 
 
+# --- One treasurer reports early: what the head of region sees ---------------------------------
+
+
+def test_an_early_tw4_from_one_treasurer_does_not_move_the_head_of_regions_pages(open_page, demo):
+    opd = treasurer_opd()
+    n_opds = Opd.objects.filter(region__kode=REGION_KODE).count()
+    # bendahara1 saves a TW IV draft: realisasi for TW IV now exists, for one OPD only.
+    treasurer = open_page()
+    sign_in(treasurer, "bendahara1", then=entry_url(opd))
+    treasurer.locator("#entry input.amount").first.fill("1.000.000")
+    treasurer.get_by_role("button", name="Simpan draf").click()
+    expect(treasurer.locator("ul.messages li.success")).to_be_visible()
+
+    for device, options in (("desk", {}), ("phone", PHONE_OPTIONS)):
+        page = open_page(**options)
+        sign_in(page, "kepala")
+        # The default is still TW III, which everybody has reported, and the page says why.
+        expect(heading(page)).to_contain_text("2026, s.d. TW III")
+        coverage = page.locator("section.coverage")
+        expect(coverage).to_contain_text(
+            f"{n_opds} dari {n_opds} OPD sudah melaporkan TW III 2026."
+        )
+        expect(coverage).to_contain_text("sedikitnya separuh OPD")
+        assert horizontal_overflow(page) == 0
+        shoot(page, f"30-early-tw4-{device}-overview")
+
+        # Asked for TW IV: one OPD has reported; the others are listed apart, not counted.
+        page.goto("/?tahun=2026&triwulan=4")
+        expect(coverage).to_contain_text(f"1 dari {n_opds} OPD sudah melaporkan TW IV 2026.")
+        expect(coverage.locator(".belum-melapor")).to_contain_text(
+            f"Belum melapor ({n_opds - 1} OPD"
+        )
+        expect(page.locator("#opd tfoot tr.total")).to_contain_text("Jumlah")
+        # Behind the plan: only the one that reported can be (it spent Rp 1.000.000 of TW IV).
+        expect(page.locator("main")).to_contain_text(
+            "1 dari 1 OPD yang sudah melapor berada di bawah rencana"
+        )
+        assert horizontal_overflow(page) == 0
+        shoot(page, f"31-early-tw4-{device}-overview-tw4")
+
+        # The ranking of TW IV ranks the one OPD that reported, nobody else.
+        page.goto("/peringkat/?tahun=2026&triwulan=4")
+        expect(page.locator("table.ranking tbody tr")).to_have_count(1)
+        expect(page.locator("table.ranking tbody tr")).to_contain_text(opd.nama)
+        assert horizontal_overflow(page) == 0
+        shoot(page, f"32-early-tw4-{device}-ranking-tw4")
+
+
 # --- Every page, every role, desk and phone ---------------------------------------------------
 
 # A number a person reads printed the English way: 1,234,567 (thousands by comma), 67.46% or
