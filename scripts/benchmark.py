@@ -89,8 +89,10 @@ PAGES = [
     ("pdf", "`/laporan/lra.pdf` region PDF (job inline)", False),
 ]
 GROWTH_TARGET = {"100k": 3.0, "400k": 4.0}
-# Region-wide roll-ups of the deeper levels, read from the DPA lines: (key, level, depth).
+# Region-wide roll-ups, (key, level, depth): OPD level is answered from the roll-up table
+# (shown, not judged); the deeper levels are read from the DPA lines and judged.
 LEVELS = [
+    ("opd", "opd", None),
     ("program", "program", None),
     ("kegiatan", "kegiatan", None),
     ("sub_kegiatan", "sub_kegiatan", None),
@@ -98,6 +100,7 @@ LEVELS = [
     ("akun6", "akun", 6),
 ]
 FLOOR_TARGET = 1.5
+FLOOR_UNJUDGED = {"opd"}
 COPY_TARGET = 3.0
 XLSX_TARGET = 3.0
 REALISASI_PEAK_TARGET_MB = 500.0
@@ -244,6 +247,8 @@ def render_markdown(results: dict) -> str:
     out += md_levels(results)
     out += md_imports(results)
     out += md_xlsx(results)
+    if results.get("errors"):
+        out += ["", "### Failures", ""] + [f"- {e}" for e in results["errors"]]
     return "\n".join(out) + "\n"
 
 
@@ -374,10 +379,17 @@ def md_levels(results: dict) -> list[str]:
             if not r:
                 continue
             label = f"{level} depth {depth}" if depth else level
-            if r.get("error") and r.get("floor_s") is None:
-                rows.append([label, size, "—", "—", "—", "—", "—", f"floor error: {r['error']}"])
-                continue
+            if key in FLOOR_UNJUDGED:
+                label += " (from the roll-ups)"
             orm, qs, floor_s = r.get("orm_s"), r.get("qs_s"), r.get("floor_s")
+            if r.get("error") and floor_s is None:
+                result = f"floor error: {r['error']}"
+            elif not floor_s:
+                result = "floor not available"
+            elif key in FLOOR_UNJUDGED:
+                result = "roll-up table, no target"
+            else:
+                result = verdict(ratio(orm, floor_s), FLOOR_TARGET)
             x = ratio(orm, floor_s)
             rows.append(
                 [
@@ -388,7 +400,7 @@ def md_levels(results: dict) -> list[str]:
                     fmt_ms(floor_s),
                     fmt_ratio(x),
                     f"{fmt_int(r.get('orm_rows'))} / {fmt_int(r.get('floor_rows'))}",
-                    verdict(x, FLOOR_TARGET) if floor_s else "floor not available",
+                    result,
                 ]
             )
     return out + table(
@@ -439,7 +451,7 @@ def md_imports(results: dict) -> list[str]:
                     size,
                     fmt_int(r.get("rows")),
                     fmt_s(r.get("import_s")),
-                    fmt_s(r.get("copy_s")) if not r.get("copy_error") else "error",
+                    fmt_s(r.get("copy_s")),
                     fmt_s(r.get("copy_no_triggers_s")),
                     fmt_ratio(x),
                     f"{peak:,.0f} MB" if peak else "—",
@@ -592,15 +604,17 @@ def run_child(url: str, *args: str, log: IO[str] | None = None) -> dict:
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), *args],
         env=child_env(url),
-        stdout=subprocess.PIPE,
-        stderr=log or subprocess.PIPE,
+        capture_output=True,
         text=True,
         check=False,
     )
+    if log is not None:
+        log.write(proc.stderr)
+        log.flush()
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        error = (proc.stderr or "").strip().splitlines()[-5:] if proc.stderr else []
-        raise RuntimeError(f"child {args} failed ({proc.returncode}): {' | '.join(error)}")
+        error = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {error[0][:300]}")
     return json.loads(lines[-1])
 
 
@@ -968,7 +982,7 @@ class Run:
 
     # -- pages and roll-ups -----------------------------------------------------------------
 
-    def pages_and_levels(self) -> None:
+    def pages_and_levels(self, empty: str) -> None:
         workers: dict[str, WorkerHandle] = {}
         try:
             for size in self.sizes:
@@ -1024,10 +1038,11 @@ class Run:
                 level[f"{kind}_rows" if kind != "qs" else "qs_rows"] = entry["rows"]
                 if kind == "floor" and entry["error"]:
                     level["error"] = entry["error"]
-        for key, per in pages.items():
-            for size, entry in per.items():
-                if entry["error"]:
-                    log(f"{key} at {size}: {entry['error']}")
+        errors = self.results.setdefault("errors", [])
+        for (size, variant), info in sorted(warm.items()):
+            if info.get("error"):
+                errors.append(f"`{variant}` at {size}: {info['error']}")
+                log(errors[-1])
         self.results["pages"] = pages
         self.results["levels"] = levels
 
@@ -1040,7 +1055,7 @@ class Run:
             out["copy_unavailable"] = "scripts/copy_floor.py is missing"
         samples: dict[tuple[str, str, str], list[float]] = {}
         peaks: dict[tuple[str, str], list[float]] = {}
-        errors: dict[tuple[str, str], str] = {}
+        errors: dict[tuple[str, str, str], str] = {}
         for r in range(self.args.import_rounds):
             order = list(self.sizes)
             random.shuffle(order)
@@ -1056,7 +1071,10 @@ class Run:
                     "copy_s": median(samples.get((size, kind, "copy"), [])),
                     "copy_no_triggers_s": median(samples.get((size, kind, "copy_nt"), [])),
                     "peak_mb": max(peaks.get((size, kind), []), default=None),
-                    "copy_error": errors.get((size, kind)),
+                    "copy_error": "; ".join(
+                        e for (s_, k, _v), e in errors.items() if (s_, k) == (size, kind)
+                    )
+                    or None,
                     "samples": {
                         v: samples.get((size, kind, v), []) for v in ("import", "copy", "copy_nt")
                     },
@@ -1072,15 +1090,19 @@ class Run:
             steps = [] if copy_missing else [("copy", True), ("copy_nt", False)]
             random.shuffle(steps)  # the COPYs are rolled back: their order is free
             for variant, triggers in steps:
-                if (size, kind) in errors:
-                    break
+                if (size, kind, variant) in errors:
+                    continue  # failed once: not again every round
                 flag = [] if triggers else ["--no-triggers"]
                 try:
                     reply = run_child(url, "--child-copy", kind, path, *flag, log=self.log)
                     samples.setdefault((size, kind, variant), []).append(reply["seconds"])
                 except RuntimeError as exc:
-                    errors[size, kind] = str(exc)[-300:]
-            reply = run_child(url, "--child-import", kind, path, log=self.log)
+                    errors[size, kind, variant] = str(exc)[-300:]
+            try:
+                reply = run_child(url, "--child-import", kind, path, log=self.log)
+            except RuntimeError as exc:  # the realisasi cannot follow a failed DPA
+                self.results.setdefault("errors", []).append(f"`import_{kind}` at {size}: {exc}")
+                break
             samples.setdefault((size, kind, "import"), []).append(reply["seconds"])
             peaks.setdefault((size, kind), []).append(reply["peak_mb"])
         self.dbs.drop(name)
@@ -1095,10 +1117,15 @@ class Run:
         empty = self.empty_template(migrations)
         for size in self.sizes:
             self.results["data"][size] = self.size_template(size, empty, migrations, gen)
-        if self.args.rounds > 0:
-            self.pages_and_levels()
-        if self.args.import_rounds > 0:
-            self.imports(empty)
+        steps = [(self.args.rounds, self.pages_and_levels), (self.args.import_rounds, self.imports)]
+        for rounds, step in steps:
+            if rounds <= 0:
+                continue
+            try:
+                step(empty)
+            except (RuntimeError, OSError, ValueError) as exc:  # keep what the others measured
+                self.results.setdefault("errors", []).append(f"{step.__name__}: {exc}")
+                log(f"{step.__name__} failed: {exc}")
         for size in self.sizes:
             self.dbs.drop(self.dbs.name(size))
         self.results["machine"]["loadavg_end"] = os.getloadavg()
