@@ -193,6 +193,13 @@ def fmt_s(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds:,.2f} s"
 
 
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
 def fmt_ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}×"
 
@@ -237,8 +244,8 @@ def render_markdown(results: dict) -> str:
         f"Run of {results.get('started', '?')} at commit `{results['machine'].get('commit', '?')}`,"
         f" sizes {', '.join(sizes)}, {results.get('rounds', '?')} rounds of pages and roll-ups,"
         f" {results.get('import_rounds', '?')} of imports; wall time"
-        f" {fmt_s(results.get('wall_s'))}. Times are medians over the rounds; every round timed"
-        " each size and variant once, in a shuffled order. Regenerate with `make bench`"
+        f" {fmt_duration(results.get('wall_s'))}. Times are medians over the rounds; every"
+        " round timed each size and variant once, in a shuffled order. Regenerate with `make bench`"
         " (`BIG=1` adds 400k; `BENCH_ARGS=--reuse` keeps unchanged templates).",
     ]
     out += md_machine(results)
@@ -286,7 +293,7 @@ def md_data(results: dict) -> list[str]:
                 fmt_int(d.get("lines")),
                 fmt_int(d.get("realisasi_rows")),
                 f"{d['db_mb']:,.0f} MB" if d.get("db_mb") else "—",
-                "reused" if d.get("reused") else fmt_s(d.get("build_s")),
+                fmt_s(d.get("build_s")) + (" (reused)" if d.get("reused") else ""),
                 f"{d['worker_peak_mb']:,.0f} MB" if d.get("worker_peak_mb") else "—",
             ]
         )
@@ -306,7 +313,7 @@ def md_data(results: dict) -> list[str]:
                 "DPA lines",
                 "realisasi rows",
                 "database",
-                "generate + import",
+                "generate + import (when built)",
                 "page worker peak",
             ],
             rows,

@@ -10,6 +10,7 @@ from scripts.benchmark import (
     Databases,
     check_bench_name,
     fingerprint,
+    fmt_duration,
     median,
     parse_size,
     ratio,
@@ -41,6 +42,15 @@ def test_sizes_read_and_print_as_people_write_them():
 def test_it_refuses_what_is_not_a_size(text):
     with pytest.raises(ValueError):  # noqa: PT011 (float() and ours say it alike)
         parse_size(text)
+
+
+def test_a_run_lasts_minutes_and_seconds():
+    assert [fmt_duration(x) for x in (1005.53, 59.6, 60.0, None)] == [
+        "16 min 46 s",
+        "1 min 0 s",
+        "1 min 0 s",
+        "—",
+    ]
 
 
 def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two():
