@@ -62,6 +62,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
+# tests/test_kill_import.py draws its files through this script, as it did from the one-off
+# benchmark before this one (after ROOT is on the path).
+from budget.generator import generate_province, write_files  # noqa: E402, F401
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/serapan_bench"
 DEFAULT_SIZES = "1k,10k,100k"
 BIG_SIZE = "400k"
