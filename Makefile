@@ -10,6 +10,7 @@
 #   make backup       pg_dump the database to backups/serapan-YYYYmmdd-HHMMSS.dump (FILE=path)
 #   make restore      restore FILE=path into an empty database (FORCE=1: replace one that is not)
 #   make load         locust load scenario against HOST (default http://127.0.0.1:8000; USERS, RUN_TIME)
+#   make bench        benchmark at 1k, 10k, 100k DPA lines (SIZES=1k,10k; BIG=1 adds 400k; BENCH_ARGS="--reuse --rounds 3") into docs/PERFORMANCE.md
 #   make clean        remove .venv (keeps the embedded database in .data)
 #   make clean-data   remove .data, the embedded PostgreSQL's data
 #
@@ -28,7 +29,7 @@ PYTEST_ARGS ?=
 PIP_FLAGS ?= -qq --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve worker test lint format clean clean-data backup restore load
+.PHONY: help install run serve worker test lint format clean clean-data backup restore load bench
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -112,6 +113,16 @@ load: install
 		--run-time $(RUN_TIME) --stop-timeout 30 --csv $(LOAD_OUT)/serapan \
 		--saves-log $(LOAD_OUT)/saves.jsonl --only-summary
 	$(WITH_DB) $(BIN)/python loadtest/check_saves.py $(LOAD_OUT)/saves.jsonl
+
+# scripts/benchmark.py (see its docstring and docs/PERFORMANCE.md): its databases are named
+# after DATABASE_URL's, which must contain "bench"; it drops and creates them, nothing else.
+# The 100k size takes most of the time; BENCH_ARGS=--reuse keeps the templates whose
+# fingerprint (sizes, seed, migrations, generator) has not changed.
+SIZES ?= 1k,10k,100k
+BENCH_ARGS ?=
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/serapan_bench
+bench: install
+	$(BIN)/python scripts/benchmark.py --sizes $(SIZES) $(if $(filter 1,$(BIG)),--big) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,1606 +1,1248 @@
 #!/usr/bin/env python
-"""Province-scale benchmark: file reading, DPA and realisasi imports, absorption roll-ups.
+"""Province-scale benchmark (`make bench`): pages, roll-ups against a SQL floor, imports
+against COPY, at several sizes measured in one run, rendered into docs/PERFORMANCE.md.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/serapan_bench \\
-        .venv/bin/python scripts/benchmark.py [--opds 60 --lines-per-opd 1500] [--quick]
+        .venv/bin/python scripts/benchmark.py [--sizes 1k,10k,100k] [--rounds 5] \\
+        [--import-rounds 3] [--reuse] [--pdf] [--json PATH] [--no-write]
+    .venv/bin/python scripts/benchmark.py --from-json PATH   # re-render, measure nothing
 
-The database named in DATABASE_URL is DROPPED and created again, then migrated: it must be a
-database of its own whose name contains "bench". Django runs with DEBUG=0 unless the
-environment says otherwise. The script generates synthetic but valid import files
-(Permendagri 90 codes that budget/codes.py accepts; cash plans that add up to the pagu;
-belanja realisasi that never exceeds the pagu) into a temporary folder, then times:
+The database name in DATABASE_URL is a stem that must contain "bench": the script drops and
+creates `<stem>_empty_tpl` (migrated, empty), and per size `<stem>_<size>_tpl` (the generated
+region imported: the template), `<stem>_<size>` (a copy of it the pages read) and
+`<stem>_<size>_imp` (where imports are timed). It touches no other database.
 
-- read_table() on the DPA (CSV and XLSX) and realisasi (CSV) files;
-- import_dpa() first import and re-import of the same file (nothing changes), realisasi
-  import per quarter (four files, TW I..IV in order) and as one file of the whole year, and the
-  re-import of that file; each import runs in a child process, inside the pghistory context
-  the import command opens, so that its peak RSS is its own;
-- absorption() at every level for TW 2 and TW 4, for the whole region and for one OPD, with
-  the number of SQL queries of each call, and region-wide with PostgreSQL's JIT both ways;
-- the ranking and S-curve selectors; the slowest roll-up under EXPLAIN ANALYZE, and
-  alternative SQL for the realisasi sums (derived table, per-line join, covering index)
-  checked against the ORM's answer;
-- the `absorption_report` command end to end (a new process, as an operator runs it);
-- the import's parts apart (validation, loading what is stored, writing) next to the change
-  proposed for each (memoised parsers, tuples, COPY), in transactions that are rolled back.
+- **Data.** For each size, `manage.py generate_region --opd 60 --lines N --tahun 2025 --seed 7`
+  writes the files; `import_dpa` and `import_realisasi` load them into the template. A template
+  carries a fingerprint (sizes, seed, migrations, the generator's source) in its comment:
+  `--reuse` keeps a template whose fingerprint matches instead of rebuilding it.
+- **Pages and roll-ups.** One worker process per size, connected to that size's database,
+  driven by this process over a pipe. In every round each (size, variant) is timed once, in a
+  shuffled order, so that all sizes share the same minutes of a shared machine; figures are
+  medians over the rounds. Pages go through Django's test client signed in as BPKAD, with
+  DEBUG=0 as in production (the region XLSX runs its job inline: the immediate task
+  backend). Query counts come from one warm-up call per variant (an execute wrapper that
+  counts), so that the timed calls pay for nothing but the work. The roll-ups of the deeper
+  levels are timed beside `scripts.sql_floor.floor` (one hand-written statement, same sums).
+- **Imports.** `import_dpa` (first import, empty database) and `import_realisasi` (the year's
+  file) run in child processes that report their time and peak RSS (VmHWM), beside
+  `scripts.copy_floor.copy_floor` of the same file (with and without the triggers), sizes
+  shuffled in each round.
 
---phases picks a subset (without `imports` the data of an earlier run is reused). The machine
-is shared: every figure is the median of several runs (min given too). Results are printed as
-Markdown and written as JSON (--json). See docs/PERFORMANCE.md.
+When scripts/sql_floor.py or scripts/copy_floor.py is missing, its section says "not
+available" instead. Results go to JSON (`--json`) and, unless `--no-write`, into the section of
+docs/PERFORMANCE.md between the bench markers (the rest of the file is kept).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import importlib.util
 import json
 import os
 import platform
-import re
-import resource
+import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from decimal import Decimal
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
-
-from psycopg.sql import SQL, Composable, Identifier
-
-if TYPE_CHECKING:
-    from budget.models import Region
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
-# The province is drawn by the same generator as generate_region (after ROOT is on the path).
-from budget.generator import TAHUN, Province, generate_province, write_files  # noqa: E402
+# tests/test_kill_import.py draws its files through this script, as it did from the one-off
+# benchmark before this one (after ROOT is on the path).
+from budget.generator import generate_province, write_files  # noqa: E402, F401
 
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/serapan_bench"
+DEFAULT_SIZES = "1k,10k,100k"
+BIG_SIZE = "400k"
 FORBIDDEN_DATABASES = {"serapan", "serapan_tests", "serapan_demo", "serapan_infra", "postgres"}
-REGION_KODE = "BENCH"
-REGION_NAMA = "Provinsi Tolok Ukur"
+DOC = ROOT / "docs" / "PERFORMANCE.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+TAHUN = 2025
+TRIWULAN = 4
+BENCH_USER = "bench_bpkad"
+# What the fingerprint of a template reads: the generator and the header it writes.
+GENERATOR_SOURCES = (
+    "budget/generator.py",
+    "budget/management/commands/generate_region.py",
+    "budget/importing/columns.py",
+)
 
-PHASES = ("read", "imports", "proposed", "absorption", "command", "parts")
-DEFAULT_PHASES = ("read", "imports", "absorption", "command", "parts")
-LEVEL_CASES = [
-    ("pemda", None),
-    ("opd", None),
-    ("program", None),
-    ("kegiatan", None),
-    ("sub_kegiatan", None),
-    ("akun", 2),
-    ("akun", 6),
+# The pages: (key, label, target). Growth targets are "at the largest size within N times the
+# same page at the smallest".
+PAGES = [
+    ("overview", "`/` overview", True),
+    ("ranking", "`/peringkat/` ranking", True),
+    ("api_opd", "`/api/v1/absorption/?level=opd`", True),
+    ("opd_page", "`/opd/<kode>/` (the OPD with most lines)", False),
+    ("xlsx", "`/laporan/lra.xlsx` region XLSX (job inline)", False),
+    ("pdf", "`/laporan/lra.pdf` region PDF (job inline)", False),
 ]
+GROWTH_TARGET = {"100k": 3.0, "400k": 4.0}
+# Region-wide roll-ups, (key, level, depth): OPD level is answered from the roll-up table
+# (shown, not judged); the deeper levels are read from the DPA lines and judged.
+LEVELS = [
+    ("opd", "opd", None),
+    ("program", "program", None),
+    ("kegiatan", "kegiatan", None),
+    ("sub_kegiatan", "sub_kegiatan", None),
+    ("akun3", "akun", 3),
+    ("akun6", "akun", 6),
+]
+FLOOR_TARGET = 1.5
+FLOOR_UNJUDGED = {"opd"}
+COPY_TARGET = 3.0
+XLSX_TARGET = 3.0
+REALISASI_PEAK_TARGET_MB = 500.0
+REALISASI_PEAK_TARGET_ROWS = 400_000
+PDF_MAX_LINES = 10_000
 
 
 # --------------------------------------------------------------------------------------------
-# Small helpers
+# Pure helpers (tests/test_benchmark.py)
 
 
-def now() -> float:
-    return time.perf_counter()
+def parse_size(text: str) -> int:
+    """'10k' -> 10000, '1.5k' -> 1500, '2m' -> 2000000, '750' -> 750."""
+    t = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
+    number = t[:-1] if factor > 1 else t
+    value = float(number) * factor
+    if value < 1 or value != int(value):
+        raise ValueError(f"not a size: {text!r}")
+    return int(value)
 
 
-@dataclass
-class Timing:
-    samples: list[float] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
-    def best(self) -> float:
-        return min(self.samples)
-
-    def as_dict(self) -> dict:
-        return {"median_s": self.median, "min_s": self.best, "n": len(self.samples)}
+def size_label(lines: int) -> str:
+    if lines % 1_000_000 == 0:
+        return f"{lines // 1_000_000}m"
+    if lines % 1_000 == 0:
+        return f"{lines // 1_000}k"
+    return str(lines)
 
 
-def fmt_s(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
-    return f"{seconds:.2f} s"
+def median(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return statistics.median(values) if values else None
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, None when either is missing or the denominator is not > 0."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+def verdict(value: float | None, limit: float) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if value <= limit else "**missed**"
+
+
+def check_bench_name(name: str) -> str:
+    """The name of a database this script may drop: it must contain 'bench'."""
+    if not name or name in FORBIDDEN_DATABASES or "bench" not in name:
+        raise ValueError(
+            f"refusing database {name!r}: the benchmark drops and creates its databases, so "
+            "their name must contain 'bench' (e.g. serapan_bench)"
+        )
+    if len(name) > 50:  # room for the suffixes within PostgreSQL's 63 characters
+        raise ValueError(f"database name {name!r} is too long for the benchmark's suffixes")
+    return name
+
+
+def fingerprint(
+    *, lines: int, opds: int, seed: int, tahun: int, migrations: Sequence[str], generator: str
+) -> str:
+    payload = json.dumps(
+        {
+            "lines": lines,
+            "opds": opds,
+            "seed": seed,
+            "tahun": tahun,
+            "migrations": sorted(migrations),
+            "generator": generator,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def fmt_ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    ms = seconds * 1000
+    if ms >= 100:
+        return f"{ms:,.0f}"
+    if ms >= 10:
+        return f"{ms:.1f}"
+    return f"{ms:.2f}"
+
+
+def fmt_s(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds:,.2f} s"
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def fmt_int(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], right_from: int = 1, text_last: int = 0
+) -> list[str]:
+    """A Markdown table: the first `right_from` and the last `text_last` columns are text."""
+    n = len(header)
+    align = ["---" if i < right_from or i >= n - text_last else "---:" for i in range(n)]
+    out = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def replace_section(document: str, section: str) -> str:
+    """`document` with the text between the bench markers replaced by `section` (the markers
+    kept); without markers, the section goes after the first heading."""
+    block = f"{BEGIN}\n{section.strip()}\n{END}"
+    if BEGIN in document and END in document:
+        head, rest = document.split(BEGIN, 1)
+        _old, tail = rest.split(END, 1)
+        return head + block + tail
+    lines = document.splitlines(keepends=True)
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+    return "".join(lines[:at]) + "\n" + block + "\n\n" + "".join(lines[at:])
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+
+
+def render_markdown(results: dict) -> str:
+    sizes: list[str] = results["sizes"]
+    out = [
+        "## Generated by `make bench`",
+        "",
+        f"Run of {results.get('started', '?')} at commit `{results['machine'].get('commit', '?')}`,"
+        f" sizes {', '.join(sizes)}, {results.get('rounds', '?')} rounds of pages and roll-ups,"
+        f" {results.get('import_rounds', '?')} of imports; wall time"
+        f" {fmt_duration(results.get('wall_s'))}. Times are medians over the rounds; every"
+        " round timed each size and variant once, in a shuffled order. Regenerate with `make bench`"
+        " (`BIG=1` adds 400k; `BENCH_ARGS=--reuse` keeps unchanged templates).",
+    ]
+    out += md_machine(results)
+    out += md_data(results)
+    out += md_pages(results)
+    out += md_levels(results)
+    out += md_imports(results)
+    out += md_xlsx(results)
+    if results.get("errors"):
+        out += ["", "### Failures", ""] + [f"- {e}" for e in results["errors"]]
+    return "\n".join(out) + "\n"
+
+
+def md_machine(results: dict) -> list[str]:
+    m = results["machine"]
+    settings = ", ".join(f"`{k}` {v}" for k, v in m.get("pg_settings", {}).items())
+    load = m.get("loadavg_start"), m.get("loadavg_end")
+
+    def fmt_load(v: Any) -> str:
+        return "—" if not v else " / ".join(f"{x:.2f}" for x in v)
+
+    dirty = " (with uncommitted changes)" if m.get("dirty") else ""
+    return [
+        "",
+        "### Machine",
+        "",
+        f"- {m.get('cores', '?')} cores, {m.get('ram_gib', 0):.1f} GiB RAM; Python"
+        f" {m.get('python', '?')}, Django {m.get('django', '?')}.",
+        f"- {m.get('pg_version', '?')}; {settings}.",
+        f"- Load average (1 / 5 / 15 min) at the start {fmt_load(load[0])}, at the end"
+        f" {fmt_load(load[1])}. Other sessions share the machine: compare ratios, not times.",
+        f"- Commit `{m.get('commit', '?')}`{dirty}.",
+    ]
+
+
+def md_data(results: dict) -> list[str]:
+    rows = []
+    for size in results["sizes"]:
+        d = results["data"].get(size, {})
+        rows.append(
+            [
+                size,
+                fmt_int(d.get("opds")),
+                fmt_int(d.get("dpa_rows")),
+                fmt_int(d.get("lines")),
+                fmt_int(d.get("realisasi_rows")),
+                f"{d['db_mb']:,.0f} MB" if d.get("db_mb") else "—",
+                fmt_s(d.get("build_s")) + (" (reused)" if d.get("reused") else ""),
+                f"{d['worker_peak_mb']:,.0f} MB" if d.get("worker_peak_mb") else "—",
+            ]
+        )
+    return [
+        "",
+        "### Data",
+        "",
+        f"`generate_region --opd {results.get('opds', 60)} --lines N --tahun {TAHUN} --seed"
+        f" {results.get('seed', 7)}`, imported with `import_dpa` and `import_realisasi` (four"
+        f" quarters), then `VACUUM ANALYZE`. Pages and roll-ups for {TAHUN} TW {TRIWULAN}.",
+        "",
+        *table(
+            [
+                "size",
+                "OPDs",
+                "DPA rows",
+                "DPA lines",
+                "realisasi rows",
+                "database",
+                "generate + import (when built)",
+                "page worker peak",
+            ],
+            rows,
+        ),
+    ]
+
+
+def growth_columns(sizes: list[str]) -> list[str]:
+    """The sizes a growth ratio against the smallest is shown for (100k and 400k when run)."""
+    return [s for s in sizes[1:] if s in GROWTH_TARGET] or sizes[-1:][: len(sizes) > 1]
+
+
+def md_pages(results: dict) -> list[str]:
+    sizes: list[str] = results["sizes"]
+    pages = results.get("pages", {})
+    first = sizes[0]
+    growth = growth_columns(sizes)
+    header = ["page", *[f"{s} ms" for s in sizes], "queries"]
+    header += [f"{s} ÷ {first}" for s in growth] + ["target", "result"]
+    rows = []
+    for key, label, has_target in PAGES:
+        per = pages.get(key)
+        if not per:
+            continue
+        medians = {s: per.get(s, {}).get("median_s") for s in sizes}
+        queries = [per.get(s, {}).get("queries") for s in sizes]
+        shown = [str(q) if q is not None else "—" for q in queries]
+        counted = [q for q in queries if q is not None]
+        same = len(set(counted)) <= 1
+        ratios = {s: ratio(medians[s], medians[first]) for s in growth}
+        row = [label, *[fmt_ms(medians[s]) for s in sizes], " / ".join(shown)]
+        row += [fmt_ratio(ratios[s]) for s in growth]
+        if has_target:
+            targets = [f"{s} ≤ {GROWTH_TARGET[s]:g}× {first}" for s in GROWTH_TARGET]
+            checks = [
+                verdict(ratio(medians.get(s), medians[first]), GROWTH_TARGET[s])
+                for s in GROWTH_TARGET
+                if s in sizes or s == "100k"
+            ]
+            checks.append("queries same" if same else "**queries grow**")
+            row += ["; ".join(targets) + "; same queries", ", ".join(checks)]
+        else:
+            row += ["—", "queries same" if same else "**queries grow**"]
+        rows.append(row)
+    out = ["", "### Pages", ""]
+    out += [
+        "Signed in as BPKAD, Django's test client, `DEBUG=0`. Queries: one count per size,"
+        " smallest to largest. The region PDF only at sizes up to 10k and with `--pdf`.",
+        "",
+    ]
+    return out + table(header, rows, text_last=2)
+
+
+def md_levels(results: dict) -> list[str]:
+    out = ["", "### Region-wide roll-ups of the deeper levels against the SQL floor", ""]
+    levels = results.get("levels", {})
+    if levels.get("unavailable"):
+        out += [f"**SQL floor not available**: {levels['unavailable']}.", ""]
+    out += [
+        "`absorption()` as the pages call it (bands given: the roll-up query, plus the names"
+        " query at level akun), its SQL alone (`list(absorption_queryset(...))`), and"
+        f" `scripts.sql_floor.floor` (one hand-written statement). Target: ORM ≤ {FLOOR_TARGET:g}×"
+        " the floor.",
+        "",
+    ]
+    rows = []
+    for size in results["sizes"]:
+        for key, level, depth in LEVELS:
+            r = levels.get(size, {}).get(key)
+            if not r:
+                continue
+            label = f"{level} depth {depth}" if depth else level
+            if key in FLOOR_UNJUDGED:
+                label += " (from the roll-ups)"
+            orm, qs, floor_s = r.get("orm_s"), r.get("qs_s"), r.get("floor_s")
+            if r.get("error") and floor_s is None:
+                result = f"floor error: {r['error']}"
+            elif not floor_s:
+                result = "floor not available"
+            elif key in FLOOR_UNJUDGED:
+                result = "roll-up table, no target"
+            else:
+                result = verdict(ratio(orm, floor_s), FLOOR_TARGET)
+            x = ratio(orm, floor_s)
+            rows.append(
+                [
+                    label,
+                    size,
+                    fmt_ms(orm),
+                    fmt_ms(qs),
+                    fmt_ms(floor_s),
+                    fmt_ratio(x),
+                    f"{fmt_int(r.get('orm_rows'))} / {fmt_int(r.get('floor_rows'))}",
+                    result,
+                ]
+            )
+    return out + table(
+        [
+            "level",
+            "size",
+            "ORM ms",
+            "ORM SQL ms",
+            "floor ms",
+            "ORM ÷ floor",
+            "rows ORM / floor",
+            "result",
+        ],
+        rows,
+        right_from=2,
+        text_last=1,
+    )
+
+
+def md_imports(results: dict) -> list[str]:
+    out = ["", "### Imports against `COPY` of the same rows", ""]
+    imports = results.get("imports", {})
+    out += [
+        "Each import in a child process, as the command runs it (reading the file included,"
+        " process start-up not); first DPA import into an empty database, then the year's"
+        " realisasi. Peak: the child's VmHWM. `copy_floor`: `COPY` of the same rows into the"
+        " same tables, rolled back, with the triggers and without. Targets: import ≤"
+        f" {COPY_TARGET:g}× COPY with triggers; realisasi files up to"
+        f" {REALISASI_PEAK_TARGET_ROWS:,} rows under {REALISASI_PEAK_TARGET_MB:.0f} MB.",
+    ]
+    if imports.get("copy_unavailable"):
+        out += ["", f"COPY floor not available: {imports['copy_unavailable']}."]
+    out.append("")
+    rows = []
+    for size in results["sizes"]:
+        for kind in ("dpa", "realisasi"):
+            r = imports.get(size, {}).get(kind)
+            if not r:
+                continue
+            x = ratio(r.get("import_s"), r.get("copy_s"))
+            checks = [f"time {verdict(x, COPY_TARGET)}"]
+            peak = r.get("peak_mb")
+            if kind == "realisasi" and (r.get("rows") or 0) <= REALISASI_PEAK_TARGET_ROWS:
+                checks.append(f"memory {verdict(peak, REALISASI_PEAK_TARGET_MB)}")
+            rows.append(
+                [
+                    f"`import_{kind}`",
+                    size,
+                    fmt_int(r.get("rows")),
+                    fmt_s(r.get("import_s")),
+                    fmt_s(r.get("copy_s")),
+                    fmt_s(r.get("copy_no_triggers_s")),
+                    fmt_ratio(x),
+                    f"{peak:,.0f} MB" if peak else "—",
+                    ", ".join(checks),
+                ]
+            )
+            if r.get("copy_error"):
+                out.append(f"- COPY floor error ({kind}, {size}): {r['copy_error']}")
+    if out[-1] != "":
+        out.append("")
+    return out + table(
+        [
+            "import",
+            "size",
+            "file rows",
+            "import",
+            "COPY",
+            "COPY, no triggers",
+            "import ÷ COPY",
+            "peak RSS",
+            "result",
+        ],
+        rows,
+        right_from=2,
+        text_last=1,
+    )
+
+
+def md_xlsx(results: dict) -> list[str]:
+    pages = results.get("pages", {})
+    rows = []
+    for size in results["sizes"]:
+        x = pages.get("xlsx", {}).get(size, {}).get("median_s")
+        o = pages.get("overview", {}).get(size, {}).get("median_s")
+        r = ratio(x, o)
+        judged = size == "100k" or (size not in ("1k", "10k"))
+        rows.append(
+            [size, fmt_ms(x), fmt_ms(o), fmt_ratio(r), verdict(r, XLSX_TARGET) if judged else "—"]
+        )
+    return [
+        "",
+        "### Region XLSX against the overview page",
+        "",
+        f"Target: at 100k, the region XLSX within {XLSX_TARGET:g}× the overview page.",
+        "",
+        *table(["size", "XLSX ms", "overview ms", "XLSX ÷ overview", "result"], rows, text_last=1),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Databases
+
+
+class Databases:
+    """The benchmark's databases on the server of DATABASE_URL, all named after its stem."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql"):
+            raise ValueError("DATABASE_URL must be a postgres:// URL")
+        self.parts = parts
+        self.stem = check_bench_name(parts.path.lstrip("/"))
+        self.maintenance = urlunsplit(parts._replace(path="/postgres"))
+
+    def name(self, suffix: str) -> str:
+        return check_bench_name(f"{self.stem}_{suffix}")
+
+    def url(self, name: str) -> str:
+        return urlunsplit(self.parts._replace(path="/" + name))
+
+    def execute(self, statement: Any, params: Sequence[Any] | None = None) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.maintenance, autocommit=True) as conn:
+            cur = conn.execute(statement, params)
+            return cur.fetchall() if cur.description else []
+
+    def drop(self, name: str) -> None:
+        from psycopg.sql import SQL, Identifier
+
+        check_bench_name(name)
+        self.execute(SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(Identifier(name)))
+
+    def create(self, name: str, *, template: str | None = None, comment: str = "") -> None:
+        from psycopg.sql import SQL, Identifier
+
+        self.drop(name)
+        statement = SQL("CREATE DATABASE {}").format(Identifier(name))
+        if template:
+            statement += SQL(" TEMPLATE {}").format(Identifier(template))
+        self.execute(statement)
+        if comment:
+            self.comment(name, comment)
+
+    def comment(self, name: str, text: str) -> None:
+        from psycopg.sql import SQL, Identifier, Literal
+
+        self.execute(SQL("COMMENT ON DATABASE {} IS {}").format(Identifier(name), Literal(text)))
+
+    def meta(self, name: str) -> dict | None:
+        rows = self.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        )
+        if not rows or not rows[0][0]:
+            return None
+        with contextlib.suppress(ValueError):
+            return json.loads(rows[0][0])
+        return None
+
+    def size_mb(self, name: str) -> float:
+        return self.execute("SELECT pg_database_size(%s)", [name])[0][0] / 2**20
+
+
+def migrations_list() -> list[str]:
+    import django
+    from django.db.migrations.loader import MigrationLoader
+
+    django.setup()
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return sorted(f"{app}.{name}" for app, name in loader.disk_migrations)
+
+
+def generator_hash() -> str:
+    digest = hashlib.sha256()
+    for path in GENERATOR_SOURCES:
+        digest.update((ROOT / path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# Child processes: an import, a COPY floor, a page worker
+
+
+def child_env(url: str, **extra: str) -> dict[str, str]:
+    return os.environ | {"DATABASE_URL": url, "PYTHONPATH": str(ROOT), **extra}
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory. VmHWM belongs to the process image, whereas
-    ru_maxrss survives exec and would report the (larger) benchmark parent's peak."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    """This process's peak resident memory (VmHWM: the process image's own, unlike
+    ru_maxrss, which survives exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
-STARTED = time.perf_counter()
+def run_child(url: str, *args: str, log: IO[str] | None = None) -> dict:
+    """Run this script as a child on the database of `url`; its last stdout line is JSON."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        env=child_env(url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if log is not None:
+        log.write(proc.stderr)
+        log.flush()
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        error = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {error[0][:300]}")
+    return json.loads(lines[-1])
 
 
-def log(message: str) -> None:
-    print(f"[{now() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------------------------
-# The database of our own
-
-
-def bench_database_url() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must be set to a postgres:// URL of a benchmark database")
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name or name in FORBIDDEN_DATABASES or "bench" not in name:
-        sys.exit(
-            f"refusing to drop database {name!r}: the benchmark needs a database of its own "
-            "whose name contains 'bench' (e.g. serapan_bench)"
-        )
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    return name, maintenance
-
-
-def recreate_database(name: str, maintenance_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(Identifier(name)))
-        conn.execute(SQL("CREATE DATABASE {}").format(Identifier(name)))
-
-
-def setup_django() -> None:
+def child_import(kind: str, path: str) -> dict:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    before = peak_rss_mb()
+    out = open(os.devnull, "w")  # noqa: SIM115 (the command's summary is not ours to print)
+    t0 = time.perf_counter()
+    call_command(f"import_{kind}", path, "--no-progress", stdout=out)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "peak_mb": peak_rss_mb(), "startup_mb": before}
 
 
-def sql(statement: str | Composable, params=None) -> list[tuple]:
+def child_copy(kind: str, path: str, triggers: bool) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from scripts.copy_floor import copy_floor  # type: ignore[import-not-found,unused-ignore]
+
+    return {"seconds": copy_floor(connection, kind, path, triggers=triggers)}
+
+
+class PageWorker:
+    """In the worker process: the variants of one size, timed on request."""
+
+    def __init__(self, *, pdf: bool):
+        import logging
+
+        import django
+
+        django.setup()
+        # The pages' {% static %} links need no collected manifest: what is measured is the
+        # pages' own work, not a file lookup (as scripts/scale_sim.py does).
+        from django.conf import settings
+
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        for name in ("axes", "serapan.request"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        warnings.filterwarnings("ignore", message="No directory at")
+        from django.contrib.auth.models import Group, User
+        from django.db.models import Count
+        from django.test import Client
+
+        from budget.criteria import bands_for
+        from budget.models import Opd, Profile, Region
+        from budget.roles import GROUP_BPKAD
+
+        self.region = Region.objects.order_by("kode").first()
+        if self.region is None:
+            raise RuntimeError("no region in the benchmark database")
+        user, created = User.objects.get_or_create(username=BENCH_USER)
+        if created:
+            user.groups.add(Group.objects.get_or_create(name=GROUP_BPKAD)[0])
+            Profile.objects.create(user=user, region=self.region)
+        self.client = Client()
+        self.client.force_login(user)
+        self.bands = bands_for(region_id=self.region.pk)
+        biggest = (
+            Opd.objects.filter(region=self.region)
+            .annotate(n=Count("dpa_lines"))
+            .order_by("-n", "kode")
+            .first()
+        )
+        period = f"tahun={TAHUN}&triwulan={TRIWULAN}"
+        pages: dict[str, tuple[str, int]] = {
+            "overview": (f"/?{period}", 200),
+            "ranking": (f"/peringkat/?{period}", 200),
+            "api_opd": (f"/api/v1/absorption/?{period}&level=opd", 200),
+            "opd_page": (f"/opd/{biggest.kode if biggest else ''}/?{period}", 200),
+            "xlsx": (f"/laporan/lra.xlsx?{period}", 302),
+        }
+        if pdf:
+            pages["pdf"] = (f"/laporan/lra.pdf?{period}", 302)
+        self.variants: dict[str, Callable[[], Any]] = {
+            f"page:{key}": self._page(url, status) for key, (url, status) in pages.items()
+        }
+        self.floor_error = self._floor_variants()
+
+    def _page(self, url: str, status: int) -> Callable[[], Any]:
+        def get() -> Any:
+            response = self.client.get(url, secure=True)
+            if response.status_code != status:
+                raise RuntimeError(f"{url} answered {response.status_code}, not {status}")
+            return response
+
+        return get
+
+    def _floor_variants(self) -> str | None:
+        from budget.selectors import absorption, absorption_queryset
+
+        def orm(args: dict[str, Any]) -> Callable[[], Any]:
+            return lambda: absorption(**args, bands=self.bands)
+
+        def sql_only(args: dict[str, Any]) -> Callable[[], Any]:
+            return lambda: list(absorption_queryset(**args))
+
+        for key, level, depth in LEVELS:
+            args = {
+                "region": self.region,
+                "tahun": TAHUN,
+                "triwulan": TRIWULAN,
+                "level": level,
+                "depth": depth,
+            }
+            self.variants[f"orm:{key}"] = orm(args)
+            self.variants[f"qs:{key}"] = sql_only(args)
+        try:
+            from scripts.sql_floor import floor  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            return f"scripts/sql_floor.py cannot be imported ({exc})"
+        from django.db import connection
+
+        region_id = self.region.pk  # type: ignore[union-attr]
+
+        def call(level: str, depth: int | None) -> Callable[[], Any]:
+            return lambda: floor(
+                connection,
+                region_id=region_id,
+                tahun=TAHUN,
+                triwulan=TRIWULAN,
+                level=level,
+                depth=depth,
+            )
+
+        for key, level, depth in LEVELS:
+            self.variants[f"floor:{key}"] = call(level, depth)
+        return None
+
+    def warm(self, variant: str) -> dict:
+        from django.db import connection
+
+        # Counted by an execute wrapper, not CaptureQueriesContext: a task run inline resets
+        # the connection's query log (django-tasks' signals do as a request's do).
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            result = self.variants[variant]()
+        rows = len(result) if isinstance(result, list) else None
+        if getattr(result, "status_code", None) == 302:
+            # A region report: the job ran inline; its page must offer the file.
+            page = self.client.get(result["Location"], secure=True)
+            if b"/berkas" not in page.content:
+                raise RuntimeError(f"the job of {variant} did not finish: {result['Location']}")
+        return {"queries": count, "rows": rows}
+
+    def time(self, variant: str) -> dict:
+        fn = self.variants[variant]
+        t0 = time.perf_counter()
+        fn()
+        return {"seconds": time.perf_counter() - t0}
+
+    def serve(self, inp: IO[str], out: IO[str]) -> None:
+        def reply(message: dict) -> None:
+            out.write(json.dumps(message) + "\n")
+            out.flush()
+
+        reply({"variants": list(self.variants), "floor_error": self.floor_error})
+        for raw in inp:
+            request = json.loads(raw)
+            op = request["op"]
+            if op == "stop":
+                reply({"peak_mb": peak_rss_mb()})
+                return
+            try:
+                reply(getattr(self, op)(request["variant"]))
+            except Exception as exc:  # reported to the parent, which records it
+                reply({"error": f"{type(exc).__name__}: {exc}"[:300]})
+
+
+def worker_main(pdf: bool) -> None:
+    # The protocol has stdout to itself; anything the application prints goes to stderr.
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    PageWorker(pdf=pdf).serve(sys.stdin, protocol)
+
+
+class WorkerHandle:
+    """The parent's end of one size's worker."""
+
+    def __init__(self, size: str, url: str, *, pdf: bool, log: IO[str]):
+        self.size = size
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker"]
+            + (["--pdf"] if pdf else []),
+            env=child_env(url, SERAPAN_TASK_BACKEND="immediate"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        hello = self._read()
+        self.variants: list[str] = hello["variants"]
+        self.floor_error: str | None = hello["floor_error"]
+
+    def _read(self) -> dict:
+        assert self.proc.stdout is not None  # noqa: S101 (Popen with PIPE)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {self.size} worker stopped (see its log)")
+        return json.loads(line)
+
+    def ask(self, op: str, variant: str = "") -> dict:
+        assert self.proc.stdin is not None  # noqa: S101
+        self.proc.stdin.write(json.dumps({"op": op, "variant": variant}) + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def stop(self) -> float | None:
+        with contextlib.suppress(Exception):
+            peak = self.ask("stop").get("peak_mb")
+            self.proc.wait(timeout=30)
+            return peak
+        self.proc.kill()
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+
+
+def log(message: str) -> None:
+    # UTC: django.setup() sets the process's TZ to the application's time zone.
+    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
+
+
+def machine_info(dbs: Databases) -> dict:
+    import django
+
+    meminfo = Path("/proc/meminfo").read_text().split()
+    ram_kib = int(meminfo[meminfo.index("MemTotal:") + 1])
+    names = [
+        "shared_buffers",
+        "work_mem",
+        "effective_cache_size",
+        "max_parallel_workers_per_gather",
+        "random_page_cost",
+        "synchronous_commit",
+        "max_wal_size",
+    ]
+    settings = dict(
+        dbs.execute(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+            [names],
+        )
+    )
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return proc.stdout.strip()
+
+    return {
+        "cores": os.cpu_count(),
+        "ram_gib": ram_kib / 2**20,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "pg_version": dbs.execute("SELECT version()")[0][0].split(" on ")[0],
+        "pg_settings": {n: settings.get(n, "?") for n in names} | {"jit (app)": "off"},
+        "loadavg_start": os.getloadavg(),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+class Run:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.dbs = Databases(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+        self.sizes = [size_label(parse_size(s)) for s in args.sizes.split(",") if s.strip()]
+        if args.big and BIG_SIZE not in self.sizes:
+            self.sizes.append(BIG_SIZE)
+        self.sizes.sort(key=parse_size)
+        self.workdir = args.workdir or Path(tempfile.gettempdir()) / f"{self.dbs.stem}-files"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log = (self.workdir / "children.log").open("a")
+        self.results: dict[str, Any] = {
+            "sizes": self.sizes,
+            "rounds": args.rounds,
+            "import_rounds": args.import_rounds,
+            "opds": args.opds,
+            "seed": args.seed,
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "data": {},
+        }
+
+    def files(self, size: str) -> Path:
+        return self.workdir / size
+
+    # -- templates -------------------------------------------------------------------------
+
+    def empty_template(self, migrations: list[str]) -> str:
+        name = self.dbs.name("empty_tpl")
+        fp = hashlib.sha256("\n".join(migrations).encode()).hexdigest()[:16]
+        meta = self.dbs.meta(name)
+        if self.args.reuse and meta and meta.get("fingerprint") == fp:
+            return name
+        log(f"migrating {name}")
+        self.dbs.create(name)
+        run_child(self.dbs.url(name), "--child-migrate", log=self.log)
+        self.dbs.comment(name, json.dumps({"fingerprint": fp}))
+        return name
+
+    def size_template(self, size: str, empty: str, migrations: list[str], gen: str) -> dict:
+        lines = parse_size(size)
+        name = self.dbs.name(f"{size}_tpl")
+        fp = fingerprint(
+            lines=lines,
+            opds=self.args.opds,
+            seed=self.args.seed,
+            tahun=TAHUN,
+            migrations=migrations,
+            generator=gen,
+        )
+        meta = self.dbs.meta(name)
+        files = self.files(size)
+        have_files = (files / "dpa.csv").exists() and (files / "realisasi.csv").exists()
+        if self.args.reuse and meta and meta.get("fingerprint") == fp and have_files:
+            log(f"{size}: template {name} reused")
+            return meta["data"] | {"reused": True}
+        t0 = time.perf_counter()
+        log(f"{size}: generating {lines:,} lines")
+        shutil.rmtree(files, ignore_errors=True)
+        self.manage(
+            "generate_region",
+            *("--opd", str(self.args.opds), "--lines", str(lines), "--tahun", str(TAHUN)),
+            *("--seed", str(self.args.seed), "--out", str(files)),
+        )
+        self.dbs.create(name, template=empty)
+        url = self.dbs.url(name)
+        log(f"{size}: importing into {name}")
+        run_child(url, "--child-import", "dpa", str(files / "dpa.csv"), log=self.log)
+        run_child(url, "--child-import", "realisasi", str(files / "realisasi.csv"), log=self.log)
+        counts = run_child(url, "--child-analyze", log=self.log)
+        data = counts | {
+            "dpa_rows": count_rows(files / "dpa.csv"),
+            "realisasi_rows": count_rows(files / "realisasi.csv"),
+            "build_s": time.perf_counter() - t0,
+            "db_mb": self.dbs.size_mb(name),
+        }
+        self.dbs.comment(name, json.dumps({"fingerprint": fp, "data": data}))
+        return data
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=child_env(self.dbs.url(self.dbs.name("empty_tpl"))),
+            check=True,
+            stdout=self.log,
+            stderr=self.log,
+        )
+
+    # -- pages and roll-ups -----------------------------------------------------------------
+
+    def pages_and_levels(self, empty: str) -> None:
+        workers: dict[str, WorkerHandle] = {}
+        try:
+            for size in self.sizes:
+                name = self.dbs.name(size)
+                self.dbs.create(name, template=self.dbs.name(f"{size}_tpl"))
+                pdf = self.args.pdf and parse_size(size) <= PDF_MAX_LINES
+                workers[size] = WorkerHandle(size, self.dbs.url(name), pdf=pdf, log=self.log)
+            self.measure(workers)
+        finally:
+            for size, w in workers.items():
+                self.results["data"].setdefault(size, {})["worker_peak_mb"] = w.stop()
+
+    def measure(self, workers: dict[str, WorkerHandle]) -> None:
+        samples: dict[tuple[str, str], list[float]] = {}
+        warm: dict[tuple[str, str], dict] = {}
+        tasks = [(s, v) for s, w in workers.items() for v in w.variants]
+        log(f"warm-up: {len(tasks)} variants")
+        for size, variant in tasks:
+            warm[size, variant] = workers[size].ask("warm", variant)
+        for r in range(self.args.rounds):
+            order = [t for t in tasks if "error" not in warm[t]]
+            random.shuffle(order)
+            t0 = time.perf_counter()
+            for size, variant in order:
+                reply = workers[size].ask("time", variant)
+                if "error" in reply:
+                    warm[size, variant] = reply
+                else:
+                    samples.setdefault((size, variant), []).append(reply["seconds"])
+            log(f"round {r + 1}/{self.args.rounds}: {time.perf_counter() - t0:.1f} s")
+        self.collect(workers, samples, warm)
+
+    def collect(self, workers: dict, samples: dict, warm: dict) -> None:
+        pages: dict[str, dict] = {}
+        levels: dict[str, Any] = {}
+        floor_error = next((w.floor_error for w in workers.values() if w.floor_error), None)
+        if floor_error:
+            levels["unavailable"] = floor_error
+        for (size, variant), info in warm.items():
+            kind, key = variant.split(":", 1)
+            entry = {
+                "median_s": median(samples.get((size, variant), [])),
+                "samples_s": samples.get((size, variant), []),
+                "queries": info.get("queries"),
+                "rows": info.get("rows"),
+                "error": info.get("error"),
+            }
+            if kind == "page":
+                pages.setdefault(key, {})[size] = entry
+            else:
+                level = levels.setdefault(size, {}).setdefault(key, {})
+                level[f"{kind}_s"] = entry["median_s"]
+                level[f"{kind}_rows" if kind != "qs" else "qs_rows"] = entry["rows"]
+                if kind == "floor" and entry["error"]:
+                    level["error"] = entry["error"]
+        errors = self.results.setdefault("errors", [])
+        for (size, variant), info in sorted(warm.items()):
+            if info.get("error"):
+                errors.append(f"`{variant}` at {size}: {info['error']}")
+                log(errors[-1])
+        self.results["pages"] = pages
+        self.results["levels"] = levels
+
+    # -- imports ----------------------------------------------------------------------------
+
+    def imports(self, empty: str) -> None:
+        copy_missing = importlib.util.find_spec("scripts.copy_floor") is None
+        out: dict[str, Any] = {}
+        if copy_missing:
+            out["copy_unavailable"] = "scripts/copy_floor.py is missing"
+        samples: dict[tuple[str, str, str], list[float]] = {}
+        peaks: dict[tuple[str, str], list[float]] = {}
+        errors: dict[tuple[str, str, str], str] = {}
+        for r in range(self.args.import_rounds):
+            order = list(self.sizes)
+            random.shuffle(order)
+            for size in order:
+                log(f"imports round {r + 1}/{self.args.import_rounds}: {size}")
+                self.import_round(size, empty, copy_missing, samples, peaks, errors)
+        for size in self.sizes:
+            d = self.results["data"].get(size, {})
+            for kind in ("dpa", "realisasi"):
+                out.setdefault(size, {})[kind] = {
+                    "rows": d.get(f"{kind}_rows"),
+                    "import_s": median(samples.get((size, kind, "import"), [])),
+                    "copy_s": median(samples.get((size, kind, "copy"), [])),
+                    "copy_no_triggers_s": median(samples.get((size, kind, "copy_nt"), [])),
+                    "peak_mb": max(peaks.get((size, kind), []), default=None),
+                    "copy_error": "; ".join(
+                        e for (s_, k, _v), e in errors.items() if (s_, k) == (size, kind)
+                    )
+                    or None,
+                    "samples": {
+                        v: samples.get((size, kind, v), []) for v in ("import", "copy", "copy_nt")
+                    },
+                }
+        self.results["imports"] = out
+
+    def import_round(self, size, empty, copy_missing, samples, peaks, errors) -> None:
+        name = self.dbs.name(f"{size}_imp")
+        self.dbs.create(name, template=empty)
+        url = self.dbs.url(name)
+        for kind in ("dpa", "realisasi"):
+            path = str(self.files(size) / f"{kind}.csv")
+            steps = [] if copy_missing else [("copy", True), ("copy_nt", False)]
+            random.shuffle(steps)  # the COPYs are rolled back: their order is free
+            for variant, triggers in steps:
+                if (size, kind, variant) in errors:
+                    continue  # failed once: not again every round
+                flag = [] if triggers else ["--no-triggers"]
+                try:
+                    reply = run_child(url, "--child-copy", kind, path, *flag, log=self.log)
+                    samples.setdefault((size, kind, variant), []).append(reply["seconds"])
+                except RuntimeError as exc:
+                    errors[size, kind, variant] = str(exc)[-300:]
+            try:
+                reply = run_child(url, "--child-import", kind, path, log=self.log)
+            except RuntimeError as exc:  # the realisasi cannot follow a failed DPA
+                self.results.setdefault("errors", []).append(f"`import_{kind}` at {size}: {exc}")
+                break
+            samples.setdefault((size, kind, "import"), []).append(reply["seconds"])
+            peaks.setdefault((size, kind), []).append(reply["peak_mb"])
+        self.dbs.drop(name)
+
+    # -- all --------------------------------------------------------------------------------
+
+    def main(self) -> dict:
+        t0 = time.perf_counter()
+        self.results["machine"] = machine_info(self.dbs)
+        migrations = migrations_list()
+        gen = generator_hash()
+        empty = self.empty_template(migrations)
+        for size in self.sizes:
+            self.results["data"][size] = self.size_template(size, empty, migrations, gen)
+        steps = [(self.args.rounds, self.pages_and_levels), (self.args.import_rounds, self.imports)]
+        for rounds, step in steps:
+            if rounds <= 0:
+                continue
+            try:
+                step(empty)
+            except (RuntimeError, OSError, ValueError) as exc:  # keep what the others measured
+                self.results.setdefault("errors", []).append(f"{step.__name__}: {exc}")
+                log(f"{step.__name__} failed: {exc}")
+        for size in self.sizes:
+            self.dbs.drop(self.dbs.name(size))
+        self.results["machine"]["loadavg_end"] = os.getloadavg()
+        self.results["wall_s"] = time.perf_counter() - t0
+        return self.results
+
+
+def count_rows(path: Path) -> int:
+    with path.open("rb") as f:
+        return max(0, sum(1 for _ in f) - 1)
+
+
+def child_analyze() -> dict:
+    import django
+
+    django.setup()
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute(statement, params)
-        return cur.fetchall() if cur.description else []
-
-
-def history_tables(*tracked: str) -> list[str]:
-    """The django-pghistory event tables of the tracked tables, when the schema has them."""
-    names = [f"{t}event" for t in tracked]
-    rows = sql("SELECT tablename FROM pg_tables WHERE tablename = ANY(%s)", [names])
-    return [r[0] for r in rows]
-
-
-def wipe(*, realisasi_only: bool = False) -> None:
-    """Empty the budget data, whatever refers to it (CASCADE) and its history events, so that
-    each repetition of a first import starts alike; keep the default criteria bands."""
-    if realisasi_only:
-        tables = ["budget_realisasi", *history_tables("budget_realisasi")]
-        sql(f"TRUNCATE {', '.join(tables)} CASCADE")
-        # TRUNCATE fires no row or statement DELETE trigger: the roll-ups are recomputed.
-        sql("SELECT budget_rollup_rebuild(NULL)")
-        return
-    tables = [
-        "budget_realisasi",
-        "budget_dpaline",
-        "budget_account",
-        "budget_subkegiatan",
-        "budget_kegiatan",
-        "budget_program",
-        "budget_opd",
-    ]
-    tables += history_tables("budget_realisasi", "budget_dpaline")
-    tables.append("budget_rollup")
-    sql(f"TRUNCATE {', '.join(tables)} CASCADE")
-    sql("DELETE FROM budget_region")
-
-
-def wipe_realisasi() -> None:
-    wipe(realisasi_only=True)
-
-
-def vacuum_analyze() -> None:
-    for table in ("budget_dpaline", "budget_realisasi", "budget_account", "budget_opd"):
-        sql(f"VACUUM ANALYZE {table}")
-    sql("ANALYZE")
-
-
-# --------------------------------------------------------------------------------------------
-# Child process: one import, so that its peak RSS is its own
-
-
-def child_main(kind: str, path: str, profile: str | None) -> None:
-    t0 = now()
-    setup_django()
-    from django.db import connection
-
-    from budget.importing.reading import read_table
-
-    queries = {"n": 0}
-
-    def counter(execute, statement, params, many, context):
-        queries["n"] += 1
-        return execute(statement, params, many, context)
-
-    out: dict = {"setup_s": now() - t0, "rss_after_setup_mb": peak_rss_mb()}
-    t0 = now()
-    table = read_table(path)
-    out["read_s"] = now() - t0
-    out["rows"] = len(table.rows)
-    out["rss_after_read_mb"] = peak_rss_mb()
-    profiler = None
-    if profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-    with (
-        connection.execute_wrapper(counter),
-        history_context(f"benchmark import_{kind}", path),
-        constraints_immediate(),
-    ):
-        t0 = now()
-        if profiler:
-            profiler.enable()
-        if kind == "dpa":
-            from budget.importing.dpa import import_dpa
-
-            counts = import_dpa(table=table, region_kode=REGION_KODE, region_nama=REGION_NAMA).lines
-        else:
-            from budget.importing.realisasi import import_realisasi
-
-            counts = import_realisasi(table=table, region_kode=REGION_KODE).counts
-        if profiler:
-            profiler.disable()
-        out["import_s"] = now() - t0
-    if profiler is not None and profile:
-        profiler.dump_stats(profile)
-    out["queries"] = queries["n"]
-    out["rss_peak_mb"] = peak_rss_mb()
-    out["counts"] = {
-        "created": counts.created,
-        "updated": counts.updated,
-        "unchanged": counts.unchanged,
-    }
-    print("RESULT " + json.dumps(out))
-
-
-@contextlib.contextmanager
-def constraints_immediate():
-    """BENCH_CONSTRAINTS_IMMEDIATE=1: the proposed import, checking foreign keys at each
-    statement instead of at commit. The import's own transaction becomes a savepoint of this
-    one, which runs SET CONSTRAINTS ALL IMMEDIATE first."""
-    if os.environ.get("BENCH_CONSTRAINTS_IMMEDIATE") != "1":
-        yield
-        return
-    from django.db import transaction
-
-    with transaction.atomic():
-        sql("SET CONSTRAINTS ALL IMMEDIATE")
-        yield
-
-
-def history_context(command: str, path: str):
-    """The django-pghistory context the import command and the upload page open around an
-    import (BENCH_HISTORY_CONTEXT=0 leaves it out, as a direct service call would)."""
-    try:
-        import pghistory
-    except ImportError:
-        return contextlib.nullcontext()
-    if os.environ.get("BENCH_HISTORY_CONTEXT", "1") == "0":
-        return contextlib.nullcontext()
-    return pghistory.context(command=command, file=str(path))
-
-
-def run_child(kind: str, path: Path, profile: Path | None = None, env: dict | None = None) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, "--child-file", str(path)]
-    if profile:
-        cmd += ["--child-profile", str(profile)]
-    t0 = now()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | (env or {}))
-    wall = now() - t0
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-5000:])
-        raise SystemExit(f"child import {kind} {path.name} failed")
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
-    out = json.loads(line[len("RESULT ") :])
-    out["process_wall_s"] = wall
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Phases
-
-
-def bench_read(files: dict[str, Path], repeat: int) -> dict:
-    from budget.importing.reading import read_table
-
-    results = {}
-    for key in ("dpa_csv", "dpa_xlsx", "realisasi_tw1", "realisasi_all"):
-        if key not in files:
-            continue
-        timing = Timing()
-        rows = 0
-        for _ in range(repeat):
-            t0 = now()
-            rows = len(read_table(files[key]).rows)
-            timing.samples.append(now() - t0)
-        results[key] = {
-            **timing.as_dict(),
-            "rows": rows,
-            "bytes": files[key].stat().st_size,
-        }
-        log(f"read {key}: {fmt_s(timing.median)} ({rows} rows)")
-    return results
-
-
-def summarize_children(runs: list[dict]) -> dict:
-    keys = ("read_s", "import_s", "process_wall_s")
-    out = {k: Timing([r[k] for r in runs]).as_dict() for k in keys}
-    out["rss_peak_mb"] = max(r["rss_peak_mb"] for r in runs)
-    out["rss_after_setup_mb"] = max(r["rss_after_setup_mb"] for r in runs)
-    out["rss_after_read_mb"] = max(r["rss_after_read_mb"] for r in runs)
-    out["queries"] = runs[-1]["queries"]
-    out["counts"] = runs[-1]["counts"]
-    out["rows"] = runs[-1]["rows"]
-    return out
-
-
-PROFILE_FUNCTIONS = {
-    # label -> (file suffix, function name) whose cumulative time is reported
-    "validation": [("dpa.py", "_parse_rows"), ("realisasi.py", "_parse")],
-    "bulk_create (SQL built in Python + INSERT)": [("query.py", "bulk_create")],
-    "bulk_update": [("query.py", "bulk_update")],
-    "loading existing rows as model instances": [("query.py", "_fetch_all")],
-    "waiting for PostgreSQL": [("connection.py", "wait")],
-}
-
-
-def profile_summary(path: Path) -> dict:
-    """Where the time of a profiled import went (cumulative seconds, under cProfile)."""
-    import io
-    import pstats
-
-    stats = pstats.Stats(str(path))
-    out: dict[str, object] = {}
-    for label, wanted in PROFILE_FUNCTIONS.items():
-        total = 0.0
-        # Stats.stats is undocumented, so typeshed leaves it out; get_stats_profile() keys its
-        # rows by bare function name (one bulk_create hides another) and rounds the seconds.
-        rows = stats.stats.items()  # type: ignore[attr-defined]
-        for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in rows:
-            if any(filename.endswith(f) and func == name for f, name in wanted):
-                total += ct
-        out[label] = round(total, 2)
-    text = io.StringIO()
-    pstats.Stats(str(path), stream=text).sort_stats("cumulative").print_stats(25)
-    out["top"] = text.getvalue()
-    return out
-
-
-@dataclass
-class ImportPhases:
-    """Runs imports in child processes; each phase's summary is kept under its name."""
-
-    repeat: int
-    workdir: Path
-    profile: bool
-    results: dict = field(default_factory=dict)
-
-    def run(self, name: str, kind: str, path: Path, before=None, n: int | None = None, env=None):
-        runs = []
-        for i in range(self.repeat if n is None else n):
-            if before:
-                before()
-            runs.append(run_child(kind, path, env=env))
-            log(
-                f"{name} #{i + 1}: import {fmt_s(runs[-1]['import_s'])}, "
-                f"read {fmt_s(runs[-1]['read_s'])}, peak RSS {runs[-1]['rss_peak_mb']:.0f} MB, "
-                f"{runs[-1]['counts']}"
-            )
-        self.results[name] = summarize_children(runs)
-        if self.profile and env is None:
-            self.profiled(name, kind, path, before)
-
-    def profiled(self, name: str, kind: str, path: Path, before) -> None:
-        """One more run under cProfile, not counted in the timings."""
-        if before:
-            before()
-        prof = self.workdir / f"{name}.prof"
-        run = run_child(kind, path, prof)
-        self.results[name]["profile"] = profile_summary(prof) | {"import_s": run["import_s"]}
-        log(f"{name} profiled: {self.results[name]['profile']}"[:400])
-
-
-def bench_imports(
-    province: Province,
-    repeat: int,
-    heavy_repeat: int,
-    workdir: Path,
-    profile: bool,
-    skip_no_context: bool,
-) -> dict:
-    files = province.files
-    phases = ImportPhases(repeat, workdir, profile)
-    phase = phases.run
-
-    phase("dpa_first", "dpa", files["dpa_csv"], before=wipe)
-    # With DEBUG on (the development default) Django keeps the text of every query.
-    phase("dpa_first_debug_on", "dpa", files["dpa_csv"], before=wipe, n=1, env={"DEBUG": "1"})
-    if not skip_no_context:
-        # A service call outside any pghistory context (a shell, a future background job).
-        phase(
-            "dpa_first_no_history_context",
-            "dpa",
-            files["dpa_csv"],
-            before=wipe,
-            n=1,
-            env={"BENCH_HISTORY_CONTEXT": "0"},
-        )
-    phase("dpa_reimport", "dpa", files["dpa_csv"])
-    if "dpa_xlsx" in files:
-        phase("dpa_reimport_xlsx", "dpa", files["dpa_xlsx"], n=1)
-    phases.results |= bench_quarterly_imports(files, heavy_repeat)
-    phase(
-        "realisasi_all_first",
-        "realisasi",
-        files["realisasi_all"],
-        before=lambda: wipe(realisasi_only=True),
-        n=heavy_repeat,
-    )
-    phase("realisasi_all_reimport", "realisasi", files["realisasi_all"])
-    return phases.results
-
-
-def bench_quarterly_imports(files: dict[str, Path], heavy_repeat: int) -> dict:
-    """Four quarterly files in order, as treasurers report through the year."""
-    quarterly: list[list[dict]] = [[], [], [], []]
-    for i in range(heavy_repeat):
-        wipe(realisasi_only=True)
-        for q in range(4):
-            run = run_child("realisasi", files[f"realisasi_tw{q + 1}"])
-            quarterly[q].append(run)
-            log(f"realisasi TW{q + 1} #{i + 1}: import {fmt_s(run['import_s'])}, {run['counts']}")
-    return {f"realisasi_tw{q + 1}": summarize_children(quarterly[q]) for q in range(4)}
-
-
-def bench_imports_proposed(province: Province, heavy_repeat: int) -> dict:
-    """The imports as they are, but with SET CONSTRAINTS ALL IMMEDIATE (see write_parts)."""
-    files, results = province.files, {}
-    env = {"BENCH_CONSTRAINTS_IMMEDIATE": "1"}
-    for name, kind, path, before in (
-        ("dpa_first", "dpa", files["dpa_csv"], wipe),
-        ("realisasi_all_first", "realisasi", files["realisasi_all"], wipe_realisasi),
-    ):
-        runs = []
-        for i in range(heavy_repeat):
-            before()
-            runs.append(run_child(kind, path, env=env))
-            log(
-                f"{name} (constraints immediate) #{i + 1}: import "
-                f"{fmt_s(runs[-1]['import_s'])}, peak RSS {runs[-1]['rss_peak_mb']:.0f} MB, "
-                f"{runs[-1]['counts']}"
-            )
-        results[name + "_constraints_immediate"] = summarize_children(runs)
-    return results
-
-
-def timed(fn, repeat: int) -> Timing:
-    timing = Timing()
-    for _ in range(repeat):
-        t0 = now()
-        fn()
-        timing.samples.append(now() - t0)
-    return timing
-
-
-def bench_import_parts(
-    region, files: dict[str, Path], repeat: int, only: str | None = None
-) -> dict:
-    """The import's three costs measured apart, each next to the change proposed for it.
-
-    Nothing here changes the data: writes run in a transaction that is rolled back.
-    """
-    results: dict = {}
-    if only and not re.search(only, "validation load"):
-        return write_parts(region, repeat, only, results)
-    results |= bench_validation(files, repeat)
-    results |= bench_loading(region, repeat)
-    return write_parts(region, repeat, only, results)
-
-
-def bench_validation(files: dict[str, Path], repeat: int) -> dict:
-    """1. Validation, as it is and with memoised code parsers and a fast path for plain
-    amounts."""
-    from budget.importing import columns as columns_module
-    from budget.importing import dpa as dpa_module
-    from budget.importing import realisasi as realisasi_module
-    from budget.importing.reading import read_table
-
-    dpa_table = read_table(files["dpa_csv"])
-    real_table = read_table(files["realisasi_all"])
-
-    def validate():
-        return (
-            dpa_module._parse_rows(dpa_table, "triwulan", progress=False),
-            realisasi_module._parse(real_table, False, None, None, None),
-        )
-
-    expected = validate()
-    as_is = timed(validate, repeat)
-    patched = memoised_parsers(columns_module)
-    try:
-        cached = timed(validate, repeat)
-        same = validate() == expected
-    finally:
-        for module, name, original in patched:
-            setattr(module, name, original)
-    del expected
-    log(f"validation: {fmt_s(as_is.median)} -> {fmt_s(cached.median)} (same result: {same})")
-    return {
-        "validation (DPA file + realisasi year file)": {
-            "as_is": as_is.as_dict(),
-            "memoised_codes_fast_amounts": cached.as_dict() | {"same_result": same},
-        }
-    }
-
-
-def bench_loading(region, repeat: int) -> dict:
-    """2. Loading what is already stored: model instances (as now) or plain tuples."""
-    from budget.models import DpaLine, Realisasi
-
-    lines = DpaLine.objects.filter(region=region, tahun__in=[TAHUN])
-    realisasi = Realisasi.objects.filter(line__region=region, line__tahun__in=[TAHUN])
-
-    def lines_as_instances():
-        qs = lines.select_related("opd", "sub_kegiatan", "account")
-        return {
-            (
-                x.tahun,
-                x.opd.kode,
-                x.sub_kegiatan.kode if x.sub_kegiatan else None,
-                x.account.kode,
-            ): x
-            for x in qs
-        }
-
-    def lines_as_tuples():
-        qs = lines.values_list(
-            "tahun",
-            "opd__kode",
-            "sub_kegiatan__kode",
-            "account__kode",
-            "id",
-            "jenis",
-            "pagu",
-            "kas_tw1",
-            "kas_tw2",
-            "kas_tw3",
-            "kas_tw4",
-        )
-        return {row[:4]: row[4:] for row in qs}
-
-    def realisasi_as_instances():
-        return {(r.line_id, r.triwulan): r for r in realisasi.all()}
-
-    def realisasi_as_tuples():
-        qs = realisasi.values_list("line_id", "triwulan", "id", "jumlah")
-        return {row[:2]: row[2:] for row in qs}
-
-    results = {}
-    n_lines, n_real = len(lines_as_tuples()), len(realisasi_as_tuples())
-    for name, fn in (
-        (f"load {n_lines} DPA lines as model instances (as now)", lines_as_instances),
-        (f"load {n_lines} DPA lines as tuples", lines_as_tuples),
-        (f"load {n_real} realisasi as model instances (as now)", realisasi_as_instances),
-        (f"load {n_real} realisasi as tuples", realisasi_as_tuples),
-    ):
-        results[name] = timed(fn, repeat).as_dict()
-        log(f"{name}: {fmt_s(results[name]['median_s'])}")
-    return results
-
-
-# Written by every benchmark row apart from these (the key and the region, set per run, and the
-# timestamps, set by the COPY).
-NOT_COPIED = {"id", "region_id", "created_at", "updated_at"}
-
-
-def line_fields() -> list[str]:
-    """The DPA line's columns the write benchmarks copy, in the model's order: taken from the
-    model, so that a new column (sumber_dana was one) is never left out of the COPY."""
-    from budget.models import DpaLine
-
-    return [f.attname for f in DpaLine._meta.concrete_fields if f.attname not in NOT_COPIED]
-
-
-@dataclass
-class Writes:
-    """3. Writing: bulk_create (as now) or COPY, of TW IV realisasi and of all DPA lines."""
-
-    region: Region
-    tw4: list[tuple]  # line_id, jumlah
-    lines: list[tuple]  # line_fields()
-
-    @classmethod
-    def of(cls, region: Region) -> Writes:
-        from budget.models import DpaLine, Realisasi
-
-        realisasi = Realisasi.objects.filter(region=region, triwulan=4)
-        return cls(
-            region,
-            list(realisasi.values_list("line_id", "jumlah")),
-            list(DpaLine.objects.filter(region=region).values_list(*line_fields())),
-        )
-
-    def realisasi_bulk_create(self) -> None:
-        from budget.models import Realisasi
-
-        Realisasi.objects.bulk_create(
-            [Realisasi(region=self.region, line_id=i, triwulan=4, jumlah=j) for i, j in self.tw4],
-            batch_size=2000,
-        )
-
-    def realisasi_copy(self) -> None:
-        stamp = timezone_now()
-        columns = ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"]
-        with copy_into("budget_realisasi", columns) as copy:
-            for line_id, jumlah in self.tw4:
-                copy.write_row((self.region.pk, line_id, 4, jumlah, stamp, stamp))
-
-    def lines_bulk_create(self) -> None:
-        from budget.models import DpaLine
-
-        DpaLine.objects.bulk_create(
-            [
-                DpaLine(region=self.region, **dict(zip(line_fields(), row, strict=True)))
-                for row in self.lines
-            ],
-            batch_size=2000,
-        )
-
-    def lines_copy(self) -> None:
-        stamp = timezone_now()
-        columns = ["region_id", *line_fields(), "created_at", "updated_at"]
-        with copy_into("budget_dpaline", columns) as copy:
-            for row in self.lines:
-                copy.write_row((self.region.pk, *row, stamp, stamp))
-
-
-def timezone_now():
-    from django.utils import timezone
-
-    return timezone.now()
-
-
-@contextlib.contextmanager
-def copy_into(table: str, columns: list[str]):
-    """A COPY ... FROM STDIN into `table`, on Django's connection."""
-    from django.db import connection
-
-    statement = SQL("COPY {} ({}) FROM STDIN").format(
-        Identifier(table), SQL(", ").join(Identifier(c) for c in columns)
-    )
-    with connection.cursor() as cur, cur.cursor.copy(statement) as copy:
-        yield copy
-
-
-def rolled_back(prepare, write, repeat: int) -> Timing:
-    from django.db import transaction
-
-    # TRUNCATE is transactional in PostgreSQL: the rollback brings the rows back, and the
-    # rows written into the emptied table vanish with it (no dead rows left behind).
-    timing = Timing()
-    for _ in range(repeat):
-        with transaction.atomic():
-            prepare()
-            with history_context("benchmark write", "-"):
-                t0 = now()
-                write()
-                timing.samples.append(now() - t0)
-            transaction.set_rollback(True)
-    return timing
-
-
-def drop_tw4() -> None:
-    sql("TRUNCATE budget_realisasi CASCADE")
-
-
-def drop_lines() -> None:
-    sql("TRUNCATE budget_realisasi, budget_dpaline CASCADE")
-
-
-def without_history(prepare, *tables: str):
-    # For comparison only: what the history triggers cost (rolled back with the rest).
-    def both():
-        prepare()
-        for table in tables:
-            sql(SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(Identifier(table)))
-
-    return both
-
-
-def immediate(prepare):
-    def both():
-        prepare()
-        sql("SET CONSTRAINTS ALL IMMEDIATE")
-
-    return both
-
-
-def write_parts(region, repeat: int, only: str | None, results: dict) -> dict:
-    """Writing: bulk_create (as now) or COPY, with the history triggers as they are, one per
-    statement, or off, and with the foreign keys checked at commit (as now) or at once."""
-    for name, prepare, write in write_cases(Writes.of(region)):
-        if only and not re.search(only, name):
-            continue
-        results[name] = rolled_back(prepare, write, repeat).as_dict()
-        log(f"{name}: {fmt_s(results[name]['median_s'])}")
-    return results
-
-
-def write_cases(w: Writes) -> list[tuple]:
-    """(name, prepare, write) of every write measured."""
-    tw4, lines = len(w.tw4), len(w.lines)
-    cases = [
-        (f"write {tw4} realisasi: bulk_create (as now)", drop_tw4, w.realisasi_bulk_create),
-        (f"write {tw4} realisasi: COPY", drop_tw4, w.realisasi_copy),
-        (f"write {lines} DPA lines: bulk_create (as now)", drop_lines, w.lines_bulk_create),
-        (f"write {lines} DPA lines: COPY", drop_lines, w.lines_copy),
-    ]
-    row_level = sql(
-        "SELECT COALESCE(bool_or((tgtype & 1) = 1), false) FROM pg_trigger "
-        "WHERE tgrelid = 'budget_realisasi'::regclass AND NOT tgisinternal"
-    )[0][0]
-    if history_tables("budget_realisasi") and row_level:
-        statement_level = with_statement_level_history(drop_tw4, "budget_realisasi")
-        cases += [
-            (
-                f"write {tw4} realisasi: bulk_create, one history trigger per statement",
-                statement_level,
-                w.realisasi_bulk_create,
-            ),
-            (
-                f"write {tw4} realisasi: COPY, one history trigger per statement",
-                statement_level,
-                w.realisasi_copy,
-            ),
-            (
-                f"write {tw4} realisasi: bulk_create, history triggers off",
-                without_history(drop_tw4, "budget_realisasi"),
-                w.realisasi_bulk_create,
-            ),
-            (
-                f"write {tw4} realisasi: COPY, history triggers off",
-                without_history(drop_tw4, "budget_realisasi"),
-                w.realisasi_copy,
-            ),
-        ]
-    return [
-        *cases,
-        (
-            f"write {tw4} realisasi: bulk_create, constraints immediate",
-            immediate(drop_tw4),
-            w.realisasi_bulk_create,
-        ),
-        (
-            f"write {tw4} realisasi: COPY, constraints immediate",
-            immediate(drop_tw4),
-            w.realisasi_copy,
-        ),
-        (
-            f"write {lines} DPA lines: bulk_create, constraints immediate",
-            immediate(drop_lines),
-            w.lines_bulk_create,
-        ),
-        (
-            f"write {lines} DPA lines: COPY, constraints immediate",
-            immediate(drop_lines),
-            w.lines_copy,
-        ),
-    ]
-
-
-def with_statement_level_history(prepare, table: str):
-    """A sketch of pghistory's statement-level tracking (pghistory.track(level=Statement)):
-    the row triggers replaced by one AFTER INSERT ... FOR EACH STATEMENT trigger that copies
-    the transition table into the same event table, attaching the context once. Created in
-    the benchmark's rolled-back transaction only."""
-
-    def both():
-        prepare()
-        event = f"{table}event"
-        columns = [
-            r[0]
-            for r in sql(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND column_name NOT LIKE 'pgh\\_%%' ORDER BY ordinal_position",
-                [event],
-            )
-        ]
-        cols = SQL(", ").join(Identifier(c) for c in columns)
-        sql(SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(Identifier(table)))
-        sql(
-            SQL("""CREATE FUNCTION bench_statement_history() RETURNS trigger LANGUAGE plpgsql AS $$
-            DECLARE ctx uuid := _pgh_attach_context();
-            BEGIN
-                INSERT INTO {event} ({cols}, pgh_context_id, pgh_created_at, pgh_label,
-                                     pgh_obj_id)
-                SELECT {cols}, ctx, NOW(), 'insert', id FROM new_values;
-                RETURN NULL;
-            END $$""").format(event=Identifier(event), cols=cols)
-        )
-        sql(
-            SQL(
-                "CREATE TRIGGER bench_statement_history AFTER INSERT ON {} "
-                "REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT "
-                "EXECUTE FUNCTION bench_statement_history()"
-            ).format(Identifier(table))
-        )
-
-    return both
-
-
-def memoised_parsers(*modules) -> list[tuple]:
-    """Patch the importers' code parsers with memoised ones and give plain amounts a fast path.
-
-    The parsers are pure (a code either parses to the same frozen value or raises), so a cache
-    changes nothing but the time; exceptions are not cached. Returns what to restore.
-    """
-    import functools
-
-    from budget.money import CENT
-
-    patched = []
-    for module in modules:
-        for name in dir(module):
-            if name.startswith("parse_") and name.endswith("_code"):
-                original = getattr(module, name)
-                setattr(module, name, functools.lru_cache(maxsize=65536)(original))
-                patched.append((module, name, original))
-        if hasattr(module, "parse_amount"):
-            original = module.parse_amount
-
-            def fast(raw, *args, _original=original, **kwargs):
-                if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) <= 18:
-                    return Decimal(raw).quantize(CENT)
-                return _original(raw, *args, **kwargs)
-
-            module.parse_amount = fast
-            patched.append((module, "parse_amount", original))
-    return patched
-
-
-def measure_call(fn, repeat: int, *, settings: tuple[str, ...] = ("",)) -> list[dict]:
-    """Median time of fn() after one warm-up run, with its queries (CaptureQueriesContext).
-
-    With several `settings` (SQL run before each call, e.g. "SET jit = off"), the runs of each
-    setting are interleaved so that a burst of load on the shared machine hits them alike.
-    """
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    fn()
-    timings = [Timing() for _ in settings]
-    db_times: list[list[float]] = [[] for _ in settings]
-    # The queries and result of each setting's last run, which every run overwrites.
-    last: list[tuple[list[dict[str, str]], object]] = [([], None) for _ in settings]
-    for _ in range(repeat):
-        for i, setting in enumerate(settings):
-            if setting:
-                sql(setting)
-            try:
-                with CaptureQueriesContext(connection) as ctx:
-                    t0 = now()
-                    result = fn()
-                    timings[i].samples.append(now() - t0)
-            finally:
-                if setting:  # "SET jit = off" -> "RESET jit"
-                    sql("RESET " + setting.split()[1])
-            db_times[i].append(sum(float(q["time"]) for q in ctx.captured_queries))
-            last[i] = (ctx.captured_queries, result)
-    out = []
-    for i in range(len(settings)):
-        queries, result = last[i]
-        slowest = max(queries, key=lambda q: float(q["time"]))
-        out.append(
-            {
-                **timings[i].as_dict(),
-                "queries": len(queries),
-                "db_median_s": statistics.median(db_times[i]),
-                "rows": len(result) if hasattr(result, "__len__") else None,
-                "sql": slowest["sql"],
-            }
-        )
-    return out
-
-
-def bench_absorption(region, opd_kode: str, repeat: int) -> tuple[dict, dict]:
-    """Every level for TW 2 and 4, region-wide and for one OPD; region-wide also with
-    PostgreSQL's JIT compiler set the other way (interleaved with the configured runs)."""
-    from budget.selectors import absorption
-
-    # The application's connections may set jit (dashboard/settings.py); compare with the other.
-    configured = sql("SHOW jit")[0][0]
-    other = "off" if configured == "on" else "on"
-    results, jit_other = {}, {}
-    for scope in ("region", "opd"):
-        opd = opd_kode if scope == "opd" else None
-        settings = ("", f"SET jit = {other}") if scope == "region" else ("",)
-        for tw in (2, 4):
-            for level, depth in LEVEL_CASES:
-                key = f"{scope}/tw{tw}/{level}" + (f"/{depth}" if depth else "")
-                measured = measure_call(
-                    lambda tw=tw, level=level, depth=depth, opd=opd: absorption(
-                        region=region, tahun=TAHUN, triwulan=tw, level=level, depth=depth, opd=opd
-                    ),
-                    repeat,
-                    settings=settings,
-                )
-                results[key] = r = measured[0]
-                message = f"absorption {key}: {fmt_s(r['median_s'])} ({r['queries']} queries)"
-                if len(measured) > 1:
-                    jit_other[key] = measured[1] | {"jit": other}
-                    message += f", jit {other} {fmt_s(measured[1]['median_s'])}"
-                log(message)
-    for r in results.values():
-        r["jit"] = configured
-    return results, jit_other
-
-
-def bench_dashboard_selectors(region, repeat: int) -> dict:
-    """Other region-wide reads of the overview page, when the selectors module has them."""
-    from budget import selectors
-
-    results = {}
-    calls = {
-        "opd_ranking(TW 4, with movement since TW 3)": (
-            "opd_ranking",
-            {"region": region, "tahun": TAHUN, "triwulan": 4},
-        ),
-        "quarterly_series(TW 4, whole region)": (
-            "quarterly_series",
-            {"region": region, "tahun": TAHUN, "triwulan": 4},
-        ),
-    }
-    for name, (func, kwargs) in calls.items():
-        fn = getattr(selectors, func, None)
-        if fn is None:
-            continue
-        try:
-            results[name] = measure_call(lambda fn=fn, kwargs=kwargs: fn(**kwargs), repeat)[0]
-        except TypeError as exc:  # the selector's signature changed: skip, say why
-            results[name] = {"skipped": str(exc)}
-            continue
-        log(f"{name}: {fmt_s(results[name]['median_s'])} ({results[name]['queries']} queries)")
-    return results
-
-
-def explain(statement: str, *, jit: bool) -> str:
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"SET LOCAL jit = {'on' if jit else 'off'}")
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
-        return "\n".join(r[0] for r in cur.fetchall())
-
-
-def plan_highlights(plan: str) -> dict:
-    out: dict[str, object] = {}
-    m = re.search(r"Execution Time: ([\d.]+) ms", plan)
-    out["execution_ms"] = float(m.group(1)) if m else None
-    loops = re.findall(
-        r"SubPlan \d+\n\s*->.*?\(actual time=[\d.]+\.\.[\d.]+ rows=\d+ loops=(\d+)\)", plan
-    )
-    if loops:
-        out["subplan_loops"] = [int(n) for n in loops]
-    m = re.search(r"Timing: .*?Total ([\d.]+) ms", plan)
-    if m:
-        out["jit_total_ms"] = float(m.group(1))
-    return out
-
-
-# Alternatives to the correlated subqueries, as raw SQL giving the same sums.
-LEVEL_SQL = {
-    "pemda": ("rg.kode", "rg.nama", False),
-    "opd": ("o.kode", "o.nama", False),
-    "program": ("p.kode", "p.nama", True),
-    "kegiatan": ("k.kode", "k.nama", True),
-    "sub_kegiatan": ("s.kode", "s.nama", True),
-}
-JOINS = """
-    JOIN budget_region rg ON rg.id = d.region_id
-    JOIN budget_opd o ON o.id = d.opd_id
-    JOIN budget_account a ON a.id = d.account_id
-    LEFT JOIN budget_subkegiatan s ON s.id = d.sub_kegiatan_id
-    LEFT JOIN budget_kegiatan k ON k.id = s.kegiatan_id
-    LEFT JOIN budget_program p ON p.id = k.program_id
-"""
-
-
-def _level_sql(level: str, depth: int | None) -> tuple[str, str, str]:
-    if level == "akun":
-        kode = f"array_to_string((string_to_array(a.kode, '.'))[1:{int(depth or 6)}], '.')"
-        return kode, "''", ""
-    kode, nama, needs_sub = LEVEL_SQL[level]
-    return kode, nama, " AND d.sub_kegiatan_id IS NOT NULL" if needs_sub else ""
-
-
-def _kas_kum(tw: int) -> str:
-    return " + ".join(f"d.kas_tw{q}" for q in range(1, tw + 1))
-
-
-def alternative_sql(variant: str, level: str, depth: int | None, tw: int, opd_id=None) -> str:
-    """`derived`: realisasi summed per line once (GROUP BY line_id), joined to the lines.
-    `per_line`: lines LEFT JOIN realisasi, grouped per line, then grouped per level."""
-    kode, nama, where_sub = _level_sql(level, depth)
-    where = "d.region_id = %(region)s AND d.tahun = %(tahun)s" + where_sub
-    if opd_id is not None:
-        where += " AND d.opd_id = %(opd)s"
-    sums = f"""
-        SUM(d.pagu), SUM(d.pagu_murni), SUM({_kas_kum(tw)}), SUM(d.kas_tw{tw}),
-        COALESCE(SUM(r.kum), 0), COALESCE(SUM(r.tw), 0), COUNT(*)"""
-    if variant == "derived":
-        opd_filter = " AND l.opd_id = %(opd)s" if opd_id is not None else ""
-        return f"""
-            SELECT {kode} AS g_kode, {nama} AS g_nama, d.jenis, {sums}
-            FROM budget_dpaline d {JOINS}
-            LEFT JOIN (
-                SELECT r.line_id, SUM(r.jumlah) AS kum,
-                       SUM(r.jumlah) FILTER (WHERE r.triwulan = {tw}) AS tw
-                FROM budget_realisasi r JOIN budget_dpaline l ON l.id = r.line_id
-                WHERE l.region_id = %(region)s AND l.tahun = %(tahun)s{opd_filter}
-                  AND r.triwulan <= {tw}
-                GROUP BY r.line_id
-            ) r ON r.line_id = d.id
-            WHERE {where}
-            GROUP BY 1, 2, 3"""  # noqa: S608 (our own SQL fragments and ints; values are %(name)s)
-    if variant == "per_line":
-        return f"""
-            WITH per_line AS (
-                SELECT d.id, d.region_id, d.opd_id, d.sub_kegiatan_id, d.account_id, d.jenis,
-                       d.pagu, d.pagu_murni, d.kas_tw1, d.kas_tw2, d.kas_tw3, d.kas_tw4,
-                       SUM(x.jumlah) AS kum,
-                       SUM(x.jumlah) FILTER (WHERE x.triwulan = {tw}) AS tw
-                FROM budget_dpaline d
-                LEFT JOIN budget_realisasi x ON x.line_id = d.id AND x.triwulan <= {tw}
-                WHERE {where}
-                GROUP BY d.id
-            )
-            SELECT {kode} AS g_kode, {nama} AS g_nama, d.jenis,
-                SUM(d.pagu), SUM(d.pagu_murni), SUM({_kas_kum(tw)}), SUM(d.kas_tw{tw}),
-                COALESCE(SUM(d.kum), 0), COALESCE(SUM(d.tw), 0), COUNT(*)
-            FROM per_line d {JOINS}
-            GROUP BY 1, 2, 3"""  # noqa: S608 (as above)
-    raise ValueError(variant)
-
-
-def _orm_sums(region, level, depth, tw, opd_kode) -> dict:
-    from budget.selectors import absorption
-
-    rows = absorption(
-        region=region, tahun=TAHUN, triwulan=tw, level=level, depth=depth, opd=opd_kode
-    )
-    return {
-        (r.kode, r.jenis): (
-            r.pagu,
-            r.pagu_murni,
-            r.kas_kumulatif,
-            r.kas_triwulan,
-            r.realisasi_kumulatif,
-            r.realisasi_triwulan,
-            r.line_count,
-        )
-        for r in rows
-    }
-
-
-def time_sql(statement: str, params: dict, repeat: int) -> tuple[Timing, list[tuple]]:
-    timing, rows = Timing(), []
-    sql(statement, params)  # warm-up
-    for _ in range(repeat):
-        t0 = now()
-        rows = sql(statement, params)
-        timing.samples.append(now() - t0)
-    return timing, rows
-
-
-def bench_alternatives(region, opd, absorption_results: dict, repeat: int, workdir: Path):
-    """EXPLAIN ANALYZE of the slowest roll-up, and the same sums by other SQL."""
-    results: dict = {"explain": {}, "variants": {}}
-    region_cases = {k: v for k, v in absorption_results.items() if k.startswith("region/")}
-    # The slowest by its best run: medians on a shared machine carry bursts of load.
-    slowest_key = max(region_cases, key=lambda k: region_cases[k]["min_s"])
-    statement = region_cases[slowest_key]["sql"]
-    plan = explain(statement, jit=True)
-    plan_nojit = explain(statement, jit=False)
-    (workdir / "explain_slowest.txt").write_text(
-        "-- jit on --\n" + plan + "\n\n-- jit off --\n" + plan_nojit
-    )
-    results["explain"] = {
-        "case": slowest_key,
-        "sql": statement,
-        "plan": plan,
-        "plan_jit_off": plan_nojit,
-        "highlights": plan_highlights(plan),
-        "highlights_jit_off": plan_highlights(plan_nojit),
-    }
-    log(f"EXPLAIN {slowest_key}: {results['explain']['highlights']}")
-
-    cases = [
-        ("region", "opd", None, 4),
-        ("region", "sub_kegiatan", None, 4),
-        ("region", "akun", 6, 4),
-        ("region", "opd", None, 2),
-        ("opd", "sub_kegiatan", None, 4),
-    ]
-    params = {"region": region.pk, "tahun": TAHUN, "opd": opd.pk}
-    for scope, level, depth, tw in cases:
-        key = f"{scope}/tw{tw}/{level}" + (f"/{depth}" if depth else "")
-        opd_id = opd.pk if scope == "opd" else None
-        expected = _orm_sums(region, level, depth, tw, opd.kode if opd_id else None)
-        entry = {"orm_median_s": absorption_results[key]["median_s"]}
-        entry["orm_db_median_s"] = absorption_results[key]["db_median_s"]
-        for variant in ("derived", "per_line"):
-            statement = alternative_sql(variant, level, depth, tw, opd_id)
-            timing, rows = time_sql(statement, params, repeat)
-            got = {(r[0], r[2]): tuple(r[3:]) for r in rows}
-            entry[variant] = {**timing.as_dict(), "same_sums_as_orm": got == expected}
-            if variant == "derived" and key == "region/tw4/opd":
-                plan = explain(statement % {k: int(v) for k, v in params.items()}, jit=False)
-                entry[variant]["highlights"] = plan_highlights(plan)
-                entry[variant]["plan"] = plan
-            log(f"{variant} {key}: {fmt_s(timing.median)} same={got == expected}")
-        results["variants"][key] = entry
-
-    # A covering index: the correlated subqueries become index-only scans.
-    sql(
-        "CREATE INDEX bench_realisasi_line_tw_incl ON budget_realisasi (line_id, triwulan) "
-        "INCLUDE (jumlah)"
-    )
-    sql("VACUUM ANALYZE budget_realisasi")
-    try:
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        from budget.selectors import absorption
-
-        for key, level, depth in (
-            ("region/tw4/opd", "opd", None),
-            ("region/tw4/sub_kegiatan", "sub_kegiatan", None),
-        ):
-            absorption(region=region, tahun=TAHUN, triwulan=4, level=level, depth=depth)
-            timing, db_times = Timing(), []
-            for _ in range(repeat):
-                t0 = now()
-                with CaptureQueriesContext(connection) as ctx:
-                    absorption(region=region, tahun=TAHUN, triwulan=4, level=level, depth=depth)
-                timing.samples.append(now() - t0)
-                db_times.append(sum(float(q["time"]) for q in ctx.captured_queries))
-            slow = max(ctx.captured_queries, key=lambda q: float(q["time"]))["sql"]
-            plan = explain(slow, jit=False)
-            results["variants"][key]["covering_index"] = {
-                **timing.as_dict(),
-                "db_median_s": statistics.median(db_times),
-                "highlights": plan_highlights(plan),
-                "index_only": "Index Only Scan" in plan,
-            }
-            log(f"covering index {key}: {fmt_s(timing.median)}")
-    finally:
-        sql("DROP INDEX bench_realisasi_line_tw_incl")
-    return results
-
-
-def bench_command(opd_kode: str, repeat: int) -> dict:
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    cases = {
-        "startup (absorption_report --help)": ["absorption_report", "--help"],
-        "--level opd --format json": ["--level", "opd", "--format", "json"],
-        # Django runs the system checks before every command (about 0,5 s here).
-        "--level opd --format json --skip-checks": [
-            "--level",
-            "opd",
-            "--format",
-            "json",
-            "--skip-checks",
-        ],
-        "--level sub_kegiatan --format json": ["--level", "sub_kegiatan", "--format", "json"],
-        "--level akun --depth 6 --format table": ["--level", "akun", "--depth", "6"],
-        f"--level sub_kegiatan --opd {opd_kode} --format csv": [
-            "--level",
-            "sub_kegiatan",
-            "--opd",
-            opd_kode,
-            "--format",
-            "csv",
-        ],
-        f"--level sub_kegiatan --opd {opd_kode} --format csv --skip-checks": [
-            "--level",
-            "sub_kegiatan",
-            "--opd",
-            opd_kode,
-            "--format",
-            "csv",
-            "--skip-checks",
-        ],
-    }
-    results = {}
-    for name, extra in cases.items():
-        args = (
-            extra
-            if extra[0] == "absorption_report"
-            else [
-                "absorption_report",
-                "--tahun",
-                str(TAHUN),
-                "--triwulan",
-                "4",
-                *extra,
-            ]
-        )
-        timing, size = Timing(), 0
-        for _ in range(repeat):
-            t0 = now()
-            proc = subprocess.run(manage + args, capture_output=True, text=True)
-            timing.samples.append(now() - t0)
-            if proc.returncode != 0:
-                raise SystemExit(f"absorption_report failed: {proc.stderr[-2000:]}")
-            size = len(proc.stdout)
-        results[name] = {**timing.as_dict(), "output_bytes": size}
-        log(f"command {name}: {fmt_s(timing.median)}")
-    return results
-
-
-def machine_info() -> dict:
+        cur.execute("VACUUM ANALYZE")
+        cur.execute("SELECT count(*) FROM budget_dpaline")
+        lines = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM budget_opd")
+        opds = cur.fetchone()[0]
+    return {"lines": lines, "opds": opds}
+
+
+def child_migrate() -> dict:
     import django
 
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    settings = dict(
-        sql(
-            "SELECT name, setting || COALESCE(' ' || unit, '') FROM pg_settings WHERE name IN "
-            "('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather', "
-            "'random_page_cost', 'synchronous_commit')"
-        )
-    )
-    git = ["git", "-C", str(ROOT)]
-    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(
-        [*git, "status", "--porcelain", "--", "budget"], capture_output=True, text=True
-    )
-    return {
-        "commit": commit.stdout.strip() + (" (budget/ modified)" if dirty.stdout.strip() else ""),
-        "cores": os.cpu_count(),
-        "cpu": cpu,
-        "memory": mem,
-        "loadavg_start": os.getloadavg(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "postgres": sql("SELECT version()")[0][0],
-        "pg_settings": settings,
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Report
-
-
-def markdown(results: dict) -> str:
-    imports = results.get("imports", {}) | {
-        f"{k} (proposed)": v for k, v in results.get("imports_proposed", {}).items()
-    }
-    out = [
-        *md_machine_and_data(results),
-        *md_reads_and_imports(results, imports),
-        *md_absorption(results),
-        *md_alternatives(results),
-        *md_jit_other(results),
-        *md_dashboard(results),
-        *md_import_parts(results),
-        *md_profiles(imports),
-        *md_command(results),
-    ]
-    return "\n".join(out)
-
-
-def md_machine_and_data(results: dict) -> list[str]:
-    m = results["machine"]
-    g = results["generated"]
-    return [
-        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in m['loadavg_start'])}; Python {m['python']}, "
-        f"Django {m['django']}; {m['postgres']}; commit {m.get('commit')}",
-        f"\nData: {g['opds']} OPDs, {g['dpa_rows']} DPA rows -> {g['dpa_lines']} DPA lines, "
-        f"{g['realisasi_rows']} realisasi rows (TW I-IV); generated in {fmt_s(g['seconds'])}.",
-    ]
-
-
-def md_reads_and_imports(results: dict, imports: dict) -> list[str]:
-    out = []
-    if results.get("read") or results.get("imports") or results.get("imports_proposed"):
-        out.append("\n| step | median | min | runs | peak RSS | notes |")
-        out.append("| --- | ---: | ---: | ---: | ---: | --- |")
-    for key, r in results.get("read", {}).items():
-        out.append(
-            f"| read_table {key} ({r['rows']} rows, {r['bytes'] / 1e6:.1f} MB) "
-            f"| {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} | {r['n']} | | |"
-        )
-    for key, r in imports.items():
-        imp = r["import_s"]
-        c = r["counts"]
-        out.append(
-            f"| {key} ({r['rows']} rows) | {fmt_s(imp['median_s'])} | {fmt_s(imp['min_s'])} "
-            f"| {imp['n']} | {r['rss_peak_mb']:.0f} MB | {c['created']} created, "
-            f"{c['updated']} updated, {c['unchanged']} unchanged; {r['queries']} queries; "
-            f"whole process {fmt_s(r['process_wall_s']['median_s'])} |"
-        )
-    return out
-
-
-def md_absorption_table(title: str, rows: dict) -> list[str]:
-    out = [
-        f"\n| {title} | median | min | DB time | queries | rows |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for key, r in rows.items():
-        out.append(
-            f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
-            f"| {fmt_s(r['db_median_s'])} | {r['queries']} | {r['rows']} |"
-        )
-    return out
-
-
-def md_absorption(results: dict) -> list[str]:
-    if not results.get("absorption"):
-        return []
-    jit = next(iter(results["absorption"].values())).get("jit")
-    return md_absorption_table(f"absorption(), jit {jit}", results["absorption"])
-
-
-def md_jit_other(results: dict) -> list[str]:
-    if not results.get("absorption_jit_other"):
-        return []
-    other = next(iter(results["absorption_jit_other"].values()))["jit"]
-    return md_absorption_table(f"absorption(), jit {other}", results["absorption_jit_other"])
-
-
-def md_alternatives(results: dict) -> list[str]:
-    alt = results.get("alternatives")
-    if not alt:
-        return []
-    out = [
-        f"\nEXPLAIN ANALYZE of {alt['explain']['case']}: {alt['explain']['highlights']}",
-        f"(jit on); with jit off: {alt['explain']['highlights_jit_off']}",
-        "\n| roll-up, DB time | ORM (correlated subqueries) | ORM, jit other way "
-        "| derived table | per-line join | ORM + covering index |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    jit_off = results.get("absorption_jit_other", {})
-    for key, v in alt["variants"].items():
-        cov = v.get("covering_index")
-        no_jit = fmt_s(jit_off[key]["db_median_s"]) if key in jit_off else ""
-        out.append(
-            f"| {key} | {fmt_s(v['orm_db_median_s'])} | {no_jit} "
-            f"| {fmt_s(v['derived']['median_s'])} (same: {v['derived']['same_sums_as_orm']}) "
-            f"| {fmt_s(v['per_line']['median_s'])} "
-            f"(same: {v['per_line']['same_sums_as_orm']}) "
-            f"| {fmt_s(cov['db_median_s']) if cov else ''} |"
-        )
-    return out
-
-
-def md_dashboard(results: dict) -> list[str]:
-    if not results.get("dashboard"):
-        return []
-    out = [
-        "\n| other selectors | median | min | DB time | queries |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for key, r in results["dashboard"].items():
-        if "skipped" in r:
-            out.append(f"| {key} | skipped: {r['skipped']} | | | |")
-            continue
-        out.append(
-            f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} "
-            f"| {fmt_s(r['db_median_s'])} | {r['queries']} |"
-        )
-    return out
-
-
-def md_import_parts(results: dict) -> list[str]:
-    if not results.get("import_parts"):
-        return []
-    out = ["\n| import part | median | min | runs |", "| --- | ---: | ---: | ---: |"]
-    for key, r in results["import_parts"].items():
-        pairs = r.items() if "as_is" in r else [("", r)]
-        for variant, t in pairs:
-            label = f"{key}: {variant}" if variant else key
-            if "same_result" in t:
-                label += f" (same result: {t['same_result']})"
-            out.append(f"| {label} | {fmt_s(t['median_s'])} | {fmt_s(t['min_s'])} | {t['n']} |")
-    return out
-
-
-def md_profiles(imports: dict) -> list[str]:
-    out = []
-    for key, r in imports.items():
-        if "profile" not in r:
-            continue
-        parts = ", ".join(f"{k} {v:.1f} s" for k, v in r["profile"].items() if k not in {"top"})
-        out.append(f"\nProfile of {key} (under cProfile, cumulative): {parts}")
-    return out
-
-
-def md_command(results: dict) -> list[str]:
-    out = []
-    if results.get("command"):
-        out.append("\n| absorption_report (new process) | median | min | output |")
-        out.append("| --- | ---: | ---: | ---: |")
-    for key, r in results.get("command", {}).items():
-        out.append(
-            f"| {key} | {fmt_s(r['median_s'])} | {fmt_s(r['min_s'])} | {r['output_bytes']} B |"
-        )
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--opds", type=int, default=60)
-    parser.add_argument("--lines-per-opd", type=int, default=1500)
-    parser.add_argument("--accounts-per-sub", type=int, default=15)
-    parser.add_argument("--seed", type=int, default=2025)
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each cheap timing")
-    parser.add_argument("--import-repeats", type=int, default=3, help="runs of each import")
-    parser.add_argument(
-        "--heavy-repeats",
-        type=int,
-        default=1,
-        help="runs of the imports that write the year's realisasi (minutes each)",
-    )
-    parser.add_argument(
-        "--skip-no-context",
-        action="store_true",
-        help="skip the DPA import outside a pghistory context (quadratic with row-level "
-        "history triggers)",
-    )
-    parser.add_argument(
-        "--phases",
-        default=",".join(DEFAULT_PHASES),
-        help="comma-separated subset of: " + ", ".join(PHASES) + " (without imports, the "
-        "database is kept and must hold the data of an earlier run with the same sizes)",
-    )
-    parser.add_argument("--parts-only", help="regular expression: only these import parts")
-    parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX file")
-    parser.add_argument("--quick", action="store_true", help="1 import run, 3 cheap runs")
-    parser.add_argument("--profile", action="store_true", help="cProfile the first imports")
-    parser.add_argument("--workdir", type=Path, help="where to write the files (kept)")
-    parser.add_argument("--json", type=Path, help="write all results as JSON here")
-    parser.add_argument("--child", choices=["dpa", "realisasi"], help=argparse.SUPPRESS)
-    parser.add_argument("--child-file", help=argparse.SUPPRESS)
-    parser.add_argument("--child-profile", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.quick:
-        args.repeat, args.import_repeats, args.heavy_repeats = 3, 1, 1
-    return args
-
-
-def main() -> None:
-    args = parse_args()
-    if args.child:
-        child_main(args.child, args.child_file, args.child_profile)
-        return
-    name, maintenance = bench_database_url()
-    # Production settings unless told otherwise: with DEBUG on, Django keeps every SQL text.
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
-    phases = set(args.phases.split(","))
-    unknown = phases - set(PHASES)
-    if unknown:
-        sys.exit(f"unknown phases {sorted(unknown)}; choose from {', '.join(PHASES)}")
-    if "imports" in phases:
-        log(f"recreating database {name} (DEBUG={os.environ['DEBUG']})")
-        recreate_database(name, maintenance)
-    setup_django()
+    django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    results: dict = {"machine": machine_info(), "args": vars(args) | {"workdir": None}}
+    return {}
 
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="serapan-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        province = generate(args, workdir, results)
-        run_phases(args, phases, province, workdir, results)
-        results["machine"]["loadavg_end"] = os.getloadavg()
-    finally:
-        if args.workdir is None and not args.profile:
-            shutil.rmtree(workdir, ignore_errors=True)
-        elif args.profile:
-            log(f"files and profiles kept in {workdir}")
-    print(markdown(results))
-    if args.json:
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--sizes", default=DEFAULT_SIZES, help="DPA lines, e.g. 1k,10k,100k")
+    parser.add_argument("--big", action="store_true", help=f"add {BIG_SIZE}")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of pages and roll-ups")
+    parser.add_argument("--import-rounds", type=int, default=3, help="rounds of imports")
+    parser.add_argument("--opds", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="keep templates that match")
+    parser.add_argument("--pdf", action="store_true", help="time the region PDF (≤ 10k)")
+    parser.add_argument("--workdir", type=Path, help="where the generated files are kept")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--from-json", type=Path, help="render these results, measure nothing")
+    parser.add_argument("--no-write", action="store_true", help=f"leave {DOC.name} alone")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-copy", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--no-triggers", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-analyze", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-migrate", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def production_env() -> None:
+    # Production settings: with DEBUG on, Django keeps every SQL text it runs.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + os.urandom(16).hex())
+    os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+
+
+def child_dispatch(args: argparse.Namespace) -> dict | None:
+    if args.worker:
+        worker_main(args.pdf)
+        return {}
+    if args.child_import:
+        return child_import(*args.child_import)
+    if args.child_copy:
+        kind, path = args.child_copy
+        return child_copy(kind, path, triggers=not args.no_triggers)
+    if args.child_analyze:
+        return child_analyze()
+    if args.child_migrate:
+        return child_migrate()
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    production_env()
+    child = child_dispatch(args)
+    if child is not None:
+        if not args.worker:
+            print(json.dumps(child))
+        return
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+    else:
+        try:
+            run = Run(args)
+        except ValueError as exc:
+            sys.exit(str(exc))
+        results = run.main()
+    if args.json and not args.from_json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
-
-
-def generate(args: argparse.Namespace, workdir: Path, results: dict) -> Province:
-    """The province's files in `workdir`; what was generated goes into results["generated"]."""
-    t0 = now()
-    province, rng = generate_province(
-        args.opds, args.lines_per_opd, args.accounts_per_sub, args.seed
-    )
-    write_files(province, rng, workdir, with_xlsx=not args.no_xlsx)
-    results["generated"] = {
-        "opds": len(province.opds),
-        "dpa_rows": len(province.dpa_rows),
-        "dpa_lines": len(province.lines),
-        "realisasi_rows": province.realisasi_rows,
-        "seconds": now() - t0,
-    }
-    log(f"generated {results['generated']} in {workdir}")
-    return province
-
-
-def run_phases(
-    args: argparse.Namespace, phases: set[str], province: Province, workdir: Path, results: dict
-) -> None:
-    if "read" in phases:
-        results["read"] = bench_read(province.files, args.repeat)
-    if "imports" in phases:
-        results["imports"] = bench_imports(
-            province,
-            args.import_repeats,
-            args.heavy_repeats,
-            workdir,
-            args.profile,
-            args.skip_no_context,
-        )
-    if "proposed" in phases:
-        results["imports_proposed"] = bench_imports_proposed(province, args.heavy_repeats)
-    run_region_phases(args, phases, province, workdir, results)
-
-
-def run_region_phases(
-    args: argparse.Namespace, phases: set[str], province: Province, workdir: Path, results: dict
-) -> None:
-    """The phases that read the imported region."""
-    from budget.models import Opd, Region
-
-    region = Region.objects.filter(kode=REGION_KODE).first()
-    if region is None:
-        sys.exit("no benchmark data in the database: run the imports phase first")
-    vacuum_analyze()
-    # The OPD with the most lines stands for "one OPD".
-    opd_kode = max(province.opds, key=lambda o: o[2])[0]
-    opd = Opd.objects.get(region=region, kode=opd_kode)
-    if "absorption" in phases:
-        results["absorption"], results["absorption_jit_other"] = bench_absorption(
-            region, opd_kode, args.repeat
-        )
-        results["dashboard"] = bench_dashboard_selectors(region, args.repeat)
-        results["alternatives"] = bench_alternatives(
-            region, opd, results["absorption"], args.repeat, workdir
-        )
-    if "command" in phases:
-        results["command"] = bench_command(opd_kode, max(3, args.repeat // 2))
-    if "parts" in phases:
-        # Last: it empties tables inside transactions it rolls back.
-        results["import_parts"] = bench_import_parts(
-            region, province.files, args.import_repeats, args.parts_only
-        )
+    section = render_markdown(results)
+    print(section)
+    if not args.no_write:
+        DOC.write_text(replace_section(DOC.read_text(), section))
+        log(f"wrote the generated section of {DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
