@@ -252,8 +252,20 @@ class RegionScopedAdmin(BpkadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(models.Region)
 class RegionAdmin(BpkadOnlyMixin, admin.ModelAdmin):
-    list_display = ["kode", "nama", "created_at"]
+    list_display = ["kode", "nama", "ttd_nama", "created_at"]
     search_fields = ["kode", "nama"]
+    fieldsets = [
+        (None, {"fields": ["kode", "nama"]}),
+        (
+            gettext_lazy("Signatory of the reports"),
+            {
+                "fields": ["ttd_nama", "ttd_nip", "ttd_jabatan", "ttd_tempat"],
+                "description": gettext_lazy(
+                    "Printed under the LRA of the region, with the date of printing."
+                ),
+            },
+        ),
+    ]
 
 
 @admin.register(models.Opd)

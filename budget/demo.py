@@ -47,6 +47,12 @@ if TYPE_CHECKING:
 
 REGION_KODE = "9901"
 REGION_NAMA = "Kabupaten Sukamaju"
+DEMO_SIGNATORY = {
+    "ttd_nama": "Dra. Sri Wahyuni, M.Si.",
+    "ttd_nip": "19700101 199003 2 001",
+    "ttd_jabatan": "Kepala Badan Pengelolaan Keuangan dan Aset Daerah",
+    "ttd_tempat": "Sukamaju",
+}
 YEARS = (2025, 2026)
 # The last quarter with realisasi in each year: 2025 is closed, 2026 is in its fourth quarter.
 REPORTED_THROUGH = {2025: 4, 2026: 3}
@@ -529,6 +535,10 @@ def seed_demo() -> DemoResult:
             dpa_results.append((stage.label, result))
         realisasi = import_realisasi(table=tables.realisasi, region_kode=REGION_KODE)
         region = Region.objects.get(kode=REGION_KODE)
+        if not region.ttd_nama:  # the signatory BPKAD would set in the admin, once
+            for name, value in DEMO_SIGNATORY.items():
+                setattr(region, name, value)
+            region.save(update_fields=list(DEMO_SIGNATORY))
         users = ensure_demo_users(region=region)
         with pghistory.context(command="seed_demo"):
             reports = seed_reports(region=region)

@@ -11,6 +11,7 @@ import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -19,12 +20,40 @@ from budget.codes import Jenis
 from budget.money import MONEY
 
 
+def validate_nip(value: str) -> None:
+    """A civil servant's NIP: 18 digits (birth date, appointment month, sex, number), written
+    with or without the customary spaces."""
+    digits = value.replace(" ", "")
+    if value and not (digits.isascii() and digits.isdigit() and len(digits) == 18):
+        raise ValidationError(
+            _("A NIP has 18 digits (spaces allowed), e.g. 19700101 199003 1 001.")
+        )
+
+
 class Region(models.Model):
     """A pemda: province, kabupaten or kota."""
 
     kode = models.CharField(_("code"), max_length=20, unique=True)
     nama = models.CharField(_("name"), max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who signs the region's reports (the LRA), as BPKAD sets it in the admin.
+    ttd_nama = models.CharField(_("signatory's name"), max_length=200, blank=True)
+    ttd_nip = models.CharField(
+        _("signatory's NIP"),
+        max_length=21,
+        blank=True,
+        validators=[validate_nip],
+        help_text=_("18 digits; spaces allowed (19700101 199003 1 001)."),
+    )
+    ttd_jabatan = models.CharField(
+        _("signatory's position"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. Kepala Badan Pengelolaan Keuangan dan Aset Daerah"),
+    )
+    ttd_tempat = models.CharField(
+        _("place of signing"), max_length=100, blank=True, help_text=_("E.g. Sukamaju")
+    )
 
     class Meta:
         verbose_name = _("pemda")

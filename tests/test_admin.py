@@ -9,11 +9,12 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.test import Client
 from django.utils import translation
 
-from budget.models import DpaLine, QuarterReport, Realisasi
+from budget.models import DpaLine, QuarterReport, Realisasi, Region
 from budget.roles import actor_for
 from budget.workflow import realisasi_save, report_submit, report_verify
 from tests.factories import AccountFactory, DpaLineFactory, RealisasiFactory
@@ -592,3 +593,26 @@ def test_the_realisasi_inline_refuses_a_digit_other_than_0_to_9(as_bpkad, line):
     )
     assert response.status_code == 200
     assert figures() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("nip", "ok"),
+    [
+        ("19700101 199003 2 001", True),
+        ("197001011990032001", True),
+        ("", True),  # not set yet
+        ("19700101 199003 2 00", False),  # 17 digits
+        ("1970010119900320011", False),  # 19
+        ("19700101-199003-2-001", False),
+        ("١٩٧٠٠١٠١١٩٩٠٠٣٢٠٠١", False),  # Arabic-Indic digits are not a NIP
+    ],
+)
+def test_the_signatorys_nip_has_eighteen_digits(nip, ok):
+    region = Region(kode="99.99", nama="Kabupaten Uji", ttd_nip=nip)
+    if ok:
+        region.full_clean()
+    else:
+        with pytest.raises(ValidationError) as refused:
+            region.full_clean()
+        assert "NIP terdiri atas 18 angka" in str(refused.value)
