@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import audit, entry, health, imports, jobs, views
+from dashboard.reports import sap
 from dashboard.reports import views as reports
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("laporan/", reports.laporan, name="laporan"),
     path("laporan/lra.xlsx", reports.lra_xlsx, name="lra_xlsx"),
     path("laporan/lra.pdf", reports.lra_pdf, name="lra_pdf"),
+    path("laporan/lra-sap.pdf", sap.lra_sap_pdf, name="lra_sap_pdf"),
     path(
         "opd/<str:kode>/realisasi/<int:tahun>/<int:triwulan>/",
         entry.realisasi_entry,

@@ -288,12 +288,15 @@ def test_the_ranking_table_by_serapan():
 
 def test_the_ranking_table_shows_the_movement_with_arrows():
     first, second, third = RankingTable(ranking(), measure="capaian").rows
-    assert first.get_cell("perubahan") == '<span class="naik" title="naik">▲ 1</span>'
-    assert second.get_cell("perubahan") == '<span class="turun" title="turun">▼ 1</span>'
-    assert third.get_cell("perubahan") == "—"  # not ranked before
+    assert first.get_cell("perubahan") == '<span class="naik" title="naik 1 peringkat">▲ 1</span>'
+    assert second.get_cell("perubahan") == (
+        '<span class="turun" title="turun 1 peringkat">▼ 1</span>'
+    )
+    # Not ranked before: new in the ranking, said in words.
+    assert third.get_cell("perubahan") == '<span class="tetap">baru</span>'
     level = [RankedRow(peringkat=1, row=row(), peringkat_sebelumnya=1)]
     (same,) = RankingTable(level, measure="capaian").rows
-    assert same.get_cell("perubahan") == '<span class="tetap" title="tetap">=</span>'
+    assert same.get_cell("perubahan") == '<span class="tetap" title="peringkat tetap">=</span>'
 
 
 def test_the_ranking_table_exports_the_exact_values():

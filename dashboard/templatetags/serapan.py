@@ -30,6 +30,16 @@ def persen(value: Decimal | None) -> str:
 
 
 @register.filter
+def akuntansi(value: Decimal | None) -> str:
+    """An amount the way financial statements print it: `1.234.567`, a negative one in
+    parentheses `(1.234.567)`."""
+    if value is None:
+        return "—"
+    shown = format_number(abs(value))
+    return f"({shown})" if value < 0 else shown
+
+
+@register.filter
 def miliar(value: Decimal | None) -> str:
     """Amounts in billions for headline cards: `Rp 1.234,5 M`."""
     if value is None:
