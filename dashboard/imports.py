@@ -35,14 +35,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from budget.codes import Jenis
 from budget.importing import ImportRefused, read_table
 from budget.importing.columns import DPA, REALISASI, columns, names
 from budget.importing.dpa import import_dpa
 from budget.importing.reading import XLSX_MAGIC, Table
 from budget.importing.realisasi import import_realisasi
-from budget.models import Region, SumberDana
+from budget.models import DpaLine, Realisasi, Region, SumberDana
 from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
 from budget.selectors import region_for
+from budget.workflow import next_to_report
 from dashboard.tasks import import_job
 from jobs.models import Job
 from jobs.services import job_start
@@ -346,6 +348,40 @@ TEMPLATES = {
 }
 
 
+def _own_realisasi_example(actor: Actor) -> dict[str, Any]:
+    """The realisasi template's example as one of the person's own lines (a treasurer's OPD,
+    else the region's first), in the quarter that OPD reports next, with the amount already
+    stored for it (0 when none): uploaded unchanged, the file is accepted and changes
+    nothing that was entered. Empty when the region has no DPA yet (the generic example)."""
+    region = region_for(actor)
+    if region is None:
+        return {}
+    lines = DpaLine.objects.filter(region=region, jenis=Jenis.BELANJA.value)
+    if actor.is_treasurer:
+        lines = lines.filter(opd__kode=actor.opd_kode)
+    line = (
+        lines.select_related("opd", "sub_kegiatan", "account")
+        .order_by("-tahun", "opd__kode", "sub_kegiatan__kode", "account__kode")
+        .first()
+    )
+    if line is None:
+        return {}
+    triwulan = next_to_report(opd=line.opd, tahun=line.tahun) or 4
+    stored = (
+        Realisasi.objects.filter(line=line, triwulan=triwulan)
+        .values_list("jumlah", flat=True)
+        .first()
+    )
+    return {
+        "tahun": line.tahun,
+        "triwulan": triwulan,
+        "kode_opd": line.opd.kode,
+        "kode_sub_kegiatan": line.sub_kegiatan.kode if line.sub_kegiatan else "",
+        "kode_rekening": line.account.kode,
+        "realisasi": stored if stored is not None else 0,
+    }
+
+
 def import_template(request: HttpRequest, name: str) -> FileResponse:
     """An XLSX with the header and one example row; code cells are text so that a
     spreadsheet never turns 1.02.01 into a number."""
@@ -353,6 +389,8 @@ def import_template(request: HttpRequest, name: str) -> FileResponse:
         raise Http404
     cols, amounts = TEMPLATES[name]
     example = {**EXAMPLE, **amounts}
+    if name == "realisasi":
+        example |= _own_realisasi_example(actor_for(request.user))
     book = openpyxl.Workbook()
     sheet = book.active
     if not isinstance(sheet, Worksheet):

@@ -323,3 +323,28 @@ def test_a_refused_file_offers_the_upload_form_again_without_a_broken_period_pic
     assert 'id="upload"' in page
     assert 'name="berkas"' in page
     assert "Unggah berkas lain" in page
+
+
+@pytest.mark.parametrize("who", ["as_treasurer", "as_bpkad"])
+def test_the_realisasi_template_uploaded_unchanged_is_accepted_and_changes_nothing_entered(
+    request, who, tmp_path
+):
+    client = request.getfixturevalue(who)
+    path = tmp_path / "realisasi.xlsx"
+    path.write_bytes(b"".join(client.get("/impor/templat/realisasi.xlsx").streaming_content))
+    example = read_table(path).rows[0][1]
+    assert example["kode_opd"] == OPD  # the person's own OPD (BPKAD: the region's first)
+    line = DpaLine.objects.get(opd__kode=OPD)
+    assert example["kode_rekening"] == line.account.kode
+    # Nothing reported yet: the example is the first quarter, at Rp 0.
+    assert (int(example["tahun"]), int(example["triwulan"])) == (line.tahun, 1)
+    response = upload(client, "realisasi.xlsx", path.read_bytes(), jenis="realisasi")
+    assert response.status_code == 200, refusals(response)
+    assert "berkas dapat diimpor" in response.content.decode()
+    # With a figure stored for that quarter, the template carries it: unchanged, not zeroed.
+    Realisasi.objects.create(line=line, region=line.region, triwulan=1, jumlah=Decimal("125000"))
+    path.write_bytes(b"".join(client.get("/impor/templat/realisasi.xlsx").streaming_content))
+    assert Decimal(str(read_table(path).rows[0][1]["realisasi"])) == Decimal("125000")
+    response = upload(client, "realisasi.xlsx", path.read_bytes(), jenis="realisasi")
+    assert response.status_code == 200, refusals(response)
+    assert response.context["result"].counts.unchanged == 1
