@@ -16,6 +16,7 @@ urlpatterns = [
     path("laporan/lra.xlsx", reports.lra_xlsx, name="lra_xlsx"),
     path("laporan/lra.pdf", reports.lra_pdf, name="lra_pdf"),
     path("laporan/lra-sap.pdf", sap.lra_sap_pdf, name="lra_sap_pdf"),
+    path("laporan/lra-sap.xlsx", sap.lra_sap_xlsx, name="lra_sap_xlsx"),
     path(
         "opd/<str:kode>/realisasi/<int:tahun>/<int:triwulan>/",
         entry.realisasi_entry,

@@ -5,6 +5,7 @@ the region's signatory under it on the same page, and who may print which."""
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.test import Client
 from pypdf import PdfReader
@@ -122,3 +123,22 @@ def test_a_treasurer_prints_their_own_opds_statement_not_the_regions(
         client.get(f"/laporan/lra-sap.pdf?tahun={YEAR}&triwulan=2&opd={treasurer_opd.kode}")
     )
     assert treasurer_opd.nama in text
+
+
+def test_the_statement_as_a_workbook_keeps_numbers_and_the_signatory(client: Client, region, bpkad):
+    client.force_login(bpkad)
+    response = client.get(f"/laporan/lra-sap.xlsx?tahun={YEAR}&triwulan=2")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = {r[1]: r for r in sheet.iter_rows(values_only=True) if r[1]}
+    surplus = rows["SURPLUS/(DEFISIT)"]
+    assert surplus[2:6] == (-100000000, 200000000, "—", 300000000)
+    modal = rows["Belanja Modal"]
+    assert modal[4] == pytest.approx(16.67)
+    cell = next(c for r in sheet.iter_rows() for c in r if c.value == -100000000)
+    assert cell.number_format == "#,##0;(#,##0)"  # shown (100.000.000), still a number
+    texts = [c for r in sheet.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+    assert "Ir. Budi Santoso, M.T." in texts
+    assert "NIP. 19751231 200003 1 002" in texts
+    assert "Kepala Badan Keuangan Daerah" in texts
