@@ -96,16 +96,22 @@ def realisasi_join_alias(triwulan: int) -> str:
     return f"_real_tw{triwulan}"
 
 
-def realisasi_joins(triwulan: int) -> dict[str, FilteredRelation]:
+def realisasi_joins(triwulan: int, *, region_id: int) -> dict[str, FilteredRelation]:
     """One LEFT JOIN of realisasi per quarter through `triwulan`, on (line, triwulan), for
     `QuerySet.alias` on DPA lines: the roll-up of a whole region in one aggregate pass
     instead of two correlated subqueries per line. Each join gives at most one row per line
     (constraint realisasi_one_per_quarter), so a line's pagu and cash plan are summed once.
-    The region and the year come from the lines joined to: a realisasi row belongs to one
-    line."""
+
+    The region is in the join condition although a realisasi row's region is its line's:
+    PostgreSQL hashes each quarter's realisasi, and without it the hash would hold every
+    region's. The year cannot be: realisasi has none of its own and a FilteredRelation
+    condition cannot reach line__tahun, so the other years of the region are read and
+    hashed, though never summed (they match no line of the year)."""
     check_triwulan(triwulan)
     return {
-        realisasi_join_alias(q): FilteredRelation("realisasi", condition=Q(realisasi__triwulan=q))
+        realisasi_join_alias(q): FilteredRelation(
+            "realisasi", condition=Q(realisasi__triwulan=q, realisasi__region_id=region_id)
+        )
         for q in range(1, triwulan + 1)
     }
 

@@ -13,8 +13,9 @@ does the same work.
 Two forms of the same sums:
 - "derived": realisasi summed per line in a derived table restricted to the region and the
   year, LEFT JOINed once to the lines (the way one would write it by hand);
-- "joins": one LEFT JOIN of realisasi per quarter on (line, triwulan), each row at most one
-  per line: the shape the ORM emits.
+- "joins": one LEFT JOIN of realisasi per quarter on (line, triwulan) and the region, each
+  at most one row per line: the shape the ORM emits, and the faster of the two on a
+  region-wide roll-up of 100,000 lines.
 """
 
 import statistics
@@ -106,6 +107,7 @@ def _realisasi(
         for q in range(1, triwulan + 1):
             joins.append(
                 f"LEFT JOIN budget_realisasi r{q} ON r{q}.line_id = l.id AND r{q}.triwulan = {q}"
+                f" AND r{q}.region_id = %(region)s"
             )
         real_kum = " + ".join(f"COALESCE(SUM(r{q}.jumlah), 0)" for q in range(1, triwulan + 1))
         return real_kum, f"COALESCE(SUM(r{triwulan}.jumlah), 0)"
