@@ -454,6 +454,41 @@ def test_absorption_takes_the_same_few_queries_however_many_lines(
     assert sum(r.realisasi_kumulatif for r in rows) == D("2000.00") * n_lines
 
 
+DEEPER_LEVELS = [
+    ("program", None),
+    ("kegiatan", None),
+    ("sub_kegiatan", None),
+    *[("akun", depth) for depth in range(3, 7)],
+]
+
+
+@pytest.mark.parametrize(("level", "depth"), DEEPER_LEVELS)
+def test_a_region_wide_roll_up_below_the_summary_rows_is_one_aggregate_pass(region, level, depth):
+    grouped = absorption_queryset(region=region, tahun=2024, triwulan=4, level=level, depth=depth)
+    sql = str(grouped.query)
+    assert "budget_realisasi" in sql
+    assert sql.count("SELECT") == 1  # joined, not a subquery per line
+
+
+@pytest.mark.parametrize(("level", "depth"), DEEPER_LEVELS)
+def test_one_opds_roll_up_gives_the_same_sums_by_subqueries_per_line(region, level, depth):
+    # One OPD's lines are few: probing each by index beats hashing the region's realisasi.
+    grouped = absorption_queryset(
+        region=region, tahun=2024, triwulan=4, level=level, depth=depth, opd=OPD_A
+    )
+    assert str(grouped.query).count("SELECT") > 1
+    region_wide = {
+        (r.kode, r.jenis): r
+        for r in absorption(region=region, tahun=2024, triwulan=4, level=level, depth=depth)
+    }
+    opd_b = absorption(region=region, tahun=2024, triwulan=4, level=level, depth=depth, opd=OPD_B)
+    for row in absorption_rows(grouped, region=region, level=level):
+        other = next((r for r in opd_b if (r.kode, r.jenis) == (row.kode, row.jenis)), None)
+        whole = region_wide[(row.kode, row.jenis)]
+        for key in ("pagu", "kas_kumulatif", "realisasi_kumulatif", "realisasi_triwulan"):
+            assert getattr(row, key) + (getattr(other, key) if other else 0) == getattr(whole, key)
+
+
 # --- the command ------------------------------------------------------------------------------
 # The fixture holds a second region, so every command names the one it reports on.
 
