@@ -484,10 +484,10 @@ def outline(reader: PdfReader) -> list:
     for i, item in enumerate(items):
         if isinstance(item, list):
             continue
-        beneath = items[i + 1] if i + 1 < len(items) and isinstance(items[i + 1], list) else []
-        entries.append(
-            (item.title, reader.get_destination_page_number(item), [b.title for b in beneath])
-        )
+        following = items[i + 1] if i + 1 < len(items) else None
+        beneath = following if isinstance(following, list) else []
+        titles = [b.title for b in beneath if not isinstance(b, list)]
+        entries.append((item.title, reader.get_destination_page_number(item), titles))
     return entries
 
 
