@@ -13,6 +13,7 @@ belanja in all; the other OPDs spend a share of their pagu each.
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -433,6 +434,18 @@ def test_the_workbook_holds_numbers_with_formats_and_is_ready_to_print(as_bpkad,
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width > 10
     texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Kepala BPKAD" in texts
+
+
+def test_the_workbook_is_streamed_row_by_row_with_a_handful_of_formats(as_bpkad, region):
+    content = fetch(as_bpkad, f"/laporan/lra.xlsx{PERIOD}").content
+    with zipfile.ZipFile(io.BytesIO(content)) as book:
+        # constant_memory: each row's text is written inline as the row goes to disk, with no
+        # table of every string kept for the end.
+        assert "xl/sharedStrings.xml" not in book.namelist()
+        styles = book.read("xl/styles.xml").decode()
+    formats = re.search(r'<cellXfs count="(\d+)"', styles)
+    assert formats is not None
+    assert int(formats.group(1)) < 40  # made once each, not once per cell
 
 
 # The PDF -------------------------------------------------------------------------------------
