@@ -93,6 +93,7 @@ class _Formats:
     def __init__(self, book: Workbook):
         self.book = book
         self._made: dict[tuple[str, ...], Format] = {}
+        self._rows: dict[tuple[tuple[str, ...], int], tuple[Format, ...]] = {}
 
     def get(self, *parts: str, **extra: Any) -> Format:
         key = (*parts, *(f"{k}={v}" for k, v in sorted(extra.items())))
@@ -103,6 +104,20 @@ class _Formats:
                 properties.update(_PARTS[part])
             properties.update(extra)
             made = self._made[key] = self.book.add_format(properties)
+        return made
+
+    def row(self, look: tuple[str, ...], indent: int) -> tuple[Format, ...]:
+        """The formats of an amount row's cells: kode, uraian, amount, percent, kategori."""
+        made = self._rows.get((look, indent))
+        if made is None:
+            made = self._rows[(look, indent)] = (
+                self.get(*look, "wrap"),
+                # Excel indents only left-aligned text.
+                self.get(*look, "wrap", align="left", indent=indent),
+                self.get(*look, "number", "amount"),
+                self.get(*look, "number", "percent"),
+                self.get(*look, "kategori"),
+            )
         return made
 
 
@@ -293,21 +308,18 @@ def _amount_row(
     look: tuple[str, ...],
     indent: int = 0,
 ) -> None:
-    formats = sheet.formats
-    sheet.text(r, 1, kode, formats.get(*look, "wrap"))
-    # Excel indents only left-aligned text.
-    sheet.text(r, 2, uraian, formats.get(*look, "wrap", align="left", indent=indent))
-    amount = formats.get(*look, "number", "amount")
+    kode_format, uraian_format, amount, percent, kategori = sheet.formats.row(look, indent)
+    sheet.text(r, 1, kode, kode_format)
+    sheet.text(r, 2, uraian, uraian_format)
     for c, value in enumerate(
         (row.pagu, row.kas_kumulatif, row.realisasi_kumulatif, row.sisa), start=3
     ):
         sheet.number(r, c, value, amount)
-    percent = formats.get(*look, "number", "percent")
     if row.serapan_persen is not None:
         sheet.number(r, 7, row.serapan_persen, percent)
     else:
         sheet.text(r, 7, UNDEFINED, percent)
-    sheet.text(r, 8, row.kategori_serapan or UNDEFINED, formats.get(*look, "kategori"))
+    sheet.text(r, 8, row.kategori_serapan or UNDEFINED, kategori)
 
 
 def _page_setup(worksheet: Worksheet, report: LraReport, *, header_row: int, last_row: int) -> None:
