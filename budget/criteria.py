@@ -55,6 +55,23 @@ DEFAULT_BANDS: Bands = {
 }
 
 
+def band_range(band: Band) -> str:
+    """The band's range as the Kepmendagri table writes it: `x > 100`, `90 ≤ x ≤ 100`, `x < 60`
+    (bounds in the Indonesian way: `82,5`)."""
+
+    def n(value: Decimal) -> str:
+        return format(value.normalize(), "f").replace(".", ",")
+
+    lower = upper = ""
+    if band.lower is not None:
+        lower = f"{n(band.lower)} {'≤' if band.lower_inclusive else '<'} "
+    if band.upper is not None:
+        upper = f" {'≤' if band.upper_inclusive else '<'} {n(band.upper)}"
+    if band.lower is not None and band.upper is None:  # "x > 100" reads better than "100 < x"
+        return f"x {'≥' if band.lower_inclusive else '>'} {n(band.lower)}"
+    return f"{lower}x{upper}"
+
+
 def categorize(ratio: Decimal | None, bands: Sequence[Band]) -> Band | None:
     """The band holding `ratio` (a percentage), or None when the ratio is undefined."""
     if ratio is None:

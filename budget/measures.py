@@ -184,6 +184,13 @@ AMOUNTS: tuple[Amount, ...] = (
         contract=1,
         in_tables=True,
     ),
+    # How far realisasi lags the cash plan through the quarter, in rupiah (0 when on or ahead
+    # of it): what the ranking can be ordered by, the largest shortfall first.
+    Amount(
+        "kekurangan_kas",
+        _("Behind plan (Rp)"),
+        derive=lambda a: max(a["kas_kumulatif"] - a["realisasi_kumulatif"], Decimal("0.00")),
+    ),
 )
 AMOUNT_BY_KEY = {a.key: a for a in AMOUNTS}
 SUMMED = tuple(a for a in AMOUNTS if a.line_expr is not None)
@@ -218,6 +225,9 @@ class Measure:
     beneath_label: "StrPromise | None" = None
     filterable: bool = False  # the OPD table can be filtered by its category
     filter_param: str | None = None  # query parameter of that filter
+    # The category reads the year's whole budget (the pagu, the revenue target): before the
+    # year's last quarter it is provisional, and the quarter's own yardstick is the cash plan.
+    yearly: bool = False
 
     def __post_init__(self) -> None:
         if not self.attr:
@@ -234,6 +244,20 @@ class Measure:
 
     def explain(self, triwulan_label: str) -> str:
         return str(self.explanation) % {"tw": triwulan_label}
+
+    def provisional_at(self, triwulan: int) -> bool:
+        """Whether this measure's category is provisional through `triwulan`: a yearly
+        category before the year's end."""
+        return self.yearly and self.bands is not None and annual_is_provisional(triwulan)
+
+
+# The year's categories (serapan against the pagu, revenue against its target, efficiency) are
+# final only with the last quarter: through TW I-III they are read as provisional.
+FINAL_QUARTER = 4
+
+
+def annual_is_provisional(triwulan: int) -> bool:
+    return triwulan < FINAL_QUARTER
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -252,6 +276,7 @@ MEASURES: tuple[Measure, ...] = (
         in_tables=True,
         filterable=True,
         filter_param="kategori_serapan",
+        yearly=True,
     ),
     Measure(
         "capaian",
@@ -284,6 +309,7 @@ MEASURES: tuple[Measure, ...] = (
         category="kategori_efisiensi",
         category_column=_("Efficiency category"),
         contract=1,
+        yearly=True,
     ),
     Measure(
         "efektivitas_pendapatan",
@@ -296,6 +322,18 @@ MEASURES: tuple[Measure, ...] = (
         attr="efektivitas",
         category="kategori_efektivitas",
         category_column=_("Effectiveness category"),
+        yearly=True,
+    ),
+    # Where the cash plan means the unit to be through the quarter, as a share of the pagu:
+    # the yardstick of serapan before the year's end.
+    Measure(
+        "rencana_serapan",
+        label=_("Planned absorption"),
+        column=_("Planned absorption"),
+        numerator="kas_kumulatif",
+        denominator="pagu",
+        explanation=_("the cash plan through %(tw)s against the pagu"),
+        bands=None,
     ),
     # Against the original DPA: how far the unit is along the budget it first planned, beside
     # serapan against the pagu in force after any DPPA or pergeseran.
@@ -356,6 +394,18 @@ class MeasureValue:
     @property
     def rank(self) -> int | None:
         return self.band.rank if self.band else None
+
+    @property
+    def rounding_crosses_band(self) -> bool:
+        """Whether the shown (two-place) figure lies outside the band of the exact ratio, the
+        category's source: 89,996% shows as 90,00% and stays *Cukup Efektif*."""
+        return (
+            self.band is not None
+            and self.ratio is not None
+            and not self.band.contains(
+                self.persen  # type: ignore[arg-type]  # not None when the ratio is not
+            )
+        )
 
 
 _APPLICABLE: dict[str, tuple[Measure, ...]] = {}

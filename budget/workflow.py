@@ -132,8 +132,9 @@ ENTRY_TOTAL_ORDER = (Jenis.PENDAPATAN, Jenis.BELANJA, Jenis.PEMBIAYAAN)
 
 def entry_totals(*, lines: Sequence[EntryLine]) -> list[tuple[Jenis, dict[str, Decimal]]]:
     """The entry page's running totals per jenis (pendapatan, belanja and pembiayaan are never
-    added together): pagu, the quarter's cash plan, realised before it and within it. Summed
-    from the lines the page already read, so the page's query count does not grow."""
+    added together): pagu, the quarter's cash plan, realised before it and within it, and the
+    pagu left (sisa pagu). Summed from the lines the page already read, so the page's query
+    count does not grow."""
     totals: dict[str, dict[str, Decimal]] = {}
     for item in lines:
         t = totals.setdefault(
@@ -143,12 +144,14 @@ def entry_totals(*, lines: Sequence[EntryLine]) -> list[tuple[Jenis, dict[str, D
                 "kas": Decimal(0),
                 "sebelumnya": Decimal(0),
                 "sekarang": Decimal(0),
+                "sisa": Decimal(0),
             },
         )
         t["pagu"] += item.line.pagu
         t["kas"] += item.kas_triwulan
         t["sebelumnya"] += item.sebelumnya
         t["sekarang"] += item.sekarang or 0
+        t["sisa"] += item.sisa
     return [(j, totals[j]) for j in ENTRY_TOTAL_ORDER if j in totals]
 
 

@@ -1,10 +1,13 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from budget.measures import RANK_MEASURES, Measure, measure_get
 from budget.quarters import QUARTERS, tw_label
+
+if TYPE_CHECKING:
+    from budget.selectors import RankedRow
 
 TRIWULAN_CHOICES = [(q, tw_label(q)) for q in QUARTERS]
 
@@ -35,10 +38,30 @@ class RankingForm(forms.Form):
         required=False,
     )
 
+    urut = forms.ChoiceField(
+        label=_("Order by"),
+        choices=[
+            ("peringkat", _("Rank")),
+            ("kekurangan", _("Largest shortfall against the plan (Rp)")),
+        ],
+        required=False,
+    )
+
     @property
     def measure(self) -> Measure:
         key = self.cleaned_data.get("ukuran") if self.is_valid() else None
         return measure_get(key, rankable=True)
+
+    @property
+    def order(self) -> str:
+        """How the ranked OPDs are listed: by rank (the default), or the largest shortfall in
+        rupiah against the cash plan first (ties by rank). The rank itself never changes."""
+        return (self.cleaned_data.get("urut") if self.is_valid() else None) or "peringkat"
+
+    def ordered(self, ranked: "list[RankedRow]") -> "list[RankedRow]":
+        if self.order == "kekurangan":
+            return sorted(ranked, key=lambda r: (-r.row.kekurangan_kas, r.peringkat))
+        return list(ranked)
 
 
 class DrillForm(forms.Form):

@@ -252,7 +252,9 @@ def _preview(
         return render(
             request,
             "dashboard/import_preview.html",
-            {**context, "meta": meta, "errors": refused.errors, "form": form},
+            # The upload form again, to send the corrected file at once ("form" would be read
+            # as the header's period picker by base.html).
+            {**context, "meta": meta, "errors": refused.errors, "upload_form": _upload_form(actor)},
             status=400,
         )
     token = _store(request, data, meta)

@@ -25,6 +25,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 from pythonjsonlogger.core import RESERVED_ATTRS
 from whitenoise.compress import Compressor
 
@@ -296,8 +297,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Serapan API",
-    "DESCRIPTION": "Budget absorption of a regional government's OPDs: regions, OPDs, DPA lines, "
-    "realisasi, absorption at every level, ranking. Amounts are decimal strings in rupiah.",
+    # Translated (gettext_lazy): the schema, and so the docs page, speaks the request's language.
+    "DESCRIPTION": _(
+        "Budget absorption of a regional government's OPDs: regions, OPDs, DPA lines, "
+        "realisasi, absorption at every level, ranking. Amounts are decimal strings in rupiah."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

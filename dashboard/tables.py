@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 from django_tables2.export import TableExport
 from django_tables2.rows import BoundRow
 from tablib import Dataset
@@ -104,13 +106,24 @@ class PercentColumn(FigureColumn):
 
 
 class BadgeColumn(tables.Column):
-    def __init__(self, *args, rank_attr: str, **kwargs):
-        self.rank_attr = rank_attr
+    """A measure's category. Marked provisional when the table shows a yearly category before
+    the year's end (`table.triwulan`), and marked where the shown figure's rounding crosses
+    into another band than the exact ratio's."""
+
+    def __init__(self, *args, measure: Measure, **kwargs):
+        self.measure = measure
         kwargs.setdefault("default", "—")
         super().__init__(*args, **kwargs)
 
-    def render(self, value: str, record) -> str:
-        return badge(value, getattr(record, self.rank_attr))
+    def render(self, value: str, record, table) -> str:
+        triwulan = getattr(table, "triwulan", None)
+        provisional = triwulan is not None and self.measure.provisional_at(triwulan)
+        return badge(
+            value,
+            getattr(record, self.measure.rank_attr or ""),
+            record.measure(self.measure.key),
+            provisional=provisional,
+        )
 
     def value(self, value: str | None) -> str:
         return value or ""
@@ -135,7 +148,7 @@ def _registry_columns() -> dict[str, tables.Column]:
     for m in table_measures():
         columns[m.attr] = PercentColumn(m.column, beneath=beneath.get(m.key))
         if m.category and m.rank_attr:  # the rank is named after the category
-            columns[m.category] = BadgeColumn(m.category_column, rank_attr=m.rank_attr)
+            columns[m.category] = BadgeColumn(m.category_column, measure=m)
     return columns
 
 
@@ -171,17 +184,20 @@ class AbsorptionTable(_AbsorptionBase):
         statuses=None,
         hide_code: bool = False,
         totals: Sequence[TotalRow] = (),
+        triwulan: int | None = None,
         **kwargs,
     ):
         """`code_under_name` prints the code in small type under the name instead of in its
         own column (long OPD codes); `hide_code` leaves it off the screen where the name says
         it (fund sources); exports keep the code column either way. `statuses` (OPD code ->
         quarterly report) adds the report status, so that figures not yet verified are
-        marked."""
+        marked. `triwulan`, the quarter shown, marks yearly categories provisional before the
+        year's end."""
         self.link = link
         self.code_under_name = code_under_name
         self.statuses = statuses
         self.totals = list(totals)
+        self.triwulan = triwulan  # the quarter shown: yearly categories before TW IV marked
         if statuses is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
         super().__init__(*args, **kwargs)
@@ -229,25 +245,44 @@ def status_badge(report) -> str:
 
 
 class RankingTable(tables.Table):
-    peringkat = tables.Column("#", attrs={"td": {"class": "num"}})
+    """The ranking, its columns named plainly; the value column is headed by the measure
+    ranked by (e.g. *Capaian kas (%)*)."""
+
+    peringkat = tables.Column(_("Rank"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    perubahan = tables.Column(
+        _("Rank movement"), empty_values=(), attrs={"td": {"class": "num move"}}
+    )
     nama = tables.Column("OPD", accessor="row__nama")
     nilai = PercentColumn(_("Value"), empty_values=())
     kategori = tables.Column(_("Category"), empty_values=())
-    selisih = MoneyColumn(_("Gap to plan (Rp)"), accessor="row__selisih_kas")
-    perubahan = tables.Column(_("Change"), empty_values=(), attrs={"td": {"class": "num"}})
-    status = tables.Column(_("Report"), empty_values=())
+    kekurangan = MoneyColumn(_("Behind plan (Rp)"), accessor="row__kekurangan_kas")
+    # The signed gap (negative: behind), for the exports only.
+    selisih = MoneyColumn(_("Gap to plan (Rp)"), accessor="row__selisih_kas", visible=False)
+    status = tables.Column(_("Report status"), empty_values=())
     kendala = tables.Column(_("Obstacles"), empty_values=())
 
     class Meta:
-        attrs = {"class": "data"}
+        attrs = {"class": "data ranking stack-phone"}
         orderable = False
         template_name = "django_tables2/table.html"
 
-    def __init__(self, *args, measure: str | Measure, link=None, statuses=None, **kwargs):
+    def __init__(
+        self, *args, measure: str | Measure, link=None, statuses=None, triwulan=None, **kwargs
+    ):
         self.measure = as_measure(measure)
         self.link = link
         self.statuses = statuses or {}
+        self.triwulan = triwulan
         super().__init__(*args, **kwargs)
+        # Per table (django-tables2 copies the columns for each): the measure's own header.
+        self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
+        # Each cell names its column, for the phone's one-card-per-OPD layout (serapan.css).
+        for bound in self.columns:
+            if bound.name == "nama":
+                continue
+            attrs = dict(bound.column.attrs)
+            attrs["td"] = {**attrs.get("td", {}), "data-label": str(bound.verbose_name)}
+            bound.column.attrs = attrs
 
     def render_status(self, record) -> str:
         return status_badge(self.statuses.get(record.row.kode))
@@ -279,7 +314,8 @@ class RankingTable(tables.Table):
 
     def render_kategori(self, record) -> str:
         value = self._value(record)
-        return badge(value.label, value.rank)
+        provisional = self.triwulan is not None and self.measure.provisional_at(self.triwulan)
+        return badge(value.label, value.rank, value, provisional=provisional)
 
     def value_kategori(self, record) -> str:
         return self._value(record).label or ""
@@ -294,14 +330,17 @@ class RankingTable(tables.Table):
     def render_perubahan(self, record) -> str:
         change = record.perubahan
         if change is None:
-            return "—"
+            return format_html('<span class="tetap">{}</span>', pgettext("rank change", "new"))
         if change > 0:
-            return format_html('<span class="naik" title="naik">▲ {}</span>', change)
+            title = ngettext("up %(n)d place", "up %(n)d places", change) % {"n": change}
+            return format_html('<span class="naik" title="{}">▲ {}</span>', title, change)
         if change < 0:
-            return format_html('<span class="turun" title="turun">▼ {}</span>', -change)
-        return format_html('<span class="tetap" title="tetap">{}</span>', "=")
+            title = ngettext("down %(n)d place", "down %(n)d places", -change) % {"n": -change}
+            return format_html('<span class="turun" title="{}">▼ {}</span>', title, -change)
+        return format_html('<span class="tetap" title="{}">=</span>', _("same place"))
 
     def value_perubahan(self, record):
+        """Places gained since the previous quarter (negative: lost), empty when new."""
         return record.perubahan
 
 

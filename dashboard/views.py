@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 
 from budget.codes import Jenis
 from budget.coverage import Coverage
-from budget.criteria import EFEKTIVITAS, Bands, bands_for
+from budget.criteria import EFEKTIVITAS, Bands, band_range, bands_for
 from budget.history import opd_history
 from budget.measures import RANK_MEASURES, measure_get
 from budget.models import Opd, Region
@@ -103,6 +103,12 @@ class Scope:
     def common(self) -> dict:
         return {"region": self.region, "tahun": self.period.tahun, "triwulan": self.period.triwulan}
 
+    def categories_context(self) -> dict:
+        """How to read the categories: the region's effectiveness bands, each with its range."""
+        return {
+            "category_bands": [(b.label, b.rank, band_range(b)) for b in self.bands[EFEKTIVITAS]]
+        }
+
     def coverage_context(self) -> dict:
         """What every region page says about who has reported the quarter: how many, the
         OPDs still missing (belum melapor), and whether the default rule chose the period."""
@@ -141,12 +147,12 @@ class TableSpec:
     totals: Callable[[], list[TotalRow]] | None = None  # the Jumlah rows, from the level above
 
 
-def _tables(request: HttpRequest, specs: list[TableSpec]) -> dict | HttpResponse:
+def _tables(request: HttpRequest, specs: list[TableSpec], triwulan: int) -> dict | HttpResponse:
     """The page's tables by name, or the export asked for as soon as its table is built."""
     tables = {}
     for spec in specs:
         totals = spec.totals() if spec.totals else ()
-        table = AbsorptionTable(spec.rows(), totals=totals, **spec.options)
+        table = AbsorptionTable(spec.rows(), totals=totals, triwulan=triwulan, **spec.options)
         paginate = {"per_page": PER_PAGE} if spec.paginate else False
         RequestConfig(request, paginate=paginate).configure(table)
         if response := _export(request, table, spec.name):
@@ -204,6 +210,7 @@ def _overview(scope: Scope, all_rows: list, statuses: dict, region_rows) -> dict
             distribution, title=_("OPDs by cash plan achievement category")
         ),
         **scope.coverage_context(),
+        **scope.categories_context(),
         # Only the OPDs that reported the quarter: one that has not is not behind, it is late.
         "behind_count": sum(1 for r in reported if r.behind_plan),
         "unverified_count": unverified_count(statuses, (r.kode for r in reported)),
@@ -225,7 +232,9 @@ def home(request: HttpRequest) -> HttpResponse:
     statuses = report_statuses(**scope.common)
     link = _opd_link(actor, scope.period)
     region_rows = _once(lambda: absorption(**scope.common, level="pemda", bands=scope.bands))
-    tables = _tables(request, _home_tables(scope, opd_rows, link, statuses, region_rows))
+    tables = _tables(
+        request, _home_tables(scope, opd_rows, link, statuses, region_rows), scope.period.triwulan
+    )
     if isinstance(tables, HttpResponse):
         return tables
     return render(
@@ -344,7 +353,7 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
         return scope
     drill = Drill.from_request(request)
     opd_rows = _once(lambda: absorption(**scope.common, opd=opd, level="opd", bands=scope.bands))
-    tables = _tables(request, _opd_tables(scope, opd, drill, opd_rows))
+    tables = _tables(request, _opd_tables(scope, opd, drill, opd_rows), scope.period.triwulan)
     if isinstance(tables, HttpResponse):
         return tables
     return render(
@@ -429,6 +438,7 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
         "account_table": tables["rekening"],
         "dana_table": tables["sumber_dana"],
         "dana_shown": _has_sources(tables["sumber_dana"].data),
+        **scope.categories_context(),
         "period_qs": period_qs(period),
     }
 
@@ -446,11 +456,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
     ranked, unranked = opd_ranking(
         **scope.common, measure=measure.key, bands=scope.bands, reported=scope.reported
     )
+    link = _opd_link(actor, scope.period)
     table = RankingTable(
-        ranked,
+        rform.ordered(ranked),
         measure=measure,
-        link=_opd_link(actor, scope.period),
+        link=link,
         statuses=report_statuses(**scope.common),
+        triwulan=scope.period.triwulan,
     )
     RequestConfig(request, paginate=False).configure(table)
     if response := _export(request, table, "peringkat"):
@@ -465,14 +477,17 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "rform": rform,
             "measure": measure,
             "measure_label": label,
+            "order": rform.order,
             "measures": [measure_get(key) for key in RANK_MEASURES],
             "table": table,
             "chart": charts.ranking_bars(
                 ranked, measure=measure, title=_("OPD ranking by %(measure)s") % {"measure": label}
             ),
             "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
+            "bars": [(r, link(r.row)) for r in ranked],  # the chart as a list, on a phone
             "unranked": unranked,
             **scope.coverage_context(),
+            **scope.categories_context(),
             "period_qs": period_qs(scope.period),
         },
     )

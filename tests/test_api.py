@@ -797,6 +797,22 @@ def test_the_schema_is_served_as_json_on_request():
     assert response.json()["info"]["title"] == "Serapan API"
 
 
+def test_the_schema_and_so_the_docs_page_speak_indonesian():
+    schema = APIClient().get(f"{API}schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["info"]["description"].startswith("Penyerapan anggaran perangkat daerah")
+    summaries = {op["summary"] for methods in schema["paths"].values() for op in methods.values()}
+    assert "Peringkat OPD menurut capaian (atau serapan) belanja, seperti pada /peringkat/" in (
+        summaries
+    )
+    assert "Tautan ke setiap endpoint" in summaries
+    assert not any(s.startswith(("Links to", "Ranking of", "Absorption at")) for s in summaries)
+    # English on request, as the pages (the request's language).
+    english = APIClient().get(
+        f"{API}schema/", HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["info"]["title"] == "Serapan API"
+
+
 def test_the_root_links_every_endpoint_with_absolute_urls(region, bpkad):
     links = APIClient().get(API).json()
     assert set(links) == {"regions", "opds", "dpa_lines", "realisasi", "absorption", "ranking",

@@ -306,7 +306,7 @@ def test_the_ranking_by_serapan_shows_the_bottom_five_and_opens_an_opd(page, dem
     wait_for_charts(page, "fig-rank")
     shoot(page, "08-ranking-capaian")
 
-    page.get_by_label("Urut menurut").select_option("serapan")
+    page.get_by_label("Peringkat menurut").select_option("serapan")
     expect(page).to_have_url(re.compile(r"ukuran=serapan"))
     expect(heading(page)).to_have_text("Peringkat OPD 2026, s.d. TW III · menurut serapan anggaran")
 
@@ -369,12 +369,26 @@ def test_the_overview_fits_a_phone(phone, demo):
         assert box["x"] + box["width"] <= width
     shoot(phone, "11-overview-phone")
 
-    # The ranking's bar chart keeps its names readable: it scrolls inside its panel.
+    # The ranking reads without swiping: the wide chart gives way to a list with one bar per
+    # OPD, in rank order, every bar drawn and within the screen; the table's rows are cards.
     phone.get_by_role("link", name="Peringkat OPD").click()
-    wait_for_charts(phone, "fig-rank")
     assert horizontal_overflow(phone) == 0
-    panel = phone.locator('.panel:has([data-figure="fig-rank"])')
-    assert panel.evaluate("el => el.scrollWidth > el.clientWidth")
+    expect(phone.locator(".panel.rank-chart")).to_be_hidden()
+    region = Region.objects.get(kode=REGION_KODE)
+    ranked, _unranked = opd_ranking(region=region, tahun=2026, triwulan=3)
+    items = phone.locator("ol.rank-bars li")
+    expect(items).to_have_count(len(ranked))
+    assert [n.strip() for n in phone.locator("ol.rank-bars .name").all_inner_texts()] == [
+        r.row.nama for r in ranked
+    ]
+    for meter in phone.locator("ol.rank-bars meter").all():
+        box = meter.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= width
+        assert Decimal(meter.get_attribute("value")) > 0
+    assert phone.locator("table.ranking").evaluate("el => el.scrollWidth <= el.clientWidth")
+    first_card = phone.locator("table.ranking tbody tr").first.bounding_box()
+    assert first_card["x"] + first_card["width"] <= width
     shoot(phone, "12-ranking-phone")
 
 
@@ -515,6 +529,10 @@ def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_pag
     expect(belanja_now(page)).to_have_text("4.650.000")
     expect(sisa_1).to_have_text(angka(first.sisa - Decimal("1250000")))
     expect(sisa_2).to_have_text(angka(second.sisa - Decimal("3400000")))
+    belanja_left = sum(i.sisa for i in items if i.line.jenis == "belanja")
+    expect(page.locator('#entry tfoot tr[data-total="belanja"] .sisa-total')).to_have_text(
+        angka(belanja_left - Decimal("4650000"))
+    )
     shoot(page, "17-entry-typed")
 
     # A typo is marked at once, and refused for its line on saving: nothing is written.
@@ -685,12 +703,21 @@ def test_the_entry_page_fits_a_phone(phone, demo):
     expect(belanja_now(phone)).to_have_text("1.250.000")
     shoot(phone, "27-entry-phone-typed")
     assert horizontal_overflow(phone) == 0
-    # The wide table scrolls inside its own box, not the page.
+    # Line by line with a thumb: each line a card, nothing to swipe sideways, every amount box
+    # on the screen and at least 44 px tall (a finger's target).
     table_box = phone.locator("#entry .scroll")
     box = table_box.bounding_box()
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= PHONE["width"]
-    assert table_box.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert table_box.evaluate("el => el.scrollWidth <= el.clientWidth")
+    for amount in phone.locator("#entry input.amount").all()[:10]:
+        amount.scroll_into_view_if_needed()
+        box = amount.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+        assert box["height"] >= 44
+    # The totals close the list, the pagu left among them.
+    expect(phone.locator('#entry tfoot tr[data-total="belanja"] .sisa-total')).not_to_be_empty()
     # Every button can be reached and pressed (a trial click checks it is visible, stable,
     # enabled and not covered), and lies within the screen's width.
     buttons = phone.locator("main button")
@@ -704,8 +731,67 @@ def test_the_entry_page_fits_a_phone(phone, demo):
     for kendala in phone.locator(".kendala label").all():
         box = kendala.bounding_box()
         assert box["x"] + box["width"] <= PHONE["width"]
-    table_box.evaluate("el => { el.scrollLeft = 0; }")
     shoot(phone, "28-entry-phone-table-start")
+
+
+# --- Every page, every role, desk and phone ---------------------------------------------------
+
+# A number a person reads printed the English way: 1,234,567 (thousands by comma), 67.46% or
+# 48000000.00 (decimals by point). Codes (1.02.0.00.0.00.01.0000) and Indonesian figures
+# (1.234.567 and 73,73%) do not match.
+ENGLISH_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+(?![\d,%])|\b\d+\.\d{1,2}\s?%|\b\d{4,}\.\d{2}\b")
+
+
+def test_the_english_number_pattern_tells_the_formats_apart():
+    for english in ("1,234,567", "capaian 67.46%", "48000000.00 padahal", "12.5 %"):
+        assert ENGLISH_NUMBER.search(english), english
+    for indonesian in (
+        "Rp 1.234.567",
+        "73,73%",
+        "89,996%",
+        "1.02.0.00.0.00.01.0000",
+        "5.1.02.01.01.0026",
+    ):
+        assert not ENGLISH_NUMBER.search(indonesian), indonesian
+
+
+def role_pages(role: str) -> list[str]:
+    """The pages a role reaches from the menu and the pages behind them."""
+    opd = treasurer_opd()
+    own = f"/opd/{opd.kode}/"
+    if role == "bendahara1":
+        return [own, own + "?tahun=2026&triwulan=4", entry_url(opd), "/peringkat/", "/laporan/"]
+    pages = ["/", "/?tahun=2026&triwulan=4", "/peringkat/", "/peringkat/?urut=kekurangan",
+             "/laporan/", own, own + "?rinci=kegiatan&akun=6"]  # fmt: skip
+    if role == "bpkad":
+        pages += ["/riwayat/", "/impor/", entry_url(opd, triwulan=3), "/admin/",
+                  "/admin/budget/dpaline/", "/api/v1/docs/"]  # fmt: skip
+    return pages
+
+
+@pytest.mark.parametrize("role", ["bpkad", "kepala", "bendahara1"])
+def test_every_page_fits_a_desk_and_a_phone_and_prints_numbers_the_indonesian_way(
+    open_page, demo, role
+):
+    for device, options in (("desk", {}), ("phone", PHONE_OPTIONS)):
+        page = open_page(**options)
+        sign_in(page, role)
+        page.wait_for_load_state()
+        for path in role_pages(role):
+            response = page.goto(path)
+            assert response is not None, path
+            assert response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+            shoot(page, f"40-{role}-{device}-{name}")
+            width = page.evaluate("window.innerWidth")
+            scroll = page.evaluate(
+                "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+            )
+            assert scroll <= width, f"{path} is {scroll} px wide on a {width} px {device}"
+            if not path.startswith("/api/"):  # Swagger UI's own chrome is not ours to word
+                text = page.locator("body").inner_text()
+                assert ENGLISH_NUMBER.findall(text) == [], path
 
 
 # --- Content-Security-Policy -------------------------------------------------------------------

@@ -6,11 +6,13 @@ jump to TW IV for everybody, nor rank the three that have not reported TW IV as 
 spent nothing.
 """
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from budget.coverage import region_periods
 from budget.models import Profile, QuarterReport
@@ -147,6 +149,50 @@ def test_the_ranking_leaves_out_the_opds_that_have_not_reported(as_bpkad, region
     # The selector alone, without `reported`, still ranks everybody (the API's contract).
     ranked, _unranked = opd_ranking(region=region, tahun=YEAR, triwulan=4)
     assert len(ranked) == 4
+
+
+def test_the_ranking_pdf_leaves_out_the_opds_that_have_not_reported(as_bpkad, early_tw4):
+    response = as_bpkad.get(f"/peringkat/cetak.pdf?tahun={YEAR}&triwulan=4")
+    assert response.status_code == 200
+    text = " ".join(
+        (page.extract_text() or "") for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    text = " ".join(text.split())
+    assert "1 dari 4 OPD sudah melaporkan TW IV" in text
+    assert "Belum melapor (3 OPD" in text
+    # Named once, in the note: not as ranked lines.
+    for nama in NAMES[1:]:
+        assert text.count(nama) == 1
+
+
+def test_the_ranking_can_list_the_largest_shortfall_first_keeping_the_ranks(as_bpkad, lines):
+    # TW II: Dinas Satu spent nothing (shortfall Rp 2.000.000), Dinas Dua half the plan
+    # (Rp 1.000.000 short), Dinas Tiga all of it, Dinas Empat more than planned.
+    for line, jumlah in zip(lines, ("0", "500000", "1000000", "1200000"), strict=True):
+        realise(line, 1, 2, jumlah=jumlah)
+    by_rank = as_bpkad.get(f"/peringkat/?tahun={YEAR}&triwulan=2").context["table"].data
+    assert [r.row.nama for r in by_rank] == ["Dinas Empat", "Dinas Tiga", "Dinas Dua", "Dinas Satu"]
+    response = as_bpkad.get(f"/peringkat/?tahun={YEAR}&triwulan=2&urut=kekurangan")
+    shown = [
+        (r.row.nama, r.peringkat, r.row.kekurangan_kas) for r in response.context["table"].data
+    ]
+    assert shown == [
+        ("Dinas Satu", 4, D("2000000")),
+        ("Dinas Dua", 3, D("1000000")),
+        ("Dinas Empat", 1, D("0")),  # ahead of the plan and on it: nothing short, by rank
+        ("Dinas Tiga", 2, D("0")),
+    ]
+    page = page_text(response)
+    assert "Kekurangan dari rencana kas (Rp)" in page
+    assert "2.000.000" in page
+    # The one-page PDF follows the same order, with the same column.
+    pdf = as_bpkad.get(f"/peringkat/cetak.pdf?tahun={YEAR}&triwulan=2&urut=kekurangan")
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(text.split())
+    positions = [text.index(nama) for nama in ("Dinas Satu", "Dinas Dua", "Dinas Empat")]
+    assert positions == sorted(positions)
+    assert "Kekurangan dari rencana kas (Rp)" in text
+    assert "Diurutkan menurut kekurangan terbesar dari rencana kas" in text
 
 
 def test_the_ranking_movement_compares_with_those_that_reported_the_quarter_before(

@@ -634,8 +634,8 @@ def test_the_ranking_lists_the_opds_in_the_selectors_order(signed_in, region):
     response = signed_in.get("/peringkat/")
     (table,) = tables(response)
     assert [r["OPD"] for r in table] == [r.row.nama for r in ranked]
-    assert [r["#"] for r in table] == [str(r.peringkat) for r in ranked]
-    assert [r["Nilai"] for r in table] == [
+    assert [r["Peringkat"] for r in table] == [str(r.peringkat) for r in ranked]
+    assert [r["Capaian kas (%)"] for r in table] == [
         format_percent(round2(r.row.capaian_kas)) for r in ranked
     ]
     assert [r.row.nama for r in ranked] == ["Dinas A", "Dinas B", "Dinas D", "Dinas C", "Dinas E"]
@@ -648,7 +648,9 @@ def test_the_ranking_by_serapan_follows_the_selector(signed_in, region):
     ranked, _unranked = opd_ranking(region=region, tahun=YEAR, triwulan=2, measure="serapan")
     (table,) = tables(signed_in.get("/peringkat/?ukuran=serapan"))
     assert [r["OPD"] for r in table] == [r.row.nama for r in ranked]
-    assert [r["Nilai"] for r in table] == [format_percent(round2(r.row.serapan)) for r in ranked]
+    assert [r["Serapan (%)"] for r in table] == [
+        format_percent(round2(r.row.serapan)) for r in ranked
+    ]
     assert [r["Kategori"] for r in table] == [r.row.kategori_serapan for r in ranked]
 
 
@@ -658,10 +660,10 @@ def test_the_ranking_shows_the_movement_since_the_previous_quarter(signed_in, re
 
     def shown(change):
         if change is None:
-            return "—"
+            return "baru"
         return "=" if change == 0 else ("▲ " if change > 0 else "▼ ") + str(abs(change))
 
-    assert [r["Perubahan"] for r in table] == [shown(r.perubahan) for r in ranked]
+    assert [r["Naik/turun peringkat"] for r in table] == [shown(r.perubahan) for r in ranked]
 
 
 def test_the_ranking_names_the_five_lowest_opds_worst_first(client, large_region):
@@ -1138,13 +1140,15 @@ def test_the_ranking_exports_in_its_order(signed_in, region, fmt, parse, measure
     for got, r in zip(exported, ranked, strict=True):
         value = r.row.capaian_kas if measure == "capaian" else r.row.serapan
         kategori = r.row.kategori_capaian if measure == "capaian" else r.row.kategori_serapan
-        assert int(got["#"]) == r.peringkat
-        assert ratio(got["Nilai"]) == round2(value)
+        assert int(got["Peringkat"]) == r.peringkat
+        column = "Capaian kas (%)" if measure == "capaian" else "Serapan (%)"
+        assert ratio(got[column]) == round2(value)
         assert got["Kategori"] == kategori
         assert money(got["Selisih dari rencana (Rp)"]) == r.row.selisih_kas
-        assert (got["Perubahan"] in ("", None)) == (r.perubahan is None)
+        assert money(got["Kekurangan dari rencana kas (Rp)"]) == max(-r.row.selisih_kas, 0)
+        assert (got["Naik/turun peringkat"] in ("", None)) == (r.perubahan is None)
         if r.perubahan is not None:
-            assert int(got["Perubahan"]) == r.perubahan
+            assert int(got["Naik/turun peringkat"]) == r.perubahan
 
 
 def test_an_unknown_export_format_shows_the_page(signed_in, region):

@@ -307,3 +307,19 @@ def test_the_preview_refuses_a_fund_source_in_free_text_with_its_row_and_column(
     assert (row, column) == ("3", "sumber_dana")
     assert "DAK Non Fisik" in message
     assert snapshot() == before
+
+
+def test_a_refused_file_offers_the_upload_form_again_without_a_broken_period_picker(
+    as_bpkad, files
+):
+    path = files.csv([dpa_row(pagu="400000", kas_tw1="abc")])
+    response = upload(as_bpkad, "dpa.csv", path.read_bytes())
+    assert response.status_code == 400
+    page = response.content.decode()
+    # The header's period picker belongs to the pages of figures: an import page has none
+    # (the upload form was once taken for it, and the header showed empty pickers).
+    assert 'class="period"' not in page
+    # The corrected file goes up from the same page.
+    assert 'id="upload"' in page
+    assert 'name="berkas"' in page
+    assert "Unggah berkas lain" in page

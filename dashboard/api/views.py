@@ -8,6 +8,7 @@ options (both build their body with `budget.reporting.report_dict`); it is not p
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, OuterRef
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -35,9 +36,9 @@ from budget.workflow import report_statuses
 from dashboard.api import filters, permissions, serializers
 
 ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Bad parameters: field -> messages."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not signed in and no valid token."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not allowed for this role."),
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Bad parameters: field -> messages.")),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Not signed in and no valid token.")),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Not allowed for this role.")),
 }
 
 
@@ -58,9 +59,11 @@ class ApiListView(ApiView, ListAPIView):
 
 
 @extend_schema(
-    summary="Links to every endpoint",
-    description="Absolute links to every endpoint, the OpenAPI schema and its Swagger UI. "
-    "Open to anyone: it holds no figures.",
+    summary=_("Links to every endpoint"),
+    description=_(
+        "Absolute links to every endpoint, the OpenAPI schema and its Swagger UI. "
+        "Open to anyone: it holds no figures."
+    ),
     responses={200: serializers.ApiRootSerializer},
 )
 class ApiRoot(ApiView):
@@ -81,9 +84,11 @@ class ApiRoot(ApiView):
 
 
 @extend_schema(
-    summary="Regions (pemda)",
-    description="The regions this user may read (their own, or every one for a superuser), "
-    "with the years that have a DPA.",
+    summary=_("Regions (pemda)"),
+    description=_(
+        "The regions this user may read (their own, or every one for a superuser), "
+        "with the years that have a DPA."
+    ),
     responses={200: serializers.RegionSerializer(many=True), **ERRORS},
 )
 class RegionList(ApiListView):
@@ -101,8 +106,8 @@ class RegionList(ApiListView):
 
 
 @extend_schema(
-    summary="OPDs (work units)",
-    description="A treasurer sees their own OPD only.",
+    summary=_("OPDs (work units)"),
+    description=_("A treasurer sees their own OPD only."),
     responses={200: serializers.OpdSerializer(many=True), **ERRORS},
 )
 class OpdList(ApiListView):
@@ -116,10 +121,12 @@ class OpdList(ApiListView):
 
 
 @extend_schema(
-    summary="DPA budget lines: pagu and quarterly cash plan",
-    description="One line per OPD, sub kegiatan and account, with the pagu in force, the murni "
-    "pagu and the cash plan within each quarter. A treasurer sees their own OPD's lines; "
-    "`opd=` naming another OPD is refused (403).",
+    summary=_("DPA budget lines: pagu and quarterly cash plan"),
+    description=_(
+        "One line per OPD, sub kegiatan and account, with the pagu in force, the murni "
+        "pagu and the cash plan within each quarter. A treasurer sees their own OPD's lines; "
+        "`opd=` naming another OPD is refused (403)."
+    ),
     responses={200: serializers.DpaLineSerializer(many=True), **ERRORS},
 )
 class DpaLineList(ApiListView):
@@ -142,9 +149,11 @@ class DpaLineList(ApiListView):
 
 
 @extend_schema(
-    summary="Realisasi: the amount realised on a DPA line within a quarter",
-    description="Within the quarter, not cumulative (cumulative figures: `absorption/`). "
-    "A treasurer sees their own OPD's realisasi; `opd=` naming another OPD is refused (403).",
+    summary=_("Realisasi: the amount realised on a DPA line within a quarter"),
+    description=_(
+        "Within the quarter, not cumulative (cumulative figures: `absorption/`). "
+        "A treasurer sees their own OPD's realisasi; `opd=` naming another OPD is refused (403)."
+    ),
     responses={200: serializers.RealisasiSerializer(many=True), **ERRORS},
 )
 class RealisasiList(ApiListView):
@@ -192,8 +201,8 @@ ABSORPTION_EXAMPLE = {
 
 class AbsorptionView(ApiView):
     @extend_schema(
-        summary="Absorption at any level (the JSON of absorption_report --format json)",
-        description=(
+        summary=_("Absorption at any level (the JSON of absorption_report --format json)"),
+        description=_(
             "The same body as `python manage.py absorption_report --tahun Y --triwulan Q "
             "--level L [--depth N] [--opd KODE] [--region KODE] --format json`: one row per "
             "group and jenis. Not paginated. A treasurer asks for their own OPD (`opd=`); the "
@@ -234,8 +243,8 @@ class RankingView(ApiView):
     permission_classes = [IsAuthenticated, permissions.CanViewRanking]
 
     @extend_schema(
-        summary="Ranking of OPDs by belanja capaian (or serapan), as on /peringkat/",
-        description=(
+        summary=_("Ranking of OPDs by belanja capaian (or serapan), as on /peringkat/"),
+        description=_(
             "Every OPD whose measure is defined, best first, with its place in the previous "
             "quarter and the status of its quarterly report; the others under "
             "`tidak_diperingkat`. Readable by every role (treasurers too). Not paginated."

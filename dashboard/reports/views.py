@@ -5,8 +5,9 @@
   report for BPKAD and the head of region; an OPD's for whoever may open that OPD's page. An
   OPD's report is answered at once; the region's is made by the background worker, and the
   request is sent to the job's page (/tugas/<id>/), which offers the file when it is ready.
-- `/peringkat/cetak.pdf` (`tahun`, `triwulan`, `ukuran`): the ranking on one A4 page, for
-  whoever may see the ranking.
+- `/peringkat/cetak.pdf` (`tahun`, `triwulan`, `ukuran`, `urut`): the ranking on one A4 page,
+  in the page's order and without the OPDs that have not reported, for whoever may see the
+  ranking.
 
 The period falls back as on the pages (a bad year or quarter gives the latest with data); an
 arrangement or OPD code that cannot be read is refused with 400, an unknown OPD with 404.
@@ -32,7 +33,7 @@ from budget.selectors import Period, RankedRow, opd_ranking, region_for
 from budget.workflow import kendala_labels, report_statuses
 from dashboard.forms import RankingForm
 from dashboard.palette import rank_colour
-from dashboard.periods import empty_page, period_from_request, period_qs
+from dashboard.periods import PagePeriod, empty_page, page_period, period_from_request, period_qs
 from dashboard.reports import lra, pdf, xlsx
 from dashboard.tasks import XLSX_TYPE, report_job
 from jobs.models import Job
@@ -161,18 +162,20 @@ def ranking_pdf(request: HttpRequest) -> HttpResponse:
     region = region_for(actor)
     if region is None:
         return empty_page(request)
-    period, _form, _years = period_from_request(request, region)
-    if period is None:
+    shown = page_period(request, region)
+    if shown is None:
         return empty_page(request)
-    measure = RankingForm(request.GET or None).measure
-    context = _ranking_context(region, period, measure)
+    period = shown.period
+    rform = RankingForm(request.GET or None)
+    measure = rform.measure
+    context = _ranking_context(region, shown, rform)
 
-    def page(density: str) -> str:
+    def sheet(density: str) -> str:
         return render_to_string(
             "reports/peringkat.html", {**context, "density": density}, request=request
         )
 
-    response = HttpResponse(pdf.one_page_pdf(page), content_type="application/pdf")
+    response = HttpResponse(pdf.one_page_pdf(sheet), content_type="application/pdf")
     filename = f"Peringkat-{region.kode}-{period.tahun}-TW{period.triwulan}-{measure.key}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -195,8 +198,11 @@ def _ranking_lines(ranked: list[RankedRow], measure: Measure, statuses: dict) ->
     return lines
 
 
-def _ranking_context(region: Region, period: Period, measure: Measure) -> dict[str, Any]:
-    """What the one-page ranking prints: the ranked lines, the OPDs left out, the legend."""
+def _ranking_context(region: Region, page: PagePeriod, rform: RankingForm) -> dict[str, Any]:
+    """What the one-page ranking prints: the ranked lines in the page's order, the OPDs that
+    have not reported (left out, as on the page) and those that cannot be ranked, the
+    legend."""
+    period, measure = page.period, rform.measure
     bands = bands_for(region_id=region.pk)
     ranked, unranked = opd_ranking(
         region=region,
@@ -204,9 +210,11 @@ def _ranking_context(region: Region, period: Period, measure: Measure) -> dict[s
         triwulan=period.triwulan,
         measure=measure.key,
         bands=bands,
+        reported=lambda q: page.periods.coverage(Period(period.tahun, q)).reported,
     )
     statuses = report_statuses(region=region, tahun=period.tahun, triwulan=period.triwulan)
     tw = tw_label(period.triwulan)
+    names = page.periods.names
     return {
         "region": region,
         "tahun": period.tahun,
@@ -218,8 +226,12 @@ def _ranking_context(region: Region, period: Period, measure: Measure) -> dict[s
         "measure_label": str(measure.label).lower(),
         "measure_explanation": measure.explain(tw),
         "rank_measures": RANKABLE,
-        "lines": _ranking_lines(ranked, measure, statuses),
+        "lines": _ranking_lines(rform.ordered(ranked), measure, statuses),
+        "order": rform.order,
         "unranked": unranked,
+        "reported_count": page.coverage.n_reported,
+        "opd_count": page.coverage.n_opds,
+        "belum_melapor": [names[kode] for kode in sorted(page.coverage.missing)],
         "legend": [(b.label, rank_colour(b.rank)) for b in bands[EFEKTIVITAS]],
     }
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from budget.measures import round2
 from budget.money import format_number, format_percent, format_rupiah
@@ -37,12 +38,42 @@ def miliar(value: Decimal | None) -> str:
 
 
 @register.simple_tag
-def badge(label: str | None, rank: int | None) -> str:
+def badge(label: str | None, rank: int | None, value=None, provisional: bool = False) -> str:
+    """A category as a coloured badge. With the measure's `value` (budget.measures.
+    MeasureValue), a figure whose two-place rounding crosses into another band gets a mark
+    explaining that the category follows the exact ratio; `provisional` marks a yearly category
+    read before the year's end (dashed, with its reason as a tooltip)."""
     if not label:
         return format_html('<span class="badge k0">{}</span>', "—")
     # The class names the palette's variable (dashboard/palette.py): k1 best … k5, k0 none.
     css = f"k{rank}" if rank in RANK_COLOURS else "k0"
-    return format_html('<span class="badge {}">{}</span>', css, label)
+    if provisional:
+        shown = format_html(
+            '<span class="badge {} provisional" title="{}">{}</span>',
+            css,
+            gettext("A yearly category, provisional until the year's last quarter"),
+            label,
+        )
+    else:
+        shown = format_html('<span class="badge {}">{}</span>', css, label)
+    if value is not None and value.rounding_crosses_band:
+        exact = format_percent(value.ratio, decimals=4)
+        note = gettext(
+            "Exact ratio %(exact)s: the category follows the exact ratio, not the rounded one."
+        ) % {"exact": exact}
+        shown = format_html('{}<abbr class="exact" title="{}">*</abbr>', shown, note)
+    return shown
+
+
+@register.simple_tag
+def category(row, key: str, triwulan: int | None = None) -> str:
+    """The badge of measure `key`'s category on `row`, marked provisional when `triwulan`
+    is before the year's end and the category is a yearly one."""
+    value = row.measure(key) if row is not None else None
+    if value is None:
+        return badge(None, None)
+    provisional = triwulan is not None and value.measure.provisional_at(int(triwulan))
+    return badge(value.label, value.rank, value, provisional=provisional)
 
 
 @register.simple_tag
