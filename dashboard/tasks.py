@@ -14,7 +14,6 @@ from io import BytesIO
 from typing import Any
 
 import pghistory
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -32,16 +31,33 @@ from jobs.services import Progress, job_finish, job_running
 PREVIEW_ROWS = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# What the status page says a job is doing.
-PHASES = {
-    "": _("Waiting for the worker"),
-    "reading": _("Reading the file"),
-    "validating": _("Checking every row"),
-    "comparing": _("Comparing with the stored data"),
-    "writing": _("Writing, in one transaction"),
-    "figures": _("Computing the figures"),
-    "layout": _("Laying out the pages"),
-}
+
+class _Phases(dict):
+    """What the status page says a job is doing. A region PDF's phase `opd:k:n` counts the
+    OPDs laid out so far (the page's own counter speaks of rows, an import's unit)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        name, _sep, count = key.partition(":")
+        if name == "opd" and count.count(":") == 1:
+            done, total = count.split(":")
+            return gettext("Laying out the pages: %(done)s of %(total)s work units") % {
+                "done": done,
+                "total": total,
+            }
+        return super().get(key, default)
+
+
+PHASES = _Phases(
+    {
+        "": _("Waiting for the worker"),
+        "reading": _("Reading the file"),
+        "validating": _("Checking every row"),
+        "comparing": _("Comparing with the stored data"),
+        "writing": _("Writing, in one transaction"),
+        "figures": _("Computing the figures"),
+        "layout": _("Laying out the pages"),
+    }
+)
 
 
 class _CountedRows(list):
@@ -147,19 +163,27 @@ def _report(job: Job, progress: Progress) -> None:
     if not (can_view_opd(actor, opd) if opd else can_view_region(actor)):
         raise PermissionError(gettext("this user may not see this report"))
     progress.phase("figures")
-    report = lra.lra_report(
-        region=region,
-        tahun=params["tahun"],
-        triwulan=params["triwulan"],
-        opd=opd,
-        susunan=params["susunan"],
-    )
-    progress.phase("layout")
-    if params["format"] == "pdf":
-        html = render_to_string("reports/lra.html", {"report": report})
-        output, content_type = pdf.html_to_pdf(html), "application/pdf"
+    scope = {
+        "region": region,
+        "tahun": params["tahun"],
+        "triwulan": params["triwulan"],
+        "susunan": params["susunan"],
+    }
+    report: lra.LraReport
+    if params["format"] == "pdf" and opd is None:
+        # OPD by OPD, each part what `?opd=` prints; the page counts the OPDs laid out.
+        book = lra.region_book(**scope)
+        report = book.recap
+        progress.phase("layout")
+        output = pdf.region_pdf(book, done=lambda k, n: progress.phase(f"opd:{k}:{n}"))
+        content_type = "application/pdf"
     else:
-        output, content_type = xlsx.lra_workbook(report), XLSX_TYPE
+        report = lra.lra_report(**scope, opd=opd)
+        progress.phase("layout")
+        if params["format"] == "pdf":
+            output, content_type = pdf.lra_pdf(report), "application/pdf"
+        else:
+            output, content_type = xlsx.lra_workbook(report), XLSX_TYPE
     job_finish(
         job,
         state=Job.State.DONE,

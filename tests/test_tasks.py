@@ -25,7 +25,7 @@ from budget.importing.dpa import import_dpa
 from budget.models import DpaLine, Opd, Profile, Program, Region, SubKegiatan
 from budget.roles import GROUP_BENDAHARA, GROUP_BPKAD
 from jobs.models import Job
-from jobs.services import job_running, job_status, worker_alive
+from jobs.services import Progress, job_running, job_status, worker_alive
 from tests.browser import PROJECT_DIR
 from tests.factories import OPD, dpa_row
 from tests.helpers import run_command
@@ -305,6 +305,38 @@ def test_a_region_report_is_made_by_a_job_and_offered_under_todays_name_and_type
     filename = f"LRA-{region.kode}-2024-TW4-rekening.{fmt}"
     assert response["Content-Disposition"] == f'{disposition}; filename="{filename}"'
     assert response.content.startswith(b"%PDF" if fmt == "pdf" else b"PK")
+
+
+def test_the_region_pdf_job_tells_how_many_work_units_it_has_laid_out(
+    as_bpkad, region, files, monkeypatch
+):
+    second = dpa_row(kode_opd="1.03.0.00.0.00.01.0000", nama_opd="Dinas Pendidikan")
+    run_command("import_dpa", files.csv([second]), no_progress=True)
+    phases: list[str] = []
+    told = Progress.phase
+
+    def spy(self: Progress, phase: str, **kwargs) -> None:
+        phases.append(phase)
+        told(self, phase, **kwargs)
+
+    monkeypatch.setattr(Progress, "phase", spy)
+    job = job_of(as_bpkad.get("/laporan/lra.pdf?tahun=2024&triwulan=4"))
+    assert job.state == Job.State.DONE
+    assert phases == ["figures", "layout", "opd:0:2", "opd:1:2", "opd:2:2"]
+
+
+def test_a_region_pdf_on_its_way_says_how_many_work_units_are_laid_out(region, settings):
+    settings.TASKS = DATABASE_BACKEND
+    client = signed_in(person("verifikator", GROUP_BPKAD, region))
+    job = job_of(client.get("/laporan/lra.pdf?tahun=2024&triwulan=4"))
+    with job_running(Job.objects.get(pk=job.pk)) as progress:  # as the worker holds it
+        progress.phase("opd:23:60")
+        status = client.get(f"/tugas/{job.pk}/status.json").json()
+        page = client.get(f"/tugas/{job.pk}/").content.decode()
+    assert status["state"] == "running"
+    assert status["phase_label"] == "Menyusun halaman: 23 dari 60 perangkat daerah"
+    assert "Menyusun halaman: 23 dari 60 perangkat daerah" in page
+    assert '<p id="job-count" class="small" hidden>' in page  # the rows counter: an import's
 
 
 def test_an_opd_report_is_still_answered_at_once(region):

@@ -139,8 +139,8 @@ def lra_pdf(request: HttpRequest) -> HttpResponse:
     if scope.opd is None:
         return _report_job(request, scope, "pdf")
     report = _lra_report(scope)
-    html = render_to_string("reports/lra.html", {"report": report}, request=request)
-    response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
+    # The same pages as this OPD's part of the region's PDF (`pdf.region_pdf`).
+    response = HttpResponse(pdf.lra_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{report.filename}.pdf"'
     return response
 

@@ -1,19 +1,25 @@
 """The LRA report as a workbook ready to print: real numbers with number formats, a frozen
-header, landscape A4 fitted to the page width, the header row repeated on every page."""
+header, landscape A4 fitted to the page width, the header row repeated on every page.
+
+Written by xlsxwriter in `constant_memory` mode: each row goes to disk once it is complete, so
+a region of ten thousand sub kegiatan costs what its rows cost to write, not an in-memory
+model of every cell. Rows are therefore written strictly top to bottom, and every format is
+made once per workbook (`_Formats`). `#,##0` is Excel's "thousands with the locale's
+separator": an Indonesian Excel or LibreOffice shows `1.234.567`.
+"""
 
 import io
 import math
+from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import Outline, PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from budget.selectors import AbsorptionRow
-from budget.spreadsheet import make_sheet_safe
+from budget.spreadsheet import spreadsheet_safe
 from dashboard.reports.lra import LraLine, LraReport, LraSection
 
 AMOUNT_FORMAT = "#,##0"
@@ -22,25 +28,49 @@ UNDEFINED = "—"  # a ratio over a zero pagu (DESIGN §2)
 
 # Arial: the font every office machine has (Liberation Sans, its metric twin, elsewhere).
 FONT = "Arial"
-BASE = Font(name=FONT, size=10)
-BOLD = Font(name=FONT, size=10, bold=True)
-GROUP = Font(name=FONT, size=10, bold=True, color="334155")
-TITLE = Font(name=FONT, bold=True, size=14)
-SUBTITLE = Font(name=FONT, bold=True, size=12)
-MUTED = Font(name=FONT, italic=True, color="475569", size=9)
-HEADER_FILL = PatternFill("solid", fgColor="E2E8F0")
-SECTION_FILL = PatternFill("solid", fgColor="F1F5F9")
-TOTAL_FILL = PatternFill("solid", fgColor="E2E8F0")
-THIN = Side(style="thin", color="94A3B8")
-HAIR = Side(style="hair", color="CBD5E1")
-HEADER_BORDER = Border(top=THIN, bottom=THIN, left=HAIR, right=HAIR)
-ROW_BORDER = Border(bottom=HAIR, left=HAIR, right=HAIR)
-TOTAL_BORDER = Border(top=THIN, bottom=THIN, left=HAIR, right=HAIR)
-WRAP = Alignment(wrap_text=True, vertical="top")
-NUMBER = Alignment(horizontal="right", vertical="top")
-KATEGORI = Alignment(horizontal="left", vertical="top", indent=1)
+BASE: dict[str, Any] = {"font_name": FONT, "font_size": 10}
+BOLD = {**BASE, "bold": True}
+GROUP = {**BASE, "bold": True, "font_color": "#334155"}
+TITLE = {**BASE, "bold": True, "font_size": 14}
+SUBTITLE = {**BASE, "bold": True, "font_size": 12}
+MUTED = {**BASE, "italic": True, "font_color": "#475569", "font_size": 9}
+THIN, HAIR = 1, 7  # xlsxwriter's border styles
+THIN_COLOUR, HAIR_COLOUR = "#94A3B8", "#CBD5E1"
+HEADER_BORDER = {
+    "top": THIN,
+    "bottom": THIN,
+    "top_color": THIN_COLOUR,
+    "bottom_color": THIN_COLOUR,
+    "left": HAIR,
+    "right": HAIR,
+    "left_color": HAIR_COLOUR,
+    "right_color": HAIR_COLOUR,
+}
+ROW_BORDER = {
+    "bottom": HAIR,
+    "bottom_color": HAIR_COLOUR,
+    "left": HAIR,
+    "right": HAIR,
+    "left_color": HAIR_COLOUR,
+    "right_color": HAIR_COLOUR,
+}
+TOTAL_BORDER = HEADER_BORDER
+HEADER_FILL = {"pattern": 1, "bg_color": "#E2E8F0"}
+SECTION_FILL = {"pattern": 1, "bg_color": "#F1F5F9"}
+TOTAL_FILL = {"pattern": 1, "bg_color": "#E2E8F0"}
+WRAP = {"text_wrap": True, "valign": "top"}
+NUMBER = {"align": "right", "valign": "top"}
+KATEGORI = {"align": "left", "valign": "top", "indent": 1}
 LINE_HEIGHT = 13  # points, one line of Arial 10
 URAIAN_WIDTH = 56
+WIDTH = 8  # columns
+OPTIONS = {
+    "constant_memory": True,
+    # Text is text: a name from an import file never becomes a formula, a link or a number.
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 def _columns(report: LraReport) -> list[tuple[str, float]]:
@@ -56,108 +86,191 @@ def _columns(report: LraReport) -> list[tuple[str, float]]:
     ]
 
 
-def lra_workbook(report: LraReport) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    if not isinstance(sheet, Worksheet):  # pragma: no cover - a new workbook holds one
-        raise TypeError(f"a new workbook should hold one worksheet, not {sheet!r}")
-    sheet.title = "LRA"
-    book.properties.title = f"{report.title} {report.region.nama} {report.period_label}"
-    book.properties.creator = "Serapan"
-    columns = _columns(report)
-    width = len(columns)
+class _Formats:
+    """Each combination of font, fill, border and alignment made once per workbook (Excel
+    keeps a table of them; a format per cell would bloat it and slow the writer)."""
 
-    header_row = _heading(sheet, report, width=width) + 2
+    def __init__(self, book: Workbook):
+        self.book = book
+        self._made: dict[tuple[str, ...], Format] = {}
+        self._rows: dict[tuple[tuple[str, ...], int], tuple[Format, ...]] = {}
+
+    def get(self, *parts: str, **extra: Any) -> Format:
+        key = (*parts, *(f"{k}={v}" for k, v in sorted(extra.items())))
+        made = self._made.get(key)
+        if made is None:
+            properties: dict[str, Any] = {}
+            for part in parts:
+                properties.update(_PARTS[part])
+            properties.update(extra)
+            made = self._made[key] = self.book.add_format(properties)
+        return made
+
+    def row(self, look: tuple[str, ...], indent: int) -> tuple[Format, ...]:
+        """The formats of an amount row's cells: kode, uraian, amount, percent, kategori."""
+        made = self._rows.get((look, indent))
+        if made is None:
+            made = self._rows[(look, indent)] = (
+                self.get(*look, "wrap"),
+                # Excel indents only left-aligned text.
+                self.get(*look, "wrap", align="left", indent=indent),
+                self.get(*look, "number", "amount"),
+                self.get(*look, "number", "percent"),
+                self.get(*look, "kategori"),
+            )
+        return made
+
+
+_PARTS: dict[str, dict[str, Any]] = {
+    "base": BASE,
+    "bold": BOLD,
+    "group": GROUP,
+    "title": TITLE,
+    "subtitle": SUBTITLE,
+    "muted": MUTED,
+    "header_border": HEADER_BORDER,
+    "row_border": ROW_BORDER,
+    "total_border": TOTAL_BORDER,
+    "header_fill": HEADER_FILL,
+    "section_fill": SECTION_FILL,
+    "total_fill": TOTAL_FILL,
+    "wrap": WRAP,
+    "number": NUMBER,
+    "kategori": KATEGORI,
+    "amount": {"num_format": AMOUNT_FORMAT},
+    "percent": {"num_format": PERCENT_FORMAT},
+    "center": {"align": "center"},
+    "header": {"align": "center", "valign": "vcenter", "text_wrap": True},
+}
+
+
+class _Sheet:
+    """The worksheet and its formats, written top to bottom; `r` is the last row written
+    (1-based, as the report's layout counts), each text cell passed through
+    `spreadsheet_safe` and written as a string."""
+
+    def __init__(self, sheet: Worksheet, formats: _Formats):
+        self.sheet = sheet
+        self.formats = formats
+
+    def text(self, r: int, c: int, value: str, fmt: Format | None) -> None:
+        self.sheet.write_string(r - 1, c - 1, spreadsheet_safe(value), fmt)
+
+    def number(self, r: int, c: int, value: Decimal, fmt: Format) -> None:
+        # A Decimal goes into the file as its own digits (xlsxwriter formats it with
+        # `.16G`), not through a float.
+        self.sheet.write_number(r - 1, c - 1, value, fmt)
+
+    def blank(self, r: int, c: int, fmt: Format) -> None:
+        self.sheet.write_blank(r - 1, c - 1, None, fmt)
+
+    def merged(self, r: int, first: int, last: int, value: str, fmt: Format) -> None:
+        self.sheet.merge_range(r - 1, first - 1, r - 1, last - 1, spreadsheet_safe(value), fmt)
+
+
+def lra_workbook(report: LraReport) -> bytes:
+    out = io.BytesIO()
+    book = Workbook(out, OPTIONS)
+    book.set_properties(
+        {
+            "title": f"{report.title} {report.region.nama} {report.period_label}",
+            "author": "Serapan",
+        }
+    )
+    worksheet = book.add_worksheet("LRA")
+    sheet = _Sheet(worksheet, _Formats(book))
+    columns = _columns(report)
+
+    header_row = _heading(sheet, report) + 2
     _column_headers(sheet, columns, header_row=header_row)
     r = header_row
     for section in report.sections:
-        r = _section(sheet, section, r=r, width=width)
-    last_row = _signature(sheet, report, r=r + 3, width=width)
+        r = _section(sheet, section, r=r)
+    last_row = _signature(sheet, report, r=r + 3)
 
-    sheet.freeze_panes = f"C{header_row + 1}"
-    sheet.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
-    _page_setup(
-        sheet,
-        report,
-        header_row=header_row,
-        last_row=last_row,
-        last_column=get_column_letter(width),
-    )
-    # Names come from import files and the admin: none may reach Excel as a formula.
-    make_sheet_safe(sheet)
-
-    out = io.BytesIO()
-    book.save(out)
+    worksheet.freeze_panes(header_row, 2)  # below the header, right of kode and uraian
+    # The program (or kelompok) row sits above the detail it folds.
+    worksheet.outline_settings(True, False, False, False)
+    _page_setup(worksheet, report, header_row=header_row, last_row=last_row)
+    book.close()
     return out.getvalue()
 
 
-def _heading(sheet: Worksheet, report: LraReport, *, width: int) -> int:
+def _heading(sheet: _Sheet, report: LraReport) -> int:
     """The title block, each line merged across the table; returns its last row."""
     heading = [
-        (report.title, TITLE),
-        (report.region.nama.upper(), SUBTITLE),
-        (report.scope_label, BOLD),
+        (report.title, "title"),
+        (report.region.nama.upper(), "subtitle"),
+        (report.scope_label, "bold"),
         (
             report.period_label
             + " · "
             + gettext("arranged by %(susunan)s") % {"susunan": report.susunan_label},
-            None,
+            "base",
         ),
-        (report.printed_label + " · " + gettext("amounts in Rupiah"), MUTED),
+        (report.printed_label + " · " + gettext("amounts in Rupiah"), "muted"),
     ]
     for r, (text, font) in enumerate(heading, start=1):
-        sheet.cell(r, 1, text).font = font or BASE
-        sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+        sheet.merged(r, 1, WIDTH, text, sheet.formats.get(font))
     return len(heading)
 
 
-def _column_headers(sheet: Worksheet, columns: list[tuple[str, float]], *, header_row: int) -> None:
-    for c, (label, col_width) in enumerate(columns, start=1):
-        cell: Cell | MergedCell = sheet.cell(header_row, c, label)
-        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, HEADER_BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        sheet.column_dimensions[get_column_letter(c)].width = col_width
-    sheet.row_dimensions[header_row].height = 30
+def _column_headers(sheet: _Sheet, columns: list[tuple[str, float]], *, header_row: int) -> None:
+    fmt = sheet.formats.get("bold", "header_fill", "header_border", "header")
+    for c, (_label, col_width) in enumerate(columns):
+        sheet.sheet.set_column(c, c, col_width)
+    sheet.sheet.set_row(header_row - 1, 30)
+    for c, (label, _col_width) in enumerate(columns, start=1):
+        sheet.text(header_row, c, label, fmt)
 
 
-def _section(sheet: Worksheet, section: LraSection, *, r: int, width: int) -> int:
+def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
     """One section below row `r`: its title, note, lines and total; returns its last row."""
     r += 1
-    sheet.cell(r, 1, section.kode)
-    sheet.cell(r, 2, section.title)
-    for c in range(1, width + 1):
-        cell = sheet.cell(r, c)
-        cell.font, cell.fill, cell.border = BOLD, SECTION_FILL, ROW_BORDER
+    fmt = sheet.formats.get("bold", "section_fill", "row_border")
+    sheet.text(r, 1, section.kode, fmt)
+    sheet.text(r, 2, section.title, fmt)
+    for c in range(3, WIDTH + 1):
+        sheet.blank(r, c, fmt)
     if section.note:
         r += 1
-        sheet.cell(r, 2, section.note).font = MUTED
+        sheet.text(r, 2, section.note, sheet.formats.get("muted"))
     for line in section.lines:
         r += 1
         _line_row(sheet, r, line)
     if section.total is not None and section.total_label is not None:
         r += 1
-        _amount_row(sheet, r, section.total, kode="", uraian=section.total_label, font=BOLD)
-        for c in range(1, width + 1):
-            cell = sheet.cell(r, c)
-            cell.fill, cell.border = TOTAL_FILL, TOTAL_BORDER
+        _amount_row(
+            sheet,
+            r,
+            section.total,
+            kode="",
+            uraian=section.total_label,
+            look=("bold", "total_fill", "total_border"),
+        )
     return r
 
 
-def _line_row(sheet: Worksheet, r: int, line: LraLine) -> None:
-    font = (BOLD if line.level == 1 else GROUP) if line.subtotal else BASE
-    _amount_row(sheet, r, line.row, kode=line.row.kode, uraian=line.row.nama, font=font)
+def _line_row(sheet: _Sheet, r: int, line: LraLine) -> None:
+    font = ("bold" if line.level == 1 else "group") if line.subtotal else "base"
     indent = 2 * (line.level - 1)
-    # Excel indents only left-aligned text.
-    sheet.cell(r, 2).alignment = Alignment(
-        horizontal="left", vertical="top", wrap_text=True, indent=indent
+    height = _fit_height(line.row.nama, indent=indent)
+    # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
+    level = line.level - 1 if line.level > 1 else 0
+    if height is not None or level:
+        sheet.sheet.set_row(r - 1, height, None, {"level": level})
+    _amount_row(
+        sheet,
+        r,
+        line.row,
+        kode=line.row.kode,
+        uraian=line.row.nama,
+        look=(font, "row_border"),
+        indent=indent,
     )
-    _fit_height(sheet, r, line.row.nama, indent=indent)
-    if line.level > 1:
-        # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
-        sheet.row_dimensions[r].outline_level = line.level - 1
 
 
-def _signature(sheet: Worksheet, report: LraReport, *, r: int, width: int) -> int:
+def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
     """The signature block from row `r` in the last two columns; returns its last row."""
     sign = [
         report.printed_date,
@@ -168,73 +281,56 @@ def _signature(sheet: Worksheet, report: LraReport, *, r: int, width: int) -> in
         "(……………………………………)",
         "NIP. ",
     ]
+    fmt = sheet.formats.get("base", "center")
     for offset, sign_text in enumerate(sign):
         if sign_text:
-            cell = sheet.cell(r + offset, width - 1, sign_text)
-            cell.font, cell.alignment = BASE, Alignment(horizontal="center")
-            sheet.merge_cells(
-                start_row=r + offset, start_column=width - 1, end_row=r + offset, end_column=width
-            )
+            sheet.merged(r + offset, WIDTH - 1, WIDTH, sign_text, fmt)
     return r + len(sign) - 1
 
 
-def _fit_height(sheet: Worksheet, r: int, text: str, *, indent: int) -> None:
-    """Give a wrapped name the lines it needs: neither Excel nor LibreOffice grows a row on
-    opening a file, so a long name would print over the row below."""
+def _fit_height(text: str, *, indent: int) -> float | None:
+    """The height a wrapped name needs, None for one line: neither Excel nor LibreOffice
+    grows a row on opening a file, so a long name would print over the row below."""
     # Measured in LibreOffice with Arial 10: about 1.3 characters of mixed-case text per unit
     # of column width; capitals are wider.
     per_line = (URAIAN_WIDTH - indent) * (1.0 if text.isupper() else 1.3)
     lines = max(1, math.ceil(len(text) / per_line))
-    if lines > 1:
-        sheet.row_dimensions[r].height = LINE_HEIGHT * lines + 2
+    return LINE_HEIGHT * lines + 2 if lines > 1 else None
 
 
 def _amount_row(
-    sheet: Worksheet, r: int, row: AbsorptionRow, *, kode: str, uraian: str, font: Font
+    sheet: _Sheet,
+    r: int,
+    row: AbsorptionRow,
+    *,
+    kode: str,
+    uraian: str,
+    look: tuple[str, ...],
+    indent: int = 0,
 ) -> None:
-    values = [
-        kode,
-        uraian,
-        row.pagu,
-        row.kas_kumulatif,
-        row.realisasi_kumulatif,
-        row.sisa,
-        row.serapan_persen if row.serapan_persen is not None else UNDEFINED,
-        row.kategori_serapan or UNDEFINED,
-    ]
-    for c, value in enumerate(values, start=1):
-        cell = sheet.cell(r, c, value)
-        cell.font, cell.border, cell.alignment = font, ROW_BORDER, WRAP
-        if 3 <= c <= 6:
-            cell.number_format = AMOUNT_FORMAT
-            cell.alignment = NUMBER
-        elif c == 7:
-            cell.number_format = PERCENT_FORMAT
-            cell.alignment = NUMBER
-        elif c == 8:
-            cell.alignment = KATEGORI
+    kode_format, uraian_format, amount, percent, kategori = sheet.formats.row(look, indent)
+    sheet.text(r, 1, kode, kode_format)
+    sheet.text(r, 2, uraian, uraian_format)
+    for c, value in enumerate(
+        (row.pagu, row.kas_kumulatif, row.realisasi_kumulatif, row.sisa), start=3
+    ):
+        sheet.number(r, c, value, amount)
+    if row.serapan_persen is not None:
+        sheet.number(r, 7, row.serapan_persen, percent)
+    else:
+        sheet.text(r, 7, UNDEFINED, percent)
+    sheet.text(r, 8, row.kategori_serapan or UNDEFINED, kategori)
 
 
-def _page_setup(
-    sheet: Worksheet, report: LraReport, *, header_row: int, last_row: int, last_column: str
-) -> None:
-    setup = sheet.page_setup
-    setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    setup.paperSize = sheet.PAPERSIZE_A4
-    setup.fitToWidth = 1
-    setup.fitToHeight = 0  # as many pages down as needed
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = 0.5
-    sheet.page_margins.bottom = 0.6
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.print_area = f"A1:{last_column}{last_row}"
-    # Header and footer codes: &P page, &N pages; "&&" would print an ampersand.
-    footer = sheet.oddFooter
-    if footer is None:  # pragma: no cover - a worksheet is made with an empty header and footer
-        raise RuntimeError("a new worksheet should have an (empty) footer")
-    footer.left.text = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
-    footer.left.size = 8
-    footer.right.text = gettext("Page &P of &N")
-    footer.right.size = 8
+def _page_setup(worksheet: Worksheet, report: LraReport, *, header_row: int, last_row: int) -> None:
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
+    worksheet.center_horizontally()
+    worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    worksheet.repeat_rows(header_row - 1)
+    worksheet.print_area(0, 0, last_row - 1, WIDTH - 1)
+    # Header and footer codes: &P page, &N pages, &8 the size; "&&" prints an ampersand.
+    left = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
+    right = gettext("Page &P of &N")
+    worksheet.set_footer(f"&L&8{left}&R&8{right}")
