@@ -491,6 +491,27 @@ def test_an_opd_pdf_shows_its_73_73_percent_and_its_programs(client, treasurer, 
     assert "Kepala BPKAD" in text
 
 
+def test_the_lra_is_signed_by_the_regions_signatory_set_in_the_admin(as_bpkad, region, printed_at):
+    Region.objects.filter(pk=region.pk).update(
+        ttd_nama="Drs. Hadi Prasetyo",
+        ttd_nip="19680505 199203 1 004",
+        ttd_jabatan="Kepala BPKAD Kabupaten Uji",
+        ttd_tempat="Kota Uji",
+    )
+    _reader, text = pdf_text(fetch(as_bpkad, f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}"))
+    assert "Kota Uji," in text
+    assert "Kepala BPKAD Kabupaten Uji" in text
+    assert "Drs. Hadi Prasetyo" in text
+    assert "NIP. 19680505 199203 1 004" in text
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(fetch(as_bpkad, f"/laporan/lra.xlsx{PERIOD}").content)
+    ).active
+    assert sheet is not None
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Drs. Hadi Prasetyo" in texts
+    assert "NIP. 19680505 199203 1 004" in texts
+
+
 def outline(reader: PdfReader) -> list:
     """The PDF's bookmarks as (title, page index, [titles beneath])."""
     entries, items = [], list(reader.outline)

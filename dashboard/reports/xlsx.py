@@ -272,14 +272,15 @@ def _line_row(sheet: _Sheet, r: int, line: LraLine) -> None:
 
 def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
     """The signature block from row `r` in the last two columns; returns its last row."""
+    region = report.region  # the signatory BPKAD sets in the admin; blanks to sign by hand
     sign = [
-        report.printed_date,
-        gettext("Head of BPKAD"),
+        (f"{region.ttd_tempat}, " if region.ttd_tempat else "") + report.printed_date,
+        region.ttd_jabatan or gettext("Head of BPKAD"),
         None,
         None,
         None,
-        "(……………………………………)",
-        "NIP. ",
+        region.ttd_nama or "(……………………………………)",
+        f"NIP. {region.ttd_nip}",
     ]
     fmt = sheet.formats.get("base", "center")
     for offset, sign_text in enumerate(sign):
