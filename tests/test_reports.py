@@ -489,6 +489,8 @@ def test_an_opd_pdf_shows_its_73_73_percent_and_its_programs(client, treasurer, 
     assert "64,33%" in text  # program 2
     assert "Pengguna Anggaran" in text
     assert "Kepala BPKAD" in text
+    # TW III: the absorption categories are the year's, and said to be provisional.
+    assert "kategori diukur terhadap pagu setahun: sementara sampai TW IV" in text
 
 
 def test_the_lra_is_signed_by_the_regions_signatory_set_in_the_admin(as_bpkad, region, printed_at):
