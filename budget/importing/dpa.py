@@ -212,7 +212,8 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
     hierarchy = [c for c in layout if c.need is cols.Need.BELANJA]
     cash = [c for c in layout if c.plan]
     quarters = list(dict.fromkeys(c.field for c in cash))  # the months fold into kas_tw1..4
-    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
+    rows = tqdm(table.rows, desc="validating", unit="row") if progress else table.rows
+    for row, cells in rows:
         before = len(errors)
         values = cols.parse_cells(first, cells, row, errors)
         jenis = _parse_hierarchy(hierarchy, cells, row, values, errors)

@@ -86,8 +86,9 @@ class Rows(Sequence[Record]):
 @dataclass
 class Table:
     columns: list[str]
-    # A list for a table built in memory (the demo), `Rows` for a file.
-    rows: Sequence[Record]
+    # A list for a table built in memory (the demo); `Rows` for a file, typed as the list its
+    # callers took it for (they iterate it, count it and index it; none appends to it).
+    rows: list[Record]
 
 
 @logs_refusal("file")
@@ -333,7 +334,8 @@ class _Layout:
             raise check.refusal(unnamed=unnamed, nul_in_header=nul_in_header) or _refuse(
                 _("the file has no header row")  # pragma: no cover - refused above
             )
-        return Table(columns=self.columns, rows=Rows(lambda: self._rows(records(), header_row)))
+        rows = Rows(lambda: self._rows(records(), header_row))
+        return Table(columns=self.columns, rows=cast(list[Record], rows))
 
     def _rows(self, records: Iterable[Sequence[object]], header_row: int) -> Iterator[Record]:
         check = _Pass(self, header_row)

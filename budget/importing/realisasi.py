@@ -23,13 +23,14 @@ from budget.importing.common import (
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.logs import logs_refusal
-from budget.models import DpaLine, Opd, Region
+from budget.models import Opd, Region
 from budget.money import format_amount
 from budget.roles import SYSTEM, Actor
 from budget.workflow import (
     Figure,
     FiguresRefused,
     Ledger,
+    LedgerLine,
     Written,
     realisasi_ledger,
     realisasi_write,
@@ -137,7 +138,8 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
     errors: list[RowError] = []
     out: list[_Row] = []
     seen: dict[tuple, int] = {}
-    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
+    rows = tqdm(table.rows, desc="validating", unit="row") if progress else table.rows
+    for row, cells in rows:
         before = len(errors)
         values = parse_cells(REALISASI, cells, row, errors)
         if len(errors) > before:
@@ -249,19 +251,14 @@ def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
         raise ImportRefused(errors)
 
 
-def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, DpaLine]]:
+def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, LedgerLine]]:
     kode = {pk: opd.kode for pk, opd in ledger.opds.items()}
     lines = {
-        (
-            line.tahun,
-            kode[line.opd_id],
-            line.sub_kegiatan.kode if line.sub_kegiatan else None,
-            line.account.kode,
-        ): line
+        (line.tahun, kode[line.opd_id], line.sub_kegiatan_kode, line.account_kode): line
         for line in ledger.lines.values()
     }
     errors: list[RowError] = []
-    matched: list[tuple[_Row, DpaLine]] = []
+    matched: list[tuple[_Row, LedgerLine]] = []
     for r in rows:
         line = lines.get((r.tahun, r.opd, r.sub, r.account))
         if line is None:
@@ -285,7 +282,7 @@ def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, DpaLine]]:
 
 def _result(
     region: Region,
-    matched: list[tuple[_Row, DpaLine]],
+    matched: list[tuple[_Row, LedgerLine]],
     written: list[Written],
     rows_read: int,
     dry_run: bool,
