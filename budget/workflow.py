@@ -287,9 +287,9 @@ class Ledger:
     reports: dict[QuarterKey, QuarterReport]
 
 
-@dataclass(frozen=True)
-class Written:
-    """A figure as the write found it (`before`, None when new) and left it (`after`)."""
+class Written(NamedTuple):
+    """A figure as the write found it (`before`, None when new) and left it (`after`).
+    A tuple: an import makes one per figure of its file."""
 
     line: LedgerLine
     triwulan: int
@@ -498,20 +498,24 @@ def _in_locked_quarters(ledger: Ledger, written: list[Written]) -> dict[FigureKe
 
 def _store(ledger: Ledger, written: list[Written]) -> None:
     """New figures copied in (COPY), changed ones updated in one statement (budget.bulk): the
-    audit trail and the roll-ups see them as they see any other write."""
+    audit trail and the roll-ups see them as they see any other write. A blank box (`after`
+    None) is neither created nor updated: nothing to store."""
     now = timezone.now()
-    new, changed = [], []
-    for w in written:
-        if w.after is None:  # a blank box: neither created nor updated, nothing to store
-            continue
-        if w.created:
-            new.append((w.line.region_id, w.line.pk, w.triwulan, w.after, now, now))
-        elif w.updated:
-            changed.append((w.line.pk, w.triwulan, w.after, now))
     copy_rows(
-        Realisasi, ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"], new
+        Realisasi,
+        ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"],
+        (
+            (w.line.region_id, w.line.pk, w.triwulan, w.after, now, now)
+            for w in written
+            if w.created
+        ),
     )
-    update_rows(Realisasi, ["line_id", "triwulan"], ["jumlah", "updated_at"], changed)
+    update_rows(
+        Realisasi,
+        ["line_id", "triwulan"],
+        ["jumlah", "updated_at"],
+        [(w.line.pk, w.triwulan, w.after, now) for w in written if w.updated],
+    )
     ledger.stored.update({(w.line.pk, w.triwulan): w.after for w in written if w.after is not None})
 
 

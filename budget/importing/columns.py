@@ -7,6 +7,7 @@ DPA import compares and writes the line fields they name, the web import builds 
 templates from them, and the tests and the benchmark write their files by them.
 """
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +37,7 @@ from budget.models import (
     Realisasi,
     SubKegiatan,
 )
-from budget.money import AmountError, parse_amount
+from budget.money import CENT, AmountError, parse_amount
 
 
 class Need(StrEnum):
@@ -105,7 +106,14 @@ def _text(column, raw, row, errors, parent):
     return check_text(raw, row, column.name, errors, max_length=column.max_length)
 
 
+# The common case of a file written by a program: whole rupiah or rupiah and sen, digits only.
+# Read as parse_amount reads it (the same Decimal), without its checks for everything else.
+_PLAIN_AMOUNT = re.compile(r"\d{1,18}(\.\d{1,2})?", re.ASCII)
+
+
 def _amount(column, raw, row, errors, parent) -> Decimal | None:
+    if type(raw) is str and _PLAIN_AMOUNT.fullmatch(raw):
+        return Decimal(raw).quantize(CENT)
     try:
         return parse_amount(raw)
     except AmountError as exc:

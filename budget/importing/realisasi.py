@@ -84,7 +84,7 @@ class _Seen:
     version: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     row: int
     tahun: int
@@ -280,6 +280,10 @@ def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, LedgerLine]]:
     return matched
 
 
+def _where(r: _Row) -> dict:
+    return {"tahun": r.tahun, "triwulan": r.triwulan, "opd": r.opd, "sub": r.sub, "akun": r.account}
+
+
 def _result(
     region: Region,
     matched: list[tuple[_Row, LedgerLine]],
@@ -293,20 +297,13 @@ def _result(
     by_quarter: dict[tuple[int, int], Decimal] = {}
     for (r, _line), w in zip(matched, written, strict=True):
         by_quarter[(r.tahun, r.triwulan)] = by_quarter.get((r.tahun, r.triwulan), ZERO) + r.amount
-        where = {
-            "tahun": r.tahun,
-            "triwulan": r.triwulan,
-            "opd": r.opd,
-            "sub": r.sub,
-            "akun": r.account,
-        }
         if w.created:
             counts.created += 1
             if len(created) < PREVIEW_LIMIT:
-                created.append({"row": r.row, **where, "baru": r.amount})
+                created.append({"row": r.row, **_where(r), "baru": r.amount})
         elif w.updated:
             counts.updated += 1
-            changes.append({"row": r.row, **where, "lama": w.before, "baru": r.amount})
+            changes.append({"row": r.row, **_where(r), "lama": w.before, "baru": r.amount})
         else:
             counts.unchanged += 1
     return RealisasiResult(
