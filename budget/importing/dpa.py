@@ -212,7 +212,8 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
     hierarchy = [c for c in layout if c.need is cols.Need.BELANJA]
     cash = [c for c in layout if c.plan]
     quarters = list(dict.fromkeys(c.field for c in cash))  # the months fold into kas_tw1..4
-    rows = tqdm(table.rows, desc="validating", unit="row") if progress else table.rows
+    # iter(): a file's rows are counted as they are read, not by reading the file twice.
+    rows = tqdm(iter(table.rows), desc="validating", unit="row") if progress else table.rows
     for row, cells in rows:
         before = len(errors)
         values = cols.parse_cells(first, cells, row, errors)

@@ -138,7 +138,8 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
     errors: list[RowError] = []
     out: list[_Row] = []
     seen: dict[tuple, int] = {}
-    rows = tqdm(table.rows, desc="validating", unit="row") if progress else table.rows
+    # iter(): a file's rows are counted as they are read, not by reading the file twice.
+    rows = tqdm(iter(table.rows), desc="validating", unit="row") if progress else table.rows
     for row, cells in rows:
         before = len(errors)
         values = parse_cells(REALISASI, cells, row, errors)
