@@ -239,10 +239,10 @@ def _touch(report: QuarterReport, actor: Actor, now) -> None:
 # --- the one write path for realisasi ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     """An amount realised on a DPA line within a quarter, as someone asks for it to be stored.
-    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored)."""
+    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored).
+    A tuple: an import makes one per figure of its file."""
 
     line_id: int
     triwulan: int

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Model
@@ -164,18 +165,19 @@ class Column:
     within: str | None = None  # the code column whose code this one must start with
     key: bool = False  # identifies the DPA line (with the quarter, a realisasi figure)
 
-    @property
+    # Cached: read for every cell of a file (a frozen dataclass still has its __dict__).
+    @cached_property
     def max_length(self) -> int | None:
         return model_field(self.model, self.field).max_length
 
-    @property
+    @cached_property
     def choices(self) -> list[str]:
         """The values a choice column accepts ([] for the other columns)."""
         if self.kind is not CHOICE:
             return []
         return [value for value, _label in model_field(self.model, self.field).flatchoices]
 
-    @property
+    @cached_property
     def writes_line(self) -> bool:
         """A field of the DPA line itself (not its key, not master data)."""
         return self.model is DpaLine and not self.key

@@ -214,7 +214,6 @@ def _match_and_write(
         years={r.tahun for r in rows},
     )
     matched = _match(rows, ledger)
-    row_of = {(line.pk, r.triwulan): r.row for r, line in matched}
     versions = None
     if seen is not None:
         opd_id = next(pk for pk, opd in ledger.opds.items() if opd.kode == seen.opd)
@@ -228,6 +227,9 @@ def _match_and_write(
             dry_run=dry_run,
         )
     except FiguresRefused as exc:
+        # The file's row of each refused figure: looked up on refusal only (a dict of every
+        # figure would weigh as much as the figures).
+        row_of = {(line.pk, r.triwulan): r.row for r, line in matched}
         column = "triwulan" if exc.locked else "realisasi"
         raise ImportRefused(
             [RowError(row_of[key], column, reason) for key, reason in exc.errors.items()]
