@@ -8,6 +8,7 @@ full-width or Arabic-Indic digit would make a code that looks the same but is st
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,13 @@ ACCOUNT_LEVEL_NAMES = (
 )
 
 
+# A file repeats its codes on every row (a province's 400 000 realisasi rows name a few thousand
+# accounts): each distinct code is checked once. A code refused is not remembered (lru_cache
+# keeps no exception), so its message is always in the language active when it is refused.
+# Bounded, so that a long-running worker does not keep every code it ever saw.
+_memoised = lru_cache(maxsize=1 << 16)
+
+
 def clean_code(raw: object) -> str:
     return "" if raw is None else str(raw).strip()
 
@@ -69,14 +77,17 @@ def _check(code: str, pattern: re.Pattern[str], what: "StrPromise", example: str
     return code
 
 
+@_memoised
 def parse_opd_code(code: str) -> str:
     return _check(code, OPD_RE, _("OPD code"), "1.02.0.00.0.00.01.0000")
 
 
+@_memoised
 def parse_program_code(code: str) -> str:
     return _check(code, PROGRAM_RE, _("program code"), "1.02.01")
 
 
+@_memoised
 def parse_kegiatan_code(code: str, *, program: str | None = None) -> str:
     code = _check(code, KEGIATAN_RE, _("kegiatan code"), "1.02.01.2.01")
     if program is not None and not code.startswith(program + "."):
@@ -87,6 +98,7 @@ def parse_kegiatan_code(code: str, *, program: str | None = None) -> str:
     return code
 
 
+@_memoised
 def parse_sub_kegiatan_code(code: str, *, kegiatan: str | None = None) -> str:
     code = _check(code, SUB_KEGIATAN_RE, _("sub kegiatan code"), "1.02.01.2.01.0001")
     if kegiatan is not None and not code.startswith(kegiatan + "."):
@@ -114,6 +126,7 @@ class AccountCode:
         return ".".join(self.segments[:depth])
 
 
+@_memoised
 def parse_account_code(code: str) -> AccountCode:
     code = clean_code(code)
     if not code:

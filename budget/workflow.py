@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, overload
+from typing import Literal, NamedTuple, overload
 
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budget.bulk import copy_rows, update_rows
 from budget.codes import Jenis
 from budget.measures import behind_plan, check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
@@ -241,32 +242,59 @@ def _touch(report: QuarterReport, actor: Actor, now) -> None:
 # --- the one write path for realisasi ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     """An amount realised on a DPA line within a quarter, as someone asks for it to be stored.
-    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored)."""
+    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored).
+    A tuple: an import makes one per figure of its file."""
 
     line_id: int
     triwulan: int
     jumlah: Decimal | None
 
 
+class LedgerLine(NamedTuple):
+    """What the rules and the write need of a DPA line, read as a tuple (a region's 100 000
+    lines as model instances, with their sub kegiatan and account, cost more than the write)."""
+
+    pk: int
+    region_id: int
+    opd_id: int
+    tahun: int
+    jenis: str
+    pagu: Decimal
+    sub_kegiatan_kode: str | None
+    account_kode: str
+
+
+LEDGER_LINE_FIELDS = (
+    "pk",
+    "region_id",
+    "opd_id",
+    "tahun",
+    "jenis",
+    "pagu",
+    "sub_kegiatan__kode",
+    "account__kode",
+)
+
+
 @dataclass
 class Ledger:
     """What the rules check a write against, read while the OPDs are locked: the OPDs, their
-    DPA lines and stored realisasi for the years asked, and their quarterly reports."""
+    DPA lines and the realisasi stored on them (the amount, by line and quarter) for the years
+    asked, and their quarterly reports."""
 
     opds: dict[int, Opd]
-    lines: dict[int, DpaLine]
-    stored: dict[FigureKey, Realisasi]
+    lines: dict[int, LedgerLine]
+    stored: dict[FigureKey, Decimal]
     reports: dict[QuarterKey, QuarterReport]
 
 
-@dataclass(frozen=True)
-class Written:
-    """A figure as the write found it (`before`, None when new) and left it (`after`)."""
+class Written(NamedTuple):
+    """A figure as the write found it (`before`, None when new) and left it (`after`).
+    A tuple: an import makes one per figure of its file."""
 
-    line: DpaLine
+    line: LedgerLine
     triwulan: int
     before: Decimal | None
     after: Decimal | None
@@ -317,8 +345,11 @@ def realisasi_ledger(
     )
     return Ledger(
         opds=locked,
-        lines={line.pk: line for line in lines.select_related("sub_kegiatan", "account")},
-        stored={(r.line_id, r.triwulan): r for r in stored},
+        lines={row[0]: LedgerLine(*row) for row in lines.values_list(*LEDGER_LINE_FIELDS)},
+        stored={
+            (line_id, tw): jumlah
+            for line_id, tw, jumlah in stored.values_list("line_id", "triwulan", "jumlah")
+        },
         reports={(r.opd_id, r.tahun, r.triwulan): r for r in reports},
     )
 
@@ -419,14 +450,12 @@ def realisasi_refusals(*, ledger: Ledger, figures: Sequence[Figure]) -> dict[Fig
     figure is counted instead of what its quarter stored). Revenue and financing may exceed
     their target."""
     year_total: dict[int, Decimal] = {}
-    for (line_id, _tw), row in ledger.stored.items():
-        year_total[line_id] = year_total.get(line_id, ZERO) + row.jumlah
+    for (line_id, _tw), jumlah in ledger.stored.items():
+        year_total[line_id] = year_total.get(line_id, ZERO) + jumlah
     for f in figures:
         if f.jumlah is not None and f.jumlah >= 0:
-            old = ledger.stored.get((f.line_id, f.triwulan))
-            year_total[f.line_id] = (
-                year_total.get(f.line_id, ZERO) - (old.jumlah if old else ZERO) + f.jumlah
-            )
+            old = ledger.stored.get((f.line_id, f.triwulan), ZERO)
+            year_total[f.line_id] = year_total.get(f.line_id, ZERO) - old + f.jumlah
     errors: dict[FigureKey, str] = {}
     for f in figures:
         line, key = ledger.lines[f.line_id], (f.line_id, f.triwulan)
@@ -443,11 +472,10 @@ def realisasi_refusals(*, ledger: Ledger, figures: Sequence[Figure]) -> dict[Fig
 
 
 def _compare(ledger: Ledger, figure: Figure) -> Written:
-    old = ledger.stored.get((figure.line_id, figure.triwulan))
     return Written(
         line=ledger.lines[figure.line_id],
         triwulan=figure.triwulan,
-        before=old.jumlah if old else None,
+        before=ledger.stored.get((figure.line_id, figure.triwulan)),
         after=figure.jumlah,
     )
 
@@ -472,25 +500,26 @@ def _in_locked_quarters(ledger: Ledger, written: list[Written]) -> dict[FigureKe
 
 
 def _store(ledger: Ledger, written: list[Written]) -> None:
+    """New figures copied in (COPY), changed ones updated in one statement (budget.bulk): the
+    audit trail and the roll-ups see them as they see any other write. A blank box (`after`
+    None) is neither created nor updated: nothing to store."""
     now = timezone.now()
-    new, changed = [], []
-    for w in written:
-        if w.after is None:  # a blank box: neither created nor updated, nothing to store
-            continue
-        if w.created:
-            new.append(
-                Realisasi(
-                    region_id=w.line.region_id, line=w.line, triwulan=w.triwulan, jumlah=w.after
-                )
-            )
-        elif w.updated:
-            row = ledger.stored[(w.line.pk, w.triwulan)]
-            row.jumlah, row.updated_at = w.after, now
-            changed.append(row)
-    Realisasi.objects.bulk_create(new, batch_size=2000)
-    if changed:
-        Realisasi.objects.bulk_update(changed, ["jumlah", "updated_at"], batch_size=2000)
-    ledger.stored.update({(r.line_id, r.triwulan): r for r in new})
+    copy_rows(
+        Realisasi,
+        ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"],
+        (
+            (w.line.region_id, w.line.pk, w.triwulan, w.after, now, now)
+            for w in written
+            if w.created
+        ),
+    )
+    update_rows(
+        Realisasi,
+        ["line_id", "triwulan"],
+        ["jumlah", "updated_at"],
+        [(w.line.pk, w.triwulan, w.after, now) for w in written if w.updated],
+    )
+    ledger.stored.update({(w.line.pk, w.triwulan): w.after for w in written if w.after is not None})
 
 
 def _move_versions(
@@ -649,12 +678,11 @@ def realisasi_correct(
         ledger = realisasi_ledger(
             opds=Opd.objects.filter(pk=opd_id), years=[tahun], line_ids=[line_id]
         )
-        stored = ledger.stored.get((line_id, triwulan))
-        if stored is not None and stored.jumlah == jumlah:
-            return stored
+        if ledger.stored.get((line_id, triwulan)) == jumlah:
+            return Realisasi.objects.get(line_id=line_id, triwulan=triwulan)
         key = (opd_id, tahun, triwulan)
         if pagu is not None:
-            ledger.lines[line_id].pagu = pagu
+            ledger.lines[line_id] = ledger.lines[line_id]._replace(pagu=pagu)
         try:
             realisasi_write(
                 actor=actor,
@@ -666,7 +694,8 @@ def realisasi_correct(
             )
         except FiguresRefused as exc:
             raise WorkflowError(next(iter(exc.errors.values()))) from None
-    return ledger.stored.get((line_id, triwulan))
+        # The row as stored (the ledger keeps amounts only): None on a dry run of a new one.
+        return Realisasi.objects.filter(line_id=line_id, triwulan=triwulan).first()
 
 
 def report_version(*, line: DpaLine, triwulan: int) -> int:

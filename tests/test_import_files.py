@@ -370,3 +370,46 @@ def test_it_finds_formulas_in_a_spreadsheet_written_with_namespace_prefixes(file
             z.writestr(name, data)
     assert (2, "pagu") in places(dpa_refused(path))
     assert nothing_written()
+
+
+def test_it_refuses_a_csv_whose_quoted_field_is_never_closed_and_names_its_row(files):
+    rows = [dpa_row(kode_rekening=f"5.1.02.01.01.000{i}") for i in (1, 2, 3)]
+    path = files.csv(rows)
+    lines = path.read_text().splitlines(keepends=True)
+    # Row 4's uraian opens a quote that nothing closes: the rest of the file would be one cell.
+    lines[3] = lines[3].replace(",Belanja", ',"Belanja', 1)
+    path.write_text("".join(lines))
+    errors = dpa_refused(path)
+    assert places(errors) == {(4, None)}
+    assert "tanda kutip" in errors[0].message  # Indonesian, not the CSV module's English
+    error, stderr = refusal("import_dpa", path)
+    assert error.returncode != 0
+    assert "baris 4" in stderr
+    assert nothing_written()
+
+
+def test_a_quote_opened_in_the_middle_of_a_file_is_refused_at_its_row(files):
+    rows = [dpa_row(kode_rekening=f"5.1.02.01.01.000{i}") for i in (1, 2, 3)]
+    path = files.csv(rows)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace(",Belanja", ',"Belanja', 1)
+    path.write_text("".join(lines))
+    assert {e.row for e in dpa_refused(path)} == {3}
+    assert nothing_written()
+
+
+def test_every_row_with_more_fields_than_the_header_is_named(files):
+    row = list(dpa_row().values())
+    path = files.csv([row, [*row, "x"], row, [*row, "y", "z"]], DPA_COLUMNS)
+    assert [e.row for e in dpa_refused(path)] == [3, 5]
+    assert nothing_written()
+
+
+def test_the_rows_of_a_file_are_read_again_from_the_file_not_held(files):
+    """read_table() reads the header; the rows are streamed each time they are iterated."""
+    path = files.csv([dpa_row(), dpa_row(kode_rekening="5.1.02.01.01.0002")])
+    table = read_table(path)
+    assert not isinstance(table.rows, list)
+    assert [n for n, _cells in table.rows] == [2, 3]
+    assert [n for n, _cells in table.rows] == [2, 3]
+    assert len(table.rows) == 2

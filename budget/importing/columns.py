@@ -7,10 +7,12 @@ DPA import compares and writes the line fields they name, the web import builds 
 templates from them, and the tests and the benchmark write their files by them.
 """
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Model
@@ -36,7 +38,7 @@ from budget.models import (
     Realisasi,
     SubKegiatan,
 )
-from budget.money import AmountError, parse_amount
+from budget.money import CENT, AmountError, parse_amount
 
 
 class Need(StrEnum):
@@ -105,7 +107,14 @@ def _text(column, raw, row, errors, parent):
     return check_text(raw, row, column.name, errors, max_length=column.max_length)
 
 
+# The common case of a file written by a program: whole rupiah or rupiah and sen, digits only.
+# Read as parse_amount reads it (the same Decimal), without its checks for everything else.
+_PLAIN_AMOUNT = re.compile(r"\d{1,18}(\.\d{1,2})?", re.ASCII)
+
+
 def _amount(column, raw, row, errors, parent) -> Decimal | None:
+    if type(raw) is str and _PLAIN_AMOUNT.fullmatch(raw):
+        return Decimal(raw).quantize(CENT)
     try:
         return parse_amount(raw)
     except AmountError as exc:
@@ -156,18 +165,19 @@ class Column:
     within: str | None = None  # the code column whose code this one must start with
     key: bool = False  # identifies the DPA line (with the quarter, a realisasi figure)
 
-    @property
+    # Cached: read for every cell of a file (a frozen dataclass still has its __dict__).
+    @cached_property
     def max_length(self) -> int | None:
         return model_field(self.model, self.field).max_length
 
-    @property
+    @cached_property
     def choices(self) -> list[str]:
         """The values a choice column accepts ([] for the other columns)."""
         if self.kind is not CHOICE:
             return []
         return [value for value, _label in model_field(self.model, self.field).flatchoices]
 
-    @property
+    @cached_property
     def writes_line(self) -> bool:
         """A field of the DPA line itself (not its key, not master data)."""
         return self.model is DpaLine and not self.key

@@ -44,7 +44,23 @@ def check_header(
     return errors
 
 
+# The valid spellings seen of a year and of a quarter (a handful per file): a file repeats them
+# on every row, and only a refusal needs the checks below again.
+_YEARS: dict[str, int] = {}
+_QUARTERS: dict[str, int] = {}
+
+
 def parse_year(raw: str, row: int, column: str, errors: list[RowError]) -> int | None:
+    known = _YEARS.get(raw)
+    if known is not None and type(raw) is str:
+        return known
+    year = _parse_year(raw, row, column, errors)
+    if year is not None and type(raw) is str and len(_YEARS) < 1000:
+        _YEARS[raw] = year
+    return year
+
+
+def _parse_year(raw: str, row: int, column: str, errors: list[RowError]) -> int | None:
     text = raw.strip()
     if text.endswith(".0"):  # a spreadsheet number cell read as text
         text = text[:-2]
@@ -60,6 +76,16 @@ def parse_year(raw: str, row: int, column: str, errors: list[RowError]) -> int |
 
 
 def parse_quarter(raw: str, row: int, column: str, errors: list[RowError]) -> int | None:
+    known = _QUARTERS.get(raw)
+    if known is not None and type(raw) is str:
+        return known
+    quarter = _parse_quarter(raw, row, column, errors)
+    if quarter is not None and type(raw) is str and len(_QUARTERS) < 1000:
+        _QUARTERS[raw] = quarter
+    return quarter
+
+
+def _parse_quarter(raw: str, row: int, column: str, errors: list[RowError]) -> int | None:
     text = raw.strip().upper()
     if text.endswith(".0"):
         text = text[:-2]

@@ -8,9 +8,8 @@ the original (murni) pagu for comparison.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Sum
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from budget.bulk import copy_rows, update_rows
 from budget.codes import Jenis
 from budget.importing import columns as cols
 from budget.importing.columns import (
@@ -65,7 +65,7 @@ class PlannedLine:
     fields: dict[str, Any]
     rows: list[int] = field(default_factory=list)
     action: str = "create"  # create | update | unchanged
-    existing: DpaLine | None = None
+    existing: "StoredLine | None" = None
 
     @property
     def pagu(self) -> Decimal:
@@ -212,7 +212,9 @@ def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedR
     hierarchy = [c for c in layout if c.need is cols.Need.BELANJA]
     cash = [c for c in layout if c.plan]
     quarters = list(dict.fromkeys(c.field for c in cash))  # the months fold into kas_tw1..4
-    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
+    # iter(): a file's rows are counted as they are read, not by reading the file twice.
+    rows = tqdm(iter(table.rows), desc="validating", unit="row") if progress else table.rows
+    for row, cells in rows:
         before = len(errors)
         values = cols.parse_cells(first, cells, row, errors)
         jenis = _parse_hierarchy(hierarchy, cells, row, values, errors)
@@ -369,27 +371,30 @@ def _plan_lines(parsed: list[ParsedRow], errors: list[RowError]) -> dict[LineKey
     return lines
 
 
+class StoredLine(NamedTuple):
+    """A DPA line as stored, read as a tuple: its key, murni pagu and the fields the file gives."""
+
+    pk: int
+    pagu_murni: Decimal
+    fields: dict[str, Any]
+
+
 def _existing_lines(
     region: Region | None, years: list[int]
-) -> tuple[dict[LineKey, DpaLine], dict[int, Decimal]]:
+) -> tuple[dict[LineKey, StoredLine], dict[int, Decimal]]:
     """The region's DPA lines of these years by key, and what is realised on each (by pk)."""
     if region is None:
         return {}, {}
     # Held until the import commits: no realisasi is written between reading what is
     # realised and the pagu checked against it (workflow.pagu_refusal).
     lock_opds(opds=Opd.objects.filter(region=region))
-    qs = DpaLine.objects.filter(region=region, tahun__in=years).select_related(
-        "opd", "sub_kegiatan", "account"
+    names = list(cols.LINE_FIELDS)
+    qs = DpaLine.objects.filter(region=region, tahun__in=years).values_list(
+        "tahun", "opd__kode", "sub_kegiatan__kode", "account__kode", "pk", "pagu_murni", *names
     )
-    existing_lines: dict[LineKey, DpaLine] = {}
-    for line in qs:
-        key = (
-            line.tahun,
-            line.opd.kode,
-            line.sub_kegiatan.kode if line.sub_kegiatan else None,
-            line.account.kode,
-        )
-        existing_lines[key] = line
+    existing_lines = {
+        row[:4]: StoredLine(row[4], row[5], dict(zip(names, row[6:], strict=True))) for row in qs
+    }
     realised = dict(
         Realisasi.objects.filter(line__region=region, line__tahun__in=years)
         .values("line")
@@ -408,7 +413,7 @@ class _Compared:
 
 def _compare(
     lines: dict[LineKey, PlannedLine],
-    existing_lines: dict[LineKey, DpaLine],
+    existing_lines: dict[LineKey, StoredLine],
     realised: dict[int, Decimal],
     tahap: str | None,
     errors: list[RowError],
@@ -424,7 +429,7 @@ def _compare(
                 out.created.append({"key": key, "pagu": planned.pagu, "rows": planned.rows})
             continue
         planned.existing = old
-        changed = [name for name, value in planned.fields.items() if getattr(old, name) != value]
+        changed = [name for name, value in planned.fields.items() if old.fields[name] != value]
         if tahap == "murni" and old.pagu_murni != planned.pagu:
             changed.append("pagu_murni")
         if not changed:
@@ -441,7 +446,7 @@ def _compare(
         out.changes.append(
             {
                 "key": key,
-                "pagu_lama": old.pagu,
+                "pagu_lama": old.fields["pagu"],
                 "pagu_baru": planned.pagu,
                 "rows": planned.rows,
                 "fields": changed,
@@ -587,43 +592,37 @@ def _write_lines(
     acc_objs: dict[str, Account],
     tahap: str | None,
 ) -> None:
-    to_create, to_update = [], []
+    """New lines copied in (COPY), changed ones updated in one statement (budget.bulk)."""
     now = timezone.now()
+    # The line fields the file gives, in order: the same for every line of the file.
+    written = list(next(iter(lines.values())).fields) if lines else []
+    keys = ["region_id", "tahun", "opd_id", "sub_kegiatan_id", "account_id", "jenis"]
+    new, changed = [], []
     for planned in lines.values():
         tahun, opd_kode, sub_kode, acc_kode = planned.key
+        values = [planned.fields[name] for name in written]
         if planned.action == "create":
-            to_create.append(
-                DpaLine(
-                    region=region,
-                    tahun=tahun,
-                    opd=opd_objs[opd_kode],
-                    sub_kegiatan=sub_objs[sub_kode] if sub_kode else None,
-                    account=acc_objs[acc_kode],
-                    jenis=planned.jenis,
-                    pagu_murni=ZERO if tahap == "perubahan" else planned.pagu,
-                    **planned.fields,
+            murni = ZERO if tahap == "perubahan" else planned.pagu
+            sub = sub_objs[sub_kode].pk if sub_kode else None
+            new.append(
+                (
+                    region.pk,
+                    tahun,
+                    opd_objs[opd_kode].pk,
+                    sub,
+                    acc_objs[acc_kode].pk,
+                    planned.jenis,
+                    murni,
+                    *values,
+                    now,
+                    now,
                 )
             )
         elif planned.action == "update":
-            to_update.append(_updated(planned, tahap, now))
-    DpaLine.objects.bulk_create(to_create, batch_size=2000)
-    if to_update:
-        # The line fields the file gives, in order.
-        written = dict.fromkeys(
-            name for p in lines.values() if p.action == "update" for name in p.fields
-        )
-        DpaLine.objects.bulk_update(
-            to_update, [*written, "pagu_murni", "updated_at"], batch_size=2000
-        )
-
-
-def _updated(planned: PlannedLine, tahap: str | None, now: datetime) -> DpaLine:
-    line = planned.existing
-    if line is None:
-        raise ValueError(f"the line {planned.key} to update was not read from the database")
-    for name, value in planned.fields.items():
-        setattr(line, name, value)
-    if tahap == "murni":
-        line.pagu_murni = planned.pagu
-    line.updated_at = now  # bulk_update does not apply auto_now
-    return line
+            old = planned.existing
+            if old is None:
+                raise ValueError(f"the line {planned.key} to update was not read from the database")
+            murni = planned.pagu if tahap == "murni" else old.pagu_murni
+            changed.append((old.pk, *values, murni, now))
+    copy_rows(DpaLine, [*keys, "pagu_murni", *written, "created_at", "updated_at"], new)
+    update_rows(DpaLine, ["id"], [*written, "pagu_murni", "updated_at"], changed)

@@ -23,13 +23,14 @@ from budget.importing.common import (
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.logs import logs_refusal
-from budget.models import DpaLine, Opd, Region
+from budget.models import Opd, Region
 from budget.money import format_amount
 from budget.roles import SYSTEM, Actor
 from budget.workflow import (
     Figure,
     FiguresRefused,
     Ledger,
+    LedgerLine,
     Written,
     realisasi_ledger,
     realisasi_write,
@@ -83,7 +84,7 @@ class _Seen:
     version: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     row: int
     tahun: int
@@ -137,7 +138,9 @@ def _parse(table, progress, only_opd, only_tahun, only_triwulan) -> list[_Row]:
     errors: list[RowError] = []
     out: list[_Row] = []
     seen: dict[tuple, int] = {}
-    for row, cells in tqdm(table.rows, desc="validating", unit="row", disable=not progress):
+    # iter(): a file's rows are counted as they are read, not by reading the file twice.
+    rows = tqdm(iter(table.rows), desc="validating", unit="row") if progress else table.rows
+    for row, cells in rows:
         before = len(errors)
         values = parse_cells(REALISASI, cells, row, errors)
         if len(errors) > before:
@@ -211,7 +214,6 @@ def _match_and_write(
         years={r.tahun for r in rows},
     )
     matched = _match(rows, ledger)
-    row_of = {(line.pk, r.triwulan): r.row for r, line in matched}
     versions = None
     if seen is not None:
         opd_id = next(pk for pk, opd in ledger.opds.items() if opd.kode == seen.opd)
@@ -225,6 +227,9 @@ def _match_and_write(
             dry_run=dry_run,
         )
     except FiguresRefused as exc:
+        # The file's row of each refused figure: looked up on refusal only (a dict of every
+        # figure would weigh as much as the figures).
+        row_of = {(line.pk, r.triwulan): r.row for r, line in matched}
         column = "triwulan" if exc.locked else "realisasi"
         raise ImportRefused(
             [RowError(row_of[key], column, reason) for key, reason in exc.errors.items()]
@@ -249,19 +254,14 @@ def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
         raise ImportRefused(errors)
 
 
-def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, DpaLine]]:
+def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, LedgerLine]]:
     kode = {pk: opd.kode for pk, opd in ledger.opds.items()}
     lines = {
-        (
-            line.tahun,
-            kode[line.opd_id],
-            line.sub_kegiatan.kode if line.sub_kegiatan else None,
-            line.account.kode,
-        ): line
+        (line.tahun, kode[line.opd_id], line.sub_kegiatan_kode, line.account_kode): line
         for line in ledger.lines.values()
     }
     errors: list[RowError] = []
-    matched: list[tuple[_Row, DpaLine]] = []
+    matched: list[tuple[_Row, LedgerLine]] = []
     for r in rows:
         line = lines.get((r.tahun, r.opd, r.sub, r.account))
         if line is None:
@@ -283,9 +283,13 @@ def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, DpaLine]]:
     return matched
 
 
+def _where(r: _Row) -> dict:
+    return {"tahun": r.tahun, "triwulan": r.triwulan, "opd": r.opd, "sub": r.sub, "akun": r.account}
+
+
 def _result(
     region: Region,
-    matched: list[tuple[_Row, DpaLine]],
+    matched: list[tuple[_Row, LedgerLine]],
     written: list[Written],
     rows_read: int,
     dry_run: bool,
@@ -296,20 +300,13 @@ def _result(
     by_quarter: dict[tuple[int, int], Decimal] = {}
     for (r, _line), w in zip(matched, written, strict=True):
         by_quarter[(r.tahun, r.triwulan)] = by_quarter.get((r.tahun, r.triwulan), ZERO) + r.amount
-        where = {
-            "tahun": r.tahun,
-            "triwulan": r.triwulan,
-            "opd": r.opd,
-            "sub": r.sub,
-            "akun": r.account,
-        }
         if w.created:
             counts.created += 1
             if len(created) < PREVIEW_LIMIT:
-                created.append({"row": r.row, **where, "baru": r.amount})
+                created.append({"row": r.row, **_where(r), "baru": r.amount})
         elif w.updated:
             counts.updated += 1
-            changes.append({"row": r.row, **where, "lama": w.before, "baru": r.amount})
+            changes.append({"row": r.row, **_where(r), "lama": w.before, "baru": r.amount})
         else:
             counts.unchanged += 1
     return RealisasiResult(
