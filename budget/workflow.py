@@ -467,7 +467,7 @@ def realisasi_refusals(*, ledger: Ledger, figures: Sequence[Figure]) -> dict[Fig
         elif line.jenis == Jenis.BELANJA.value and year_total[f.line_id] > line.pagu:
             errors[key] = _(
                 "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s"
-            ) % {"total": year_total[f.line_id], "pagu": line.pagu}
+            ) % {"total": format_amount(year_total[f.line_id]), "pagu": format_amount(line.pagu)}
     return errors
 
 

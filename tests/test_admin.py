@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import translation
 
 from budget.models import DpaLine, QuarterReport, Realisasi, Region
+from budget.money import format_amount
 from budget.roles import actor_for
 from budget.workflow import realisasi_save, report_submit, report_verify
 from tests.factories import AccountFactory, DpaLineFactory, RealisasiFactory
@@ -341,8 +342,8 @@ def test_a_belanja_realisasi_above_the_pagu_is_refused_in_the_admin(as_bpkad, li
     assert response.status_code == 200
     expected = id_text(
         "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s",
-        total=total,
-        pagu=PAGU,
+        total=format_amount(total),
+        pagu=format_amount(PAGU),
     )
     assert expected in page_text(response)
     assert figures() == before

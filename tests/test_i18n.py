@@ -22,7 +22,9 @@ PO = LOCALE_DIR / "django.po"
 MO = LOCALE_DIR / "django.mo"
 # %(name)s, %(name)r, %(n)d, %s, %d ... (a literal %% is not a placeholder)
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdrifxX]")
-CASH_PLAN_ERROR = "baris 2, kolom kas_tw4: anggaran kas berjumlah 390000.00 padahal pagu 400000.00"
+CASH_PLAN_ERROR = (
+    "baris 2, kolom kas_tw4: anggaran kas berjumlah Rp 390.000 padahal pagu Rp 400.000"
+)
 
 
 def read_po(path: Path) -> list[dict[str, Any]]:
@@ -117,7 +119,7 @@ def test_english_gives_back_the_english_messages(files):
     with translation.override("en"):
         errors = dpa_refused(files.csv([dpa_row(kas_tw4="90000")]))
         assert [str(e) for e in errors] == [
-            "row 2, column kas_tw4: the cash plan adds up to 390000.00 but the pagu is 400000.00"
+            "row 2, column kas_tw4: the cash plan adds up to Rp 390.000 but the pagu is Rp 400.000"
         ]
         result = import_dpa(table=read_table(files.csv([dpa_row()])))
         assert "DPA lines were: 1 created, 0 updated, 0 unchanged" in result.summary_lines()

@@ -242,8 +242,8 @@ def test_a_monthly_cash_plan_that_does_not_add_up_is_refused_on_the_last_month(f
     columns = [c for c in DPA_COLUMNS if not c.startswith("kas_tw")] + MONTH_COLUMNS
     errors = dpa_refused(files.csv([row], columns))
     assert places(errors) == {(2, "kas_bulan_12")}
-    assert "12000" in errors[0].message
-    assert "13000" in errors[0].message
+    assert "Rp 12.000" in errors[0].message
+    assert "Rp 13.000" in errors[0].message
 
 
 def test_empty_hierarchy_columns_for_revenue_and_financing_are_accepted(files):
@@ -339,8 +339,8 @@ def test_the_refusal_quotes_the_bad_code(files):
 def test_the_cash_plan_refusal_gives_both_sums(files):
     [error] = dpa_refused(files.csv([dpa_row(kas_tw4="99999")]))
     assert (error.row, error.column) == (2, "kas_tw4")
-    assert "399999" in error.message
-    assert "400000" in error.message
+    assert "Rp 399.999" in error.message
+    assert "Rp 400.000" in error.message
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,7 @@
 """Amounts in the importers' refusals are written the Indonesian way (issue #11):
 `Rp 48.000.000` and `67,46%`, never `48000000.00` or `67.46%`.
 
-Two messages still print a Decimal as Python writes it, and tests elsewhere pin that text
-(tests/test_i18n.py CASH_PLAN_ERROR, tests/test_admin.py's id_text(total=D(...)) and
-tests/test_import_dpa.py's "12000" / "399999" fragments): they are marked xfail(strict) here
-until those pins move with them, so that this test says so the day they are formatted.
+The cash plan's refusal and the realisasi above the pagu print `Rp 390.000`, as the others do.
 """
 
 import re
@@ -51,15 +48,12 @@ def _realisasi_above_pagu(files) -> list[str]:
     return [e.message for e in realisasi_refused(files.csv([realisasi_row(realisasi="500000")]))]
 
 
-PINNED = pytest.mark.xfail(strict=True, reason="the English text is pinned by other tests")
-
-
 @pytest.mark.parametrize(
     "refusal",
     [
         _pagu_below_realised,
-        pytest.param(_cash_plan, marks=PINNED),
-        pytest.param(_realisasi_above_pagu, marks=PINNED),
+        _cash_plan,
+        _realisasi_above_pagu,
     ],
 )
 def test_no_refusal_of_an_import_writes_an_amount_the_english_way(files, refusal):

@@ -203,8 +203,8 @@ def test_belanja_above_its_pagu_within_one_file_is_refused_on_each_row_of_the_li
     ]
     errors = realisasi_refused(files.csv(rows))
     assert places(errors) == {(2, "realisasi"), (3, "realisasi")}
-    assert "400000.01" in errors[0].message
-    assert "400000" in errors[0].message
+    assert "Rp 400.000,01" in errors[0].message
+    assert "Rp 400.000" in errors[0].message
 
 
 def test_belanja_pushed_above_its_pagu_by_a_later_quarter_is_refused(files, dpa):
@@ -214,7 +214,7 @@ def test_belanja_pushed_above_its_pagu_by_a_later_quarter_is_refused(files, dpa)
     errors = realisasi_refused(files.csv([realisasi_row(triwulan=2, realisasi="150000")]))
 
     assert places(errors) == {(2, "realisasi")}
-    assert "450000" in errors[0].message
+    assert "Rp 450.000" in errors[0].message
     assert snapshot() == before
 
 

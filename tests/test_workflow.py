@@ -22,7 +22,7 @@ from psycopg import sql
 
 from budget import workflow
 from budget.models import Opd, QuarterReport, Realisasi
-from budget.money import format_number
+from budget.money import format_amount, format_number
 from budget.roles import actor_for
 from budget.workflow import realisasi_save
 from tests.factories import (
@@ -281,10 +281,11 @@ def test_a_bad_amount_is_refused_on_its_line_and_nothing_is_written(
     if refusal_text:
         expected = id_text(
             "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s",
-            total=D("10000000.01"),
-            pagu=PAGU,
+            total=format_amount(D("10000000.01")),
+            pagu=format_amount(PAGU),
         )
         assert rows[first.account.kode]["error"] == expected
+        assert "Rp 10.000.000,01" in expected
     assert "1 baris ditolak; tidak ada yang disimpan." in messages_of(response)
     assert snapshot() == before
 

@@ -287,7 +287,7 @@ def _check_cash_plan(
                 row,
                 column,
                 _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
-                % {"kas": sum(kas, ZERO), "pagu": line["pagu"]},
+                % {"kas": format_amount(sum(kas, ZERO)), "pagu": format_amount(line["pagu"])},
             )
         )
 
