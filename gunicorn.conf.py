@@ -10,7 +10,7 @@ Environment:
 Sync workers: each request holds one worker and one database connection for its duration;
 the pages are short PostgreSQL reads, so a worker per core plus as many waiting on the
 database is the usual count (gunicorn's advice, 2 x cores + 1), capped because every worker
-holds the application (pandas, plotly, WeasyPrint: about 150 MB) and a PostgreSQL connection.
+holds the application (plotly, WeasyPrint: about 150 MB) and a PostgreSQL connection.
 """
 
 import multiprocessing

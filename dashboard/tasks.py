@@ -10,6 +10,7 @@ records the traceback too. An import writes in one transaction (the importers'),
 or a killed worker midway leaves the database as it was.
 """
 
+from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
 
@@ -60,19 +61,26 @@ PHASES = _Phases(
 )
 
 
-class _CountedRows(list):
+class _CountedRows(Sequence):
     """A table's rows that tell the job's progress as the importer walks through them: both
     importers check every row in one pass before they open their transaction, and then
-    compare or write."""
+    compare or write. It wraps the file's rows (budget.importing.reading.Rows, read again
+    from the file on each pass), never copies them: memory does not grow with the file."""
 
-    def __init__(self, rows: list, progress: Progress, then: str):
-        super().__init__(rows)
+    def __init__(self, rows: Sequence, progress: Progress, then: str):
+        self.inner = rows
         self.progress = progress
         self.then = then
 
     def __iter__(self):
-        yield from self.progress.rows(super().__iter__())
-        self.progress.phase(self.then, done=len(self))  # every row checked
+        yield from self.progress.rows(iter(self.inner))
+        self.progress.phase(self.then, done=len(self.inner))  # every row checked
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def __getitem__(self, index):
+        return self.inner[index]
 
 
 def _failed(job: Job, exc: BaseException) -> None:

@@ -86,9 +86,9 @@ class Rows(Sequence[Record]):
 @dataclass
 class Table:
     columns: list[str]
-    # A list for a table built in memory (the demo); `Rows` for a file, typed as the list its
-    # callers took it for (they iterate it, count it and index it; none appends to it).
-    rows: list[Record]
+    # A list for a table built in memory (the demo); `Rows` for a file, read again on each
+    # pass; a job's progress wraps either (dashboard.tasks). Iterated, counted, indexed.
+    rows: Sequence[Record]
 
 
 @logs_refusal("file")
@@ -335,7 +335,7 @@ class _Layout:
                 _("the file has no header row")  # pragma: no cover - refused above
             )
         rows = Rows(lambda: self._rows(records(), header_row))
-        return Table(columns=self.columns, rows=cast(list[Record], rows))
+        return Table(columns=self.columns, rows=rows)
 
     def _rows(self, records: Iterable[Sequence[object]], header_row: int) -> Iterator[Record]:
         check = _Pass(self, header_row)
