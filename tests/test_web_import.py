@@ -17,7 +17,7 @@ from budget.importing.realisasi import REALISASI_COLUMNS
 from budget.models import DpaLine, Opd, Profile, Realisasi, Region, SumberDana
 from budget.roles import GROUP_BENDAHARA, GROUP_BPKAD, GROUP_KEPALA
 from tests.factories import OPD, dpa_row, realisasi_row
-from tests.helpers import run_command
+from tests.helpers import page_text, run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -348,3 +348,32 @@ def test_the_realisasi_template_uploaded_unchanged_is_accepted_and_changes_nothi
     response = upload(client, "realisasi.xlsx", path.read_bytes(), jenis="realisasi")
     assert response.status_code == 200, refusals(response)
     assert response.context["result"].counts.unchanged == 1
+
+
+def test_the_preview_shows_the_cash_plan_folded_from_months_per_quarter(as_bpkad):
+    # 0 + 0 + 300 in the first quarter's months, 100 a month after: TW I-IV 300 each.
+    row = monthly_row("5.1.02.01.01.0026", 1200, [0, 0, 300] + [100] * 9)
+    response = upload(as_bpkad, "sipd.xlsx", sipd_xlsx([row]))
+    assert response.status_code == 200
+    (created,) = response.context["created"]
+    assert list(created["kas"]) == [Decimal(300)] * 4
+    page = page_text(response)
+    assert "Rencana kas TW I" in page, page[page.find("Akan dibuat") :][:400]
+
+
+def test_a_change_of_the_cash_plan_alone_is_previewed_as_such(as_bpkad, files):
+    # The region fixture holds the line at 100.000 a quarter; the file moves 50.000 from TW I
+    # to TW IV, the pagu unchanged.
+    path = files.csv([dpa_row(kas_tw1="50000", kas_tw4="150000")])
+    response = upload(as_bpkad, "dpa.csv", path.read_bytes())
+    assert response.status_code == 200
+    (change,) = response.context["changes"]
+    assert change["pagu_lama"] == change["pagu_baru"]
+    assert [tuple(k) for k in change["kas"]] == [
+        (1, Decimal(100000), Decimal(50000)),
+        (4, Decimal(100000), Decimal(150000)),
+    ]
+    page = page_text(response)
+    assert "Anggaran kas (lama → baru)" in page
+    assert "100.000 → 50.000" in page
+    assert "100.000 → 150.000" in page

@@ -426,7 +426,14 @@ def _compare(
         if old is None:
             out.counts.created += 1
             if len(out.created) < PREVIEW_LIMIT:
-                out.created.append({"key": key, "pagu": planned.pagu, "rows": planned.rows})
+                out.created.append(
+                    {
+                        "key": key,
+                        "pagu": planned.pagu,
+                        "kas": _cash_plan(planned.fields),  # folded from months if need be
+                        "rows": planned.rows,
+                    }
+                )
             continue
         planned.existing = old
         changed = [name for name, value in planned.fields.items() if old.fields[name] != value]
@@ -448,11 +455,26 @@ def _compare(
                 "key": key,
                 "pagu_lama": old.fields["pagu"],
                 "pagu_baru": planned.pagu,
+                # The quarters whose cash plan changes, old and new: a change of the cash
+                # plan alone (same pagu) is shown as such.
+                "kas": [
+                    (q, old_kas, new_kas)
+                    for q, (old_kas, new_kas) in enumerate(
+                        zip(_cash_plan(old.fields), _cash_plan(planned.fields), strict=True),
+                        start=1,
+                    )
+                    if old_kas != new_kas
+                ],
                 "rows": planned.rows,
                 "fields": changed,
             }
         )
     return out
+
+
+def _cash_plan(fields: dict) -> tuple[Decimal, ...]:
+    """A line's cash plan by quarter (kas_tw1..4; a monthly file's months already folded)."""
+    return tuple(fields[f"kas_tw{q}"] for q in (1, 2, 3, 4))
 
 
 def _sum_into(line: PlannedLine, p: ParsedRow, errors: list[RowError]) -> None:
