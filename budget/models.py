@@ -308,18 +308,19 @@ class Realisasi(RegionScoped):
 
 
 class Rollup(RegionScoped):
-    """The sums of a region's DPA lines and realisasi per year, OPD, jenis, kelompok (the
-    account code's first two segments: 5.1, 5.2, 4.1, ...) and fund source: what every
-    region-wide page reads instead of the lines. Kept exact in the same transaction as every
-    write by PostgreSQL statement-level triggers on budget_dpaline, budget_realisasi and
-    budget_account (migration 0007), so no write path can skip them; `rebuild_rollups`
+    """The sums of a region's DPA lines and realisasi per year, OPD, jenis, account to three
+    segments (`akun3`, the chart's jenis: 5.1.02, 5.2.03, 4.1.01, ...; its first two segments
+    are the kelompok) and fund source: what every region-wide page reads instead of the
+    lines. Kept exact in the same transaction as every write by PostgreSQL statement-level
+    triggers on budget_dpaline, budget_realisasi and budget_account (migrations 0007, 0010),
+    so no write path can skip them; `rebuild_rollups`
     recomputes them from the detail and `rebuild_rollups --check` compares. Never written by
     the application."""
 
     tahun = models.PositiveSmallIntegerField(_("year"))
     opd = models.ForeignKey(Opd, on_delete=models.DO_NOTHING, related_name="+")
     jenis = models.CharField(_("jenis"), max_length=12)
-    kelompok = models.CharField(max_length=30)
+    akun3 = models.CharField(max_length=30)
     sumber_dana = models.CharField(_("fund source"), max_length=30)
     n_lines = models.IntegerField()
     pagu = models.DecimalField(**MONEY)
@@ -344,13 +345,13 @@ class Rollup(RegionScoped):
         verbose_name_plural = _("roll-ups")
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "tahun", "opd", "jenis", "kelompok", "sumber_dana"],
+                fields=["region", "tahun", "opd", "jenis", "akun3", "sumber_dana"],
                 name="rollup_unique_key",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.tahun} {self.opd_id} {self.jenis} {self.kelompok} {self.sumber_dana}"
+        return f"{self.tahun} {self.opd_id} {self.jenis} {self.akun3} {self.sumber_dana}"
 
 
 class CriteriaBand(models.Model):

@@ -13,7 +13,8 @@ from django.db.models import Count, F, Sum
 from budget.models import DpaLine, Realisasi, Region, Rollup
 
 QUARTERS = (1, 2, 3, 4)
-KEY = ("region_id", "tahun", "opd_id", "jenis", "kelompok", "sumber_dana")
+KEY = ("region_id", "tahun", "opd_id", "jenis", "akun3", "sumber_dana")
+DEPTH = 3  # account code segments kept (migration 0010)
 LINE_SUMS = ("pagu", "pagu_murni", "kas_tw1", "kas_tw2", "kas_tw3", "kas_tw4")
 FIGURES = (
     "n_lines",
@@ -32,13 +33,13 @@ def rebuild(*, region: Region | None = None) -> int:
     return rows.count()
 
 
-def _kelompok(kode: str) -> str:
-    return ".".join(kode.split(".")[:2])
+def _prefix(kode: str) -> str:
+    return ".".join(kode.split(".")[:DEPTH])
 
 
 def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
     """The roll-ups as the detail gives them, computed apart from the triggers (the ORM over
-    the lines and the realisasi, the kelompok in Python): what `differences` compares with."""
+    the lines and the realisasi, the account prefix in Python): what `differences` compares with."""
     lines = DpaLine.objects.all() if region is None else DpaLine.objects.filter(region=region)
     reals = Realisasi.objects.all() if region is None else Realisasi.objects.filter(region=region)
     out: dict[tuple, dict[str, Any]] = defaultdict(
@@ -50,7 +51,7 @@ def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
         .annotate(n_lines=Count("id"), **{f: Sum(f) for f in LINE_SUMS})
     )
     for r in line_rows:
-        key = (*(r[k] for k in KEY[:4]), _kelompok(r["account__kode"]), r["sumber_dana"])
+        key = (*(r[k] for k in KEY[:4]), _prefix(r["account__kode"]), r["sumber_dana"])
         for f in ("n_lines", *LINE_SUMS):
             out[key][f] += r[f]
     real_rows: Iterable[Any] = (
@@ -68,7 +69,7 @@ def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
         )
     )
     for r in real_rows:
-        key = (*(r[k] for k in KEY[:4]), _kelompok(r["kode"]), r["sumber_dana"])
+        key = (*(r[k] for k in KEY[:4]), _prefix(r["kode"]), r["sumber_dana"])
         out[key][f"real_tw{r['triwulan']}"] += r["s"]
         out[key][f"nreal_tw{r['triwulan']}"] += r["n"]
     return dict(out)

@@ -352,9 +352,9 @@ def _filtered(
     return rows
 
 
-# The roll-ups hold lines by OPD, jenis, kelompok (account codes to two segments) and fund
+# The roll-ups hold lines by OPD, jenis, account code to three segments (5.1.02) and fund
 # source: the levels and filters they can answer without the lines.
-ROLLUP_DEPTH = 2
+ROLLUP_DEPTH = 3
 ROLLUP_LEVELS = ("pemda", "opd", "sumber_dana", "akun")
 
 
@@ -370,7 +370,9 @@ def _rollup_answers(
 
 def _rollup_group_fields(level: str, depth: int | None) -> tuple[Combinable, Combinable]:
     if level == "akun":
-        kode: Combinable = F("kelompok") if depth == ROLLUP_DEPTH else CodePrefix(F("kelompok"), 1)
+        kode: Combinable = (
+            F("akun3") if depth == ROLLUP_DEPTH else CodePrefix(F("akun3"), depth or ROLLUP_DEPTH)
+        )
         return kode, Value("", output_field=CharField())
     g_kode, g_nama, _needs_sub_kegiatan = _group_fields(level, depth)
     return g_kode, g_nama
@@ -396,7 +398,7 @@ def _rollup_queryset(
         jenis=jenis,
         sumber_dana=sumber_dana,
         account_prefix=account_prefix,
-        account_field="kelompok",
+        account_field="akun3",
     )
     g_kode, g_nama = _rollup_group_fields(level, depth)
     return (

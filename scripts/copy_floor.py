@@ -60,6 +60,9 @@ def copy_floor(
             table, columns, rows = (_dpa_rows if kind == "dpa" else _realisasi_rows)(Path(path))
             data = _copy_text(rows)
             with connection.cursor() as cursor:
+                # The deferred checks of a DPA imported just now (an empty database) fire
+                # here, before the TRUNCATE, which refuses a table with pending trigger events.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 # TRUNCATE is transactional: the rollback brings the rows back.
                 cursor.execute(
                     SQL("TRUNCATE {} CASCADE")
@@ -72,7 +75,6 @@ def copy_floor(
                         .format(Identifier(table))
                         .as_string()
                     )
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 statement = SQL("COPY {} ({}) FROM STDIN").format(
                     Identifier(table), SQL(", ").join(Identifier(c) for c in columns)
                 )

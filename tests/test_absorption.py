@@ -458,7 +458,7 @@ DEEPER_LEVELS = [
     ("program", None),
     ("kegiatan", None),
     ("sub_kegiatan", None),
-    *[("akun", depth) for depth in range(3, 7)],
+    *[("akun", depth) for depth in range(4, 7)],  # to three segments: the roll-ups
 ]
 
 

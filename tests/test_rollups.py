@@ -326,6 +326,10 @@ QUERIES = [
     {"level": "akun", "depth": 1},
     {"level": "akun", "depth": 2},
     {"level": "akun", "depth": 2, "account_prefix": "5"},
+    # The overview's belanja by jenis (three segments, migration 0010).
+    {"level": "akun", "depth": 3, "jenis": "belanja"},
+    {"level": "akun", "depth": 3, "account_prefix": "5.1"},
+    {"level": "opd", "account_prefix": "5.1.02"},
 ]
 
 
@@ -366,8 +370,8 @@ def test_one_opd_of_the_region_reads_the_same_from_the_roll_ups(generated, monke
     [
         {"level": "program"},
         {"level": "akun"},
-        {"level": "akun", "depth": 3},
-        {"level": "opd", "account_prefix": "5.1.02"},
+        {"level": "akun", "depth": 4},
+        {"level": "opd", "account_prefix": "5.1.02.01"},
         {"level": "opd", "parent": "1.01.01"},
     ],
 )
