@@ -235,8 +235,11 @@ class OpdDraw:
         self, urusan: int, bidang: int, lines_per_opd: int, accounts_per_sub: int, pool: list[str]
     ) -> None:
         """Programs of four kegiatan of up to five sub kegiatan, `accounts_per_sub` belanja
-        lines each, until the OPD has `lines_per_opd` lines."""
+        lines each, until the OPD has `lines_per_opd` lines. A program code has two digits:
+        an OPD too large for 99 such programs gets more sub kegiatan per kegiatan instead
+        (the same files as before for every OPD that fits)."""
         subs_needed = math.ceil(lines_per_opd / accounts_per_sub)
+        per_kegiatan = max(5, math.ceil(subs_needed / (MAX_PROGRAMS * 4)))
         p = 0
         while self.count < lines_per_opd:
             p += 1
@@ -248,7 +251,7 @@ class OpdDraw:
             )
             for k in range(1, 5):
                 kode_kegiatan = f"{kode_program}.{1 + k % 2}.{k:02d}"
-                for s in range(1, 6):
+                for s in range(1, per_kegiatan + 1):
                     if self.count >= lines_per_opd or subs_needed <= 0:
                         break
                     subs_needed -= 1
@@ -415,6 +418,7 @@ class GeneratedRegion:
 
 
 ACCOUNTS_PER_SUB = 10  # belanja lines per sub kegiatan, as in a typical DPA
+MAX_PROGRAMS = 99  # program codes have two digits (1.02.01)
 
 
 def opd_sizes(opds: int, lines: int, seed: int | str) -> list[int]:

@@ -107,3 +107,21 @@ def test_impossible_requests_are_refused_with_the_reason(tmp_path, args, message
     error, _stderr = refusal("generate_region", *args, "--out", tmp_path)
     assert message in str(error)
     assert not (tmp_path / "dpa.csv").exists()
+
+
+def test_an_opd_too_large_for_99_programs_still_gets_valid_codes(tmp_path):
+    # One OPD of 25,000 lines: 99 programs of 200 lines would not hold it (program codes have
+    # two digits); it gets more sub kegiatan per kegiatan instead, every code still valid.
+    from budget.codes import parse_kegiatan_code, parse_program_code, parse_sub_kegiatan_code
+
+    generate(tmp_path, opd=1, lines=25_000)
+    dpa = rows(tmp_path / "dpa.csv")
+    assert len({r["kode_rekening"] + r["kode_sub_kegiatan"] for r in dpa}) >= 24_000
+    programs = {r["kode_program"] for r in dpa if r["kode_program"]}
+    assert len(programs) <= 99
+    for r in dpa:
+        if not r["kode_program"]:
+            continue  # revenue lines
+        parse_program_code(r["kode_program"])
+        parse_kegiatan_code(r["kode_kegiatan"], program=r["kode_program"])
+        parse_sub_kegiatan_code(r["kode_sub_kegiatan"], kegiatan=r["kode_kegiatan"])
