@@ -489,8 +489,10 @@ def extrapolate(results: dict) -> dict:
     (main region alone) and the last point, times 546 regions of 90.000 lines a year."""
     growth = [g for g in results["growth"] if not g.get("after_vacuum")]
     first, last = growth[0], growth[-1]
-    per_line = (last["total_bytes"] - first["total_bytes"]) / (last["lines"] - first["lines"])
     per_line_avg = last["total_bytes"] / last["lines"]
+    # One region alone (--others 0): no growth to measure, the average per line stands in.
+    grown = last["lines"] - first["lines"]
+    per_line = (last["total_bytes"] - first["total_bytes"]) / grown if grown else per_line_avg
     lines_year = NATIONAL_REGIONS * NATIONAL_LINES_PER_REGION
     rollup_per_region = last["tables"]["budget_rollup"]["total"] / (len(growth))
     imports = results["imports"]
