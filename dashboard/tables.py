@@ -116,6 +116,9 @@ class BadgeColumn(tables.Column):
         super().__init__(*args, **kwargs)
 
     def render(self, value: str, record, table) -> str:
+        if record.kode in getattr(table, "unreported", ()):
+            # Not reported yet: its figures lack the quarter, its category would mislead.
+            return format_html('<span class="status s-kosong">{}</span>', _("not reported"))
         triwulan = getattr(table, "triwulan", None)
         provisional = triwulan is not None and self.measure.provisional_at(triwulan)
         return badge(
@@ -185,6 +188,7 @@ class AbsorptionTable(_AbsorptionBase):
         hide_code: bool = False,
         totals: Sequence[TotalRow] = (),
         triwulan: int | None = None,
+        unreported: frozenset[str] = frozenset(),
         **kwargs,
     ):
         """`code_under_name` prints the code in small type under the name instead of in its
@@ -198,6 +202,7 @@ class AbsorptionTable(_AbsorptionBase):
         self.statuses = statuses
         self.totals = list(totals)
         self.triwulan = triwulan  # the quarter shown: yearly categories before TW IV marked
+        self.unreported = unreported  # OPD codes that have not reported it: no category
         if statuses is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
         super().__init__(*args, **kwargs)

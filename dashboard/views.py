@@ -4,6 +4,7 @@ chart builders, render. No arithmetic here."""
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -265,7 +266,12 @@ def _home_tables(
         return total_rows(region_rows(), jenis=Jenis.BELANJA.value)
 
     return [
-        TableSpec("opd", lambda: opd_rows, _opd_table_options(link, statuses), totals=region_total),
+        TableSpec(
+            "opd",
+            lambda: opd_rows,
+            _opd_table_options(link, statuses, scope.coverage.missing),
+            totals=region_total,
+        ),
         TableSpec(
             "jenis_belanja",
             lambda: absorption(**belanja, level="akun", depth=3),
@@ -283,8 +289,14 @@ def _home_tables(
     ]
 
 
-def _opd_table_options(link, statuses) -> dict:
-    return {"link": link, "prefix": "opd-", "code_under_name": True, "statuses": statuses}
+def _opd_table_options(link, statuses, unreported: frozenset[str] = frozenset()) -> dict:
+    return {
+        "link": link,
+        "prefix": "opd-",
+        "code_under_name": True,
+        "statuses": statuses,
+        "unreported": unreported,
+    }
 
 
 @dataclass(frozen=True)
@@ -417,6 +429,8 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
         **common,
         **_headline(opd_rows()),
         "report": report,
+        # The headline's note when this OPD has not reported the quarter shown.
+        "opd_unreported": not scope.coverage.has_reported(opd.kode),
         "kendala": kendala_labels(report.kendala) if report else [],
         "history": history,
         "can_enter": can_enter_realisasi(actor, opd) or can_verify(actor),
@@ -439,6 +453,14 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
         **scope.categories_context(),
         "period_qs": period_qs(period),
     }
+
+
+class Linked(NamedTuple):
+    """A ranked OPD with the link to its page, None when the viewer may not open it."""
+
+    peringkat: int
+    row: AbsorptionRow
+    link: str | None
 
 
 @require_GET
@@ -481,7 +503,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "chart": charts.ranking_bars(
                 ranked, measure=measure, title=_("OPD ranking by %(measure)s") % {"measure": label}
             ),
-            "bottom": list(reversed(ranked[-5:])) if len(ranked) > 5 else [],
+            # The bottom five, each with the link to its page for those who may open it.
+            "bottom": [Linked(r.peringkat, r.row, link(r.row)) for r in reversed(ranked[-5:])]
+            if len(ranked) > 5
+            else [],
             "bars": [(r, link(r.row)) for r in ranked],  # the chart as a list, on a phone
             "unranked": unranked,
             **scope.coverage_context(),

@@ -381,11 +381,14 @@ def test_the_overview_fits_a_phone(phone, demo):
     assert [n.strip() for n in phone.locator("ol.rank-bars .name").all_inner_texts()] == [
         r.row.nama for r in ranked
     ]
-    for meter in phone.locator("ol.rank-bars meter").all():
-        box = meter.bounding_box()
+    # Each bar in its category's colour (the badge's), as long as its ratio (capped at 100%).
+    bars = phone.locator("ol.rank-bars .rank-bar span").all()
+    for bar, r in zip(bars, ranked, strict=True):
+        box = bar.bounding_box()
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= width
-        assert Decimal(meter.get_attribute("value")) > 0
+        assert box["width"] > 0
+        assert bar.get_attribute("class") == f"k{r.row.rank_capaian}"
     assert phone.locator("table.ranking").evaluate("el => el.scrollWidth <= el.clientWidth")
     first_card = phone.locator("table.ranking tbody tr").first.bounding_box()
     assert first_card["x"] + first_card["width"] <= width

@@ -78,7 +78,7 @@ def region():
     for i, (nama, jumlah) in enumerate((("Dinas Tepat", "899960"), ("Dinas Lain", "902100"))):
         opd = OpdFactory.create(region=region, kode=f"1.0{i + 1}.0.00.0.00.01.0000", nama=nama)
         line = DpaLineFactory.create(region=region, opd=opd, tahun=YEAR, pagu=D("1000000"))
-        RealisasiFactory.create(line=line, triwulan=1, jumlah=D(jumlah))
+        RealisasiFactory.create(line=line, triwulan=3, jumlah=D(jumlah))  # TW III reported
         RealisasiFactory.create(line=line, triwulan=4, jumlah=D("1000"))
     return region
 

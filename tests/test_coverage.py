@@ -207,3 +207,24 @@ def test_the_ranking_movement_compares_with_those_that_reported_the_quarter_befo
     (only,) = ranked
     assert only.peringkat == 1
     assert only.peringkat_sebelumnya is not None  # it was ranked in TW III among the four
+
+
+def test_the_pages_say_when_the_figures_lack_a_quarter_not_yet_reported(as_bpkad, early_tw4):
+    response = as_bpkad.get(f"/?tahun={YEAR}&triwulan=4")
+    text = page_text(response)
+    assert "Angka di bawah mencakup seluruh OPD, 3 di antaranya belum melaporkan TW IV" in text
+    # An OPD that has not reported gets no category in the OPD table: its figures lack the
+    # quarter.
+    table = response.context["opd_table"]
+    rows = {r.record.kode: r for r in table.rows}
+    dua = next(r for r in rows.values() if r.record.nama == "Dinas Dua")
+    satu = next(r for r in rows.values() if r.record.nama == "Dinas Satu")
+    assert "belum melapor" in dua.get_cell("kategori_capaian")
+    assert "badge" in satu.get_cell("kategori_capaian")
+    # Its own page says so above the figures.
+    kode = dua.record.kode
+    page = page_text(as_bpkad.get(f"/opd/{kode}/?tahun={YEAR}&triwulan=4"))
+    assert "TW IV 2026 belum dilaporkan: angka s.d. TW IV baru memuat realisasi" in page
+    assert "belum dilaporkan: angka" not in page_text(
+        as_bpkad.get(f"/opd/{kode}/?tahun={YEAR}&triwulan=3")
+    )

@@ -104,6 +104,15 @@ def ukuran(row, key: str):
 
 
 @register.filter
+def bar_width(persen: Decimal | None) -> str:
+    """A bar's width in percent of its track for a ratio: 0 to 100 (a ratio above 100% fills
+    the track), as a plain number for a style attribute."""
+    if persen is None:
+        return "0"
+    return f"{min(max(Decimal(persen), Decimal(0)), Decimal(100)):.2f}"
+
+
+@register.filter
 def mutlak(value: Decimal | None) -> Decimal | None:
     """Absolute value, for "behind by Rp X" sentences."""
     return None if value is None else abs(value)
