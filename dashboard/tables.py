@@ -162,6 +162,18 @@ SHOWN_UNDER = tuple(
 )
 
 
+def label_cells(table: tables.Table, *, skip: tuple[str, ...] = ()) -> None:
+    """Each cell names its column (`data-label`), for the phone's one-card-per-row layout
+    (serapan.css, `table.stack-phone`). django-tables2 copies the columns for each table, so
+    this changes this table's alone."""
+    for bound in table.columns:
+        if bound.name in skip:
+            continue
+        attrs = dict(bound.column.attrs)
+        attrs["td"] = {**attrs.get("td", {}), "data-label": str(bound.verbose_name)}
+        bound.column.attrs = attrs
+
+
 class _AbsorptionBase(tables.Table):
     kode = tables.Column(_("Code"), attrs={"td": {"class": "kode"}})
     nama = tables.Column(_("Name"), attrs={"td": {"class": "nama"}})
@@ -175,7 +187,7 @@ class AbsorptionTable(_AbsorptionBase):
     status = tables.Column(_("Report"), empty_values=(), orderable=False)
 
     class Meta:
-        attrs = {"class": "data"}
+        attrs = {"class": "data stack-phone"}
         order_by = ("kode",)
         template_name = "dashboard/_table.html"
 
@@ -211,6 +223,7 @@ class AbsorptionTable(_AbsorptionBase):
                 self.columns.hide(name)
         if code_under_name or hide_code:
             self.columns.hide("kode")
+        label_cells(self, skip=("nama",))
 
     @property
     def total_rows(self) -> list[BoundRow]:
@@ -281,13 +294,7 @@ class RankingTable(tables.Table):
         super().__init__(*args, **kwargs)
         # Per table (django-tables2 copies the columns for each): the measure's own header.
         self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
-        # Each cell names its column, for the phone's one-card-per-OPD layout (serapan.css).
-        for bound in self.columns:
-            if bound.name == "nama":
-                continue
-            attrs = dict(bound.column.attrs)
-            attrs["td"] = {**attrs.get("td", {}), "data-label": str(bound.verbose_name)}
-            bound.column.attrs = attrs
+        label_cells(self, skip=("nama",))
 
     def render_status(self, record) -> str:
         return status_badge(self.statuses.get(record.row.kode))

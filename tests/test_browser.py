@@ -360,10 +360,16 @@ def test_the_overview_fits_a_phone(phone, demo):
         assert title["y"] >= box["y"]
         assert title["y"] + title["height"] <= top_tick
         expect(chart.locator(".modebar")).to_have_count(0)
-    # The wide OPD table scrolls inside its own container, not the page.
+    # The OPD table reads as one card per OPD: nothing to swipe, every figure on the screen
+    # with its column's name beside it.
     container = phone.locator("#opd .scroll").bounding_box()
     assert container["x"] + container["width"] <= width
-    assert phone.locator("#opd .scroll").evaluate("el => el.scrollWidth > el.clientWidth")
+    assert phone.locator("#opd .scroll").evaluate("el => el.scrollWidth <= el.clientWidth")
+    first = phone.locator("#opd tbody tr").first
+    pagu = first.locator('td[data-label="Pagu"]')
+    expect(pagu).to_be_visible()
+    box = pagu.bounding_box()
+    assert box["x"] + box["width"] <= width
     for card in belanja_cards(phone).all():
         box = card.bounding_box()
         assert box["x"] + box["width"] <= width
