@@ -78,7 +78,7 @@ def test_the_progress_page_follows_a_region_report_until_its_file_is_offered(bro
     context, page, errors = signed_in_page(browser, queued, DESKTOP)
     page.goto("/laporan/lra.pdf?tahun=2024&triwulan=4")
 
-    expect(page.locator("#job-phase")).to_have_text("Menunggu worker")
+    expect(page.locator("#job-phase")).to_have_text("Menunggu giliran di antrean tugas")
     for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
         assert horizontal_overflow(page) == 0, size
@@ -117,7 +117,7 @@ def test_a_large_import_is_checked_confirmed_and_written_through_its_progress_pa
     assert DpaLine.objects.count() == 1
 
     page.get_by_role("button", name="Konfirmasi impor").click()
-    expect(page.locator("#job-phase")).to_have_text("Menunggu worker")
+    expect(page.locator("#job-phase")).to_have_text("Menunggu giliran di antrean tugas")
     run_worker_here()
     expect(page.get_by_role("heading", name="Impor selesai")).to_be_visible()
     shoot(page, "tugas-impor-selesai-desktop")

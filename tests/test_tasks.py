@@ -372,7 +372,7 @@ def test_a_queued_job_is_only_waiting(region, settings):
 
     status = client.get(f"/tugas/{job.pk}/status.json").json()
     assert (status["state"], status["finished"], status["download"]) == ("queued", False, None)
-    assert status["phase_label"] == "Menunggu worker"
+    assert status["phase_label"] == "Menunggu giliran di antrean tugas"
     page = client.get(f"/tugas/{job.pk}/").content.decode()
     assert f'data-status-url="/tugas/{job.pk}/status.json"' in page
     assert "<progress" in page
