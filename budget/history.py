@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from budget.importing.columns import LINE_FIELDS
 from budget.models import DpaLine, Opd, QuarterReport, Realisasi
+from budget.quarters import tw_label
 
 ACTIONS = {
     "insert": gettext_lazy("created"),
@@ -205,13 +206,13 @@ def _entry(e: Any, names: dict[int, str]) -> HistoryEntry | None:
         what = str(capfirst(Realisasi._meta.verbose_name))
         line = e.line
         subject = (
-            f"{line.tahun} TW {e.triwulan} "
+            f"{line.tahun} {tw_label(e.triwulan)} "
             f"{line.sub_kegiatan.kode if line.sub_kegiatan else '-'} {line.account.kode}"
         )
         changes = _changes(e, ["jumlah"], _labels(Realisasi, ["jumlah"]))
     else:
         what = str(capfirst(QuarterReport._meta.verbose_name))
-        subject = f"{e.tahun} TW {e.triwulan}"
+        subject = f"{e.tahun} {tw_label(e.triwulan)}"
         status_labels = dict(QuarterReport.Status.choices)
         changes = [
             Change(

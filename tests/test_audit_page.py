@@ -74,7 +74,7 @@ def test_the_page_filters_by_opd_quarter_kind_and_person(as_bpkad, two_opds, tre
     assert all("bendahara_lain" not in r for r in only_a)
     tw2 = rows(as_bpkad.get("/riwayat/", {"triwulan": 2}))
     assert len(tw2) == 1
-    assert f"{YEAR} TW 2" in tw2[0]
+    assert f"{YEAR} TW II" in tw2[0]
     lines_only = rows(as_bpkad.get("/riwayat/", {"jenis": "dpa"}))
     assert lines_only
     assert all(r.split(" ")[5:7] != ["Realisasi"] for r in lines_only)

@@ -15,6 +15,7 @@ from django.utils import translation
 
 from budget.history import Change, opd_history
 from budget.models import DpaLine, Opd, Profile, QuarterReport, Realisasi
+from budget.quarters import tw_label
 from budget.roles import GROUP_BPKAD, actor_for
 from budget.workflow import realisasi_save, report_reopen, report_submit, report_verify
 from tests.factories import REALISASI_COLUMNS, DpaLineFactory, dpa_row, realisasi_row
@@ -58,7 +59,7 @@ def test_a_save_on_the_entry_page_records_who_and_the_page(
     assert created.changes == [Change("realisasi", None, D("1250000.50"))]
     assert (updated.who, updated.via, updated.action) == ("bendahara_ini", url, "diubah")
     assert updated.changes == [Change("realisasi", D("1250000.50"), D("1300000.00"))]
-    assert updated.subject == f"{YEAR} TW {TW} {line.sub_kegiatan.kode} {line.account.kode}"
+    assert updated.subject == f"{YEAR} {tw_label(TW)} {line.sub_kegiatan.kode} {line.account.kode}"
 
 
 def test_an_import_command_records_the_command_and_its_file(tmp_path, treasurer_opd, line):
@@ -155,7 +156,7 @@ def test_status_changes_read_draf_diajukan_terverifikasi_with_who_did_each(
         ("Terverifikasi", "Draf"),
     ]
     assert [e.action for e in reports] == ["dibuat", "diubah", "diubah", "diubah"]
-    assert [e.subject for e in reports] == [f"{YEAR} TW {TW}"] * 4
+    assert [e.subject for e in reports] == [f"{YEAR} {tw_label(TW)}"] * 4
     # who: the services run outside a request here, so the events carry no user; through the
     # pages they do (see the page test below)
     assert Change("alasan", "", "Koreksi SP2D.") in reports[-1].changes
