@@ -175,7 +175,8 @@ def label_cells(table: tables.Table, *, skip: tuple[str, ...] = ()) -> None:
 
 
 class _AbsorptionBase(tables.Table):
-    kode = tables.Column(_("Code"), attrs={"td": {"class": "kode"}})
+    # Blank, not a dash, where a row has no code: the Jumlah rows.
+    kode = tables.Column(_("Code"), attrs={"td": {"class": "kode"}}, default="")
     nama = tables.Column(_("Name"), attrs={"td": {"class": "nama"}})
 
 
