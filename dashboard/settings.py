@@ -123,16 +123,16 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "pgtrigger",
-    "pghistory",
+    "dashboard.apps.PGHistoryConfig",  # pghistory, under an Indonesian admin heading
     "pghistory.admin",
-    "axes",
+    "dashboard.apps.AxesConfig",  # axes, likewise
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's assets, served locally (no CDN)
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "dashboard.apps.TasksConfig",  # django_tasks_db, under an Indonesian admin heading
     "budget",
     "dashboard",
     "jobs",
