@@ -30,4 +30,4 @@ class PGHistoryConfig(_PGHistoryConfig):
 
 
 class TasksConfig(_TasksConfig):
-    verbose_name = _("Background tasks")
+    verbose_name = _("Background tasks")  # type: ignore[assignment]  # lazy, as Django allows
