@@ -6,6 +6,8 @@ from pghistory.apps import PGHistoryConfig as _PGHistoryConfig
 
 
 class DashboardConfig(AppConfig):
+    # The app's own config: this module holds the third-party ones below too.
+    default = True
     name = "dashboard"
     verbose_name = "Dasbor"
 

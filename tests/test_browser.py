@@ -648,18 +648,18 @@ def test_a_treasurer_enters_and_submits_a_quarter_and_bpkad_verifies_it(open_pag
     rows = riwayat.locator("tbody tr")
     sub_kegiatan = first.line.sub_kegiatan
     assert sub_kegiatan is not None  # a belanja line
-    amount_row = rows.filter(has_text=f"2026 TW 4 {sub_kegiatan.kode}").filter(
+    amount_row = rows.filter(has_text=f"2026 TW IV {sub_kegiatan.kode}").filter(
         has_text=first.line.account.kode
     )
     expect(amount_row).to_have_count(1)
     expect(amount_row.locator("td").nth(1)).to_have_text("bendahara1")
     expect(amount_row.locator("td").nth(2)).to_contain_text("Realisasi")
     expect(amount_row.locator("td").nth(4)).to_contain_text("1.250.000")
-    verified = rows.filter(has_text="2026 TW 4").filter(has_text="Terverifikasi")
+    verified = rows.filter(has_text="2026 TW IV").filter(has_text="Terverifikasi")
     expect(verified).to_have_count(1)
     expect(verified.locator("td").nth(1)).to_have_text("bpkad")
     expect(verified.locator("td").nth(4)).to_contain_text("Diajukan → Terverifikasi")
-    submitted = rows.filter(has_text="2026 TW 4").filter(has_text="Draf → Diajukan")
+    submitted = rows.filter(has_text="2026 TW IV").filter(has_text="Draf → Diajukan")
     expect(submitted.locator("td").nth(1)).to_have_text("bendahara1")
     riwayat.scroll_into_view_if_needed()
     assert_speaks_indonesian(bpkad)
