@@ -142,3 +142,24 @@ def test_the_statement_as_a_workbook_keeps_numbers_and_the_signatory(client: Cli
     assert "Ir. Budi Santoso, M.T." in texts
     assert "NIP. 19751231 200003 1 002" in texts
     assert "Kepala Badan Keuangan Daerah" in texts
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
+def test_the_statement_costs_the_same_queries_whatever_the_data(
+    client: Client, region, bpkad, django_assert_num_queries, fmt
+):
+    # Session, user, role, region, the period (two), the kelompok sums: the figures are one
+    # query of the absorption service, read from the roll-ups.
+    client.force_login(bpkad)
+    client.get(f"/laporan/lra-sap.{fmt}?tahun={YEAR}&triwulan=2")  # warm the caches
+    with django_assert_num_queries(SAP_QUERIES):
+        assert client.get(f"/laporan/lra-sap.{fmt}?tahun={YEAR}&triwulan=2").status_code == 200
+    # More lines, the same count.
+    for i in range(5):
+        account = AccountFactory.create(region=region, kode=f"5.1.02.01.01.{100 + i:04d}")
+        DpaLineFactory.create(region=region, tahun=YEAR, account=account, pagu=D("1000"))
+    with django_assert_num_queries(SAP_QUERIES):
+        assert client.get(f"/laporan/lra-sap.{fmt}?tahun={YEAR}&triwulan=2").status_code == 200
+
+
+SAP_QUERIES = 9
