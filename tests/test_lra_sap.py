@@ -148,8 +148,8 @@ def test_the_statement_as_a_workbook_keeps_numbers_and_the_signatory(client: Cli
 def test_the_statement_costs_the_same_queries_whatever_the_data(
     client: Client, region, bpkad, django_assert_num_queries, fmt
 ):
-    # Session, user, role, region, the period (two), the kelompok sums: the figures are one
-    # query of the absorption service, read from the roll-ups.
+    # The page's fixed queries (session, user, role, region, period, reports) and one for the
+    # figures: the absorption service's kelompok sums, read from the roll-ups.
     client.force_login(bpkad)
     client.get(f"/laporan/lra-sap.{fmt}?tahun={YEAR}&triwulan=2")  # warm the caches
     with django_assert_num_queries(SAP_QUERIES):
