@@ -10,6 +10,8 @@ from decimal import Decimal
 
 EFEKTIVITAS = "efektivitas"
 EFISIENSI = "efisiensi"
+KINERJA = "kinerja"  # nilai kinerja (DESIGN §5), after IKPA's categories
+PERINGATAN = "peringatan"  # the early warning of the year-end forecast; not editable
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,22 @@ DEFAULT_BANDS: Bands = {
         Band("Efisien", 2, lower=D(60), upper=D(80)),
         Band("Sangat Efisien", 1, upper=D(60)),
     ),
+    KINERJA: (
+        Band("Sangat Baik", 1, lower=D(95)),
+        Band("Baik", 2, lower=D(89), upper=D(95)),
+        Band("Cukup", 3, lower=D(70), upper=D(89)),
+        Band("Kurang", 4, upper=D(70)),
+    ),
+    # The forecast serapan at the year's end: the labels are the contract's values
+    # (kinerja_report, /api/v1/kinerja/), so no region may rename them.
+    PERINGATAN: (
+        Band("hijau", 1, lower=D(90)),
+        Band("kuning", 2, lower=D(80), upper=D(90)),
+        Band("merah", 3, upper=D(80)),
+    ),
 }
+# The kinds a region may change in the admin (CriteriaBand rows); the others are fixed here.
+EDITABLE_KINDS = (EFEKTIVITAS, EFISIENSI, KINERJA)
 
 
 def band_range(band: Band) -> str:
@@ -113,5 +130,8 @@ def bands_for(*, region_id: int | None) -> Bands:
         )
     result: Bands = {}
     for kind, fallback in DEFAULT_BANDS.items():
+        if kind not in EDITABLE_KINDS:
+            result[kind] = fallback
+            continue
         result[kind] = tuple(own.get(kind) or default.get(kind) or fallback)
     return result

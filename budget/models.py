@@ -12,6 +12,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +55,23 @@ class Region(models.Model):
     ttd_tempat = models.CharField(
         _("place of signing"), max_length=100, blank=True, help_text=_("E.g. Sukamaju")
     )
+    # Early warning (budget.kinerja): when quarterly reports are due, and the weights of the
+    # composite nilai kinerja (after Kemenkeu's IKPA), as BPKAD sets them in the admin.
+    batas_laporan_hari = models.PositiveSmallIntegerField(
+        _("report deadline (days after the quarter)"),
+        default=10,
+        validators=[MaxValueValidator(90)],
+        help_text=_("A quarterly report is on time when submitted within this many days."),
+    )
+    bobot_deviasi_kas = models.PositiveSmallIntegerField(
+        _("weight: cash plan deviation"), default=15
+    )
+    bobot_penyerapan = models.PositiveSmallIntegerField(
+        _("weight: absorption against target"), default=20
+    )
+    bobot_ketepatan = models.PositiveSmallIntegerField(_("weight: timely reports"), default=10)
+    bobot_revisi = models.PositiveSmallIntegerField(_("weight: DPA revisions"), default=10)
+    bobot_fisik = models.PositiveSmallIntegerField(_("weight: physical progress"), default=25)
 
     class Meta:
         verbose_name = _("pemda")
@@ -364,6 +382,7 @@ class CriteriaBand(models.Model):
     class Kind(models.TextChoices):
         EFEKTIVITAS = "efektivitas", _("effectiveness")
         EFISIENSI = "efisiensi", _("efficiency")
+        KINERJA = "kinerja", _("performance score")
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True)
     kind = models.CharField(_("criterion kind"), max_length=12, choices=Kind.choices)
@@ -402,6 +421,88 @@ class CriteriaBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.label}"
+
+
+class JenisBelanja(models.TextChoices):
+    """The kinds of spending the early-warning scores weigh (DESIGN §5), after IKPA's."""
+
+    PEGAWAI = "pegawai", _("Personnel")
+    BARANG_JASA = "barang_jasa", _("Goods and services")
+    MODAL = "modal", _("Capital")
+    BANSOS = "bansos", _("Social assistance")
+
+
+def validate_prefix(value: str) -> None:
+    """A kode rekening prefix of belanja, one to three segments: 5.2, 5.1.02."""
+    parts = value.split(".")
+    if not (
+        1 <= len(parts) <= 3 and parts[0] == "5" and all(p.isascii() and p.isdigit() for p in parts)
+    ):
+        raise ValidationError(
+            _("A belanja account prefix of one to three segments, e.g. 5.1.02 or 5.2.")
+        )
+
+
+class TargetPenyerapan(models.Model):
+    """A jenis belanja of the early-warning scores: the kode rekening prefix that maps lines to
+    it and its cumulative absorption targets (percent of pagu by the end of each quarter).
+
+    Rows with no region are the defaults (DESIGN §5); a region with rows of its own uses
+    those instead. A line falls under the longest prefix that matches it; belanja under no
+    prefix is left out of the scores."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("pemda")
+    )
+    jenis_belanja = models.CharField(
+        _("jenis belanja"), max_length=12, choices=JenisBelanja.choices
+    )
+    prefix = models.CharField(
+        _("account prefix"),
+        max_length=12,
+        validators=[validate_prefix],
+        help_text=_("Lines whose kode rekening starts with it, e.g. 5.1.02 or 5.2."),
+    )
+    target_tw1 = models.DecimalField(_("target TW I (%)"), max_digits=5, decimal_places=2)
+    target_tw2 = models.DecimalField(_("target TW II (%)"), max_digits=5, decimal_places=2)
+    target_tw3 = models.DecimalField(_("target TW III (%)"), max_digits=5, decimal_places=2)
+    target_tw4 = models.DecimalField(_("target TW IV (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("absorption target")
+        verbose_name_plural = _("absorption targets")
+        ordering = ["region", "prefix"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "jenis_belanja"],
+                name="target_one_per_jenis",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["region", "prefix"], name="target_unique_prefix", nulls_distinct=False
+            ),
+            # Cumulative: never falling, above zero (a score divides by it), at most 100.
+            models.CheckConstraint(
+                condition=Q(
+                    target_tw1__gt=0,
+                    target_tw2__gte=F("target_tw1"),
+                    target_tw3__gte=F("target_tw2"),
+                    target_tw4__gte=F("target_tw3"),
+                    target_tw4__lte=100,
+                ),
+                name="target_cumulative_0_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_jenis_belanja_display()} ({self.prefix})"
+
+    def clean(self) -> None:
+        t = [self.target_tw1, self.target_tw2, self.target_tw3, self.target_tw4]
+        if None not in t and not (0 < t[0] <= t[1] <= t[2] <= t[3] <= 100):
+            raise ValidationError(
+                _("Targets are cumulative: above 0, never falling from TW I to TW IV, at most 100.")
+            )
 
 
 class Profile(models.Model):
@@ -493,6 +594,9 @@ class QuarterReport(RegionScoped):
         related_name="+",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # When the report was first submitted: what its timeliness is judged by (a report returned
+    # for correction and submitted again keeps its first date).
+    first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     # The reason given the last time the report was returned or reopened, by whom and when.
     alasan = models.TextField(_("reason for return/reopening"), blank=True)
     sent_back_step = models.CharField(

@@ -875,6 +875,8 @@ def _stamp(
     now = timezone.now()
     if target == Status.SUBMITTED:
         report.submitted_by, report.submitted_at = actor.user, now
+        if report.first_submitted_at is None:  # what timeliness is judged by
+            report.first_submitted_at = now
     elif target == Status.VERIFIED:
         report.verified_by, report.verified_at = actor.user, now
     if reason is not None:

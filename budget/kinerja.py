@@ -1,0 +1,962 @@
+"""Early warning (DESIGN §5): will each OPD make it by December, and how well does it execute?
+
+Per OPD through a quarter:
+- *deviasi anggaran kas*: how far each quarter's realisasi strays from the cash plan of that
+  quarter, per jenis belanja, weighted by pagu; its score;
+- *penyerapan terhadap target*: cumulative realisasi against the quarterly targets of each
+  jenis belanja (region data, `TargetPenyerapan`);
+- the year-end forecast (*prakiraan*), learnt from the OPD's previous years, else the
+  region's, else the remaining cash plan, and its warning colour;
+- timeliness of the quarterly reports, DPA revisions per semester, and the composite
+  *nilai kinerja* with its category.
+
+Everything is exact `Decimal` (50 significant digits, as the ratios of `budget.measures`);
+rounding is for display and the contract only. A ratio with a zero denominator is undefined
+(None), and so is a score built only from undefined parts.
+
+The sums come from the roll-up table (per OPD × three-segment account × quarter, kept exact
+by triggers), grouped by the database into jenis belanja; a whole region costs a constant
+number of queries (`kinerja`), whatever its number of lines or years.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Case, Count, Min, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from budget.codes import Jenis
+from budget.criteria import KINERJA, PERINGATAN, Band, Bands, bands_for, categorize
+from budget.measures import MONEY_FIELD, round2
+from budget.models import JenisBelanja, QuarterReport, Region, Rollup, TargetPenyerapan
+from budget.quarters import QUARTERS, check_triwulan
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+# A mean deviation up to this many points scores full marks (IKPA's tolerance).
+DEVIASI_TOLERANCE = Decimal(5)
+# What an OPD must reach by the year's end for the kebutuhan per triwulan: 90% of its pagu,
+# the lower bound of *Efektif*.
+SERAPAN_GOAL = Decimal(90)
+# Revisions: one change of the DPA per semester is what IKPA counts as optimal; n > 1 scores
+# 100 / n.
+OPTIMAL_REVISIONS = 1
+
+
+def _exact() -> Any:
+    return localcontext(prec=50)
+
+
+# --- the targets of the jenis belanja -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A scored jenis belanja: its kode rekening prefix and cumulative targets (percent)."""
+
+    jenis_belanja: str
+    prefix: str
+    targets: tuple[Decimal, Decimal, Decimal, Decimal]
+
+    @property
+    def label(self) -> str:
+        return str(JenisBelanja(self.jenis_belanja).label)
+
+    def target(self, triwulan: int) -> Decimal:
+        return self.targets[check_triwulan(triwulan) - 1]
+
+
+D = Decimal
+# DESIGN §5, as the data migration 0011 stores them (rows with no region).
+DEFAULT_TARGETS = (
+    Target(JenisBelanja.PEGAWAI, "5.1.01", (D(20), D(50), D(75), D(95))),
+    Target(JenisBelanja.BARANG_JASA, "5.1.02", (D(15), D(50), D(70), D(90))),
+    Target(JenisBelanja.MODAL, "5.2", (D(10), D(40), D(70), D(90))),
+    Target(JenisBelanja.BANSOS, "5.1.06", (D(25), D(50), D(75), D(95))),
+)
+JENIS_ORDER = tuple(JenisBelanja.values)
+
+
+def targets_for(*, region_id: int | None) -> tuple[Target, ...]:
+    """The jenis belanja in force for a region: its own rows, else the default rows, else
+    DESIGN §5's table. One query; in the order of `JenisBelanja`."""
+    rows = TargetPenyerapan.objects.filter(region_id__isnull=True)
+    if region_id is not None:
+        rows = TargetPenyerapan.objects.filter(region_id=region_id) | rows
+    own: list[Target] = []
+    default: list[Target] = []
+    for row in rows:
+        target = Target(
+            row.jenis_belanja,
+            row.prefix,
+            (row.target_tw1, row.target_tw2, row.target_tw3, row.target_tw4),
+        )
+        (default if row.region_id is None else own).append(target)
+    chosen = own or default or list(DEFAULT_TARGETS)
+    return tuple(sorted(chosen, key=lambda t: JENIS_ORDER.index(t.jenis_belanja)))
+
+
+def jenis_belanja_case(targets: Sequence[Target]) -> Case:
+    """The jenis belanja of a roll-up row from its three-segment account: the longest prefix
+    that matches it at a segment boundary, '' for belanja under none."""
+    whens = [
+        When(Q(akun3=t.prefix) | Q(akun3__startswith=t.prefix + "."), then=Value(t.jenis_belanja))
+        for t in sorted(targets, key=lambda t: -len(t.prefix.split(".")))
+    ]
+    return Case(*whens, default=Value(""))
+
+
+# --- flows: a group's pagu, cash plan and realisasi by quarter ------------------------------
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Pagu, and the cash plan and realisasi *within* each quarter, of a group of lines."""
+
+    pagu: Decimal
+    kas: tuple[Decimal, Decimal, Decimal, Decimal]
+    real: tuple[Decimal, Decimal, Decimal, Decimal]
+
+    def kas_through(self, triwulan: int) -> Decimal:
+        return sum(self.kas[:triwulan], ZERO)
+
+    def real_through(self, triwulan: int) -> Decimal:
+        return sum(self.real[:triwulan], ZERO)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Flow:
+        return cls(
+            pagu=row["pagu"],
+            kas=tuple(row[f"kas{q}"] for q in QUARTERS),
+            real=tuple(row[f"real{q}"] for q in QUARTERS),
+        )
+
+
+def _flow_sums(only: Q | None = None) -> dict[str, Any]:
+    def total(column: str) -> Coalesce:
+        return Coalesce(Sum(column, filter=only), Value(ZERO), output_field=MONEY_FIELD)
+
+    return {
+        "pagu": total("pagu"),
+        **{f"kas{q}": total(f"kas_tw{q}") for q in QUARTERS},
+        **{f"real{q}": total(f"real_tw{q}") for q in QUARTERS},
+    }
+
+
+# --- the §5 formulas, pure ------------------------------------------------------------------
+
+
+def deviasi(kas: Decimal, real: Decimal) -> Decimal:
+    """dev(j,q) = min(100, |R − K| ÷ K × 100); with K = 0, 0 when R = 0, else 100."""
+    if kas == 0:
+        return ZERO if real == 0 else HUNDRED
+    with _exact():
+        return min(HUNDRED, abs(real - kas) * 100 / kas)
+
+
+def nilai_deviasi(mean: Decimal | None) -> Decimal | None:
+    """100 when the mean deviation is at most 5, else max(0, 100 − mean)."""
+    if mean is None:
+        return None
+    return HUNDRED if mean <= DEVIASI_TOLERANCE else max(ZERO, HUNDRED - mean)
+
+
+def penyerapan_score(real_through: Decimal, pagu: Decimal, target: Decimal) -> Decimal:
+    """score(j,q) = min(100, (Rc ÷ P × 100) ÷ target × 100); P and target above zero."""
+    with _exact():
+        return min(HUNDRED, (real_through * 100 / pagu) / target * 100)
+
+
+def weights(flows: Mapping[str, Flow]) -> dict[str, Decimal] | None:
+    """w(j) = P(j) ÷ Σ P over the scored jenis with a pagu; None when there is no scored pagu."""
+    scored = {j: f.pagu for j, f in flows.items() if f.pagu > 0}
+    total = sum(scored.values(), ZERO)
+    if total == 0:
+        return None
+    with _exact():
+        return {j: p / total for j, p in scored.items()}
+
+
+def mean(values: Sequence[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    with _exact():
+        return sum(values, ZERO) / len(values)
+
+
+@dataclass(frozen=True)
+class JenisQuarter:
+    """One jenis belanja in one quarter: what the OPD page shows beside the scores."""
+
+    jenis_belanja: str
+    triwulan: int
+    kas: Decimal
+    real: Decimal
+    deviasi: Decimal
+    serapan: Decimal | None  # cumulative realisasi ÷ pagu × 100
+    target: Decimal
+    score: Decimal | None
+
+
+def quarter_details(
+    flows: Mapping[str, Flow], targets: Sequence[Target], triwulan: int
+) -> list[JenisQuarter]:
+    out = []
+    for t in targets:
+        f = flows.get(t.jenis_belanja)
+        if f is None:
+            continue
+        for q in range(1, triwulan + 1):
+            rc = f.real_through(q)
+            with _exact():
+                serapan = rc * 100 / f.pagu if f.pagu else None
+            out.append(
+                JenisQuarter(
+                    jenis_belanja=t.jenis_belanja,
+                    triwulan=q,
+                    kas=f.kas[q - 1],
+                    real=f.real[q - 1],
+                    deviasi=deviasi(f.kas[q - 1], f.real[q - 1]),
+                    serapan=serapan,
+                    target=t.target(q),
+                    score=penyerapan_score(rc, f.pagu, t.target(q)) if f.pagu else None,
+                )
+            )
+    return out
+
+
+def scores(
+    flows: Mapping[str, Flow], targets: Sequence[Target], triwulan: int
+) -> tuple[list[Decimal], list[Decimal]]:
+    """dev(q) and score(q) for q = 1..triwulan, weighted over the scored jenis; empty when
+    the OPD has no scored pagu."""
+    check_triwulan(triwulan)
+    w = weights(flows)
+    if w is None:
+        return [], []
+    by_jenis = {t.jenis_belanja: t for t in targets}
+    devs, pens = [], []
+    with _exact():
+        for q in range(1, triwulan + 1):
+            dev_q = pen_q = ZERO
+            for j, wj in w.items():
+                f = flows[j]
+                dev_q += wj * deviasi(f.kas[q - 1], f.real[q - 1])
+                pen_q += wj * penyerapan_score(f.real_through(q), f.pagu, by_jenis[j].target(q))
+            devs.append(dev_q)
+            pens.append(pen_q)
+    return devs, pens
+
+
+# --- the year-end forecast ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Method:
+    key: str
+    label: Any
+    description: Any
+
+
+METHODS = (
+    Method(
+        "capaian",
+        _("Capaian kas as final"),
+        _("the year's serapan taken to equal the capaian anggaran kas to date (a naive rule)"),
+    ),
+    Method(
+        "rencana",
+        _("Remaining cash plan"),
+        _("realisasi to date plus the rest of the cash plan, fully spent"),
+    ),
+    Method(
+        "pola",
+        _("Spending shape"),
+        _(
+            "realisasi to date divided by the median share of the year's realisasi spent by "
+            "this quarter in past years"
+        ),
+    ),
+    Method(
+        "kejar",
+        _("Catch-up"),
+        _(
+            "realisasi to date plus the remaining cash plan times the median share of it "
+            "realised in past years"
+        ),
+    ),
+    Method(
+        "prakiraan",
+        _("Serapan forecast"),
+        _(
+            "catch-up from the OPD's own past years blended with the region's (the more years "
+            "of its own, the more weight), the region's alone without them, else the "
+            "remaining cash plan"
+        ),
+    ),
+)
+METHOD_BY_KEY = {m.key: m for m in METHODS}
+# Where the product's forecast drew its history from.
+BASIS_OPD, BASIS_REGION, BASIS_PLAN = "opd", "pemda", "rencana"
+
+
+@dataclass(frozen=True)
+class History:
+    """Medians, over closed past years, of how a group spent: for each quarter q the share of
+    the year's realisasi spent by q (`shape`) and the share of the then remaining cash plan
+    realised by the year's end (`catch_up`)."""
+
+    shape: tuple[Decimal | None, Decimal | None, Decimal | None]
+    catch_up: tuple[Decimal | None, Decimal | None, Decimal | None]
+    years: int
+
+    @classmethod
+    def of(cls, flows: Iterable[Flow]) -> History | None:
+        shapes: list[list[Decimal]] = [[], [], []]
+        catch: list[list[Decimal]] = [[], [], []]
+        years = 0
+        with _exact():
+            for f in flows:
+                if f.pagu <= 0:
+                    continue
+                years += 1
+                total = f.real_through(4)
+                for q in (1, 2, 3):
+                    if total > 0:
+                        shapes[q - 1].append(f.real_through(q) / total)
+                    remaining = f.pagu - f.kas_through(q)
+                    if remaining > 0:
+                        catch[q - 1].append((total - f.real_through(q)) / remaining)
+            if not years:
+                return None
+            return cls(
+                shape=tuple(_median(s) for s in shapes),  # type: ignore[arg-type]
+                catch_up=tuple(_median(c) for c in catch),  # type: ignore[arg-type]
+                years=years,
+            )
+
+
+def _median(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    with _exact():
+        return statistics.median(values)
+
+
+def _clamp(value: Decimal, flow: Flow, triwulan: int) -> Decimal:
+    """Never below what is spent, never above the pagu."""
+    return min(flow.pagu, max(flow.real_through(triwulan), value))
+
+
+def _by_plan(flow: Flow, q: int, history: History | None) -> Decimal | None:
+    return flow.real_through(q) + (flow.pagu - flow.kas_through(q))
+
+
+def _by_capaian(flow: Flow, q: int, history: History | None) -> Decimal | None:
+    kc = flow.kas_through(q)
+    return flow.pagu * flow.real_through(q) / kc if kc else None
+
+
+def _by_shape(flow: Flow, q: int, history: History | None) -> Decimal | None:
+    share = history.shape[q - 1] if history else None
+    return flow.real_through(q) / share if share else None
+
+
+def _by_catch_up(flow: Flow, q: int, history: History | None) -> Decimal | None:
+    c = history.catch_up[q - 1] if history else None
+    if c is None:
+        return None
+    return flow.real_through(q) + (flow.pagu - flow.kas_through(q)) * c
+
+
+_METHOD_RULES = {
+    "rencana": _by_plan,
+    "capaian": _by_capaian,
+    "pola": _by_shape,
+    "kejar": _by_catch_up,
+}
+
+
+def method_forecast(key: str, flow: Flow, triwulan: int, history: History | None) -> Decimal | None:
+    """The year's realisasi by one method (not the product's blend, `forecast`), from what is
+    known through `triwulan`, never below what is spent nor above the pagu; None when the
+    method has nothing to go on. Through TW IV every method gives the realisasi."""
+    check_triwulan(triwulan)
+    if flow.pagu <= 0:
+        return None
+    if triwulan == 4:
+        return min(flow.pagu, flow.real_through(4))
+    with _exact():
+        value = _METHOD_RULES[key](flow, triwulan, history)
+    return None if value is None else _clamp(value, flow, triwulan)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    realisasi: Decimal | None  # exact; rounded to the sen in the contract
+    basis: str | None  # BASIS_OPD, BASIS_REGION or BASIS_PLAN; None when undefined
+    pagu: Decimal
+
+    @property
+    def serapan(self) -> Decimal | None:
+        if self.realisasi is None or not self.pagu:
+            return None
+        with _exact():
+            return self.realisasi * 100 / self.pagu
+
+
+def forecast(flow: Flow, triwulan: int, *, own: History | None, region: History | None) -> Forecast:
+    """The product's forecast, by catch-up: the OPD's own history and the region's blended by
+    how much of its own there is (n closed years of its own weigh n ÷ (n + 1), the region's
+    the rest: one year of its own says less than five), the region's alone for an OPD
+    without history, the remaining cash plan when the region has none either; undefined
+    without a belanja pagu. Backtested against shape, catch-up from one source and the cash
+    plan (`backtest`), it erred least."""
+    if flow.pagu <= 0:
+        return Forecast(None, None, flow.pagu)
+    mine = method_forecast("kejar", flow, triwulan, own) if own else None
+    theirs = method_forecast("kejar", flow, triwulan, region) if region else None
+    if mine is not None and theirs is not None:
+        with _exact():
+            w = Decimal(own.years) / (own.years + 1)  # type: ignore[union-attr]  # mine is set
+            blended = w * mine + (1 - w) * theirs
+        return Forecast(_clamp(blended, flow, triwulan), BASIS_OPD, flow.pagu)
+    if mine is not None:
+        return Forecast(mine, BASIS_OPD, flow.pagu)
+    if theirs is not None:
+        return Forecast(theirs, BASIS_REGION, flow.pagu)
+    return Forecast(method_forecast("rencana", flow, triwulan, None), BASIS_PLAN, flow.pagu)
+
+
+def kebutuhan_per_triwulan(flow: Flow, triwulan: int) -> Decimal | None:
+    """What is still to be realised in each remaining quarter to reach SERAPAN_GOAL of the
+    pagu by the year's end (0 when already there); None through TW IV or without a pagu."""
+    if triwulan >= 4 or flow.pagu <= 0:
+        return None
+    with _exact():
+        gap = flow.pagu * SERAPAN_GOAL / 100 - flow.real_through(triwulan)
+        return max(ZERO, gap / (4 - triwulan)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- timeliness and revisions ---------------------------------------------------------------
+
+
+def quarter_end(tahun: int, triwulan: int) -> date:
+    check_triwulan(triwulan)
+    if triwulan == 4:
+        return date(tahun, 12, 31)
+    return date(tahun, 3 * triwulan + 1, 1) - timedelta(days=1)
+
+
+def report_deadline(tahun: int, triwulan: int, days: int) -> datetime:
+    """The end of the last day on which a quarter's report is on time, in the region's time
+    zone (the project's)."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    last_day = quarter_end(tahun, triwulan) + timedelta(days=days)
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    on_time: int
+    due: int  # quarters whose report was submitted or whose deadline has passed
+    late: tuple[int, ...]  # quarters submitted late or not at all by their deadline
+
+    @property
+    def nilai(self) -> Decimal | None:
+        if not self.due:
+            return None
+        with _exact():
+            return Decimal(self.on_time) * 100 / self.due
+
+
+def timeliness(
+    first_submitted: Mapping[int, datetime | None],
+    *,
+    tahun: int,
+    triwulan: int,
+    days: int,
+    now: datetime,
+) -> Timeliness:
+    on_time = due = 0
+    late = []
+    for q in range(1, triwulan + 1):
+        deadline = report_deadline(tahun, q, days)
+        first = first_submitted.get(q)
+        if first is not None and first < deadline:
+            on_time += 1
+            due += 1
+        elif first is not None or now >= deadline:
+            due += 1
+            late.append(q)
+    return Timeliness(on_time=on_time, due=due, late=tuple(late))
+
+
+def semester_of(day: date, tahun: int) -> int:
+    """A change dated before the year falls in its first semester, after it in its second."""
+    if day.year < tahun or (day.year == tahun and day.month <= 6):
+        return 1
+    return 2
+
+
+@dataclass(frozen=True)
+class Revisions:
+    """Changes of an OPD's DPA for the year after its first (the DPA murni): each import or
+    admin change that touched its lines counts once, dated by its first event."""
+
+    per_semester: tuple[int, int]
+    lines_touched: int
+
+    def nilai(self, triwulan: int) -> Decimal:
+        semesters = (1,) if triwulan <= 2 else (1, 2)
+        parts = []
+        with _exact():
+            for s in semesters:
+                n = self.per_semester[s - 1]
+                parts.append(HUNDRED if n <= OPTIMAL_REVISIONS else HUNDRED * OPTIMAL_REVISIONS / n)
+            return sum(parts, ZERO) / len(parts)
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_semester)
+
+
+NO_REVISIONS = Revisions((0, 0), 0)
+
+
+def revisions_by_opd(*, region: Region, tahun: int) -> dict[int, Revisions]:
+    """One query over the DPA lines' history: per OPD, its change sets (a context: one import,
+    one admin save) with the day of their first event and the lines they touched."""
+    event = apps.get_model("budget", "DpaLineEvent")
+    rows = (
+        event.objects.filter(region_id=region.pk, tahun=tahun)
+        .values("opd_id", "pgh_context_id", day=TruncDate("pgh_created_at"))
+        .annotate(at=Min("pgh_created_at"), lines=Count("pgh_obj_id", distinct=True))
+        .order_by("opd_id", "at")
+    )
+    sets: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for row in rows:
+        sets[row["opd_id"]].append((row["day"], row["lines"]))
+    out = {}
+    for opd_id, changes in sets.items():
+        later = changes[1:]  # the first change set is the DPA murni
+        per = [0, 0]
+        for day, _lines in later:
+            per[semester_of(day, tahun) - 1] += 1
+        out[opd_id] = Revisions((per[0], per[1]), sum(lines for _d, lines in later))
+    return out
+
+
+# --- the composite --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Component:
+    key: str  # the row attribute holding the component's score
+    label: Any
+    weight_field: str  # Region's field
+
+
+COMPONENTS = (
+    Component("nilai_deviasi_kas", _("Cash plan deviation"), "bobot_deviasi_kas"),
+    Component("nilai_penyerapan", _("Absorption against target"), "bobot_penyerapan"),
+    Component("nilai_ketepatan", _("Timely reports"), "bobot_ketepatan"),
+    Component("nilai_revisi", _("DPA revisions"), "bobot_revisi"),
+    Component("nilai_fisik", _("Physical progress"), "bobot_fisik"),
+)
+
+
+def composite(values: Mapping[str, Decimal | None], region: Region) -> Decimal | None:
+    """The weighted mean of the defined components, weights renormalised over them."""
+    num = den = ZERO
+    with _exact():
+        for c in COMPONENTS:
+            value = values.get(c.key)
+            weight = Decimal(getattr(region, c.weight_field))
+            if value is None or weight == 0:
+                continue
+            num += weight * value
+            den += weight
+        return num / den if den else None
+
+
+# --- one region, one quarter ----------------------------------------------------------------
+
+
+@dataclass
+class KinerjaRow:
+    opd_id: int
+    kode: str
+    nama: str
+    triwulan: int
+    belanja: Flow  # all belanja of the OPD
+    jenis: dict[str, Flow]  # the scored jenis belanja
+    dev_by_quarter: list[Decimal]
+    score_by_quarter: list[Decimal]
+    forecast: Forecast
+    timeliness: Timeliness | None
+    revisions: Revisions
+    kendala: list[str] = field(default_factory=list)
+    nilai_fisik: Decimal | None = None  # physical progress: not reported yet
+    nilai_kinerja: Decimal | None = None
+    kategori_kinerja: Band | None = None
+    peringatan: Band | None = None
+
+    @property
+    def deviasi_kas_persen(self) -> Decimal | None:
+        return mean(self.dev_by_quarter)
+
+    @property
+    def nilai_deviasi_kas(self) -> Decimal | None:
+        return nilai_deviasi(self.deviasi_kas_persen)
+
+    @property
+    def nilai_penyerapan(self) -> Decimal | None:
+        return mean(self.score_by_quarter)
+
+    @property
+    def nilai_ketepatan(self) -> Decimal | None:
+        return self.timeliness.nilai if self.timeliness else None
+
+    @property
+    def nilai_revisi(self) -> Decimal | None:
+        # Revisions are scored for an OPD with a belanja budget to revise.
+        return self.revisions.nilai(self.triwulan) if self.belanja.pagu > 0 else None
+
+    @property
+    def realisasi_kumulatif(self) -> Decimal:
+        return self.belanja.real_through(self.triwulan)
+
+    @property
+    def kas_kumulatif(self) -> Decimal:
+        return self.belanja.kas_through(self.triwulan)
+
+    @property
+    def serapan(self) -> Decimal | None:
+        if not self.belanja.pagu:
+            return None
+        with _exact():
+            return self.realisasi_kumulatif * 100 / self.belanja.pagu
+
+    @property
+    def capaian_kas(self) -> Decimal | None:
+        if not self.kas_kumulatif:
+            return None
+        with _exact():
+            return self.realisasi_kumulatif * 100 / self.kas_kumulatif
+
+    @property
+    def kebutuhan_per_triwulan(self) -> Decimal | None:
+        return kebutuhan_per_triwulan(self.belanja, self.triwulan)
+
+    def components(self) -> dict[str, Decimal | None]:
+        return {c.key: getattr(self, c.key) for c in COMPONENTS}
+
+    def as_contract_dict(self) -> dict[str, Any]:
+        """The row of `kinerja_report --format json` and /api/v1/kinerja/: DESIGN §4's keys
+        first, then this product's."""
+        f = self.forecast
+        return {
+            "kode": self.kode,
+            "nama": self.nama,
+            "deviasi_kas_persen": _number(self.deviasi_kas_persen),
+            "nilai_deviasi_kas": _number(self.nilai_deviasi_kas),
+            "nilai_penyerapan": _number(self.nilai_penyerapan),
+            "prakiraan_realisasi": _money(f.realisasi),
+            "prakiraan_serapan_persen": _number(f.serapan),
+            "peringatan": self.peringatan.label if self.peringatan else None,
+            "nilai_kinerja": _number(self.nilai_kinerja),
+            "kategori_kinerja": self.kategori_kinerja.label if self.kategori_kinerja else None,
+            # Beyond the contract:
+            "pagu": _money(self.belanja.pagu),
+            "kas_kumulatif": _money(self.kas_kumulatif),
+            "realisasi_kumulatif": _money(self.realisasi_kumulatif),
+            "serapan_persen": _number(self.serapan),
+            "capaian_kas_persen": _number(self.capaian_kas),
+            "kebutuhan_per_triwulan": _money(self.kebutuhan_per_triwulan),
+            "dasar_prakiraan": f.basis,
+            "nilai_ketepatan": _number(self.nilai_ketepatan),
+            "nilai_revisi": _number(self.nilai_revisi),
+            "jumlah_revisi": self.revisions.total,
+            "nilai_fisik": _number(self.nilai_fisik),
+            "kendala": list(self.kendala),
+        }
+
+
+CONTRACT_KEYS = (
+    "kode",
+    "nama",
+    "deviasi_kas_persen",
+    "nilai_deviasi_kas",
+    "nilai_penyerapan",
+    "prakiraan_realisasi",
+    "prakiraan_serapan_persen",
+    "peringatan",
+    "nilai_kinerja",
+    "kategori_kinerja",
+)
+
+
+def _number(value: Decimal | None) -> float | None:
+    rounded = round2(value)
+    return None if rounded is None else float(rounded)
+
+
+def _money(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class RegionFlows:
+    """What one query of the roll-ups gives: the belanja of every OPD in every year up to the
+    one asked for, and which years are closed (realisasi through TW IV)."""
+
+    opds: dict[int, tuple[str, str]]  # id -> (kode, nama)
+    by_year: dict[int, dict[int, Flow]]  # tahun -> opd id -> belanja
+    closed: frozenset[int]
+
+    def history(self, opd_id: int, before: int) -> History | None:
+        return History.of(
+            flows[opd_id]
+            for tahun, flows in self.by_year.items()
+            if tahun < before and tahun in self.closed and opd_id in flows
+        )
+
+    def region_history(self, before: int) -> History | None:
+        return History.of(
+            f
+            for tahun, flows in self.by_year.items()
+            if tahun < before and tahun in self.closed
+            for f in flows.values()
+        )
+
+
+def region_flows(*, region: Region, tahun: int) -> RegionFlows:
+    """The belanja of every OPD of the region per year through `tahun`, from the roll-ups
+    (an OPD with only revenue or financing lines has a belanja of zero)."""
+    rows = (
+        Rollup.objects.filter(region=region, tahun__lte=tahun)
+        .values("tahun", "opd_id", "opd__kode", "opd__nama")
+        .annotate(**_flow_sums(Q(jenis=Jenis.BELANJA.value)), n4=Sum("nreal_tw4"))
+        .order_by()
+    )
+    opds: dict[int, tuple[str, str]] = {}
+    by_year: dict[int, dict[int, Flow]] = defaultdict(dict)
+    reported4: dict[int, int] = defaultdict(int)
+    for row in rows:
+        opds[row["opd_id"]] = (row["opd__kode"], row["opd__nama"])
+        by_year[row["tahun"]][row["opd_id"]] = Flow.from_row(row)
+        reported4[row["tahun"]] += row["n4"]
+    closed = frozenset(y for y, n in reported4.items() if n > 0)
+    return RegionFlows(opds=opds, by_year=dict(by_year), closed=closed)
+
+
+def jenis_flows(
+    *, region: Region, tahun: int, targets: Sequence[Target], opd_id: int | None = None
+) -> dict[int, dict[str, Flow]]:
+    """Per OPD, the flows of each scored jenis belanja in `tahun` (one query)."""
+    lines = Rollup.objects.filter(region=region, tahun=tahun, jenis=Jenis.BELANJA.value)
+    if opd_id is not None:
+        lines = lines.filter(opd_id=opd_id)
+    rows = (
+        lines.annotate(jb=jenis_belanja_case(targets))
+        .exclude(jb="")
+        .values("opd_id", "jb")
+        .annotate(**_flow_sums())
+        .order_by()
+    )
+    out: dict[int, dict[str, Flow]] = defaultdict(dict)
+    for row in rows:
+        out[row["opd_id"]][row["jb"]] = Flow.from_row(row)
+    return out
+
+
+@dataclass(frozen=True)
+class KinerjaReport:
+    tahun: int
+    triwulan: int
+    rows: list[KinerjaRow]
+    targets: tuple[Target, ...]
+    bands: Bands
+
+    def as_contract_dict(self) -> dict[str, Any]:
+        return {
+            "tahun": self.tahun,
+            "triwulan": self.triwulan,
+            "rows": [row.as_contract_dict() for row in self.rows],
+        }
+
+
+def kinerja(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int,
+    opd: Any = None,
+    bands: Bands | None = None,
+    now: datetime | None = None,
+) -> KinerjaReport:
+    """The early-warning measures of every OPD of the region (or one) through a quarter, in
+    order of OPD code. Six queries (five with `bands` given), whatever the region's size."""
+    check_triwulan(triwulan)
+    now = now or timezone.now()
+    bands = bands if bands is not None else bands_for(region_id=region.pk)
+    targets = targets_for(region_id=region.pk)
+    flows = region_flows(region=region, tahun=tahun)
+    opd_id = getattr(opd, "pk", opd)
+    by_jenis = jenis_flows(region=region, tahun=tahun, targets=targets, opd_id=opd_id)
+    reports = QuarterReport.objects.filter(region=region, tahun=tahun, triwulan__lte=triwulan)
+    if opd_id is not None:
+        reports = reports.filter(opd_id=opd_id)
+    first: dict[int, dict[int, datetime | None]] = defaultdict(dict)
+    kendala: dict[int, list[str]] = {}
+    tracked = False
+    for opd_ref, q, at, obstacles in reports.values_list(
+        "opd_id", "triwulan", "first_submitted_at", "kendala"
+    ):
+        tracked = tracked or at is not None
+        first[opd_ref][q] = at
+        if q == triwulan:
+            kendala[opd_ref] = obstacles
+    revisions = revisions_by_opd(region=region, tahun=tahun)
+    own_year = flows.by_year.get(tahun, {})
+    region_history = flows.region_history(tahun)
+    rows = []
+    for ref, belanja in own_year.items():
+        if opd_id is not None and ref != opd_id:
+            continue
+        jenis = by_jenis.get(ref, {})
+        devs, pens = scores(jenis, targets, triwulan)
+        kode, nama = flows.opds[ref]
+        row = KinerjaRow(
+            opd_id=ref,
+            kode=kode,
+            nama=nama,
+            triwulan=triwulan,
+            belanja=belanja,
+            jenis=jenis,
+            dev_by_quarter=devs,
+            score_by_quarter=pens,
+            forecast=forecast(
+                belanja, triwulan, own=flows.history(ref, tahun), region=region_history
+            ),
+            # A region where no quarterly report of the year was ever submitted (BPKAD imports
+            # the realisasi itself) is not scored on them.
+            timeliness=(
+                timeliness(
+                    first.get(ref, {}),
+                    tahun=tahun,
+                    triwulan=triwulan,
+                    days=region.batas_laporan_hari,
+                    now=now,
+                )
+                if tracked
+                else None
+            ),
+            revisions=revisions.get(ref, NO_REVISIONS),
+            kendala=list(kendala.get(ref, [])),
+        )
+        row.nilai_kinerja = composite(row.components(), region)
+        row.kategori_kinerja = categorize(row.nilai_kinerja, bands[KINERJA])
+        row.peringatan = categorize(row.forecast.serapan, bands[PERINGATAN])
+        rows.append(row)
+    rows.sort(key=lambda r: r.kode)
+    return KinerjaReport(tahun=tahun, triwulan=triwulan, rows=rows, targets=targets, bands=bands)
+
+
+# --- backtest -------------------------------------------------------------------------------
+
+BACKTEST_METHODS = ("capaian", "rencana", "pola", "kejar", "prakiraan")
+BACKTEST_QUARTERS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class BacktestCell:
+    method: str
+    triwulan: int
+    n: int  # OPD-years forecast
+    mae: Decimal | None  # mean absolute error, percentage points of serapan
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """How far each method's forecast made at TW I, II and III fell from the actual TW IV
+    serapan, over every closed year of the region after its first and every OPD with a
+    belanja pagu that year; each year forecast only from the closed years before it."""
+
+    years: tuple[int, ...]
+    cells: dict[tuple[str, int], BacktestCell]
+
+    def cell(self, method: str, triwulan: int) -> BacktestCell:
+        return self.cells[method, triwulan]
+
+    def rows(self) -> list[tuple[Method, list[BacktestCell]]]:
+        return [
+            (METHOD_BY_KEY[m], [self.cells[m, q] for q in BACKTEST_QUARTERS])
+            for m in BACKTEST_METHODS
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tahun": list(self.years),
+            "metode": [
+                {
+                    "kode": m.key,
+                    "nama": str(m.label),
+                    "galat": {
+                        f"tw{c.triwulan}": {"n": c.n, "mae_persen": _number(c.mae)} for c in cells
+                    },
+                }
+                for m, cells in self.rows()
+            ],
+        }
+
+
+def backtest(flows: RegionFlows, *, before: int | None = None) -> Backtest:
+    """The backtest of every closed year (before `before`, when given) of `flows`."""
+    errors: dict[tuple[str, int], list[Decimal]] = {
+        (m, q): [] for m in BACKTEST_METHODS for q in BACKTEST_QUARTERS
+    }
+    # A year is backtested when an earlier closed year can teach the methods that learn.
+    closed = sorted(y for y in flows.closed if before is None or y < before)
+    years = tuple(closed[1:])
+    with _exact():
+        for tahun in years:
+            region_history = flows.region_history(tahun)
+            for opd_id, flow in flows.by_year[tahun].items():
+                if flow.pagu <= 0:
+                    continue
+                actual = flow.real_through(4) * 100 / flow.pagu
+                own = flows.history(opd_id, tahun)
+                for q in BACKTEST_QUARTERS:
+                    values = {
+                        m: method_forecast(m, flow, q, own or region_history)
+                        for m in ("capaian", "rencana", "pola", "kejar")
+                    }
+                    values["prakiraan"] = forecast(
+                        flow, q, own=own, region=region_history
+                    ).realisasi
+                    for m, v in values.items():
+                        if v is not None:
+                            errors[m, q].append(abs(v * 100 / flow.pagu - actual))
+    return Backtest(
+        years=years,
+        cells={
+            key: BacktestCell(key[0], key[1], len(errs), mean(errs)) for key, errs in errors.items()
+        },
+    )
