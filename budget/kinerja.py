@@ -662,6 +662,14 @@ class KinerjaRow:
     def kebutuhan_per_triwulan(self) -> Decimal | None:
         return kebutuhan_per_triwulan(self.belanja, self.triwulan)
 
+    @property
+    def prakiraan_realisasi(self) -> Decimal | None:
+        return self.forecast.realisasi
+
+    @property
+    def prakiraan_serapan_persen(self) -> Decimal | None:
+        return self.forecast.serapan
+
     def components(self) -> dict[str, Decimal | None]:
         return {c.key: getattr(self, c.key) for c in COMPONENTS}
 
@@ -695,6 +703,33 @@ class KinerjaRow:
             "kendala": list(self.kendala),
         }
 
+
+@dataclass(frozen=True)
+class Column:
+    """A figure of a row as the text table, the CSV and the pages show it."""
+
+    key: str  # attribute of KinerjaRow, key of the contract
+    label: Any
+    kind: str  # text, persen (a percentage), nilai (a score), money, band, count
+
+
+COLUMNS = (
+    Column("kode", _("Code"), "text"),
+    Column("nama", _("Name"), "text"),
+    Column("serapan", _("Absorption"), "persen"),
+    Column("capaian_kas", _("Plan achievement"), "persen"),
+    Column("deviasi_kas_persen", _("Cash plan deviation"), "persen"),
+    Column("nilai_deviasi_kas", _("Deviation score"), "nilai"),
+    Column("nilai_penyerapan", _("Target absorption score"), "nilai"),
+    Column("prakiraan_realisasi", _("Forecast realisasi"), "money"),
+    Column("prakiraan_serapan_persen", _("Forecast absorption"), "persen"),
+    Column("peringatan", _("Warning"), "band"),
+    Column("kebutuhan_per_triwulan", _("Needed per quarter"), "money"),
+    Column("nilai_ketepatan", _("Timeliness score"), "nilai"),
+    Column("nilai_revisi", _("Revisions score"), "nilai"),
+    Column("nilai_kinerja", _("Performance score"), "nilai"),
+    Column("kategori_kinerja", _("Performance category"), "band"),
+)
 
 CONTRACT_KEYS = (
     "kode",

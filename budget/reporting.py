@@ -5,8 +5,11 @@ import io
 import json
 from typing import Any
 
+from budget.kinerja import COLUMNS as KINERJA_COLUMNS
+from budget.kinerja import CONTRACT_KEYS as KINERJA_CONTRACT_KEYS
+from budget.kinerja import Column, KinerjaReport
 from budget.measures import AMOUNT_BY_KEY, MEASURES
-from budget.money import format_number, format_percent
+from budget.money import format_number, format_percent, format_rupiah
 from budget.selectors import CONTRACT_FIELDS, AbsorptionRow
 from budget.spreadsheet import spreadsheet_safe
 
@@ -76,6 +79,12 @@ def render_table(rows: list[AbsorptionRow], *, name_width: int = 40) -> str:
                 cells.append((value.label if value else None) or "—")
         body.append(cells)
     numeric = {i for i, h in enumerate(headers) if i >= 3 and not h.startswith("Kategori")}
+    return text_table(headers, body, numeric)
+
+
+def text_table(headers: list[str], body: list[list[str]], numeric: set[int]) -> str:
+    """Columns padded to their widest cell, the `numeric` ones right-aligned, a rule under
+    the header."""
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *body, strict=True)]
     lines = []
     for i, cells in enumerate([headers, *body]):
@@ -88,3 +97,55 @@ def render_table(rows: list[AbsorptionRow], *, name_width: int = 40) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
+
+
+# --- early warning (kinerja_report) ---------------------------------------------------------
+
+
+def render_kinerja_json(report: KinerjaReport) -> str:
+    return json.dumps(report.as_contract_dict(), ensure_ascii=False, indent=2)
+
+
+def render_kinerja_csv(report: KinerjaReport) -> str:
+    """The contract's keys and the rest of each row, machine-readable as `render_csv`; the
+    kendala joined by `;`."""
+    rows = [row.as_contract_dict() for row in report.rows]
+    fields = list(rows[0]) if rows else list(KINERJA_CONTRACT_KEYS)
+    lines = [_csv_line(fields)]
+    for row in rows:
+        cells = []
+        for name in fields:
+            value = row[name]
+            if isinstance(value, list):
+                value = ";".join(value)
+            cells.append("" if value is None else str(spreadsheet_safe(value)))
+        lines.append(_csv_line(cells))
+    return "".join(lines)
+
+
+def kinerja_cell(row: Any, column: Column) -> str:
+    """A figure of an early-warning row in Indonesian formats, a dash when undefined."""
+    value = getattr(row, column.key)
+    if column.kind == "text":
+        return str(value)
+    if column.kind == "band":
+        return value.label if value is not None else "—"
+    if column.kind == "money":
+        return format_rupiah(value)
+    if column.kind == "persen":
+        return format_percent(value)
+    if column.kind == "nilai":
+        return "—" if value is None else format_number(value, decimals=2)
+    return str(value)
+
+
+def render_kinerja_table(report: KinerjaReport, *, name_width: int = 32) -> str:
+    headers = [str(c.label) for c in KINERJA_COLUMNS]
+    body = []
+    for row in report.rows:
+        cells = [kinerja_cell(row, c) for c in KINERJA_COLUMNS]
+        nama = cells[1]
+        cells[1] = nama if len(nama) <= name_width else nama[: name_width - 1] + "…"
+        body.append(cells)
+    numeric = {i for i, c in enumerate(KINERJA_COLUMNS) if c.kind not in ("text", "band")}
+    return text_table(headers, body, numeric)

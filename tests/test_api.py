@@ -45,7 +45,7 @@ OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: the treasurer's OPD
 OPD_B = "5.02.0.00.0.00.01.0000"  # BPKAD as an OPD: revenue and financing
 MAGELANG = "33.08"
 MAGELANG_OPD = "3.27.0.00.0.00.01.0000"
-ENDPOINTS = ("regions", "opds", "dpa-lines", "realisasi", "absorption", "ranking")
+ENDPOINTS = ("regions", "opds", "dpa-lines", "realisasi", "absorption", "ranking", "kinerja")
 
 
 # The regions ------------------------------------------------------------------------------
@@ -342,6 +342,9 @@ MATRIX: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
     ("absorption", {"tahun": YEAR, "opd": "other"}, (401, 403, 403, 200, 200)),
     ("ranking", {}, (401, 403, 200, 200, 200)),
     ("ranking", {"tahun": YEAR, "triwulan": 2}, (401, 403, 200, 200, 200)),
+    ("kinerja", {"tahun": YEAR}, (401, 403, 403, 200, 200)),
+    ("kinerja", {"tahun": YEAR, "opd": "own"}, (401, 403, 200, 200, 200)),
+    ("kinerja", {"tahun": YEAR, "opd": "other"}, (401, 403, 403, 200, 200)),
 ]
 ROLES = ("anonymous", "no_role", "treasurer", "kepala_daerah", "bpkad")
 
@@ -816,11 +819,11 @@ def test_the_schema_and_so_the_docs_page_speak_indonesian():
 def test_the_root_links_every_endpoint_with_absolute_urls(region, bpkad):
     links = APIClient().get(API).json()
     assert set(links) == {"regions", "opds", "dpa_lines", "realisasi", "absorption", "ranking",
-                          "schema", "docs"}  # fmt: skip
+                          "kinerja", "schema", "docs"}  # fmt: skip
     assert all(url.startswith("http://testserver/api/v1/") for url in links.values())
     client = api_client(bpkad)
     for name, url in links.items():
-        suffix = f"?tahun={YEAR}" if name == "absorption" else ""
+        suffix = f"?tahun={YEAR}" if name in ("absorption", "kinerja") else ""
         assert client.get(url + suffix).status_code == 200, name
 
 

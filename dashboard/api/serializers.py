@@ -361,3 +361,65 @@ class ApiRootSerializer(serializers.Serializer):
     ranking = serializers.URLField()
     schema = serializers.URLField(help_text="OpenAPI 3 schema (YAML; ?format=json for JSON).")
     docs = serializers.URLField(help_text="Swagger UI, served without a CDN.")
+
+
+# --- early warning -------------------------------------------------------------------------
+
+
+class KinerjaQuerySerializer(serializers.Serializer):
+    """The options of `kinerja_report`, with its defaults."""
+
+    tahun = _year()
+    triwulan = _triwulan(default=4, help_text="Through this quarter (1 to 4); default 4.")
+    opd = serializers.CharField(required=False, max_length=40, help_text="Only this OPD (code).")
+    region = _region()
+
+
+def _score(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=help_text)
+
+
+class KinerjaRowSerializer(serializers.Serializer):
+    """One OPD (DESIGN §5): the contract's keys, then the figures the pages show beside them."""
+
+    kode = serializers.CharField()
+    nama = serializers.CharField()
+    deviasi_kas_persen = _score("Mean over TW I..Q of the pagu-weighted cash plan deviation.")
+    nilai_deviasi_kas = _score("100 when that mean is at most 5, else max(0, 100 - mean).")
+    nilai_penyerapan = _score("Mean over TW I..Q of absorption against the quarterly targets.")
+    prakiraan_realisasi = serializers.CharField(
+        allow_null=True, help_text="Forecast of the year's belanja realisasi (decimal string)."
+    )
+    prakiraan_serapan_persen = _score("The forecast against the belanja pagu.")
+    peringatan = serializers.ChoiceField(
+        choices=["merah", "kuning", "hijau"], allow_null=True, help_text="From the forecast."
+    )
+    nilai_kinerja = _score("Weighted mean of the defined component scores.")
+    kategori_kinerja = serializers.CharField(allow_null=True)
+    pagu = serializers.CharField(help_text="Belanja pagu (decimal string).")
+    kas_kumulatif = serializers.CharField()
+    realisasi_kumulatif = serializers.CharField()
+    serapan_persen = _score("Belanja realisasi through Q against the pagu.")
+    capaian_kas_persen = _score("Belanja realisasi through Q against the cash plan.")
+    kebutuhan_per_triwulan = serializers.CharField(
+        allow_null=True,
+        help_text="To realise in each remaining quarter to reach 90% of the pagu; null at TW IV.",
+    )
+    dasar_prakiraan = serializers.ChoiceField(
+        choices=["opd", "pemda", "rencana"],
+        allow_null=True,
+        help_text="What the forecast learnt from: the OPD's years, the region's, the cash plan.",
+    )
+    nilai_ketepatan = _score("Percent of the due quarterly reports submitted by the deadline.")
+    nilai_revisi = _score("DPA revisions: 100 for at most one per semester, else 100 / n.")
+    jumlah_revisi = serializers.IntegerField()
+    nilai_fisik = _score("Physical progress, when reported.")
+    kendala = serializers.ListField(child=serializers.CharField())
+
+
+class KinerjaReportSerializer(serializers.Serializer):
+    """Documents the body; the view returns `KinerjaReport.as_contract_dict()` as it is."""
+
+    tahun = serializers.IntegerField()
+    triwulan = serializers.IntegerField()
+    rows = KinerjaRowSerializer(many=True)

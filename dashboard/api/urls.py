@@ -25,6 +25,7 @@ urlpatterns = [
     path("realisasi/", _api(views.RealisasiList), name="realisasi"),
     path("absorption/", _api(views.AbsorptionView), name="absorption"),
     path("ranking/", _api(views.RankingView), name="ranking"),
+    path("kinerja/", _api(views.KinerjaView), name="kinerja"),
     path("schema/", _api(SpectacularAPIView), name="schema"),
     # The split view serves Swagger UI's start-up script from its own URL (docs/?script=):
     # the Content-Security-Policy runs no inline script without the response's nonce.

@@ -23,6 +23,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from budget.criteria import bands_for
+from budget.kinerja import kinerja
 from budget.models import DpaLine, Opd, Realisasi, Region
 from budget.reporting import report_dict
 from budget.selectors import (
@@ -77,6 +78,7 @@ class ApiRoot(ApiView):
             "realisasi": "api:realisasi",
             "absorption": "api:absorption",
             "ranking": "api:ranking",
+            "kinerja": "api:kinerja",
             "schema": "api:schema",
             "docs": "api:docs",
         }
@@ -237,6 +239,34 @@ class AbsorptionView(ApiView):
         return Response(
             report_dict(tahun=q["tahun"], triwulan=q["triwulan"], level=q["level"], rows=rows)
         )
+
+
+class KinerjaView(ApiView):
+    @extend_schema(
+        summary=_("Early warning per OPD (the JSON of kinerja_report --format json)"),
+        description=_(
+            "The same body as `python manage.py kinerja_report --tahun Y --triwulan Q "
+            "[--opd KODE] [--region KODE] --format json`: per OPD the cash plan deviation and "
+            "its score, absorption against the quarterly targets, the year-end forecast and "
+            "its warning, and the composite nilai kinerja. Not paginated. A treasurer asks "
+            "for their own OPD (`opd=`)."
+        ),
+        parameters=[serializers.KinerjaQuerySerializer],
+        responses={200: serializers.KinerjaReportSerializer, **ERRORS},
+    )
+    def get(self, request: Request, format=None) -> Response:
+        query = serializers.KinerjaQuerySerializer(data=serializers.query_data(request))
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        region = permissions.region_named(request, q.get("region"))
+        opd = None
+        if q.get("opd"):
+            opd = Opd.objects.filter(region=region, kode=q["opd"]).first()
+            if opd is None:
+                raise ValidationError({"opd": [f"no OPD with code {q['opd']!r}"]})
+        permissions.require_absorption_access(request, opd)
+        report = kinerja(region=region, tahun=q["tahun"], triwulan=q["triwulan"], opd=opd)
+        return Response(report.as_contract_dict())
 
 
 class RankingView(ApiView):
