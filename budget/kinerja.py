@@ -127,8 +127,8 @@ class Flow:
     """Pagu, and the cash plan and realisasi *within* each quarter, of a group of lines."""
 
     pagu: Decimal
-    kas: tuple[Decimal, Decimal, Decimal, Decimal]
-    real: tuple[Decimal, Decimal, Decimal, Decimal]
+    kas: tuple[Decimal, ...]  # four quarters
+    real: tuple[Decimal, ...]
 
     def kas_through(self, triwulan: int) -> Decimal:
         return sum(self.kas[:triwulan], ZERO)
