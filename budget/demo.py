@@ -14,8 +14,12 @@ Rp 2 triliun: teachers' salaries dominate Dinas Pendidikan, roads dominate Dinas
 village transfers (ADD and Dana Desa) sit on BPKAD, and DAU carries most of the revenue.
 
 The story the numbers tell:
+- 2024 is closed: DPA murni, realisasi through TW IV.
 - 2025 is closed: DPA murni, then a DPPA after the APBD-Perubahan, realisasi through TW IV.
-- 2026 runs through TW III: the latest quarter with data is 2026 TW III.
+- 2026 runs through TW III: the latest quarter with data is 2026 TW III. The two closed
+  years teach the early-warning forecast (budget.kinerja) how each OPD spends.
+- Quarterly reports were handed in a few days after each quarter, the laggards' often after
+  the deadline of 10 days.
 - Cash plans are back-loaded (most of the plan in TW III-IV) and so is the spending.
 - Three OPDs lag (serapan well under 60% at the end of 2025): a failed tender season at
   Perkim, late technical guidance for DAK at Pertanian, and a TPA that was never built at DLH.
@@ -26,10 +30,12 @@ The story the numbers tell:
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from random import Random
 from typing import TYPE_CHECKING, TypedDict
+from zoneinfo import ZoneInfo
 
 import pghistory
 from django.contrib.auth.models import Group, User
@@ -40,6 +46,7 @@ from budget.codes import JENIS_BY_AKUN, Jenis
 from budget.importing.dpa import DPA_COLUMNS, DpaResult, import_dpa
 from budget.importing.reading import Table
 from budget.importing.realisasi import REALISASI_COLUMNS, RealisasiResult, import_realisasi
+from budget.kinerja import quarter_end
 from budget.models import DpaLine, Opd, Profile, QuarterReport, Region
 
 if TYPE_CHECKING:
@@ -53,12 +60,20 @@ DEMO_SIGNATORY = {
     "ttd_jabatan": "Kepala Badan Pengelolaan Keuangan dan Aset Daerah",
     "ttd_tempat": "Sukamaju",
 }
-YEARS = (2025, 2026)
-# The last quarter with realisasi in each year: 2025 is closed, 2026 is in its fourth quarter.
-REPORTED_THROUGH = {2025: 4, 2026: 3}
+YEARS = (2024, 2025, 2026)
+# The year the fixtures' amounts are sized for; the others grow from it or towards it.
+BASE_YEAR = 2025
+# The year revised by a DPPA after its APBD-Perubahan.
+REVISED_YEAR = 2025
+# The last quarter with realisasi in each year: 2024 and 2025 are closed, 2026 is in its
+# fourth quarter.
+REPORTED_THROUGH = {2024: 4, 2025: 4, 2026: 3}
+# Quarterly reports are due this many days after the quarter (the region's default).
+DEADLINE_DAYS = 10
 # Not a secret: the demo accounts' password is part of the documented demo contract.
 DEMO_PASSWORD = "demo12345"  # noqa: S105
 SEED = "serapan-demo-v1"
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 GROUP_BPKAD = roles.GROUP_BPKAD
 GROUP_KEPALA_DAERAH = roles.GROUP_KEPALA
@@ -295,13 +310,17 @@ def _cash_plan(pagu: int, kind: str, rng: Random | None) -> list[int]:
 
 
 def _growth(tahun: int, what: str, rng: Random) -> float:
-    if tahun == YEARS[0]:
+    """The size of a budget item in `tahun` against BASE_YEAR's: a year's growth after it,
+    the inverse before it."""
+    if tahun == BASE_YEAR:
         return 1.0
     if what == "gaji":
-        return rng.uniform(1.03, 1.06)  # periodic raises and new PPPK
-    if what == "dau":
-        return 1.03
-    return rng.uniform(0.93, 1.10)
+        g = rng.uniform(1.03, 1.06)  # periodic raises and new PPPK
+    elif what == "dau":
+        g = 1.03
+    else:
+        g = rng.uniform(0.93, 1.10)
+    return g if tahun > BASE_YEAR else 1 / g
 
 
 def _lines_for_year(tahun: int) -> list[Line]:
@@ -469,13 +488,14 @@ def _realisasi_table(lines_by_year: dict[int, list[Line]]) -> Table:
 def build_demo() -> DemoTables:
     """The demo region as import tables; no database access."""
     murni = {tahun: _lines_for_year(tahun) for tahun in YEARS}
-    first, *later = YEARS
-    final = {first: _perubahan(murni[first]), **{t: murni[t] for t in later}}
-    stages = [
-        DpaStage(f"DPA {first}", first, _dpa_table(murni[first]), only_into_empty_year=True),
-        DpaStage(f"DPPA {first}", first, _dpa_table(final[first])),
-        *(DpaStage(f"DPA {t}", t, _dpa_table(murni[t])) for t in later),
-    ]
+    final = {t: _perubahan(murni[t]) if t == REVISED_YEAR else murni[t] for t in YEARS}
+    stages = []
+    for t in YEARS:
+        if t == REVISED_YEAR:
+            stages.append(DpaStage(f"DPA {t}", t, _dpa_table(murni[t]), only_into_empty_year=True))
+            stages.append(DpaStage(f"DPPA {t}", t, _dpa_table(final[t])))
+        else:
+            stages.append(DpaStage(f"DPA {t}", t, _dpa_table(murni[t])))
     return DemoTables(dpa=stages, realisasi=_realisasi_table(final), lines=final)
 
 
@@ -600,9 +620,10 @@ class _ReportKey(TypedDict):
 
 
 def seed_reports(*, region: Region) -> int:
-    """Take the demo's quarters through the workflow, with its services and rules:
-    2025 and 2026 TW I-II verified; 2026 TW III submitted by most OPDs, a few still drafts,
-    one returned by BPKAD. Done once: nothing happens when the region already has reports."""
+    """Take the demo's quarters through the workflow, with its services and rules, dated when
+    they were handed in (`submission_time`): 2024, 2025 and 2026 TW I-II verified; 2026
+    TW III submitted by most OPDs, a few still drafts, one returned by BPKAD. Done once:
+    nothing happens when the region already has reports."""
     # Imports leave draft reports behind them; the workflow has run once anything moved on.
     moved = QuarterReport.objects.filter(region=region).exclude(status=QuarterReport.Status.DRAFT)
     if moved.exists():
@@ -647,18 +668,32 @@ def seed_reports(*, region: Region) -> int:
                 if last_quarter and index % 5 == 4:
                     count += 1
                     continue  # still a draft: not handed in yet
-                report = workflow.report_submit(actor=who, **common, version=version)
-                if last_quarter and opd.pk in treasurers and index == 1:
-                    workflow.report_return(
-                        actor=bpkad,
-                        **common,
-                        version=report.version,
-                        reason="Realisasi belanja pegawai belum sesuai SP2D; mohon diperiksa.",
-                    )
-                elif not last_quarter:
-                    workflow.report_verify(actor=bpkad, **common, version=report.version)
+                handed_in = submission_time(opd, tahun, triwulan)
+                with workflow.clock(handed_in):
+                    report = workflow.report_submit(actor=who, **common, version=version)
+                with workflow.clock(handed_in + timedelta(days=3)):
+                    if last_quarter and opd.pk in treasurers and index == 1:
+                        workflow.report_return(
+                            actor=bpkad,
+                            **common,
+                            version=report.version,
+                            reason="Realisasi belanja pegawai belum sesuai SP2D; mohon diperiksa.",
+                        )
+                    elif not last_quarter:
+                        workflow.report_verify(actor=bpkad, **common, version=report.version)
                 count += 1
     return count
+
+
+def submission_time(opd: Opd, tahun: int, triwulan: int) -> datetime:
+    """When an OPD handed a quarter in: most within a few days of the quarter's end, the
+    laggards often after the deadline (DEADLINE_DAYS), a few others now and then."""
+    rng = _rng("submitted", opd.kode, tahun, triwulan)
+    spec = next((o for o in demo_data().opds if o.kode == opd.kode), None)
+    late = rng.random() < (0.6 if spec is not None and spec.pace == "laggard" else 0.08)
+    days = rng.randint(DEADLINE_DAYS + 2, DEADLINE_DAYS + 25) if late else rng.randint(2, 9)
+    day = quarter_end(tahun, triwulan) + timedelta(days=days)
+    return datetime.combine(day, time(rng.randint(8, 15), rng.randint(0, 59)), tzinfo=JAKARTA)
 
 
 def absorption_for_demo(region: Region, tahun: int, triwulan: int) -> "list[AbsorptionRow]":

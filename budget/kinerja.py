@@ -302,9 +302,9 @@ METHODS = (
         "prakiraan",
         _("Serapan forecast"),
         _(
-            "catch-up from the OPD's own past years blended with the region's (the more years "
-            "of its own, the more weight), the region's alone without them, else the "
-            "remaining cash plan"
+            "catch-up from the OPD's own past years weighed against the region's by how much "
+            "OPDs differ and how much one OPD varies from year to year; the region's alone "
+            "without them, else the remaining cash plan"
         ),
     ),
 )
@@ -315,12 +315,13 @@ BASIS_OPD, BASIS_REGION, BASIS_PLAN = "opd", "pemda", "rencana"
 
 @dataclass(frozen=True)
 class History:
-    """Medians, over closed past years, of how a group spent: for each quarter q the share of
-    the year's realisasi spent by q (`shape`) and the share of the then remaining cash plan
-    realised by the year's end (`catch_up`)."""
+    """How a group spent in closed past years, for each quarter q: the median share of the
+    year's realisasi spent by q (`shape`), and the share of the then remaining cash plan
+    realised by the year's end (`catch_up`: each year's, their median and mean)."""
 
-    shape: tuple[Decimal | None, Decimal | None, Decimal | None]
-    catch_up: tuple[Decimal | None, Decimal | None, Decimal | None]
+    shape: tuple[Decimal | None, ...]
+    catch_up: tuple[Decimal | None, ...]
+    catch_up_years: tuple[tuple[Decimal, ...], ...]
     years: int
 
     @classmethod
@@ -343,10 +344,64 @@ class History:
             if not years:
                 return None
             return cls(
-                shape=tuple(_median(s) for s in shapes),  # type: ignore[arg-type]
-                catch_up=tuple(_median(c) for c in catch),  # type: ignore[arg-type]
+                shape=tuple(_median(v) for v in shapes),
+                catch_up=tuple(_median(v) for v in catch),
+                catch_up_years=tuple(tuple(v) for v in catch),
                 years=years,
             )
+
+    def catch_up_mean(self, triwulan: int) -> Decimal | None:
+        return mean(self.catch_up_years[triwulan - 1])
+
+
+# Below this the OPDs are taken not to differ (a variance of catch-up shares).
+_NO_SPREAD = Decimal("1e-6")
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """How far the OPDs of a region differ from one another in their catch-up (`between`)
+    and how far one OPD's catch-up varies from year to year (`within`), per quarter: what
+    says how much an OPD's own few years are worth against the region's (empirical Bayes).
+    None for a quarter where no OPD has two years to measure `within` on."""
+
+    spread: tuple[tuple[Decimal, Decimal] | None, ...]
+
+    @classmethod
+    def of(cls, histories: Iterable[History]) -> Pooling:
+        histories = list(histories)
+        spread: list[tuple[Decimal, Decimal] | None] = []
+        with _exact():
+            for q in (1, 2, 3):
+                groups = [h.catch_up_years[q - 1] for h in histories if h.catch_up_years[q - 1]]
+                several = [g for g in groups if len(g) >= 2]
+                if not several:
+                    spread.append(None)
+                    continue
+                means = [sum(g, ZERO) / len(g) for g in groups]
+                squares = ZERO
+                for g in several:
+                    centre = sum(g, ZERO) / len(g)
+                    squares += sum(((x - centre) ** 2 for x in g), ZERO)
+                within = squares / sum(len(g) - 1 for g in several)
+                noise = sum((within / len(g) for g in groups), ZERO) / len(groups)
+                between = max(_NO_SPREAD, statistics.pvariance(means) - noise)
+                spread.append((within, between))
+        return cls(spread=tuple(spread))
+
+    def own_weight(self, triwulan: int, years: int) -> Decimal:
+        """The weight of an OPD's own mean catch-up over `years` years (the region's median
+        has the rest): between ÷ (between + within ÷ years); all of it when the region's
+        spread is not known yet."""
+        s = self.spread[triwulan - 1]
+        if s is None or years <= 0:
+            return Decimal(1) if years > 0 else ZERO
+        within, between = s
+        with _exact():
+            return between / (between + within / years)
+
+
+NO_POOLING = Pooling(spread=(None, None, None))
 
 
 def _median(values: list[Decimal]) -> Decimal | None:
@@ -418,27 +473,41 @@ class Forecast:
             return self.realisasi * 100 / self.pagu
 
 
-def forecast(flow: Flow, triwulan: int, *, own: History | None, region: History | None) -> Forecast:
-    """The product's forecast, by catch-up: the OPD's own history and the region's blended by
-    how much of its own there is (n closed years of its own weigh n ÷ (n + 1), the region's
-    the rest: one year of its own says less than five), the region's alone for an OPD
-    without history, the remaining cash plan when the region has none either; undefined
-    without a belanja pagu. Backtested against shape, catch-up from one source and the cash
-    plan (`backtest`), it erred least."""
+def forecast(
+    flow: Flow,
+    triwulan: int,
+    *,
+    own: History | None,
+    region: History | None,
+    pooling: Pooling = NO_POOLING,
+) -> Forecast:
+    """The product's forecast, by catch-up: realisasi to date plus the remaining cash plan
+    times the share of it the OPD will realise, estimated from its own past years (their
+    mean) and the region's (the median over every OPD-year), weighed by how far the region's
+    OPDs differ from one another against how much one OPD varies from year to year
+    (`Pooling`); the region's alone for an OPD without history, the remaining cash plan when
+    the region has none either; undefined without a belanja pagu. Backtested (`backtest`)
+    beside the simpler methods."""
     if flow.pagu <= 0:
         return Forecast(None, None, flow.pagu)
-    mine = method_forecast("kejar", flow, triwulan, own) if own else None
-    theirs = method_forecast("kejar", flow, triwulan, region) if region else None
-    if mine is not None and theirs is not None:
-        with _exact():
-            w = Decimal(own.years) / (own.years + 1)  # type: ignore[union-attr]  # mine is set
-            blended = w * mine + (1 - w) * theirs
-        return Forecast(_clamp(blended, flow, triwulan), BASIS_OPD, flow.pagu)
-    if mine is not None:
-        return Forecast(mine, BASIS_OPD, flow.pagu)
-    if theirs is not None:
-        return Forecast(theirs, BASIS_REGION, flow.pagu)
-    return Forecast(method_forecast("rencana", flow, triwulan, None), BASIS_PLAN, flow.pagu)
+    if triwulan == 4:
+        return Forecast(min(flow.pagu, flow.real_through(4)), BASIS_OPD, flow.pagu)
+    mine = own.catch_up_mean(triwulan) if own else None
+    theirs = region.catch_up[triwulan - 1] if region else None
+    if mine is None and theirs is None:
+        return Forecast(method_forecast("rencana", flow, triwulan, None), BASIS_PLAN, flow.pagu)
+    share: Decimal
+    with _exact():
+        if own is not None and mine is not None and theirs is not None:
+            w = pooling.own_weight(triwulan, len(own.catch_up_years[triwulan - 1]))
+            share, basis = w * mine + (1 - w) * theirs, BASIS_OPD
+        elif mine is not None:
+            share, basis = mine, BASIS_OPD
+        else:
+            share, basis = theirs or ZERO, BASIS_REGION  # theirs is set: not both are None
+        remaining = flow.pagu - flow.kas_through(triwulan)
+        value = flow.real_through(triwulan) + remaining * share
+    return Forecast(_clamp(value, flow, triwulan), basis, flow.pagu)
 
 
 def kebutuhan_per_triwulan(flow: Flow, triwulan: int) -> Decimal | None:
@@ -772,6 +841,15 @@ class RegionFlows:
             if tahun < before and tahun in self.closed and opd_id in flows
         )
 
+    def histories(self, before: int) -> dict[int, History]:
+        """Every OPD's history of the closed years before `before`."""
+        out = {}
+        for opd_id in self.opds:
+            h = self.history(opd_id, before)
+            if h is not None:
+                out[opd_id] = h
+        return out
+
     def region_history(self, before: int) -> History | None:
         return History.of(
             f
@@ -828,6 +906,21 @@ class KinerjaReport:
     rows: list[KinerjaRow]
     targets: tuple[Target, ...]
     bands: Bands
+    flows: RegionFlows  # every year's belanja through `tahun`: the backtest reads it too
+
+    def backtest(self) -> Backtest:
+        """How the forecast did in the region's closed years before this one."""
+        return backtest(self.flows, before=self.tahun)
+
+    def by_warning(self) -> list[KinerjaRow]:
+        """Red first, then yellow, green and undefined; the lowest forecast first within."""
+
+        def key(row: KinerjaRow) -> tuple:
+            if row.peringatan is None:
+                return (1, 0, ZERO, row.kode)
+            return (0, -row.peringatan.rank, row.forecast.serapan or ZERO, row.kode)
+
+        return sorted(self.rows, key=key)
 
     def as_contract_dict(self) -> dict[str, Any]:
         return {
@@ -871,6 +964,8 @@ def kinerja(
     revisions = revisions_by_opd(region=region, tahun=tahun)
     own_year = flows.by_year.get(tahun, {})
     region_history = flows.region_history(tahun)
+    histories = flows.histories(tahun)
+    pooling = Pooling.of(histories.values())
     rows = []
     for ref, belanja in own_year.items():
         if opd_id is not None and ref != opd_id:
@@ -888,7 +983,7 @@ def kinerja(
             dev_by_quarter=devs,
             score_by_quarter=pens,
             forecast=forecast(
-                belanja, triwulan, own=flows.history(ref, tahun), region=region_history
+                belanja, triwulan, own=histories.get(ref), region=region_history, pooling=pooling
             ),
             # A region where no quarterly report of the year was ever submitted (BPKAD imports
             # the realisasi itself) is not scored on them.
@@ -911,7 +1006,9 @@ def kinerja(
         row.peringatan = categorize(row.forecast.serapan, bands[PERINGATAN])
         rows.append(row)
     rows.sort(key=lambda r: r.kode)
-    return KinerjaReport(tahun=tahun, triwulan=triwulan, rows=rows, targets=targets, bands=bands)
+    return KinerjaReport(
+        tahun=tahun, triwulan=triwulan, rows=rows, targets=targets, bands=bands, flows=flows
+    )
 
 
 # --- backtest -------------------------------------------------------------------------------
@@ -973,18 +1070,20 @@ def backtest(flows: RegionFlows, *, before: int | None = None) -> Backtest:
     with _exact():
         for tahun in years:
             region_history = flows.region_history(tahun)
+            histories = flows.histories(tahun)
+            pooling = Pooling.of(histories.values())
             for opd_id, flow in flows.by_year[tahun].items():
                 if flow.pagu <= 0:
                     continue
                 actual = flow.real_through(4) * 100 / flow.pagu
-                own = flows.history(opd_id, tahun)
+                own = histories.get(opd_id)
                 for q in BACKTEST_QUARTERS:
                     values = {
                         m: method_forecast(m, flow, q, own or region_history)
                         for m in ("capaian", "rencana", "pola", "kejar")
                     }
                     values["prakiraan"] = forecast(
-                        flow, q, own=own, region=region_history
+                        flow, q, own=own, region=region_history, pooling=pooling
                     ).realisasi
                     for m, v in values.items():
                         if v is not None:

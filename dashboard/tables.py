@@ -377,3 +377,65 @@ class SafeTableExport(TableExport):
         for total in getattr(table, "total_rows", []):
             safe.append([spreadsheet_safe(total.get_cell_value(name)) for name in columns])
         return safe
+
+
+class KinerjaTable(tables.Table):
+    """The early warning (budget.kinerja), one row per OPD, red first. Headers from the
+    module's column list; exports carry the exact figures to two places."""
+
+    nama = tables.Column("OPD")
+    peringatan = tables.Column(_("Warning"), empty_values=())
+    prakiraan = PercentColumn(_("Forecast absorption"), accessor="prakiraan_serapan_persen")
+    serapan = PercentColumn(_("Absorption"))
+    capaian = PercentColumn(_("Plan achievement"), accessor="capaian_kas")
+    kebutuhan = MoneyColumn(_("Needed per quarter (Rp)"), accessor="kebutuhan_per_triwulan")
+    kendala = tables.Column(_("Obstacles"), empty_values=())
+    nilai_kinerja = PercentColumn(_("Performance score"))
+    kategori_kinerja = tables.Column(_("Performance category"), empty_values=())
+
+    class Meta:
+        attrs = {"class": "data kinerja stack-phone"}
+        orderable = False
+        template_name = "django_tables2/table.html"
+
+    def __init__(self, *args, bands, link=None, triwulan: int = 4, **kwargs):
+        self.bands = bands
+        self.link = link
+        super().__init__(*args, **kwargs)
+        if triwulan >= 4:
+            self.columns.hide("kebutuhan")
+        label_cells(self, skip=("nama",))
+
+    def render_nama(self, value: str, record) -> str:
+        url = self.link(record) if self.link else None
+        return format_html('<a href="{}">{}</a>', url, value) if url else value
+
+    def value_nama(self, value: str) -> str:
+        return value
+
+    def _band(self, band, kind: str) -> str:
+        from dashboard.templatetags.serapan import band_badge
+
+        return band_badge(band, self.bands[kind])
+
+    def render_peringatan(self, record) -> str:
+        return self._band(record.peringatan, "peringatan")
+
+    def value_peringatan(self, record) -> str:
+        return record.peringatan.label if record.peringatan else ""
+
+    def render_kategori_kinerja(self, record) -> str:
+        return self._band(record.kategori_kinerja, "kinerja")
+
+    def value_kategori_kinerja(self, record) -> str:
+        return record.kategori_kinerja.label if record.kategori_kinerja else ""
+
+    def render_nilai_kinerja(self, value) -> str:
+        return "—" if value is None else format_number(value, decimals=2)
+
+    def render_kendala(self, record) -> str:
+        labels = kendala_labels(record.kendala)
+        return format_html_join(", ", "{}", ((label,) for label in labels)) if labels else "—"
+
+    def value_kendala(self, record) -> str:
+        return "; ".join(kendala_labels(record.kendala))

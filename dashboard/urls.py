@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import audit, entry, health, imports, jobs, views
+from dashboard import audit, entry, health, imports, jobs, views, warning
 from dashboard.reports import sap
 from dashboard.reports import views as reports
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("opd/<str:kode>/", views.opd_detail, name="opd_detail"),
     path("peringkat/", views.ranking, name="ranking"),
+    path("peringatan/", warning.peringatan, name="peringatan"),
     path("riwayat/", audit.audit_page, name="audit"),
     path("peringkat/cetak.pdf", reports.ranking_pdf, name="ranking_pdf"),
     path("laporan/", reports.laporan, name="laporan"),

@@ -129,6 +129,7 @@ def test_the_demo_region_is_the_one_its_fixtures_and_generator_have_always_built
         (stage.label, len(stage.table.rows), sum(int(c["pagu"]) for _n, c in stage.table.rows))
         for stage in tables.dpa
     ] == [
+        ("DPA 2024", 1092, 3_659_274_280_000),  # added with the early warning's history
         ("DPA 2025", 1092, 3_697_035_574_000),
         ("DPPA 2025", 1092, 3_698_153_416_000),
         ("DPA 2026", 1092, 3_768_307_984_000),
@@ -138,9 +139,13 @@ def test_the_demo_region_is_the_one_its_fixtures_and_generator_have_always_built
     for _n, cells in tables.realisasi.rows:
         realisasi[cells["tahun"]] += int(cells["realisasi"])
         rows[cells["tahun"]] += 1
-    assert realisasi == {"2025": 3_479_775_228_902, "2026": 2_574_459_959_953}
-    assert rows == {"2025": 4368, "2026": 3276}
-    assert digest(tables) == "4f5d7cd427c8314b5eea17757ba97ccbc5d464a67975bd3a1dd23708c94945ca"
+    assert realisasi == {
+        "2024": 3_488_161_905_098,
+        "2025": 3_479_775_228_902,
+        "2026": 2_574_459_959_953,
+    }
+    assert rows == {"2024": 4368, "2025": 4368, "2026": 3276}
+    assert digest(tables) == "efae54b6e79355e34c5810bf1ddbdb3c39c0a2075a21500b0b4ba750c7ab8e2c"
 
 
 def test_a_fixture_naming_a_mix_that_does_not_exist_is_refused(tmp_path, monkeypatch):
@@ -183,9 +188,9 @@ def test_every_opd_carries_the_penunjang_program_and_at_most_four_programs(regio
     assert penunjang.nama == "PROGRAM PENUNJANG URUSAN PEMERINTAHAN DAERAH KABUPATEN/KOTA"
 
 
-def test_it_holds_two_fiscal_years(region):
+def test_it_holds_three_fiscal_years(region):
     years = set(DpaLine.objects.filter(region=region).values_list("tahun", flat=True))
-    assert years == {2025, 2026}
+    assert years == {2024, 2025, 2026}
 
 
 def test_the_apbd_is_the_size_of_a_kabupaten_and_balances(region):
@@ -237,18 +242,18 @@ def test_most_spending_comes_late_in_2025(region):
     assert by_quarter[1] < by_quarter[2] < by_quarter[3]
 
 
-def test_2025_is_complete_and_2026_runs_through_the_third_quarter(region):
+def test_2024_and_2025_are_complete_and_2026_runs_through_the_third_quarter(region):
     quarters = {
         tahun: set(
             Realisasi.objects.filter(line__region=region, line__tahun=tahun).values_list(
                 "triwulan", flat=True
             )
         )
-        for tahun in (2025, 2026)
+        for tahun in (2024, 2025, 2026)
     }
-    assert quarters == {2025: {1, 2, 3, 4}, 2026: {1, 2, 3}}
+    assert quarters == {2024: {1, 2, 3, 4}, 2025: {1, 2, 3, 4}, 2026: {1, 2, 3}}
     years, latest = periods_available(region=region)
-    assert (sorted(years), latest) == ([2025, 2026], Period(2026, 3))
+    assert (sorted(years), latest) == ([2024, 2025, 2026], Period(2026, 3))
 
 
 def test_the_2025_dpa_was_revised_and_keeps_its_murni_pagu(region):
@@ -345,7 +350,8 @@ def test_past_quarters_are_verified_and_the_latest_is_in_the_workflow(region):
     reports = QuarterReport.objects.filter(region=region)
     by_quarter = Counter((r.tahun, r.triwulan, r.status) for r in reports)
     n_opd = region.opd_set.count()
-    for tahun, triwulan in [(2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2)]:
+    closed = [(2024, q) for q in range(1, 5)] + [(2025, q) for q in range(1, 5)]
+    for tahun, triwulan in [*closed, (2026, 1), (2026, 2)]:
         assert by_quarter[(tahun, triwulan, "diverifikasi")] == n_opd
     latest = {s: n for (t, q, s), n in by_quarter.items() if (t, q) == (2026, 3)}
     assert latest.get("diajukan", 0) > latest.get("draf", 0) > 0
@@ -365,3 +371,40 @@ def test_opds_behind_their_cash_plan_say_why(region):
     assert behind
     for report in reports.select_related("opd"):
         assert bool(report.kendala) == (report.opd.kode in behind)
+
+
+def test_the_head_of_region_sees_by_tw_ii_who_is_red_why_and_what_they_must_spend(region):
+    """The early warning of 2026 TW II: the three laggards red, each with its kendala and what
+    it must still realise a quarter; the forecast tested on 2025, learnt from 2024."""
+    from budget.kinerja import kinerja
+
+    report = kinerja(region=region, tahun=2026, triwulan=2)
+    red = {r.kode for r in report.rows if r.peringatan and r.peringatan.label == "merah"}
+    laggards = {o.kode for o in demo.demo_data().opds if o.pace == "laggard"}
+    assert red == laggards
+    for row in report.rows:
+        if row.kode in red:
+            assert row.kendala
+            assert row.kebutuhan_per_triwulan is not None
+            assert row.kebutuhan_per_triwulan > 0
+    backtest = report.backtest()
+    assert backtest.years == (2025,)
+    mae = backtest.cell("prakiraan", 2).mae
+    assert mae is not None
+    assert mae < 5
+
+
+def test_reports_were_handed_in_around_the_deadline_some_late(region):
+    from budget.kinerja import report_deadline
+    from budget.models import QuarterReport
+
+    reports = QuarterReport.objects.filter(region=region, first_submitted_at__isnull=False)
+    late = [
+        r
+        for r in reports
+        if r.first_submitted_at >= report_deadline(r.tahun, r.triwulan, demo.DEADLINE_DAYS)
+    ]
+    assert 0 < len(late) < reports.count() / 4
+    # Handed in after the quarter it reports, and before now.
+    for r in reports:
+        assert r.first_submitted_at > report_deadline(r.tahun, r.triwulan, -1)

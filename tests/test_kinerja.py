@@ -94,8 +94,10 @@ def test_nilai_kinerja_renormalises_the_weights_over_the_defined_components():
 # --- the forecast ---------------------------------------------------------------------------
 
 
-def history(*flows) -> k.History | None:
-    return k.History.of(flows)
+def history(*flows) -> k.History:
+    h = k.History.of(flows)
+    assert h is not None
+    return h
 
 
 def test_without_history_the_forecast_spends_the_remaining_plan():
@@ -123,19 +125,37 @@ def test_catch_up_learns_how_much_of_the_remaining_plan_an_opd_spends():
     assert k.method_forecast("kejar", this_year, 2, own) == 600 + D("0.5") * 1400
 
 
-def test_one_year_of_its_own_weighs_as_much_as_the_region_more_years_weigh_more():
-    this_year = flow(1000, (100, 200, 300, 400), (100, 200, 0, 0))
-    spent_all = flow(1000, (100, 200, 300, 400), (100, 200, 300, 400))  # catch-up 1
-    spent_half = flow(1000, (100, 200, 300, 400), (100, 200, 150, 200))  # catch-up 0.5
-    region = history(spent_half)
-    one = k.forecast(this_year, 2, own=history(spent_all), region=region)
-    assert one.basis == k.BASIS_OPD
-    assert one.realisasi == (D(1000) + D(650)) / 2  # 1/2 × 1000 + 1/2 × (300 + 0.5 × 700)
-    three = k.forecast(this_year, 2, own=history(spent_all, spent_all, spent_all), region=region)
-    assert three.realisasi == D(3) / 4 * 1000 + D(1) / 4 * 650
-    alone = k.forecast(this_year, 2, own=None, region=region)
-    assert alone.basis == k.BASIS_REGION
-    assert alone.realisasi == 650
+def plan_of(real):
+    return flow(1000, (100, 200, 300, 400), real)
+
+
+def test_own_years_are_weighed_against_the_region_by_how_much_opds_differ():
+    this_year = plan_of((100, 200, 0, 0))  # 300 spent, 700 of the plan left after TW II
+    spent_all = plan_of((100, 200, 300, 400))  # catch-up 1
+    spent_half = plan_of((100, 200, 150, 200))  # catch-up 0.5
+    region = history(spent_half, spent_half, spent_all)  # median catch-up 0.5
+    # The spread of the region unknown (no OPD with two years): its own years alone.
+    alone = k.forecast(this_year, 2, own=history(spent_all), region=region)
+    assert alone.basis == k.BASIS_OPD
+    assert alone.realisasi == 1000
+    # Two OPDs of two years each: A spent all the rest both years, B a half and a quarter.
+    spent_quarter = plan_of((100, 200, 75, 100))  # catch-up 0.25
+    a, b = history(spent_all, spent_all), history(spent_half, spent_quarter)
+    pooling = k.Pooling.of([a, b])
+    within = (D(0) + 2 * D("0.125") ** 2) / 2  # about each OPD's mean (1 and 0.375)
+    between = ((1 - D("0.375")) / 2) ** 2 - within / 2  # variance of the means, less noise
+    assert pooling.spread[1] == (within, between)
+    w = between / (between + within / 2)
+    assert D("0.9") < w < 1  # the OPDs differ far more than their years do
+    result = k.forecast(this_year, 2, own=b, region=region, pooling=pooling)
+    with localcontext(prec=50):
+        assert result.realisasi == 300 + 700 * (w * D("0.375") + (1 - w) * D("0.5"))
+    # Where the OPDs do not differ, the region's median says it all.
+    same = k.Pooling.of([history(spent_all, spent_half), history(spent_half, spent_all)])
+    assert same.own_weight(2, 2) < D("0.001")
+    # An OPD without history of its own takes the region's; a region without any, the plan.
+    assert k.forecast(this_year, 2, own=None, region=region).realisasi == 300 + 350
+    assert k.forecast(this_year, 2, own=None, region=None).basis == k.BASIS_PLAN
 
 
 def test_the_forecast_is_never_above_the_pagu_nor_below_what_is_spent():

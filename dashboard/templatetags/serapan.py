@@ -75,6 +75,23 @@ def badge(label: str | None, rank: int | None, value=None, provisional: bool = F
     return shown
 
 
+def band_colour_rank(band, bands) -> int | None:
+    """The palette rank (1 best … 5 worst) of a band of a table of any length: the three
+    warning colours come out as 1, 3 and 5, the four kinerja categories as 1, 2, 4 and 5."""
+    if band is None:
+        return None
+    n = len(bands)
+    return 1 if n <= 1 else 1 + round((band.rank - 1) * 4 / (n - 1))
+
+
+@register.simple_tag
+def band_badge(band, bands) -> str:
+    """A band of a table other than Kepmendagri's five (the warning, nilai kinerja)."""
+    if band is None:
+        return badge(None, None)
+    return badge(band.label, band_colour_rank(band, bands))
+
+
 @register.simple_tag
 def category(row, key: str, triwulan: int | None = None) -> str:
     """The badge of measure `key`'s category on `row`, marked provisional when `triwulan`
@@ -110,6 +127,14 @@ def bar_width(persen: Decimal | None) -> str:
     if persen is None:
         return "0"
     return f"{min(max(Decimal(persen), Decimal(0)), Decimal(100)):.2f}"
+
+
+@register.filter
+def poin(value: Decimal | None) -> str:
+    """Percentage points, two places: `3,62 poin`."""
+    if value is None:
+        return "—"
+    return format_number(Decimal(value), decimals=2) + " " + gettext("points")
 
 
 @register.filter
