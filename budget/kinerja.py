@@ -24,7 +24,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
 from budget.criteria import KINERJA, PERINGATAN, Band, Bands, bands_for, categorize
-from budget.measures import MONEY_FIELD, round2
+from budget.measures import MONEY_FIELD, Measure, MeasureValue, round2
 from budget.models import JenisBelanja, QuarterReport, Region, Rollup, TargetPenyerapan
 from budget.quarters import QUARTERS, check_triwulan
 
@@ -1093,4 +1093,87 @@ def backtest(flows: RegionFlows, *, before: int | None = None) -> Backtest:
         cells={
             key: BacktestCell(key[0], key[1], len(errs), mean(errs)) for key, errs in errors.items()
         },
+    )
+
+
+# --- nilai kinerja as a measure of the ranking ----------------------------------------------
+
+# Not a ratio of the registry's amounts (budget.measures): its values come from `kinerja`, and
+# the ranking carries them as it carries the registry's (`opd_ranking(extra=...)`).
+KINERJA_MEASURE = Measure(
+    "nilai_kinerja",
+    label=_("Performance score"),
+    column=_("Performance score"),
+    numerator="",
+    denominator="",
+    explanation=_("deviation, target absorption, timely reports and revisions weighed together"),
+    bands=KINERJA,
+    rankable=True,
+    category="kategori_kinerja",
+    category_column=_("Performance category"),
+)
+
+
+class KinerjaValues(dict):
+    """OPD code -> nilai kinerja as a MeasureValue; an OPD not in it reads as undefined. The
+    band's rank is the palette's (1 best … 5 worst), so that the four categories colour like
+    the five of Kepmendagri's table."""
+
+    def __missing__(self, kode: str) -> MeasureValue:
+        return MeasureValue(measure=KINERJA_MEASURE, ratio=None, band=None)
+
+
+def palette_rank(rank: int, of: int) -> int:
+    """A band's rank among `of` as the palette's five (1 best … 5 worst): the three warning
+    colours come out as 1, 3 and 5, the four kinerja categories as 1, 2, 4 and 5."""
+    return 1 if of <= 1 else 1 + round((rank - 1) * 4 / (of - 1))
+
+
+def kinerja_values(report: KinerjaReport) -> KinerjaValues:
+    n = len(report.bands[KINERJA])
+    values = KinerjaValues()
+    for row in report.rows:
+        band = row.kategori_kinerja
+        if band is not None:
+            band = replace(band, rank=palette_rank(band.rank, n))
+        values[row.kode] = MeasureValue(measure=KINERJA_MEASURE, ratio=row.nilai_kinerja, band=band)
+    return values
+
+
+def opd_ranking_by(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int,
+    measure: Measure,
+    bands: Bands,
+    reported: Any = None,
+    current: KinerjaReport | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """`budget.selectors.opd_ranking` by any rankable measure, nilai kinerja included: its
+    values for the quarter (`current`, when already computed) and the one before, for the
+    movement."""
+    from budget.selectors import opd_ranking
+
+    extra = None
+    if measure.key == KINERJA_MEASURE.key:
+        cache: dict[int, KinerjaValues] = {}
+        if current is not None:
+            cache[current.triwulan] = kinerja_values(current)
+
+        def extra(q: int) -> KinerjaValues:
+            if q not in cache:
+                cache[q] = kinerja_values(
+                    kinerja(region=region, tahun=tahun, triwulan=q, bands=bands)
+                )
+            return cache[q]
+
+    return opd_ranking(
+        region=region,
+        tahun=tahun,
+        triwulan=triwulan,
+        measure=measure.key,
+        bands=bands,
+        reported=reported,
+        extra=extra,
     )

@@ -671,6 +671,7 @@ def opd_ranking(
     measure: str = DEFAULT_RANK_MEASURE,
     bands: Bands | None = None,
     reported: Callable[[int], Container[str]] | None = None,
+    extra: Callable[[int], Mapping[str, MeasureValue]] | None = None,
 ) -> tuple[list[RankedRow], list[AbsorptionRow]]:
     """OPDs ranked by a rankable measure of their belanja (capaian against the cash plan by
     default), best first.
@@ -680,10 +681,13 @@ def opd_ranking(
     budget.coverage), an OPD that has not reported a quarter is left out of that quarter's
     ranking altogether: not ranked as if it had spent nothing. Movement is against the
     previous quarter of the same year.
+
+    `extra` (quarter -> OPD code -> value) ranks by a measure computed elsewhere (nilai
+    kinerja, budget.kinerja): each row carries it under the measure's key, as a measure of
+    the registry, so that tables and charts show it alike.
     """
-    if measure not in RANK_MEASURES:
+    if measure not in RANK_MEASURES and extra is None:
         raise SelectorError(f"measure must be one of {', '.join(RANK_MEASURES)}")
-    attr = measure_get(measure).attr
 
     try:
         triwulan = check_triwulan(int(triwulan))
@@ -694,12 +698,21 @@ def opd_ranking(
 
     def ranked(q: int) -> tuple[list[AbsorptionRow], list[AbsorptionRow]]:
         rows = by_quarter[q]
+        if extra is not None:
+            given = extra(q)
+            for r in rows:
+                r.values[measure] = given[r.kode]  # an undefined value for an OPD it lacks
         if reported is not None:
             among = reported(q)
             rows = [r for r in rows if r.kode in among]
-        defined = [r for r in rows if getattr(r, attr) is not None]
-        defined.sort(key=lambda r: (-getattr(r, attr), r.kode))
-        return defined, [r for r in rows if getattr(r, attr) is None]
+
+        def value(r: AbsorptionRow) -> Decimal | None:
+            v = r.values.get(measure)
+            return None if v is None else v.ratio
+
+        defined = [r for r in rows if value(r) is not None]
+        defined.sort(key=lambda r: (-value(r), r.kode))  # type: ignore[operator]  # defined
+        return defined, [r for r in rows if value(r) is None]
 
     now, unranked = ranked(triwulan)
     before: dict[str, int] = {}

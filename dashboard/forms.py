@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from budget.kinerja import KINERJA_MEASURE
 from budget.measures import RANK_MEASURES, Measure, measure_get
 from budget.quarters import QUARTERS, tw_label
 
@@ -34,7 +35,8 @@ class RankingForm(forms.Form):
 
     ukuran = forms.ChoiceField(
         label=_("Rank by"),
-        choices=[(key, measure_get(key).label) for key in RANK_MEASURES],
+        choices=[(key, measure_get(key).label) for key in RANK_MEASURES]
+        + [(KINERJA_MEASURE.key, KINERJA_MEASURE.label)],
         required=False,
     )
 
@@ -50,7 +52,14 @@ class RankingForm(forms.Form):
     @property
     def measure(self) -> Measure:
         key = self.cleaned_data.get("ukuran") if self.is_valid() else None
+        if key == KINERJA_MEASURE.key:
+            return KINERJA_MEASURE
         return measure_get(key, rankable=True)
+
+    @property
+    def measures(self) -> list[Measure]:
+        """The measures OPDs can be ranked by, the default first."""
+        return [measure_get(key) for key in RANK_MEASURES] + [KINERJA_MEASURE]
 
     @property
     def order(self) -> str:

@@ -59,6 +59,9 @@ def total_rows(rows: "Sequence[AbsorptionRow]", *, jenis: str | None = None) -> 
     return [TotalRow(row=r, nama=str(_("Total %(jenis)s") % {"jenis": r.jenis})) for r in chosen]
 
 
+_NUM = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
 class FigureColumn(tables.Column):
     """A right-aligned figure. `beneath` (attribute, label) prints a second figure of the row
     in small type under the cell's own when the two differ: the murni pagu under the pagu in
@@ -279,6 +282,8 @@ class RankingTable(tables.Table):
     selisih = MoneyColumn(_("Gap to plan (Rp)"), accessor="row__selisih_kas", visible=False)
     status = tables.Column(_("Report status"), empty_values=())
     kendala = tables.Column(_("Obstacles"), empty_values=())
+    # Beside any measure ranked by: the early warning's composite (budget.kinerja).
+    nilai_kinerja = tables.Column(_("Performance score"), empty_values=(), attrs=_NUM)
 
     class Meta:
         attrs = {"class": "data ranking stack-phone"}
@@ -286,13 +291,23 @@ class RankingTable(tables.Table):
         template_name = "django_tables2/table.html"
 
     def __init__(
-        self, *args, measure: str | Measure, link=None, statuses=None, triwulan=None, **kwargs
+        self,
+        *args,
+        measure: str | Measure,
+        link=None,
+        statuses=None,
+        triwulan=None,
+        kinerja=None,
+        **kwargs,
     ):
         self.measure = as_measure(measure)
         self.link = link
         self.statuses = statuses or {}
         self.triwulan = triwulan
+        self.kinerja = kinerja
         super().__init__(*args, **kwargs)
+        if kinerja is None or self.measure.key == "nilai_kinerja":
+            self.columns.hide("nilai_kinerja")  # none given, or it is the value ranked by
         # Per table (django-tables2 copies the columns for each): the measure's own header.
         self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
         label_cells(self, skip=("nama",))
@@ -332,6 +347,21 @@ class RankingTable(tables.Table):
 
     def value_kategori(self, record) -> str:
         return self._value(record).label or ""
+
+    def _kinerja(self, record):
+        return self.kinerja[record.row.kode] if self.kinerja is not None else None
+
+    def render_nilai_kinerja(self, record) -> str:
+        value = self._kinerja(record)
+        if value is None or value.ratio is None:
+            return "—"
+        return format_html(
+            "{} {}", format_number(value.ratio, decimals=2), badge(value.label, value.rank)
+        )
+
+    def value_nilai_kinerja(self, record):
+        value = self._kinerja(record)
+        return None if value is None else value.persen
 
     def render_nama(self, value: str, record) -> str:
         url = self.link(record.row) if self.link else None  # None: not the viewer's to open

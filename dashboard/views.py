@@ -18,7 +18,7 @@ from budget.codes import Jenis
 from budget.coverage import Coverage
 from budget.criteria import EFEKTIVITAS, Bands, band_range, bands_for
 from budget.history import opd_history
-from budget.measures import RANK_MEASURES, measure_get
+from budget.kinerja import kinerja, kinerja_values, opd_ranking_by
 from budget.models import Opd, Region
 from budget.roles import (
     Actor,
@@ -36,7 +36,6 @@ from budget.selectors import (
     absorption,
     absorption_queryset,
     absorption_rows,
-    opd_ranking,
     quarterly_series,
     region_for,
     unverified_count,
@@ -473,8 +472,13 @@ def ranking(request: HttpRequest) -> HttpResponse:
         return scope
     rform = RankingForm(request.GET or None)
     measure = rform.measure
-    ranked, unranked = opd_ranking(
-        **scope.common, measure=measure.key, bands=scope.bands, reported=scope.reported
+    current = kinerja(**scope.common, bands=scope.bands)
+    ranked, unranked = opd_ranking_by(
+        **scope.common,
+        measure=measure,
+        bands=scope.bands,
+        reported=scope.reported,
+        current=current,
     )
     link = _opd_link(actor, scope.period)
     table = RankingTable(
@@ -483,6 +487,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         link=link,
         statuses=report_statuses(**scope.common),
         triwulan=scope.period.triwulan,
+        kinerja=kinerja_values(current),
     )
     RequestConfig(request, paginate=False).configure(table)
     if response := _export(request, table, "peringkat"):
@@ -498,7 +503,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "measure": measure,
             "measure_label": label,
             "order": rform.order,
-            "measures": [measure_get(key) for key in RANK_MEASURES],
+            "measures": rform.measures,
             "table": table,
             "chart": charts.ranking_bars(
                 ranked, measure=measure, title=_("OPD ranking by %(measure)s") % {"measure": label}

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 
-from budget.criteria import PERINGATAN
+from budget.criteria import PERINGATAN, band_range
 from budget.kinerja import BASIS_OPD, BASIS_PLAN, BASIS_REGION, SERAPAN_GOAL, kinerja
 from budget.roles import actor_for, can_view_ranking
 from dashboard.periods import period_qs
@@ -52,7 +52,10 @@ def peringatan(request: HttpRequest) -> HttpResponse:
             **scope.common,
             "form": scope.form,
             "table": table,
-            "warning_bands": [(b, counts[b.label]) for b in scope.bands[PERINGATAN]],
+            # The worst first: what the head of region looks for.
+            "warning_bands": [
+                (b, counts[b.label], band_range(b)) for b in reversed(scope.bands[PERINGATAN])
+            ],
             "peringatan_bands": scope.bands[PERINGATAN],
             "red": [
                 (r, link(r))

@@ -409,7 +409,7 @@ def ratio(cell) -> Decimal | None:
 
 # Who may open the pages ---------------------------------------------------------------------
 
-PAGES = ("/", f"/opd/{opd_code(0)}/", "/peringkat/")
+PAGES = ("/", f"/opd/{opd_code(0)}/", "/peringkat/", "/peringatan/")
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -1188,12 +1188,18 @@ QUERIES = {
     f"/opd/{opd_code(0)}/": 16,
     f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 17,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
-    # statuses 1
-    "/peringkat/": 9,
+    # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 5
+    "/peringkat/": 14,
+    # + the previous quarter's nilai kinerja, for the movement, 5
+    "/peringkat/?ukuran=nilai_kinerja": 19,
+    # the session, user, actor and scope 7, the early warning 5 (it reuses its roll-up
+    # read for the backtest)
+    "/peringatan/": 12,
     # an export is answered as soon as its table is built: the statuses, the OPD table and its
     # Jumlah (the region's or the OPD's figures); drilled down, the group's Jumlah is one more
     "/?_export=csv&_tabel=opd": 10,
-    "/peringkat/?_export=xlsx&_tabel=peringkat": 9,
+    "/peringkat/?_export=xlsx&_tabel=peringkat": 14,
+    "/peringatan/?_export=csv&_tabel=peringatan": 12,
     f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 10,
 }
 
@@ -1235,7 +1241,8 @@ ROLE_QUERIES = {
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,
-    ("bendahara", "/peringkat/"): 9,
+    ("bendahara", "/peringkat/"): 14,  # the nilai kinerja column 5
+    ("bendahara", "/peringatan/"): 12,
 }
 
 

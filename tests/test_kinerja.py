@@ -493,3 +493,56 @@ def test_a_later_import_that_changes_the_dpa_counts_as_a_revision(files):
     # Two change sets dated today, after the year: both in its second semester.
     assert row["jumlah_revisi"] == 2
     assert row["nilai_revisi"] == (100 + 50) / 2
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bpkad_client(generated, client):
+    from budget.demo import GROUP_BPKAD
+    from tests.conftest import _role_user
+
+    user = _role_user("verifikator", GROUP_BPKAD, region=Region.objects.get(), is_staff=True)
+    client.force_login(user)
+    return client
+
+
+def test_the_early_warning_page_lists_red_first_with_the_backtest(bpkad_client):
+    from tests.helpers import page_text
+
+    response = bpkad_client.get("/peringatan/", {"tahun": 2025, "triwulan": 2})
+    assert response.status_code == 200
+    table = response.context["table"]
+    warnings = [row.peringatan.rank for row in table.data]
+    assert warnings == sorted(warnings, reverse=True)  # merah (3) first, hijau (1) last
+    text = page_text(response)
+    assert "Peringatan dini" in text
+    assert "2024" in response.context["backtest"].years.__repr__()
+    expected = kinerja_json(tahun=2025, triwulan=2)["rows"]
+    shown = {row.kode: row.prakiraan_serapan_persen for row in table.data}
+    for row in expected:
+        assert float(round(shown[row["kode"]], 2)) == row["prakiraan_serapan_persen"]
+    csv_export = bpkad_client.get(
+        "/peringatan/", {"tahun": 2025, "triwulan": 2, "_export": "csv", "_tabel": "peringatan"}
+    )
+    assert csv_export.status_code == 200
+    assert len(csv_export.content.decode().strip().splitlines()) == 1 + len(expected)
+
+
+def test_the_ranking_can_rank_by_nilai_kinerja(bpkad_client):
+    response = bpkad_client.get(
+        "/peringkat/", {"tahun": 2025, "triwulan": 3, "ukuran": "nilai_kinerja"}
+    )
+    assert response.status_code == 200
+    ranked = [r.row.kode for r in response.context["table"].data]
+    scores = {r["kode"]: r["nilai_kinerja"] for r in kinerja_json(tahun=2025, triwulan=3)["rows"]}
+    assert ranked == sorted(scores, key=lambda kode: (-scores[kode], kode))
+    # Ranked by another measure, nilai kinerja is a column of its own.
+    other = bpkad_client.get("/peringkat/", {"tahun": 2025, "triwulan": 3})
+    assert "nilai_kinerja" in [c.name for c in other.context["table"].columns]
+    pdf = bpkad_client.get(
+        "/peringkat/cetak.pdf", {"tahun": 2025, "triwulan": 3, "ukuran": "nilai_kinerja"}
+    )
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"

@@ -25,11 +25,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from budget.criteria import EFEKTIVITAS, bands_for
+from budget.kinerja import opd_ranking_by
 from budget.measures import RANKABLE, Measure, MeasureValue
 from budget.models import Opd, QuarterReport, Region
 from budget.quarters import tw_label
 from budget.roles import actor_for, can_view_opd, can_view_ranking, can_view_region
-from budget.selectors import Period, RankedRow, opd_ranking, region_for
+from budget.selectors import Period, RankedRow, region_for
 from budget.workflow import kendala_labels, report_statuses
 from dashboard.forms import RankingForm
 from dashboard.palette import rank_colour
@@ -204,11 +205,11 @@ def _ranking_context(region: Region, page: PagePeriod, rform: RankingForm) -> di
     legend."""
     period, measure = page.period, rform.measure
     bands = bands_for(region_id=region.pk)
-    ranked, unranked = opd_ranking(
+    ranked, unranked = opd_ranking_by(
         region=region,
         tahun=period.tahun,
         triwulan=period.triwulan,
-        measure=measure.key,
+        measure=measure,
         bands=bands,
         reported=lambda q: page.periods.coverage(Period(period.tahun, q)).reported,
     )
@@ -225,7 +226,8 @@ def _ranking_context(region: Region, page: PagePeriod, rform: RankingForm) -> di
         "measure": measure,
         "measure_label": str(measure.label).lower(),
         "measure_explanation": measure.explain(tw),
-        "rank_measures": RANKABLE,
+        # The registry's measures side by side; nilai kinerja too when ranked by it.
+        "rank_measures": [*RANKABLE, *([measure] if measure not in RANKABLE else [])],
         "lines": _ranking_lines(rform.ordered(ranked), measure, statuses),
         "order": rform.order,
         "unranked": unranked,

@@ -80,8 +80,9 @@ def band_colour_rank(band, bands) -> int | None:
     warning colours come out as 1, 3 and 5, the four kinerja categories as 1, 2, 4 and 5."""
     if band is None:
         return None
-    n = len(bands)
-    return 1 if n <= 1 else 1 + round((band.rank - 1) * 4 / (n - 1))
+    from budget.kinerja import palette_rank
+
+    return palette_rank(band.rank, len(bands))
 
 
 @register.simple_tag
