@@ -464,6 +464,25 @@ class Forecast:
     realisasi: Decimal | None  # exact; rounded to the sen in the contract
     basis: str | None  # BASIS_OPD, BASIS_REGION or BASIS_PLAN; None when undefined
     pagu: Decimal
+    # The share of the remaining cash plan the forecast expects to be realised (1 for the
+    # cash plan rule): what draws its path quarter by quarter.
+    share: Decimal | None = None
+
+    def path(self, flow: Flow, triwulan: int) -> list[tuple[int, Decimal]]:
+        """Cumulative realisasi from `triwulan` to TW IV as forecast: what is spent, then
+        the rest of the cash plan at the forecast's share, ending at the forecast. Empty
+        through TW IV or when undefined."""
+        if self.realisasi is None or triwulan >= 4:
+            return []
+        share = self.share if self.share is not None else Decimal(1)
+        spent, planned = flow.real_through(triwulan), flow.kas_through(triwulan)
+        points = [(triwulan, spent)]
+        with _exact():
+            for q in range(triwulan + 1, 4):
+                value = spent + (flow.kas_through(q) - planned) * share
+                points.append((q, min(self.realisasi, max(spent, value))))
+        points.append((4, self.realisasi))
+        return points
 
     @property
     def serapan(self) -> Decimal | None:
@@ -495,7 +514,8 @@ def forecast(
     mine = own.catch_up_mean(triwulan) if own else None
     theirs = region.catch_up[triwulan - 1] if region else None
     if mine is None and theirs is None:
-        return Forecast(method_forecast("rencana", flow, triwulan, None), BASIS_PLAN, flow.pagu)
+        plan = method_forecast("rencana", flow, triwulan, None)
+        return Forecast(plan, BASIS_PLAN, flow.pagu, share=Decimal(1))
     share: Decimal
     with _exact():
         if own is not None and mine is not None and theirs is not None:
@@ -507,7 +527,7 @@ def forecast(
             share, basis = theirs or ZERO, BASIS_REGION  # theirs is set: not both are None
         remaining = flow.pagu - flow.kas_through(triwulan)
         value = flow.real_through(triwulan) + remaining * share
-    return Forecast(_clamp(value, flow, triwulan), basis, flow.pagu)
+    return Forecast(_clamp(value, flow, triwulan), basis, flow.pagu, share=share)
 
 
 def kebutuhan_per_triwulan(flow: Flow, triwulan: int) -> Decimal | None:
@@ -683,6 +703,7 @@ class KinerjaRow:
     nilai_kinerja: Decimal | None = None
     kategori_kinerja: Band | None = None
     peringatan: Band | None = None
+    targets: tuple[Target, ...] = ()  # the region's, for the details by jenis and quarter
 
     @property
     def deviasi_kas_persen(self) -> Decimal | None:
@@ -738,6 +759,10 @@ class KinerjaRow:
     @property
     def prakiraan_serapan_persen(self) -> Decimal | None:
         return self.forecast.serapan
+
+    def quarter_details(self) -> list[JenisQuarter]:
+        """Each scored jenis in each quarter through this one: deviation, serapan, target."""
+        return quarter_details(self.jenis, self.targets, self.triwulan)
 
     def components(self) -> dict[str, Decimal | None]:
         return {c.key: getattr(self, c.key) for c in COMPONENTS}
@@ -1000,6 +1025,7 @@ def kinerja(
             ),
             revisions=revisions.get(ref, NO_REVISIONS),
             kendala=list(kendala.get(ref, [])),
+            targets=targets,
         )
         row.nilai_kinerja = composite(row.components(), region)
         row.kategori_kinerja = categorize(row.nilai_kinerja, bands[KINERJA])

@@ -55,8 +55,15 @@ def _figure(fig: go.Figure) -> dict[str, Any]:
     return json.loads(pio.to_json(fig, validate=False))
 
 
-def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
-    """Cumulative cash plan against cumulative realisasi by quarter: the S-curve."""
+def s_curve(
+    points: list[QuarterPoint],
+    *,
+    title: str = "",
+    forecast: list[tuple[int, Decimal]] | None = None,
+) -> dict[str, Any]:
+    """Cumulative cash plan against cumulative realisasi by quarter: the S-curve; with
+    `forecast` (quarter, cumulative realisasi), the year-end forecast as a dotted
+    continuation of the realisasi to December."""
     fig = _new()
     fig.add_trace(
         go.Scatter(
@@ -81,6 +88,19 @@ def s_curve(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:
             hovertemplate="%{x}: %{customdata}<extra>Realisasi</extra>",
         )
     )
+    if forecast:
+        fig.add_trace(
+            go.Scatter(
+                name=_("Year-end forecast"),
+                x=[QUARTER_LABELS[q - 1] for q, _v in forecast],
+                y=[_m(v) for _q, v in forecast],
+                mode="lines+markers",
+                line={"color": REAL_COLOUR, "dash": "dot", "width": 3},
+                marker={"symbol": "circle-open", "size": 9},
+                customdata=[format_rupiah(v) for _q, v in forecast],
+                hovertemplate="%{x}: %{customdata}<extra>Prakiraan</extra>",
+            )
+        )
     fig.update_layout(
         title={"text": title, "x": 0},
         yaxis={"title": _("Billion rupiah"), "rangemode": "tozero", "tickformat": ",~g"},

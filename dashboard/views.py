@@ -419,6 +419,8 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
     period = scope.period
     common = {**scope.common, "opd": opd}
     series = quarterly_series(**common)
+    warning = kinerja(**scope.common, opd=opd, bands=scope.bands).rows
+    early = warning[0] if warning else None
     report = report_get(opd=opd, tahun=period.tahun, triwulan=period.triwulan)
     history = opd_history(opd=opd, tahun=period.tahun, limit=10) if can_see_history(actor) else None
     # A treasurer's page says which quarter to hand in next, one click from its entry page.
@@ -443,7 +445,15 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
             if next_q is not None
             else None
         ),
-        "s_curve": charts.s_curve(series, title=_("S-curve: cumulative cash plan and realisasi")),
+        "s_curve": charts.s_curve(
+            series,
+            title=_("S-curve: cumulative cash plan and realisasi"),
+            forecast=early.forecast.path(early.belanja, period.triwulan) if early else None,
+        ),
+        "kinerja": early,
+        "kinerja_details": early.quarter_details() if early else [],
+        "peringatan_bands": scope.bands["peringatan"],
+        "kinerja_bands": scope.bands["kinerja"],
         "bars": charts.quarter_bars(series, title=_("Plan and realisasi by quarter")),
         "program_table": tables["rincian"],
         "account_table": tables["rekening"],

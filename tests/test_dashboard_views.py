@@ -866,7 +866,7 @@ def test_a_filter_leaves_the_headline_and_the_category_chart_whole(signed_in, re
 
 def test_the_opd_page_starts_with_its_programs(signed_in, opd_a):
     response = signed_in.get(f"/opd/{opd_a.kode}/")
-    rincian, _rekening, _riwayat = tables(response)
+    rincian, _rekening, _kinerja, _riwayat = tables(response)
     programs = absorption(region=opd_a.region, tahun=YEAR, triwulan=2, level="program", opd=opd_a)
     assert [r["Kode"] for r in rincian] == [p.kode for p in programs] == ["1.01.01", "1.01.02"]
     assert [r["Serapan"] for r in rincian] == [format_percent(round2(p.serapan)) for p in programs]
@@ -1010,7 +1010,7 @@ def test_the_account_table_reads_as_jenis_by_default(signed_in, opd_a):
 def test_a_bad_drill_down_shows_the_programs_rather_than_an_error(signed_in, opd_a, query):
     response = signed_in.get(f"/opd/{opd_a.kode}/", query)
     assert response.status_code == 200
-    rincian, rekening, _riwayat = tables(response)
+    rincian, rekening, _kinerja, _riwayat = tables(response)
     assert [r["Kode"] for r in rincian] == ["1.01.01", "1.01.02"]
     assert all(len(r["Kode"].split(".")) == 3 for r in rekening)
 
@@ -1185,8 +1185,9 @@ QUERIES = {
     "/?tahun=2024&triwulan=4": 15,
     # + the OPD 1, breakdown 1, accounts 2, sumber dana 1, headline cards 1, S-curve and bars
     # 2, the quarter's report (with who submitted and verified it) 1
-    f"/opd/{opd_code(0)}/": 16,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 17,
+    # + the early warning of the OPD (budget.kinerja, bands given) 5
+    f"/opd/{opd_code(0)}/": 21,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 22,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
     # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 5
     "/peringkat/": 14,
@@ -1233,11 +1234,11 @@ ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
 ROLE_QUERIES = {
     # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
     # the users is skipped here: these events were written outside any request)
-    ("bpkad", f"/opd/{opd_code(0)}/"): 19,
+    ("bpkad", f"/opd/{opd_code(0)}/"): 24,
     ("bpkad", ENTRY): 7,
     ("kepala", ENTRY): 7,
     # the treasurer's own OPD: the head of region's page and the quarter to report next
-    ("bendahara", f"/opd/{opd_code(0)}/"): 17,
+    ("bendahara", f"/opd/{opd_code(0)}/"): 22,
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,

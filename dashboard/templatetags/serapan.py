@@ -131,6 +131,19 @@ def bar_width(persen: Decimal | None) -> str:
 
 
 @register.filter
+def angka2(value: Decimal | None) -> str:
+    """A score to two places, the Indonesian way: `87,61`."""
+    return "—" if value is None else format_number(Decimal(value), decimals=2)
+
+
+@register.filter
+def jenis_belanja(key: str) -> str:
+    from budget.models import JenisBelanja
+
+    return str(JenisBelanja(key).label) if key in JenisBelanja.values else key
+
+
+@register.filter
 def poin(value: Decimal | None) -> str:
     """Percentage points, two places: `3,62 poin`."""
     if value is None:
