@@ -265,6 +265,24 @@ class RegionAdmin(BpkadOnlyMixin, admin.ModelAdmin):
                 ),
             },
         ),
+        (
+            gettext_lazy("Early warning and nilai kinerja"),
+            {
+                "fields": [
+                    "batas_laporan_hari",
+                    "bobot_deviasi_kas",
+                    "bobot_penyerapan",
+                    "bobot_ketepatan",
+                    "bobot_revisi",
+                    "bobot_fisik",
+                ],
+                "description": gettext_lazy(
+                    "The weights of the composite nilai kinerja (after Kemenkeu's IKPA: 15, 20, "
+                    "10, 10 and 25); a component not yet measured is left out and the others "
+                    "renormalised."
+                ),
+            },
+        ),
     ]
 
 
@@ -362,6 +380,23 @@ class CriteriaBandAdmin(BpkadOnlyMixin, admin.ModelAdmin):
         "region",
     ]
     list_filter = ["kind", "region"]
+
+
+@admin.register(models.TargetPenyerapan)
+class TargetPenyerapanAdmin(BpkadOnlyMixin, admin.ModelAdmin):
+    """The jenis belanja the early warning scores, their account prefix and cumulative
+    targets; rows without a region are the defaults (DESIGN §5)."""
+
+    list_display = [
+        "jenis_belanja",
+        "prefix",
+        "target_tw1",
+        "target_tw2",
+        "target_tw3",
+        "target_tw4",
+        "region",
+    ]
+    list_filter = ["region"]
 
 
 @admin.register(models.Profile)

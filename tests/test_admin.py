@@ -142,6 +142,7 @@ def test_the_budget_models_are_all_in_the_admin():
             "realisasi",
             "region",
             "subkegiatan",
+            "targetpenyerapan",
         ]
     )
     assert expected == BUDGET_MODELS
