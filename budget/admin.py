@@ -399,6 +399,40 @@ class TargetPenyerapanAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     list_filter = ["region"]
 
 
+@admin.register(models.OpdMapping)
+class OpdMappingAdmin(BpkadOnlyMixin, admin.ModelAdmin):
+    """OPD codes that changed between years: the trends and the forecast read them as one."""
+
+    list_display = ["kode_lama", "kode_baru", "catatan", "region"]
+    list_filter = ["region"]
+    search_fields = ["kode_lama", "kode_baru"]
+
+
+@admin.register(models.Upaya)
+class UpayaAdmin(BpkadOnlyMixin, admin.ModelAdmin):
+    """Remedial actions against the kendala an OPD named, followed up by BPKAD; the region is
+    the OPD's."""
+
+    list_display = [
+        "opd",
+        "tahun",
+        "triwulan",
+        "kendala",
+        "penanggung_jawab",
+        "batas_waktu",
+        "status",
+    ]
+    list_filter = ["status", "tahun", "triwulan", "kendala"]
+    list_select_related = ["opd"]
+    search_fields = ["opd__kode", "opd__nama", "tindakan", "penanggung_jawab"]
+    raw_id_fields = ["opd"]
+    exclude = ["region"]
+
+    def save_model(self, request, obj, form, change):
+        obj.region_id = obj.opd.region_id
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(models.Profile)
 class ProfileAdmin(BpkadOnlyMixin, admin.ModelAdmin):
     list_display = ["user", "region", "opd"]

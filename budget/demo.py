@@ -30,7 +30,7 @@ The story the numbers tell:
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from random import Random
@@ -47,7 +47,7 @@ from budget.importing.dpa import DPA_COLUMNS, DpaResult, import_dpa
 from budget.importing.reading import Table
 from budget.importing.realisasi import REALISASI_COLUMNS, RealisasiResult, import_realisasi
 from budget.kinerja import quarter_end
-from budget.models import DpaLine, Opd, Profile, QuarterReport, Region
+from budget.models import DpaLine, Opd, Profile, QuarterReport, Region, Upaya
 
 if TYPE_CHECKING:
     from budget.selectors import AbsorptionRow
@@ -530,13 +530,14 @@ class DemoResult:
     realisasi: RealisasiResult
     users: dict[str, str]  # username -> created | updated | unchanged
     reports: int = 0  # quarterly reports taken through the workflow by this run
+    upaya: int = 0  # remedial actions recorded by this run
 
     @property
     def changed(self) -> bool:
         dpa = any(r and (r.lines.created or r.lines.updated) for _label, r in self.dpa)
         real = self.realisasi.counts.created or self.realisasi.counts.updated
         users = any(s != "unchanged" for s in self.users.values())
-        return bool(dpa or real or users or self.reports)
+        return bool(dpa or real or users or self.reports or self.upaya)
 
 
 def seed_demo() -> DemoResult:
@@ -562,8 +563,14 @@ def seed_demo() -> DemoResult:
         users = ensure_demo_users(region=region)
         with pghistory.context(command="seed_demo"):
             reports = seed_reports(region=region)
+            upaya = seed_upaya(region=region)
     return DemoResult(
-        region=region, dpa=dpa_results, realisasi=realisasi, users=users, reports=reports
+        region=region,
+        dpa=dpa_results,
+        realisasi=realisasi,
+        users=users,
+        reports=reports,
+        upaya=upaya,
     )
 
 
@@ -683,6 +690,32 @@ def seed_reports(*, region: Region) -> int:
                         workflow.report_verify(actor=bpkad, **common, version=report.version)
                 count += 1
     return count
+
+
+def seed_upaya(*, region: Region) -> int:
+    """The remedial actions BPKAD followed up in 2026 (fixtures/demo/upaya.csv), once."""
+    if Upaya.objects.filter(region=region).exists():
+        return 0
+    opds = {o.kode: o for o in Opd.objects.filter(region=region)}
+    rows = [
+        Upaya(
+            region=region,
+            opd=opds[r["kode_opd"]],
+            tahun=int(r["tahun"]),
+            triwulan=int(r["triwulan"]),
+            kendala=r["kendala"],
+            tindakan=r["tindakan"],
+            penanggung_jawab=r["penanggung_jawab"],
+            batas_waktu=date.fromisoformat(r["batas_waktu"]),
+            status=r["status"],
+            catatan=r["catatan"],
+        )
+        for r in _read("upaya.csv")
+    ]
+    for upaya in rows:
+        upaya.full_clean()
+    Upaya.objects.bulk_create(rows)
+    return len(rows)
 
 
 def submission_time(opd: Opd, tahun: int, triwulan: int) -> datetime:

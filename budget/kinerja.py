@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Case, Count, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +40,14 @@ from django.utils.translation import gettext_lazy as _
 from budget.codes import Jenis
 from budget.criteria import KINERJA, PERINGATAN, Band, Bands, bands_for, categorize
 from budget.measures import MONEY_FIELD, Measure, MeasureValue, round2
-from budget.models import JenisBelanja, QuarterReport, Region, Rollup, TargetPenyerapan
+from budget.models import (
+    JenisBelanja,
+    OpdMapping,
+    QuarterReport,
+    Region,
+    Rollup,
+    TargetPenyerapan,
+)
 from budget.quarters import QUARTERS, check_triwulan
 
 ZERO = Decimal(0)
@@ -884,24 +891,58 @@ class RegionFlows:
         )
 
 
+def opd_units(*, region: Region) -> dict[str, str]:
+    """The region's OPD code mappings (`OpdMapping`), each old code to the code its unit has
+    now, chains followed (A → B → C gives A → C). One query."""
+    pairs = dict(OpdMapping.objects.filter(region=region).values_list("kode_lama", "kode_baru"))
+    resolved = {}
+    for lama in pairs:
+        seen, kode = {lama}, pairs[lama]
+        while kode in pairs and kode not in seen:  # a loop stops where it closes
+            seen.add(kode)
+            kode = pairs[kode]
+        resolved[lama] = kode
+    return resolved
+
+
+def _unit_kode(units: Mapping[str, str]) -> Any:
+    if not units:
+        return F("opd__kode")
+    return Case(
+        *(When(opd__kode=lama, then=Value(baru)) for lama, baru in sorted(units.items())),
+        default=F("opd__kode"),
+    )
+
+
 def region_flows(*, region: Region, tahun: int) -> RegionFlows:
     """The belanja of every OPD of the region per year through `tahun`, from the roll-ups
-    (an OPD with only revenue or financing lines has a belanja of zero)."""
+    (an OPD with only revenue or financing lines has a belanja of zero). An OPD whose code
+    changed (`OpdMapping`) is one unit over the years, under its latest OPD. Two queries."""
+    units = opd_units(region=region)
     rows = (
         Rollup.objects.filter(region=region, tahun__lte=tahun)
-        .values("tahun", "opd_id", "opd__kode", "opd__nama")
-        .annotate(**_flow_sums(Q(jenis=Jenis.BELANJA.value)), n4=Sum("nreal_tw4"))
-        .order_by()
+        .values("tahun", unit=_unit_kode(units))
+        .annotate(
+            **_flow_sums(Q(jenis=Jenis.BELANJA.value)),
+            n4=Sum("nreal_tw4"),
+            opd_ref=Max("opd_id"),
+            nama=Max("opd__nama"),
+        )
+        .order_by("tahun")
     )
-    opds: dict[int, tuple[str, str]] = {}
-    by_year: dict[int, dict[int, Flow]] = defaultdict(dict)
+    latest: dict[str, tuple[int, str]] = {}  # unit code -> its latest year's OPD and name
+    flows_by_unit: dict[int, dict[str, Flow]] = defaultdict(dict)
     reported4: dict[int, int] = defaultdict(int)
-    for row in rows:
-        opds[row["opd_id"]] = (row["opd__kode"], row["opd__nama"])
-        by_year[row["tahun"]][row["opd_id"]] = Flow.from_row(row)
+    for row in rows:  # in order of year: the latest year's OPD is the unit's
+        latest[row["unit"]] = (row["opd_ref"], row["nama"])
+        flows_by_unit[row["tahun"]][row["unit"]] = Flow.from_row(row)
         reported4[row["tahun"]] += row["n4"]
+    opds = {ref: (kode, nama) for kode, (ref, nama) in latest.items()}
+    by_year = {
+        y: {latest[kode][0]: f for kode, f in flows.items()} for y, flows in flows_by_unit.items()
+    }
     closed = frozenset(y for y, n in reported4.items() if n > 0)
-    return RegionFlows(opds=opds, by_year=dict(by_year), closed=closed)
+    return RegionFlows(opds=opds, by_year=by_year, closed=closed)
 
 
 def jenis_flows(
@@ -965,7 +1006,7 @@ def kinerja(
     now: datetime | None = None,
 ) -> KinerjaReport:
     """The early-warning measures of every OPD of the region (or one) through a quarter, in
-    order of OPD code. Six queries (five with `bands` given), whatever the region's size."""
+    order of OPD code. Seven queries (six with `bands` given), whatever the region's size."""
     check_triwulan(triwulan)
     now = now or timezone.now()
     bands = bands if bands is not None else bands_for(region_id=region.pk)
@@ -1203,3 +1244,94 @@ def opd_ranking_by(
         reported=reported,
         extra=extra,
     )
+
+
+# --- trends across years --------------------------------------------------------------------
+
+TREND_MEASURES = (
+    ("serapan", _("Absorption at TW IV")),
+    ("capaian_rata", _("Mean quarterly plan achievement")),
+    ("porsi_tw4", _("TW IV share of the year's spending")),
+)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One year of a group's belanja: serapan at the year's end, the mean of the four
+    quarters' capaian anggaran kas (each quarter's realisasi against its own cash plan, as
+    the Kerinci study averages them; a quarter without a plan left out), and the share of
+    the year's realisasi spent in TW IV (back-loading). Undefined (None) for a year not
+    closed."""
+
+    tahun: int
+    serapan: Decimal | None
+    capaian_rata: Decimal | None
+    porsi_tw4: Decimal | None
+
+    @classmethod
+    def of(cls, tahun: int, flow: Flow, closed: bool) -> TrendPoint:
+        if not closed:
+            return cls(tahun, None, None, None)
+        with _exact():
+            total = flow.real_through(4)
+            capaian = [r * 100 / k for k, r in zip(flow.kas, flow.real, strict=True) if k]
+            return cls(
+                tahun=tahun,
+                serapan=total * 100 / flow.pagu if flow.pagu else None,
+                capaian_rata=mean(capaian),
+                porsi_tw4=flow.real[3] * 100 / total if total else None,
+            )
+
+    def value(self, key: str) -> Decimal | None:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    kode: str
+    nama: str
+    points: dict[int, TrendPoint]
+
+    def value(self, key: str, tahun: int) -> Decimal | None:
+        point = self.points.get(tahun)
+        return point.value(key) if point else None
+
+
+@dataclass(frozen=True)
+class Trends:
+    years: tuple[int, ...]  # closed years, oldest first
+    region: TrendRow
+    opds: list[TrendRow]
+
+
+def trends(*, region: Region, tahun: int) -> Trends:
+    """The region's and each OPD's belanja trend over the closed years through `tahun`,
+    OPDs whose code changed (`OpdMapping`) followed as one. Three queries."""
+    flows = region_flows(region=region, tahun=tahun)
+    totals = (
+        Rollup.objects.filter(region=region, tahun__lte=tahun, jenis=Jenis.BELANJA.value)
+        .values("tahun")
+        .annotate(**_flow_sums())
+        .order_by("tahun")
+    )
+    years = tuple(sorted(flows.closed))
+    region_row = TrendRow(
+        kode="",
+        nama=region.nama,
+        points={
+            row["tahun"]: TrendPoint.of(row["tahun"], Flow.from_row(row), True)
+            for row in totals
+            if row["tahun"] in flows.closed
+        },
+    )
+    rows = []
+    for ref, (kode, nama) in flows.opds.items():
+        points = {
+            y: TrendPoint.of(y, flows.by_year[y][ref], True)
+            for y in years
+            if ref in flows.by_year.get(y, {}) and flows.by_year[y][ref].pagu > 0
+        }
+        if points:
+            rows.append(TrendRow(kode=kode, nama=nama, points=points))
+    rows.sort(key=lambda r: r.kode)
+    return Trends(years=years, region=region_row, opds=rows)

@@ -505,6 +505,32 @@ class TargetPenyerapan(models.Model):
             )
 
 
+class OpdMapping(models.Model):
+    """An OPD code that changed between years (a unit renamed, merged or split off): the
+    lines under `kode_lama` in earlier years are the unit that now has `kode_baru`. The
+    trends and the forecast's history read them as one; the lines themselves keep their
+    codes."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, verbose_name=_("pemda"))
+    kode_lama = models.CharField(_("old OPD code"), max_length=40)
+    kode_baru = models.CharField(_("new OPD code"), max_length=40)
+    catatan = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("OPD code mapping")
+        verbose_name_plural = _("OPD code mappings")
+        ordering = ["region", "kode_lama"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kode_lama"], name="opd_mapping_once"),
+            models.CheckConstraint(
+                condition=~Q(kode_lama=F("kode_baru")), name="opd_mapping_changes_code"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kode_lama} → {self.kode_baru}"
+
+
 class Profile(models.Model):
     """What a user may see and do beyond Django's groups: the region and, for a treasurer,
     the one OPD whose realisasi they enter."""
@@ -663,3 +689,55 @@ class QuarterReport(RegionScoped):
     def get_kendala_labels(self) -> list[str]:
         labels = dict(KENDALA_CHOICES)
         return [str(labels[k]) for k in self.kendala if k in labels]
+
+
+class UpayaStatus(models.TextChoices):
+    PLANNED = "rencana", _("Planned")
+    UNDERWAY = "berjalan", _("Underway")
+    DONE = "selesai", _("Done")
+
+
+@pghistory.track(*history_events(), level=pgtrigger.Statement)
+class Upaya(RegionScoped):
+    """A remedial action (upaya) against an obstacle (kendala) an OPD named for a quarter:
+    what will be done, who answers for it, by when, and where it stands, followed up by
+    BPKAD."""
+
+    Status = UpayaStatus
+
+    opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="upaya")
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    triwulan = models.PositiveSmallIntegerField(_("quarter"))
+    kendala = models.CharField(_("kendala"), max_length=20, choices=KENDALA_CHOICES)
+    tindakan = models.TextField(_("action"))
+    penanggung_jawab = models.CharField(_("person in charge"), max_length=200)
+    batas_waktu = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=UpayaStatus.choices, default=UpayaStatus.PLANNED
+    )
+    catatan = models.TextField(_("follow-up note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("remedial action")
+        verbose_name_plural = _("remedial actions")
+        ordering = ["region", "tahun", "triwulan", "opd", "batas_waktu"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(triwulan__gte=1, triwulan__lte=4), name="upaya_triwulan_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=UpayaStatus.values), name="upaya_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "tahun", "triwulan"], name="upaya_period")]
+
+    def __str__(self) -> str:
+        return f"{self.opd.kode} {self.tahun} TW{self.triwulan}: {self.get_kendala_display()}"
+
+    @property
+    def overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status != UpayaStatus.DONE and self.batas_waktu < timezone.localdate()

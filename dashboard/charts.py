@@ -203,3 +203,70 @@ def _short(text: str, width: int = 40) -> str:
 def _of_plan(point: QuarterPoint) -> str:
     ratio = percent(point.realisasi_kumulatif, point.kas_kumulatif)
     return f"{format_percent(round2(ratio))} dari rencana"
+
+
+def trend_lines(
+    points: dict[str, list[tuple[int, Decimal | None]]], *, title: str = ""
+) -> dict[str, Any]:
+    """One line per measure (label -> (year, percent)) across the years."""
+    fig = _new()
+    for label, series in points.items():
+        fig.add_trace(
+            go.Scatter(
+                name=label,
+                x=[str(y) for y, _v in series],
+                y=[_f(round2(v)) for _y, v in series],
+                mode="lines+markers",
+                text=[format_percent(round2(v)) for _y, v in series],
+                hovertemplate="%{x}: %{text}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        xaxis={"type": "category"},
+        yaxis={"title": _("Percent"), "ticksuffix": "%", "rangemode": "tozero"},
+    )
+    return _figure(fig)
+
+
+def pareto(stats, *, title: str = "") -> dict[str, Any]:
+    """The shortfall behind each kendala, largest first, with the cumulative share as a line
+    on its own axis (budget.obstacles)."""
+    labels = [_short(s.label, 32) for s in stats]
+    fig = _new()
+    fig.add_trace(
+        go.Bar(
+            name=_("Shortfall against the cash plan"),
+            x=labels,
+            y=[_m(s.shortfall) for s in stats],
+            marker_color=PLAN_COLOUR,
+            customdata=[format_rupiah(s.shortfall) for s in stats],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name=_("Cumulative share"),
+            x=labels,
+            y=[_f(round2(s.cumulative)) for s in stats],
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": REAL_COLOUR, "width": 3},
+            text=[format_percent(round2(s.cumulative)) for s in stats],
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        yaxis={"title": _("Billion rupiah"), "rangemode": "tozero", "tickformat": ",~g"},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 105],
+            "ticksuffix": "%",
+            "showgrid": False,
+        },
+        xaxis={"tickangle": -20, "automargin": True},
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+    )
+    return _figure(fig)

@@ -141,15 +141,37 @@ def test_the_budget_models_are_all_in_the_admin():
             "quarterreport",
             "realisasi",
             "region",
+            "opdmapping",
             "subkegiatan",
             "targetpenyerapan",
+            "upaya",
         ]
     )
     assert expected == BUDGET_MODELS
 
 
+@pytest.fixture
+def early_warning_rows(report):
+    """A code mapping and a remedial action, so that their admin lists hold a row."""
+    from datetime import date
+
+    from budget.models import OpdMapping, Upaya
+
+    OpdMapping.objects.create(region=report.region, kode_lama="9.99", kode_baru=report.opd.kode)
+    Upaya.objects.create(
+        region=report.region,
+        opd=report.opd,
+        tahun=YEAR,
+        triwulan=1,
+        kendala="pengadaan",
+        tindakan="Percepat lelang",
+        penanggung_jawab="Kabid",
+        batas_waktu=date(YEAR, 5, 1),
+    )
+
+
 @pytest.mark.parametrize("model", BUDGET_MODELS)
-def test_bpkad_opens_every_budget_model_in_the_admin(as_bpkad, report, model):
+def test_bpkad_opens_every_budget_model_in_the_admin(as_bpkad, report, early_warning_rows, model):
     # The BPKAD verifier is staff in the BPKAD group, not a superuser: the role is enough.
     response = as_bpkad.get(f"/admin/budget/{model}/")
     assert response.status_code == 200

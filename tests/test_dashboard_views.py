@@ -1185,22 +1185,22 @@ QUERIES = {
     "/?tahun=2024&triwulan=4": 15,
     # + the OPD 1, breakdown 1, accounts 2, sumber dana 1, headline cards 1, S-curve and bars
     # 2, the quarter's report (with who submitted and verified it) 1
-    # + the early warning of the OPD (budget.kinerja, bands given) 5
-    f"/opd/{opd_code(0)}/": 21,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 22,
+    # + the early warning of the OPD (budget.kinerja, bands given) 6
+    f"/opd/{opd_code(0)}/": 22,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 23,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
-    # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 5
-    "/peringkat/": 14,
-    # + the previous quarter's nilai kinerja, for the movement, 5
-    "/peringkat/?ukuran=nilai_kinerja": 19,
-    # the session, user, actor and scope 7, the early warning 5 (it reuses its roll-up
+    # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 6
+    "/peringkat/": 15,
+    # + the previous quarter's nilai kinerja, for the movement, 6
+    "/peringkat/?ukuran=nilai_kinerja": 21,
+    # the session, user, actor and scope 7, the early warning 6 (it reuses its roll-up
     # read for the backtest)
-    "/peringatan/": 12,
+    "/peringatan/": 13,
     # an export is answered as soon as its table is built: the statuses, the OPD table and its
     # Jumlah (the region's or the OPD's figures); drilled down, the group's Jumlah is one more
     "/?_export=csv&_tabel=opd": 10,
-    "/peringkat/?_export=xlsx&_tabel=peringkat": 14,
-    "/peringatan/?_export=csv&_tabel=peringatan": 12,
+    "/peringkat/?_export=xlsx&_tabel=peringkat": 15,
+    "/peringatan/?_export=csv&_tabel=peringatan": 13,
     f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 10,
 }
 
@@ -1234,16 +1234,16 @@ ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
 ROLE_QUERIES = {
     # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
     # the users is skipped here: these events were written outside any request)
-    ("bpkad", f"/opd/{opd_code(0)}/"): 24,
+    ("bpkad", f"/opd/{opd_code(0)}/"): 25,
     ("bpkad", ENTRY): 7,
     ("kepala", ENTRY): 7,
     # the treasurer's own OPD: the head of region's page and the quarter to report next
-    ("bendahara", f"/opd/{opd_code(0)}/"): 22,
+    ("bendahara", f"/opd/{opd_code(0)}/"): 23,
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,
-    ("bendahara", "/peringkat/"): 14,  # the nilai kinerja column 5
-    ("bendahara", "/peringatan/"): 12,
+    ("bendahara", "/peringkat/"): 15,  # the nilai kinerja column 6
+    ("bendahara", "/peringatan/"): 13,
 }
 
 

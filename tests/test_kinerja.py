@@ -417,7 +417,7 @@ def test_a_treasurer_reads_only_their_own_opd(client, treasurer, treasurer_opd, 
     assert client.get(url, {"tahun": 2025}).status_code == 403
 
 
-def test_one_opd_or_the_whole_region_costs_six_queries(generated):
+def test_one_opd_or_the_whole_region_costs_seven_queries(generated):
     region = Region.objects.get()
     opd = region.opd_set.first()
     with CaptureQueriesContext(connection) as small:
@@ -425,7 +425,7 @@ def test_one_opd_or_the_whole_region_costs_six_queries(generated):
     with CaptureQueriesContext(connection) as whole:
         report = k.kinerja(region=region, tahun=2025, triwulan=2)
     assert len(report.rows) == 12
-    assert len(small.captured_queries) == len(whole.captured_queries) == 6
+    assert len(small.captured_queries) == len(whole.captured_queries) == 7
 
 
 def test_the_forecast_learns_and_beats_the_naive_rules_in_the_backtest(generated):
@@ -546,3 +546,110 @@ def test_the_ranking_can_rank_by_nilai_kinerja(bpkad_client):
     )
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
+
+
+# --- trends, code mappings, obstacles -------------------------------------------------------
+
+
+def test_a_trend_point_at_its_edges():
+    point = k.TrendPoint.of(2025, flow(1000, (0, 200, 300, 500), (10, 100, 300, 590)), True)
+    assert point.serapan == 100
+    # TW I has no plan: left out of the mean of 50%, 100% and 118%.
+    with localcontext(prec=50):
+        assert point.capaian_rata == (D(50) + D(100) + D(118)) / 3
+        assert point.porsi_tw4 == D(590) * 100 / 1000
+    assert k.TrendPoint.of(2026, flow(1000, (250,) * 4, (0,) * 4), False).serapan is None
+    nothing = k.TrendPoint.of(2025, flow(0, (0,) * 4, (0,) * 4), True)
+    assert (nothing.serapan, nothing.capaian_rata, nothing.porsi_tw4) == (None, None, None)
+
+
+def test_the_region_trend_equals_the_absorption_report_at_tw_iv(generated):
+    from tests.helpers import report
+
+    region = Region.objects.get()
+    result = k.trends(region=region, tahun=2025)
+    assert result.years == (2023, 2024, 2025)
+    assert len(result.opds) == 12
+    for tahun in result.years:
+        [belanja] = [
+            r for r in report(tahun=tahun, level="pemda")["rows"] if r["jenis"] == "belanja"
+        ]
+        point = result.region.points[tahun]
+        assert float(round(point.serapan, 2)) == belanja["serapan_persen"]
+
+
+@pytest.mark.django_db
+def test_a_mapped_opd_code_is_one_unit_for_the_trend_and_the_forecast(files):
+    from budget.models import OpdMapping
+
+    old, new = "1.02.0.00.0.00.01.0000", "1.02.0.00.0.00.02.0000"
+    dpa = [
+        dpa_row(tahun=2024, kode_opd=old),  # 400.000, 100.000 a quarter
+        dpa_row(tahun=2025, kode_opd=new, nama_opd="Dinas Kesehatan Baru"),
+    ]
+    run_command("import_dpa", files.csv(dpa), no_progress=True)
+    real = [realisasi_row(tahun=2024, kode_opd=old, triwulan=q, realisasi=50000) for q in (1, 2, 3)]
+    real += [realisasi_row(tahun=2024, kode_opd=old, triwulan=4, realisasi=150000)]
+    real += [realisasi_row(tahun=2025, kode_opd=new, triwulan=q, realisasi=50000) for q in (1, 2)]
+    run_command("import_realisasi", files.csv(real), no_progress=True)
+    region = Region.objects.get()
+    [row] = kinerja_json(tahun=2025, triwulan=2)["rows"]
+    assert row["dasar_prakiraan"] == "pemda"  # no history of its own: the region's
+    OpdMapping.objects.create(region=region, kode_lama=old, kode_baru=new)
+    [row] = kinerja_json(tahun=2025, triwulan=2)["rows"]
+    assert row["kode"] == new
+    assert row["dasar_prakiraan"] == "opd"
+    # 2024: all of the 200.000 left after TW II was spent (catch-up 1); so in 2025.
+    assert row["prakiraan_realisasi"] == "300000.00"
+    result = k.trends(region=region, tahun=2025)
+    assert [(r.kode, r.nama, sorted(r.points)) for r in result.opds] == [
+        (new, "Dinas Kesehatan Baru", [2024])  # 2025 is not closed
+    ]
+
+
+@pytest.mark.django_db
+def test_obstacles_split_each_shortfall_over_the_kendala_named(files, django_assert_num_queries):
+    from datetime import date
+
+    from budget.models import Upaya
+    from budget.obstacles import obstacles
+
+    # Through TW II: 200 planned for barang dan jasa and spent; 200 for modal, none spent.
+    two_lines(files, modal_kas=(100, 100, 400, 400))
+    region = Region.objects.get()
+    reports = {r.triwulan: r for r in QuarterReport.objects.all()}
+    QuarterReport.objects.filter(pk=reports[1].pk).update(kendala=["pengadaan"])
+    QuarterReport.objects.filter(pk=reports[2].pk).update(kendala=["pengadaan", "sdm"])
+    opd = reports[2].opd
+    Upaya.objects.create(
+        region=region,
+        opd=opd,
+        tahun=2025,
+        triwulan=2,
+        kendala="sdm",
+        tindakan="Tambah Pokja",
+        penanggung_jawab="Sekretaris",
+        batas_waktu=date(2025, 8, 1),
+    )
+    with django_assert_num_queries(3):
+        result = obstacles(region=region, tahun=2025, triwulan=2)
+    by_kode = {s.kode: s for s in result.stats}
+    assert set(by_kode) == {"pengadaan", "sdm"}
+    assert by_kode["pengadaan"].shortfall == by_kode["sdm"].shortfall == 100
+    assert [o.kode for o in by_kode["pengadaan"].persistent] == [opd.kode]
+    assert by_kode["sdm"].persistent == []
+    assert [u.tindakan for u in by_kode["sdm"].upaya] == ["Tambah Pokja"]
+    assert result.total_shortfall == 200
+    assert [s.cumulative for s in result.stats][-1] == 100
+    assert (result.reporting, result.naming) == (1, 1)
+
+
+def test_the_trend_and_obstacle_pages_open(bpkad_client):
+    tren = bpkad_client.get("/tren/", {"tahun": 2025, "triwulan": 4, "ukuran": "porsi_tw4"})
+    assert tren.status_code == 200
+    assert tren.context["chosen"] == "porsi_tw4"
+    assert tren.context["years"] == (2023, 2024, 2025)
+    assert len(tren.context["rows"]) == 12
+    kendala = bpkad_client.get("/kendala/", {"tahun": 2025, "triwulan": 2})
+    assert kendala.status_code == 200
+    assert "Kendala dan upaya" in kendala.content.decode()

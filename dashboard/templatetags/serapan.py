@@ -144,6 +144,21 @@ def jenis_belanja(key: str) -> str:
 
 
 @register.filter
+def index(sequence, i: int):
+    """The i-th item of a sequence, in a template."""
+    return sequence[i]
+
+
+@register.filter
+def signed2(value: Decimal | None) -> str:
+    """A change in points with its sign: `+3,25`, `−1,40`."""
+    if value is None:
+        return "—"
+    text = format_number(abs(Decimal(value)), decimals=2)
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+@register.filter
 def poin(value: Decimal | None) -> str:
     """Percentage points, two places: `3,62 poin`."""
     if value is None:

@@ -34,6 +34,9 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             raise CommandError("the demo data was refused; nothing was loaded") from None
 
+        self._summary(result)
+
+    def _summary(self, result) -> None:
         region = result.region
         n_opd = Opd.objects.filter(region=region).count()
         self.stdout.write(f"Region {region.kode} {region.nama}: {n_opd} OPD")
@@ -59,6 +62,8 @@ class Command(BaseCommand):
                 )
         if result.reports:
             self.stdout.write(f"Quarterly reports through the workflow: {result.reports}")
+        if result.upaya:
+            self.stdout.write(f"Remedial actions (upaya) recorded: {result.upaya}")
         users = ", ".join(f"{u.username} ({result.users[u.username]})" for u in DEMO_USERS)
         self.stdout.write(f"Users: {users}; password {DEMO_PASSWORD}")
         if not result.changed:
