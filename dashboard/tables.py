@@ -410,10 +410,10 @@ class SafeTableExport(TableExport):
 
 
 class KinerjaTable(tables.Table):
-    """The early warning (budget.kinerja), one row per OPD, red first. Headers from the
-    module's column list; exports carry the exact figures to two places."""
+    """The early warning (budget.kinerja), one row per OPD, red first; exports carry the
+    exact figures to two places."""
 
-    nama = tables.Column("OPD")
+    nama = tables.Column("OPD", attrs={"td": {"class": "nama"}})
     peringatan = tables.Column(_("Warning"), empty_values=())
     prakiraan = PercentColumn(_("Forecast absorption"), accessor="prakiraan_serapan_persen")
     serapan = PercentColumn(_("Absorption"))

@@ -799,6 +799,30 @@ def test_an_early_tw4_from_one_treasurer_does_not_move_the_head_of_regions_pages
 ENGLISH_NUMBER = re.compile(r"\b\d{1,3}(?:,\d{3})+(?![\d,%])|\b\d+\.\d{1,2}\s?%|\b\d{4,}\.\d{2}\b")
 
 
+def test_the_head_of_region_sees_by_tw_ii_who_is_red_why_and_the_forecast(page, demo):
+    """The early warning of the demo's 2026 TW II: three red OPDs, each with its kendala and
+    what it must still spend; the forecast's past errors; an OPD's S-curve going on, dotted,
+    to December."""
+    sign_in(page, "kepala")
+    page.get_by_role("link", name="Peringatan dini").click()
+    page.goto("/peringatan/?tahun=2026&triwulan=2")
+    expect(heading(page)).to_contain_text("Peringatan dini")
+    alert = page.locator(".alert-panel li")
+    expect(alert).to_have_count(3)
+    expect(alert.first).to_contain_text("kendala:")
+    expect(alert.first).to_contain_text("per triwulan")
+    expect(page.locator("table.backtest tbody tr")).to_have_count(5)
+    shoot(page, "50-peringatan-2026-tw2")
+    alert.first.locator("a").click()
+    wait_for_charts(page, "fig-scurve")
+    traces = page.evaluate(
+        "JSON.parse(document.getElementById('fig-scurve').textContent).data.length"
+    )
+    assert traces == 3  # plan, realisasi, forecast
+    expect(page.locator("#peringatan table.kinerja-jenis tbody tr").first).to_be_visible()
+    shoot(page, "51-opd-forecast")
+
+
 def test_the_english_number_pattern_tells_the_formats_apart():
     for english in ("1,234,567", "capaian 67.46%", "48000000.00 padahal", "12.5 %"):
         assert ENGLISH_NUMBER.search(english), english
@@ -816,10 +840,13 @@ def role_pages(role: str) -> list[str]:
     """The pages a role reaches from the menu and the pages behind them."""
     opd = treasurer_opd()
     own = f"/opd/{opd.kode}/"
+    early = ["/peringatan/?tahun=2026&triwulan=2", "/tren/", "/kendala/?tahun=2026&triwulan=2"]
     if role == "bendahara1":
-        return [own, own + "?tahun=2026&triwulan=4", entry_url(opd), "/peringkat/", "/laporan/"]
+        return [own, own + "?tahun=2026&triwulan=4", entry_url(opd), "/peringkat/", "/laporan/",
+                *early]  # fmt: skip
     pages = ["/", "/?tahun=2026&triwulan=4", "/peringkat/", "/peringkat/?urut=kekurangan",
-             "/laporan/", own, own + "?rinci=kegiatan&akun=6"]  # fmt: skip
+             "/peringkat/?ukuran=nilai_kinerja", "/laporan/", own,
+             own + "?rinci=kegiatan&akun=6", *early]  # fmt: skip
     if role == "bpkad":
         pages += ["/riwayat/", "/impor/", entry_url(opd, triwulan=3), "/admin/",
                   "/admin/budget/dpaline/", "/api/v1/docs/"]  # fmt: skip
@@ -874,6 +901,9 @@ def test_no_page_breaks_its_content_security_policy(page, demo):
         ("/", ["fig-scurve", "fig-dist"]),
         (f"/opd/{opd.kode}/", ["fig-scurve", "fig-bars"]),
         ("/peringkat/", ["fig-rank"]),
+        ("/peringatan/", []),
+        ("/tren/", ["fig-tren"]),
+        ("/kendala/?tahun=2026&triwulan=2", ["fig-pareto"]),
         (entry_url(opd), []),
         ("/impor/", []),
         ("/api/v1/docs/", []),
