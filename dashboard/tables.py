@@ -19,6 +19,7 @@ from django_tables2.rows import BoundRow
 from tablib import Dataset
 
 from budget.codes import Jenis
+from budget.kinerja import COLUMNS as KINERJA_COLUMNS
 from budget.measures import AMOUNTS, MEASURES, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
 from budget.spreadsheet import spreadsheet_safe
@@ -409,19 +410,27 @@ class SafeTableExport(TableExport):
         return safe
 
 
+KINERJA_LABELS = {c.key: c.label for c in KINERJA_COLUMNS}
+
+
 class KinerjaTable(tables.Table):
     """The early warning (budget.kinerja), one row per OPD, red first; exports carry the
     exact figures to two places."""
 
     nama = tables.Column("OPD", attrs={"td": {"class": "nama"}})
-    peringatan = tables.Column(_("Warning"), empty_values=())
-    prakiraan = PercentColumn(_("Forecast absorption"), accessor="prakiraan_serapan_persen")
-    serapan = PercentColumn(_("Absorption"))
-    capaian = PercentColumn(_("Plan achievement"), accessor="capaian_kas")
-    kebutuhan = MoneyColumn(_("Needed per quarter (Rp)"), accessor="kebutuhan_per_triwulan")
+    peringatan = tables.Column(KINERJA_LABELS["peringatan"], empty_values=())
+    prakiraan = PercentColumn(
+        KINERJA_LABELS["prakiraan_serapan_persen"], accessor="prakiraan_serapan_persen"
+    )
+    serapan = PercentColumn(KINERJA_LABELS["serapan"])
+    capaian = PercentColumn(KINERJA_LABELS["capaian_kas"], accessor="capaian_kas")
+    kebutuhan = MoneyColumn(
+        format_lazy("{} (Rp)", KINERJA_LABELS["kebutuhan_per_triwulan"]),
+        accessor="kebutuhan_per_triwulan",
+    )
     kendala = tables.Column(_("Obstacles"), empty_values=())
-    nilai_kinerja = PercentColumn(_("Performance score"))
-    kategori_kinerja = tables.Column(_("Performance category"), empty_values=())
+    nilai_kinerja = PercentColumn(KINERJA_LABELS["nilai_kinerja"])
+    kategori_kinerja = tables.Column(KINERJA_LABELS["kategori_kinerja"], empty_values=())
 
     class Meta:
         attrs = {"class": "data kinerja stack-phone"}
