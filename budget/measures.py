@@ -14,7 +14,7 @@ rounding of the database's numeric division; they are rounded only for display.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
@@ -478,24 +478,34 @@ def _applicable(jenis: str) -> tuple[Measure, ...]:
     return _APPLICABLE[jenis]
 
 
-def evaluate(*, jenis: str, amounts: dict[str, Decimal], bands: Bands) -> dict[str, MeasureValue]:
-    """Every measure that applies to `jenis`, from a group's exact amounts.
+# The ratios' arithmetic: 50 significant digits, so that a category boundary is never crossed
+# by rounding (amounts have at most 20). One context for every row, used directly: entering a
+# local context per row cost more than the division itself.
+EXACT = Context(prec=50)
 
-    Called once per row of every table: the ratios share one 50-digit context, and measures
-    of the same amounts (serapan, efisiensi, efektivitas) share one division."""
-    values: dict[str, MeasureValue] = {}
-    ratios: dict[tuple[str, str], Decimal | None] = {}
-    with localcontext() as ctx:
-        ctx.prec = 50
-        for m in _applicable(jenis):
-            pair = (m.numerator, m.denominator)
-            if pair not in ratios:
-                denominator = amounts[m.denominator]
-                ratios[pair] = amounts[m.numerator] * 100 / denominator if denominator else None
-            ratio = ratios[pair]
-            band = categorize(ratio, bands[m.bands]) if m.bands else None
-            values[m.key] = MeasureValue(measure=m, ratio=ratio, band=band)
-    return values
+
+def ratio_of(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """numerator x 100 / denominator in `EXACT`; None when the denominator is zero."""
+    if not denominator:
+        return None
+    return EXACT.divide(EXACT.multiply(numerator, 100), denominator)
+
+
+def evaluate_one(measure: Measure, *, amounts: dict[str, Decimal], bands: Bands) -> MeasureValue:
+    """One measure of a group from its exact amounts (whether it applies is the caller's)."""
+    ratio = ratio_of(amounts[measure.numerator], amounts[measure.denominator])
+    band = categorize(ratio, bands[measure.bands]) if measure.bands else None
+    return MeasureValue(measure=measure, ratio=ratio, band=band)
+
+
+def applicable(jenis: str) -> tuple[Measure, ...]:
+    """The measures that apply to `jenis`, in registry order."""
+    return _applicable(jenis)
+
+
+def evaluate(*, jenis: str, amounts: dict[str, Decimal], bands: Bands) -> dict[str, MeasureValue]:
+    """Every measure that applies to `jenis`, from a group's exact amounts."""
+    return {m.key: evaluate_one(m, amounts=amounts, bands=bands) for m in _applicable(jenis)}
 
 
 _DERIVED = tuple(a for a in AMOUNTS if a.derive is not None)

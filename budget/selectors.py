@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -24,23 +26,35 @@ from budget.criteria import Band, Bands, bands_for
 from budget.measures import (
     AMOUNT_BY_KEY,
     DEFAULT_RANK_MEASURE,
+    MEASURE_BY_KEY,
     MONEY_FIELD,
     QUARTERS,
     RANK_MEASURES,
     SUMMED,
     ZERO,
     MeasureValue,
+    applicable,
     behind_plan,
     check_triwulan,
     complete_amounts,
     contract_fields,
-    evaluate,
+    evaluate_one,
     measure_get,
     money_sum,
     realisasi_joins,
     row_attributes,
 )
-from budget.models import Account, DpaLine, Opd, QuarterReport, Realisasi, Region, Rollup
+from budget.models import (
+    Account,
+    DpaLine,
+    Kegiatan,
+    Opd,
+    Program,
+    QuarterReport,
+    Region,
+    Rollup,
+    SubKegiatan,
+)
 from budget.roles import Actor
 
 LEVELS = ("pemda", "opd", "program", "kegiatan", "sub_kegiatan", "akun", "sumber_dana")
@@ -75,32 +89,58 @@ class AbsorptionRow:
     """One group's amounts and measures (`budget.measures`). Amounts and measures read as
     attributes: `row.pagu`, `row.serapan` (exact percent), `row.serapan_persen` (2 places),
     `row.kategori_serapan`, `row.rank_serapan`; a measure that does not apply to the row's
-    jenis reads as None."""
+    jenis reads as None.
+
+    Each measure is worked out from the exact amounts when first read and kept: a report of
+    ten thousand rows that shows serapan alone divides once per row, not six times."""
 
     kode: str
     nama: str
     jenis: str
     line_count: int
     amounts: dict[str, Decimal]
-    values: dict[str, MeasureValue]
+    bands: Bands = field(repr=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_measures", {})
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names that are not fields: the registry's amounts and measures.
-        if name.startswith("__"):
+        if name.startswith("__") or name == "_measures":
             raise AttributeError(name)
         amounts = self.__dict__.get("amounts", {})
         if name in amounts:
             return amounts[name]
         if name in _ROW_ATTRIBUTES:
             key, what = _ROW_ATTRIBUTES[name]
-            value = self.__dict__.get("values", {}).get(key)
+            value = self.measure(key)
             return None if value is None else getattr(value, what)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def measure(self, key: str) -> MeasureValue | None:
         """The value of one measure, None when it does not apply to this row's jenis."""
-        return self.values.get(key)
+        cache: dict[str, MeasureValue | None] = self.__dict__["_measures"]
+        if key in cache:
+            return cache[key]
+        m = MEASURE_BY_KEY.get(key)
+        value = (
+            evaluate_one(m, amounts=self.amounts, bands=self.bands)
+            if m is not None and m.applies_to(self.jenis)
+            else None
+        )
+        cache[key] = value
+        return value
+
+    @property
+    def values(self) -> dict[str, MeasureValue]:
+        """Every measure that applies to the row's jenis, in registry order."""
+        out: dict[str, MeasureValue] = {}
+        for m in applicable(self.jenis):
+            value = self.measure(m.key)
+            if value is not None:
+                out[m.key] = value
+        return out
 
     @property
     def selisih_kas(self) -> Decimal:
@@ -203,22 +243,52 @@ def absorption(
     One row per group and jenis (pendapatan, belanja and pembiayaan are never added together).
     Program, kegiatan and sub kegiatan levels hold only lines budgeted under a sub kegiatan
     (belanja); revenue and financing appear at the pemda, OPD and account levels.
-    Queries: one for the bands (unless given), one for the roll-up, one more at account level
-    for names.
+    Queries: one for the bands (unless given), one for the roll-up (at account level with
+    the accounts' names joined).
     """
-    grouped = absorption_queryset(
-        region=region,
-        tahun=tahun,
-        triwulan=triwulan,
-        level=level,
-        depth=depth,
-        opd=opd,
-        jenis=jenis,
-        account_prefix=account_prefix,
-        parent=parent,
-        sumber_dana=sumber_dana,
+    opd_key = ("pk", opd.pk) if isinstance(opd, Opd) else ("kode", opd)
+    key = (
+        region.pk,
+        tahun,
+        triwulan,
+        level,
+        depth,
+        opd_key,
+        jenis,
+        account_prefix,
+        parent,
+        sumber_dana,
+        _rollup_answers(level=level, depth=depth, account_prefix=account_prefix, parent=parent),
     )
-    return absorption_rows(grouped, region=region, level=level, bands=bands)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        grouped = absorption_queryset(
+            region=region,
+            tahun=tahun,
+            triwulan=triwulan,
+            level=level,
+            depth=depth,
+            opd=opd,
+            jenis=jenis,
+            account_prefix=account_prefix,
+            parent=parent,
+            sumber_dana=sumber_dana,
+        )
+        statement = _statement(grouped, region=region, level=level)
+        if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    if bands is None:
+        bands = bands_for(region_id=region.pk)
+    return _run(statement, level=level, bands=bands)
+
+
+# The statements `absorption` has compiled, by its arguments (and whether the roll-ups answer
+# them): the same SQL and parameters every time, since they depend on nothing else. Building
+# and compiling the queryset costs about 3 ms, as much as the statement itself on a small
+# region, and the pages repeat the same few calls for every visitor of a region and period.
+_STATEMENTS: dict[tuple, "Statement"] = {}
+_STATEMENTS_KEPT = 2048
 
 
 def absorption_queryset(
@@ -262,6 +332,33 @@ def absorption_queryset(
             sumber_dana=sumber_dana,
         )
 
+    lines = _lines(
+        region=region,
+        tahun=tahun,
+        opd=opd,
+        jenis=jenis,
+        account_prefix=account_prefix,
+        parent=parent,
+        sumber_dana=sumber_dana,
+        needs_sub_kegiatan=needs_sub_kegiatan,
+    )
+    return _grouped(
+        lines, region=region, triwulan=triwulan, opd=opd, group={"g_kode": g_kode, "g_nama": g_nama}
+    )
+
+
+def _lines(
+    *,
+    region: Region,
+    tahun: int,
+    opd: str | Opd | None,
+    jenis: str | None,
+    account_prefix: str | None,
+    parent: str | None,
+    sumber_dana: str | None,
+    needs_sub_kegiatan: bool,
+) -> "QuerySet[DpaLine, Any]":
+    """The DPA lines a roll-up read from the lines sums."""
     lines = _filtered(
         DpaLine.objects.filter(region=region, tahun=tahun),
         opd=opd,
@@ -274,12 +371,22 @@ def absorption_queryset(
         lines = lines.filter(sub_kegiatan__isnull=False)
     if parent:
         lines = lines.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
+    return lines
 
+
+def _grouped(
+    lines: "QuerySet[DpaLine, Any]",
+    *,
+    region: Region,
+    triwulan: int,
+    opd: str | Opd | None,
+    group: dict[str, Combinable],
+) -> "QuerySet[DpaLine, Any]":
+    """The lines' sums by `group` (name -> expression) and jenis: one aggregate pass over a
+    whole region, the per-line subqueries for one OPD's lines."""
     if opd is None:
-        return _one_pass_queryset(
-            lines, region=region, triwulan=triwulan, g_kode=g_kode, g_nama=g_nama
-        )
-    return _per_line_queryset(lines, triwulan=triwulan, g_kode=g_kode, g_nama=g_nama)
+        return _one_pass_queryset(lines, region=region, triwulan=triwulan, group=group)
+    return _per_line_queryset(lines, triwulan=triwulan, group=group)
 
 
 def _one_pass_queryset(
@@ -287,8 +394,7 @@ def _one_pass_queryset(
     *,
     region: Region,
     triwulan: int,
-    g_kode: Combinable,
-    g_nama: Combinable,
+    group: dict[str, Combinable],
 ) -> "QuerySet[DpaLine, Any]":
     """The sums over a whole region's lines in one aggregate pass: each quarter's realisasi
     LEFT JOINed on (line, triwulan), grouped by the level's key. For a region's many lines
@@ -297,9 +403,9 @@ def _one_pass_queryset(
     account filter leaves it probes the index as the subqueries would."""
     return (
         lines.alias(**realisasi_joins(triwulan, region_id=region.pk))
-        .annotate(g_kode=g_kode, g_nama=g_nama)
+        .annotate(**group)
         .order_by()
-        .values("g_kode", "g_nama", "jenis")
+        .values(*group, "jenis")
         .annotate(
             **{a.sum_name: a.joined_sum_expr(triwulan) for a in SUMMED},
             n_lines=Count("id"),
@@ -308,7 +414,7 @@ def _one_pass_queryset(
 
 
 def _per_line_queryset(
-    lines: "QuerySet[DpaLine, Any]", *, triwulan: int, g_kode: Combinable, g_nama: Combinable
+    lines: "QuerySet[DpaLine, Any]", *, triwulan: int, group: dict[str, Combinable]
 ) -> "QuerySet[DpaLine, Any]":
     """The sums with each line's realisasi read by correlated subqueries (two per line): for
     the lines of one OPD, where probing its lines by index is as fast as the joins or faster
@@ -316,14 +422,115 @@ def _per_line_queryset(
     the joins, which hash the region's realisasi; of 6,800 lines 46-99 against 53-82 ms)."""
     per_line = {f"_line_{a.key}": a.line_expr(triwulan) for a in SUMMED if a.line_expr}
     return (
-        lines.annotate(**per_line, g_kode=g_kode, g_nama=g_nama)
+        lines.annotate(**per_line, **group)
         .order_by()
-        .values("g_kode", "g_nama", "jenis")
+        .values(*group, "jenis")
         .annotate(
             **{a.sum_name: money_sum(f"_line_{a.key}") for a in SUMMED},
             n_lines=Count("id"),
         )
     )
+
+
+# The levels of the program structure, outermost first: each code starts with the code of the
+# level above it (Permendagri 90).
+PROGRAM_LEVELS = ("program", "kegiatan", "sub_kegiatan")
+_LEVEL_TABLE = {"program": "p", "kegiatan": "kg", "sub_kegiatan": "sk"}
+
+
+def absorption_levels(
+    *,
+    region: Region,
+    tahun: int,
+    triwulan: int = 4,
+    levels: Iterable[str] = PROGRAM_LEVELS,
+    opd: str | Opd | None = None,
+    jenis: str | None = None,
+    parent: str | None = None,
+    sumber_dana: str | None = None,
+    bands: Bands | None = None,
+) -> dict[str, list[AbsorptionRow]]:
+    """`absorption` at several program levels at once: each level's rows exactly as
+    `absorption(level=...)` gives them, from one statement. The lines are summed by sub
+    kegiatan in one aggregate pass (each line joined once with its realisasi), and those sums
+    are summed again by program, kegiatan and sub kegiatan with GROUPING SETS: every summed
+    amount is a sum over lines, so a group's sum is the sum of its sub kegiatan's.
+    Queries: one (and the bands unless given)."""
+    levels = tuple(levels)
+    if not levels or any(level not in PROGRAM_LEVELS for level in levels):
+        raise SelectorError(f"levels must be among {', '.join(PROGRAM_LEVELS)}")
+    try:
+        triwulan = check_triwulan(int(triwulan))
+    except (TypeError, ValueError) as exc:
+        raise SelectorError(str(exc)) from None
+    if bands is None:
+        bands = bands_for(region_id=region.pk)
+    lines = _lines(
+        region=region,
+        tahun=tahun,
+        opd=opd,
+        jenis=jenis,
+        account_prefix=None,
+        parent=parent,
+        sumber_dana=sumber_dana,
+        needs_sub_kegiatan=True,
+    )
+    per_sub = _grouped(
+        lines, region=region, triwulan=triwulan, opd=opd, group={"g_sk": F("sub_kegiatan_id")}
+    )
+    inner, params, inner_cols = _compiled(per_sub)
+    out: dict[str, list[AbsorptionRow]] = {level: [] for level in levels}
+    if inner is None:
+        return out
+    sql, cols = _levels_sql(inner, inner_cols, levels)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    by_level: dict[str, list[tuple]] = {level: [] for level in levels}
+    for r in records:
+        by_level[r[0]].append(r)
+    for level in levels:
+        out[level] = _rows(by_level[level], cols, level=level, bands=bands)
+    return out
+
+
+def _levels_sql(
+    inner: str, inner_cols: dict[str, int], levels: tuple[str, ...]
+) -> tuple[str, dict[str, int]]:
+    """The statement re-summing the per sub kegiatan sums (`inner`) by each of `levels`, and
+    the position of its columns. Only our own fragments and Django's SQL go into the text."""
+    q = connection.ops.quote_name
+    sk, kg, p = (q(model._meta.db_table) for model in (SubKegiatan, Kegiatan, Program))
+    to_kegiatan = q(SubKegiatan._meta.get_field("kegiatan").column)
+    to_program = q(Kegiatan._meta.get_field("program").column)
+    t = _LEVEL_TABLE
+
+    def case(column: str) -> str:
+        whens = " ".join(
+            f"WHEN GROUPING({t[level]}.kode) = 0 THEN {t[level]}.{column}" for level in levels
+        )
+        return f"CASE {whens} END"
+
+    which = " ".join(f"WHEN GROUPING({t[level]}.kode) = 0 THEN '{level}'" for level in levels)
+    sums = [a.sum_name for a in SUMMED]
+    for name in (*sums, "n_lines", "g_sk", "jenis"):
+        if name not in inner_cols:
+            raise SelectorError(f"the per sub kegiatan sums lack {name}")
+    resummed = ", ".join(f"SUM(s.{q(name)}) AS {q(name)}" for name in sums)
+    sets = ", ".join(f"({t[level]}.kode, {t[level]}.nama, s.jenis)" for level in levels)
+    sql = (
+        f"SELECT CASE {which} END AS level, {case('kode')} AS g_kode,"  # noqa: S608 (see above)
+        f" {case('nama')} AS g_nama, s.jenis, {resummed},"
+        # SUM of a bigint is a numeric: the count stays an integer.
+        " SUM(s.n_lines)::bigint AS n_lines"
+        f" FROM ({inner}) s"
+        f" JOIN {sk} sk ON sk.id = s.g_sk"
+        f" JOIN {kg} kg ON kg.id = sk.{to_kegiatan}"
+        f" JOIN {p} p ON p.id = kg.{to_program}"
+        f" GROUP BY GROUPING SETS ({sets})"
+    )
+    names = ["level", "g_kode", "g_nama", "jenis", *sums, "n_lines"]
+    return sql, {name: i for i, name in enumerate(names)}
 
 
 def _filtered(
@@ -450,34 +657,85 @@ def absorption_rows(
 ) -> list[AbsorptionRow]:
     """Evaluate a grouped queryset into rows with exact ratios and categories, sorted by code.
 
-    `bands` (from `bands_for`) may be passed in by a caller that builds several tables."""
+    `bands` (from `bands_for`) may be passed in by a caller that builds several tables. One
+    query (and the bands unless given): at account level the accounts' names are joined to
+    the groups in the same statement."""
     if bands is None:
         bands = bands_for(region_id=region.pk)
-    raw = list(grouped)
+    return _run(_statement(grouped, region=region, level=level), level=level, bands=bands)
 
-    names: dict[str, str] = {}
+
+# A grouped roll-up as SQL, its parameters and each column's position; None for none.
+Statement = tuple[str, tuple, dict[str, int]] | None
+
+
+def _statement(grouped: QuerySet[Any, Any], *, region: Region, level: str) -> Statement:
+    """The statement of a grouped queryset, at account level with the accounts' names."""
+    sql, params, cols = _compiled(grouped)
+    if sql is None:
+        return None
     if level == "akun":
-        codes = {r["g_kode"] for r in raw}
-        names = dict(
-            Account.objects.filter(region=region, kode__in=codes).values_list("kode", "uraian")
+        # A group's code at any depth may name an account of the region's chart (unique by
+        # region and code); else the standard chart names it.
+        account = connection.ops.quote_name(Account._meta.db_table)
+        sql = (
+            f"SELECT g.*, a.uraian FROM ({sql}) g"  # noqa: S608 (Django's own SQL, a table name)
+            f" LEFT JOIN {account} a ON a.region_id = %s AND a.kode = g.g_kode"
         )
+        params = (*params, region.pk)
+        cols = {**cols, "uraian": len(cols)}
+    return sql, params, cols
 
+
+def _run(statement: Statement, *, level: str, bands: Bands) -> list[AbsorptionRow]:
+    if statement is None:
+        return []
+    sql, params, cols = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    return _rows(records, cols, level=level, bands=bands)
+
+
+def _compiled(grouped: QuerySet[Any, Any]) -> tuple[str | None, tuple, dict[str, int]]:
+    """The SQL of a grouped queryset, its parameters and the position of each named column;
+    None for a queryset that can hold no row. Read with a plain cursor: one tuple a row, the
+    Decimals and ints as psycopg gives them, no dict and no converter per value."""
+    compiler = grouped.query.get_compiler(using=grouped.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None, (), {}
+    # Every column of a values() query is aliased by its name (`compiler.select`'s alias).
+    cols = {alias: i for i, (_expr, _sql, alias) in enumerate(compiler.select) if alias}
+    return sql, tuple(params), cols
+
+
+def _rows(
+    records: list[tuple], cols: dict[str, int], *, level: str, bands: Bands
+) -> list[AbsorptionRow]:
+    """Rows from the grouped records (g_kode, g_nama, jenis, the sums, n_lines; `uraian` at
+    account level), sorted by code then jenis."""
+    i_kode, i_nama, i_jenis, i_n = cols["g_kode"], cols["g_nama"], cols["jenis"], cols["n_lines"]
+    i_uraian = cols.get("uraian")
+    sums = [(a.key, cols[a.sum_name]) for a in SUMMED]
     rows: list[AbsorptionRow] = []
-    for r in raw:
+    for r in records:
+        kode = r[i_kode]
         if level == "akun":
-            nama = names.get(r["g_kode"]) or ACCOUNT_CHART.get(r["g_kode"], "")
+            nama = (r[i_uraian] if i_uraian is not None else None) or ACCOUNT_CHART.get(kode, "")
         elif level == "sumber_dana":
-            nama = r["g_nama"] or NO_SUMBER_DANA
+            nama = r[i_nama] or NO_SUMBER_DANA
         else:
-            nama = r["g_nama"]
+            nama = r[i_nama]
         rows.append(
-            build_row(
-                kode=r["g_kode"],
+            AbsorptionRow(
+                kode=kode,
                 nama=nama,
-                jenis=r["jenis"],
-                line_count=r["n_lines"],
+                jenis=r[i_jenis],
+                line_count=r[i_n],
+                amounts=complete_amounts({key: r[i] for key, i in sums}),
                 bands=bands,
-                **{a.key: r[a.sum_name] for a in SUMMED},
             )
         )
     rows.sort(key=lambda row: (row.kode, JENIS_ORDER.get(row.jenis, 9)))
@@ -489,14 +747,13 @@ def build_row(
 ) -> AbsorptionRow:
     """Amounts, ratios and categories of one group from its exact sums (keyword per summed
     amount of the registry)."""
-    amounts = complete_amounts(sums)
     return AbsorptionRow(
         kode=kode,
         nama=nama,
         jenis=jenis,
         line_count=line_count,
-        amounts=amounts,
-        values=evaluate(jenis=jenis, amounts=amounts, bands=bands),
+        amounts=complete_amounts(sums),
+        bands=bands,
     )
 
 
@@ -520,25 +777,24 @@ def quarterly_series(
     """The cash plan and realisasi of each quarter, within and cumulative: the S-curve.
 
     Realisasi after `triwulan` is left out (None) so that a past quarter shows what was known
-    then. Two queries, whatever the number of lines.
+    then. One query over the roll-ups (a few rows per OPD and year, each with the quarters'
+    cash plan and realisasi side by side), whatever the number of lines.
     """
     try:
         triwulan = check_triwulan(int(triwulan))
     except (TypeError, ValueError) as exc:
         raise SelectorError(str(exc)) from None
-    lines = DpaLine.objects.filter(region=region, tahun=tahun, jenis=jenis)
+    rows = Rollup.objects.filter(region=region, tahun=tahun, jenis=jenis, n_lines__gt=0)
     if isinstance(opd, Opd):
-        lines = lines.filter(opd=opd)
+        rows = rows.filter(opd=opd)
     elif opd is not None:
-        lines = lines.filter(opd__kode=opd)
-    kas = lines.aggregate(**{f"k{q}": money_sum(f"kas_tw{q}") for q in QUARTERS})
-    real = dict(
-        Realisasi.objects.filter(line__in=lines.values("pk"), triwulan__lte=triwulan)
-        .order_by()
-        .values("triwulan")
-        .annotate(s=money_sum("jumlah"))
-        .values_list("triwulan", "s")
+        rows = rows.filter(opd__kode=opd)
+    sums = rows.aggregate(
+        **{f"k{q}": money_sum(f"kas_tw{q}") for q in QUARTERS},
+        **{f"r{q}": money_sum(f"real_tw{q}") for q in QUARTERS if q <= triwulan},
     )
+    kas = {f"k{q}": sums[f"k{q}"] for q in QUARTERS}
+    real = {q: sums[f"r{q}"] for q in QUARTERS if q <= triwulan}
     points: list[QuarterPoint] = []
     kas_kum = real_kum = ZERO
     for q in QUARTERS:

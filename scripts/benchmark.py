@@ -147,6 +147,14 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def variant_wanted(variant: str, only: str | None) -> bool:
+    """Whether a variant (`page:overview`, `orm:program`, `qs:akun6`, `floor:kegiatan`) is
+    kept by `--only`, a comma-separated list of prefixes; every variant without it."""
+    if not only:
+        return True
+    return any(variant.startswith(p.strip()) for p in only.split(",") if p.strip())
+
+
 def verdict(value: float | None, limit: float) -> str:
     if value is None:
         return "not measured"
@@ -252,6 +260,8 @@ def render_markdown(results: dict) -> str:
         " round timed each size and variant once, in a shuffled order. Regenerate with `make bench`"
         " (`BIG=1` adds 400k; `BENCH_ARGS=--reuse` keeps unchanged templates).",
     ]
+    if results.get("only"):
+        out += ["", f"Only the variants starting with `{results['only']}` were timed (`--only`)."]
     out += md_machine(results)
     out += md_data(results)
     out += md_pages(results)
@@ -377,8 +387,9 @@ def md_levels(results: dict) -> list[str]:
     if levels.get("unavailable"):
         out += [f"**SQL floor not available**: {levels['unavailable']}.", ""]
     out += [
-        "`absorption()` as the pages call it (bands given: the roll-up query, plus the names"
-        " query at level akun), its SQL alone (`list(absorption_queryset(...))`), and"
+        "`absorption()` as the pages call it (bands given: one statement, the account names"
+        " joined at level akun; repeated calls reuse its compiled SQL), the queryset alone"
+        " (`list(absorption_queryset(...))`, built and compiled each time), and"
         f" `scripts.sql_floor.floor` (one hand-written statement). Target: ORM ≤ {FLOOR_TARGET:g}×"
         " the floor.",
         "",
@@ -917,6 +928,7 @@ class Run:
         self.log = (self.workdir / "children.log").open("a")
         self.results: dict[str, Any] = {
             "sizes": self.sizes,
+            "only": args.only,
             "rounds": args.rounds,
             "import_rounds": args.import_rounds,
             "opds": args.opds,
@@ -1009,7 +1021,7 @@ class Run:
     def measure(self, workers: dict[str, WorkerHandle]) -> None:
         samples: dict[tuple[str, str], list[float]] = {}
         warm: dict[tuple[str, str], dict] = {}
-        tasks = [(s, v) for s, w in workers.items() for v in w.variants]
+        tasks = [(s, v) for s, w in workers.items() for v in w.variants if self.wanted(v)]
         log(f"warm-up: {len(tasks)} variants")
         for size, variant in tasks:
             warm[size, variant] = workers[size].ask("warm", variant)
@@ -1025,6 +1037,10 @@ class Run:
                     samples.setdefault((size, variant), []).append(reply["seconds"])
             log(f"round {r + 1}/{self.args.rounds}: {time.perf_counter() - t0:.1f} s")
         self.collect(workers, samples, warm)
+
+    def wanted(self, variant: str) -> bool:
+        """Whether `--only` keeps a variant (all of them without it)."""
+        return variant_wanted(variant, self.args.only)
 
     def collect(self, workers: dict, samples: dict, warm: dict) -> None:
         pages: dict[str, dict] = {}
@@ -1188,6 +1204,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--from-json", type=Path, help="render these results, measure nothing")
     parser.add_argument("--no-write", action="store_true", help=f"leave {DOC.name} alone")
+    parser.add_argument(
+        "--only",
+        metavar="PREFIXES",
+        help="time only the page and roll-up variants starting with one of these comma-separated"
+        " prefixes (page:, page:overview, orm:, qs:, floor:, orm:program, ...)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child-copy", nargs=2, help=argparse.SUPPRESS)

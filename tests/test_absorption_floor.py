@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from budget.criteria import bands_for
 from budget.models import Account, DpaLine, Realisasi, Region, SubKegiatan
-from budget.selectors import absorption
+from budget.selectors import PROGRAM_LEVELS, SelectorError, absorption, absorption_levels
 from scripts.sql_floor import FORMS, floor
 from tests.factories import (
     AccountFactory,
@@ -179,6 +180,50 @@ def test_the_roll_up_equals_the_sql_floor_for_every_filter_quarter_and_year(regi
                     assert hand == orm, (filters, tahun, triwulan, form)
                 compared += len(orm)
     assert compared > 0
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"jenis": "belanja"}, {"parent": "1.02.01"}, {"opd": 0}, {"sumber_dana": "DAU"}]
+)
+def test_the_program_levels_in_one_pass_are_each_level_as_the_selector_gives_it(
+    region, filters, django_assert_num_queries
+):
+    """`absorption_levels` (the LRA's one GROUPING SETS statement) gives each level the rows
+    of `absorption` at that level: the same groups, sums, names, counts and measures."""
+    if "opd" in filters:
+        filters = {**filters, "opd": region.opd_set.order_by("kode")[filters["opd"]]}
+    bands = bands_for(region_id=region.pk)
+    for tahun in YEARS:
+        for triwulan in (1, 2, 3, 4):
+            with django_assert_num_queries(1):
+                together = absorption_levels(
+                    region=region, tahun=tahun, triwulan=triwulan, bands=bands, **filters
+                )
+            for level in PROGRAM_LEVELS:
+                apart = absorption(
+                    region=region,
+                    tahun=tahun,
+                    triwulan=triwulan,
+                    level=level,
+                    bands=bands,
+                    **filters,
+                )
+                assert together[level] == apart, (filters, tahun, triwulan, level)
+                assert [r.values for r in together[level]] == [r.values for r in apart]
+    assert together["sub_kegiatan"] or filters.get("sumber_dana")
+
+
+def test_one_pass_gives_only_the_levels_asked_for(region):
+    levels = absorption_levels(region=region, tahun=2024, levels=("kegiatan",))
+    assert list(levels) == ["kegiatan"]
+    assert {r.kode for r in levels["kegiatan"]} <= {
+        "1.02.01.2.01",
+        "1.02.01.2.02",
+        "1.02.02.2.01",
+        "2.07.03.1.01",
+    }
+    with pytest.raises(SelectorError):
+        absorption_levels(region=region, tahun=2024, levels=("akun",))
 
 
 def test_the_floor_is_not_vacuous_realisasi_and_partial_quarters_show(region):

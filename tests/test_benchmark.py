@@ -17,6 +17,7 @@ from scripts.benchmark import (
     render_markdown,
     replace_section,
     size_label,
+    variant_wanted,
     verdict,
 )
 
@@ -70,6 +71,14 @@ def test_a_target_is_met_up_to_its_limit_and_unjudged_without_a_figure():
     assert verdict(3.0, 3.0) == "met"
     assert verdict(3.01, 3.0) == "**missed**"
     assert verdict(None, 3.0) == "not measured"
+
+
+def test_only_keeps_the_variants_that_start_with_one_of_its_prefixes():
+    assert variant_wanted("orm:program", None)
+    assert variant_wanted("page:xlsx", "page:overview, page:xlsx")
+    assert not variant_wanted("page:ranking", "page:overview,page:xlsx")
+    assert variant_wanted("floor:akun6", "orm:,floor:")
+    assert not variant_wanted("qs:akun6", "orm:,floor:")
 
 
 @pytest.mark.parametrize(

@@ -1175,19 +1175,19 @@ def test_an_unknown_export_format_shows_the_page(signed_in, region):
 # quarter (one query over the roll-ups, one over the reports handed in: budget.coverage), the
 # criteria bands. Read here by the head of region.
 QUERIES = {
-    # + headline cards 1, S-curve 2, report statuses 1, OPD table 1, belanja by jenis 2
-    # (roll-up, account names), belanja by sumber dana 1
-    "/": 15,
+    # + headline cards 1, S-curve 1 (roll-ups), report statuses 1, OPD table 1, belanja by
+    # jenis 1 (roll-up, account names joined), belanja by sumber dana 1
+    "/": 13,
     # + the OPD table once filtered and once whole (the category chart counts every OPD)
-    "/?kategori=Efektif": 16,
-    "/?sumber_dana=DAU": 16,
+    "/?kategori=Efektif": 14,
+    "/?sumber_dana=DAU": 14,
     # a period alone is not a filter: the OPD table is computed once
-    "/?tahun=2024&triwulan=4": 15,
-    # + the OPD 1, breakdown 1, accounts 2, sumber dana 1, headline cards 1, S-curve and bars
-    # 2, the quarter's report (with who submitted and verified it) 1
-    # + the early warning of the OPD (budget.kinerja, bands given) 6
-    f"/opd/{opd_code(0)}/": 22,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 23,
+    "/?tahun=2024&triwulan=4": 13,
+    # + the OPD 1, breakdown 1, accounts 1 (names joined), sumber dana 1, headline cards 1,
+    # S-curve and bars 1 (roll-ups), the quarter's report (with who submitted and verified
+    # it) 1, the early warning of the OPD (budget.kinerja, bands given) 6
+    f"/opd/{opd_code(0)}/": 20,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 21,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
     # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 6
     "/peringkat/": 15,
@@ -1234,11 +1234,11 @@ ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
 ROLE_QUERIES = {
     # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
     # the users is skipped here: these events were written outside any request)
-    ("bpkad", f"/opd/{opd_code(0)}/"): 25,
+    ("bpkad", f"/opd/{opd_code(0)}/"): 23,
     ("bpkad", ENTRY): 7,
     ("kepala", ENTRY): 7,
     # the treasurer's own OPD: the head of region's page and the quarter to report next
-    ("bendahara", f"/opd/{opd_code(0)}/"): 23,
+    ("bendahara", f"/opd/{opd_code(0)}/"): 21,
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,

@@ -20,7 +20,13 @@ from budget.codes import Jenis
 from budget.criteria import Bands, bands_for
 from budget.models import Opd, Region
 from budget.quarters import ROMAN, tw_label
-from budget.selectors import AbsorptionRow, absorption, absorption_queryset, absorption_rows
+from budget.selectors import (
+    AbsorptionRow,
+    absorption,
+    absorption_levels,
+    absorption_queryset,
+    absorption_rows,
+)
 
 SUSUNAN = {
     "program": _("by program, kegiatan and sub kegiatan"),
@@ -199,9 +205,9 @@ def lra_report(
 ) -> LraReport:
     """The report of the region (or one OPD) through `triwulan` of `tahun`.
 
-    Queries, whatever the data: the bands 1 (none when given), the totals 1; by program 3 for
-    the program levels and 6 for the accounts of revenue and financing (roll-up and names at
-    each of three depths); by rekening 6 for the accounts."""
+    Queries, whatever the data: the bands 1 (none when given), the totals 1; by program 1 for
+    the three program levels (one pass) and 3 for the accounts of revenue and financing (one
+    at each of three depths, the names joined); by rekening 3 for the accounts."""
     if susunan not in SUSUNAN:
         raise ValueError(f"susunan must be one of {', '.join(SUSUNAN)}")
     if bands is None:
@@ -220,10 +226,10 @@ def lra_report(
     lines = _arrange(account_levels)
     notes: dict[str, str] = {}
     if susunan == "program":
-        program_levels = [
-            absorption(**scope, level=level, jenis=Jenis.BELANJA.value, bands=bands)
-            for level in PROGRAM_LEVELS
-        ]
+        by_level = absorption_levels(
+            **scope, levels=PROGRAM_LEVELS, jenis=Jenis.BELANJA.value, bands=bands
+        )
+        program_levels = [by_level[level] for level in PROGRAM_LEVELS]
         lines[Jenis.BELANJA.value] = _arrange(program_levels).get(Jenis.BELANJA.value, [])
         notes = {
             Jenis.PENDAPATAN.value: gettext("Revenue is not budgeted by program: by account."),
@@ -267,8 +273,8 @@ class RegionBook:
     bands: Bands
 
     def opd_reports(self) -> Iterator[LraReport]:
-        """Each OPD's report in code order, made when it is asked for (10 queries each by
-        program, 7 by rekening: `lra_report` with the bands given)."""
+        """Each OPD's report in code order, made when it is asked for (5 queries each by
+        program, 4 by rekening: `lra_report` with the bands given)."""
         recap = self.recap
         for opd in self.opds:
             yield lra_report(
@@ -295,7 +301,7 @@ def region_book(
     Pendapatan and belanja list one row per OPD above the region's total; financing is shown
     by kelompok (6.1 receipts, 6.2 disbursements): an OPD's receipts and disbursements added
     together would be no LRA figure. Queries, whatever the data: the bands 1, the totals 1,
-    the OPDs' figures 1, financing by kelompok 2 (roll-up and names), the OPDs 1."""
+    the OPDs' figures 1, financing by kelompok 1 (the names joined), the OPDs 1."""
     if susunan not in SUSUNAN:
         raise ValueError(f"susunan must be one of {', '.join(SUSUNAN)}")
     bands = bands_for(region_id=region.pk)

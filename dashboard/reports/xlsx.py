@@ -64,6 +64,7 @@ KATEGORI = {"align": "left", "valign": "top", "indent": 1}
 LINE_HEIGHT = 13  # points, one line of Arial 10
 URAIAN_WIDTH = 56
 WIDTH = 8  # columns
+SHOWN_AMOUNTS = ("pagu", "kas_kumulatif", "realisasi_kumulatif", "sisa")  # columns 3 to 6
 OPTIONS = {
     "constant_memory": True,
     # Text is text: a name from an import file never becomes a formula, a link or a number.
@@ -312,15 +313,18 @@ def _amount_row(
     kode_format, uraian_format, amount, percent, kategori = sheet.formats.row(look, indent)
     sheet.text(r, 1, kode, kode_format)
     sheet.text(r, 2, uraian, uraian_format)
-    for c, value in enumerate(
-        (row.pagu, row.kas_kumulatif, row.realisasi_kumulatif, row.sisa), start=3
-    ):
-        sheet.number(r, c, value, amount)
-    if row.serapan_persen is not None:
-        sheet.number(r, 7, row.serapan_persen, percent)
+    # The amounts and the one measure shown, read straight from the row (a region's report
+    # writes ten thousand rows and more).
+    amounts = row.amounts
+    for c, key in enumerate(SHOWN_AMOUNTS, start=3):
+        sheet.number(r, c, amounts[key], amount)
+    serapan = row.measure("serapan")
+    if serapan is not None and serapan.ratio is not None:
+        sheet.number(r, 7, serapan.persen, percent)  # type: ignore[arg-type]  # ratio is set
     else:
         sheet.text(r, 7, UNDEFINED, percent)
-    sheet.text(r, 8, row.kategori_serapan or UNDEFINED, kategori)
+    label = serapan.label if serapan is not None else None
+    sheet.text(r, 8, label or UNDEFINED, kategori)
 
 
 def _page_setup(worksheet: Worksheet, report: LraReport, *, header_row: int, last_row: int) -> None:
