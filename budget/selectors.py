@@ -132,14 +132,23 @@ class AbsorptionRow:
         cache[key] = value
         return value
 
+    def set_measure(self, key: str, value: MeasureValue) -> None:
+        """Carry a measure computed elsewhere (nilai kinerja, budget.kinerja) as one of the
+        registry's: `measure(key)` and `values` give it."""
+        self.__dict__["_measures"][key] = value
+
     @property
     def values(self) -> dict[str, MeasureValue]:
-        """Every measure that applies to the row's jenis, in registry order."""
+        """Every measure that applies to the row's jenis, in registry order, then any set
+        with `set_measure`."""
         out: dict[str, MeasureValue] = {}
         for m in applicable(self.jenis):
             value = self.measure(m.key)
             if value is not None:
                 out[m.key] = value
+        for key, value in self.__dict__["_measures"].items():
+            if key not in out and value is not None:
+                out[key] = value
         return out
 
     @property
@@ -957,13 +966,13 @@ def opd_ranking(
         if extra is not None:
             given = extra(q)
             for r in rows:
-                r.values[measure] = given[r.kode]  # an undefined value for an OPD it lacks
+                r.set_measure(measure, given[r.kode])  # undefined for an OPD it lacks
         if reported is not None:
             among = reported(q)
             rows = [r for r in rows if r.kode in among]
 
         def value(r: AbsorptionRow) -> Decimal | None:
-            v = r.values.get(measure)
+            v = r.measure(measure)
             return None if v is None else v.ratio
 
         defined = [r for r in rows if value(r) is not None]
