@@ -20,22 +20,31 @@ from budget.kinerja import (
     trends,
 )
 from budget.obstacles import obstacles
-from budget.roles import actor_for, can_view_ranking
+from budget.roles import Actor, actor_for, can_view_ranking
 from dashboard import charts
 from dashboard.periods import period_qs
 from dashboard.tables import KinerjaTable
-from dashboard.views import _export, _opd_link, _scope
+from dashboard.views import Scope, _export, _opd_link, _scope
 
 
-@require_GET
-def peringatan(request: HttpRequest) -> HttpResponse:
+def _opened(request: HttpRequest) -> tuple[Actor, Scope] | HttpResponse:
+    """Who asks and the page's scope. Like the ranking, these pages are public inside the
+    pemda; the OPD pages they link to open only for whom they may."""
     actor = actor_for(request.user)
-    # Like the ranking, public inside the pemda; the OPD pages open only for whom they may.
     if not can_view_ranking(actor):
         raise PermissionDenied
     scope = _scope(request, actor)
     if isinstance(scope, HttpResponse):
         return scope
+    return actor, scope
+
+
+@require_GET
+def peringatan(request: HttpRequest) -> HttpResponse:
+    opened = _opened(request)
+    if isinstance(opened, HttpResponse):
+        return opened
+    actor, scope = opened
     report = kinerja(**scope.common, bands=scope.bands)
     link = _opd_link(actor, scope.period)
     qs = period_qs(scope.period)
@@ -85,12 +94,10 @@ def peringatan(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def tren(request: HttpRequest) -> HttpResponse:
-    actor = actor_for(request.user)
-    if not can_view_ranking(actor):
-        raise PermissionDenied
-    scope = _scope(request, actor)
-    if isinstance(scope, HttpResponse):
-        return scope
+    opened = _opened(request)
+    if isinstance(opened, HttpResponse):
+        return opened
+    actor, scope = opened
     result = trends(region=scope.region, tahun=scope.period.tahun)
     measures = dict(TREND_MEASURES)
     chosen = request.GET.get("ukuran")
@@ -130,12 +137,10 @@ def tren(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def kendala(request: HttpRequest) -> HttpResponse:
-    actor = actor_for(request.user)
-    if not can_view_ranking(actor):
-        raise PermissionDenied
-    scope = _scope(request, actor)
-    if isinstance(scope, HttpResponse):
-        return scope
+    opened = _opened(request)
+    if isinstance(opened, HttpResponse):
+        return opened
+    actor, scope = opened
     result = obstacles(**scope.common)
     return render(
         request,

@@ -201,6 +201,17 @@ ABSORPTION_EXAMPLE = {
 }
 
 
+def _opd_asked(request: Request, region: Region, kode: str | None) -> Opd | None:
+    """The OPD of `opd=` (None for the whole region), once the asker may read it."""
+    opd = None
+    if kode:
+        opd = Opd.objects.filter(region=region, kode=kode).first()
+        if opd is None:
+            raise ValidationError({"opd": [f"no OPD with code {kode!r}"]})
+    permissions.require_absorption_access(request, opd)
+    return opd
+
+
 class AbsorptionView(ApiView):
     @extend_schema(
         summary=_("Absorption at any level (the JSON of absorption_report --format json)"),
@@ -219,12 +230,7 @@ class AbsorptionView(ApiView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         region = permissions.region_named(request, q.get("region"))
-        opd = None
-        if q.get("opd"):
-            opd = Opd.objects.filter(region=region, kode=q["opd"]).first()
-            if opd is None:
-                raise ValidationError({"opd": [f"no OPD with code {q['opd']!r}"]})
-        permissions.require_absorption_access(request, opd)
+        opd = _opd_asked(request, region, q.get("opd"))
         try:
             rows = absorption(
                 region=region,
@@ -259,12 +265,7 @@ class KinerjaView(ApiView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         region = permissions.region_named(request, q.get("region"))
-        opd = None
-        if q.get("opd"):
-            opd = Opd.objects.filter(region=region, kode=q["opd"]).first()
-            if opd is None:
-                raise ValidationError({"opd": [f"no OPD with code {q['opd']!r}"]})
-        permissions.require_absorption_access(request, opd)
+        opd = _opd_asked(request, region, q.get("opd"))
         report = kinerja(region=region, tahun=q["tahun"], triwulan=q["triwulan"], opd=opd)
         return Response(report.as_contract_dict())
 
