@@ -12,6 +12,7 @@ Each checker is also run on a fabricated bad table, to show it catches what it g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from django.apps import apps
 from django.db import connection, models
 from psycopg import sql as pgsql
 
-from budget.models import DpaLine, QuarterReport, Region
+from budget.models import DpaLine, QuarterReport, Region, Upaya
 from tests.factories import (
     PENDAPATAN,
     AccountFactory,
@@ -52,10 +53,13 @@ REGION_TABLES = frozenset(
         "budget_dpalineevent",
         "budget_realisasievent",
         "budget_quarterreportevent",
+        "budget_opdmapping",
+        "budget_upaya",
+        "budget_upayaevent",
     }
 )
 # Small and read by every region: reference tables (copied to every node).
-REFERENCE_TABLES = frozenset({"budget_region", "budget_criteriaband"})
+REFERENCE_TABLES = frozenset({"budget_region", "budget_criteriaband", "budget_targetpenyerapan"})
 # Stay on the coordinator (or the one primary): people, sessions, jobs, audit context.
 LOCAL_TABLES = frozenset({"budget_profile", "jobs_job", "pghistory_context"})
 LOCAL_PREFIXES = ("auth_", "django_", "axes_", "authtoken_")
@@ -311,6 +315,16 @@ def test_every_relation_between_region_tables_joins_rows_of_one_region(files):
             region=region, account=AccountFactory.create(region=region, kode=PENDAPATAN)
         )
         QuarterReport.objects.create(region=region, opd=line.opd, tahun=line.tahun, triwulan=1)
+        Upaya.objects.create(
+            region=region,
+            opd=line.opd,
+            tahun=line.tahun,
+            triwulan=1,
+            kendala="pengadaan",
+            tindakan="Tender ulang",
+            penanggung_jawab="Kabid",
+            batas_waktu=date(line.tahun, 6, 30),
+        )
     relations = region_relations()
     # Those the distributed schema co-locates; the events' relations (no database constraint)
     # are among them.
