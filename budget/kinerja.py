@@ -1178,6 +1178,7 @@ KINERJA_MEASURE = Measure(
     rankable=True,
     category="kategori_kinerja",
     category_column=_("Performance category"),
+    is_score=True,
 )
 
 

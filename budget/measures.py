@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from budget.codes import Jenis
 from budget.criteria import EFEKTIVITAS, EFISIENSI, Band, Bands, categorize
 from budget.models import Realisasi
-from budget.money import MONEY, ZERO
+from budget.money import MONEY, ZERO, format_number, format_percent
 from budget.quarters import QUARTERS, check_triwulan
 
 if TYPE_CHECKING:
@@ -289,6 +289,8 @@ class Measure:
     # The category reads the year's whole budget (the pagu, the revenue target): before the
     # year's last quarter it is provisional, and the quarter's own yardstick is the cash plan.
     yearly: bool = False
+    # A score out of 100 (nilai kinerja), not a percentage: shown without the % sign.
+    is_score: bool = False
 
     def __post_init__(self) -> None:
         if not self.attr:
@@ -447,6 +449,13 @@ class MeasureValue:
     @property
     def persen(self) -> Decimal | None:
         return round2(self.ratio)
+
+    @property
+    def text(self) -> str:
+        """The value as shown: `73,73%`, or `87,61` for a score; a dash when undefined."""
+        if self.measure.is_score:
+            return "—" if self.ratio is None else format_number(round2(self.ratio), decimals=2)  # type: ignore[arg-type]
+        return format_percent(self.persen)
 
     @property
     def label(self) -> str | None:

@@ -174,7 +174,7 @@ def ranking_bars(
             y=[f"{r.peringkat}. {_short(r.row.nama)}" for r in rows],
             x=[_f(v.persen) for v in values],
             marker_color=[rank_colour(v.rank) for v in values],
-            text=[format_percent(v.persen) for v in values],
+            text=[v.text for v in values],
             textposition="outside",
             customdata=[v.label for v in values],
             hovertemplate="%{y}: %{text} (%{customdata})<extra></extra>",
@@ -184,7 +184,11 @@ def ranking_bars(
         title={"text": title, "x": 0},
         height=max(320, 26 * len(rows) + 80),
         # Headroom for the value labels printed outside the longest bar.
-        xaxis={"title": _("Percent"), "ticksuffix": "%", "range": [0, _x_max(values)]},
+        xaxis={
+            "title": _("Score") if measure.is_score else _("Percent"),
+            "ticksuffix": "" if measure.is_score else "%",
+            "range": [0, _x_max(values)],
+        },
         margin={"l": 280, "r": 60, "t": 40, "b": 40},
     )
     fig.add_vline(x=100, line_dash="dot", line_color="#64748b")

@@ -310,7 +310,11 @@ class RankingTable(tables.Table):
         if kinerja is None or self.measure.key == "nilai_kinerja":
             self.columns.hide("nilai_kinerja")  # none given, or it is the value ranked by
         # Per table (django-tables2 copies the columns for each): the measure's own header.
-        self.columns["nilai"].column.verbose_name = format_lazy("{} (%)", self.measure.column)
+        self.columns["nilai"].column.verbose_name = (
+            self.measure.column
+            if self.measure.is_score
+            else format_lazy("{} (%)", self.measure.column)
+        )
         label_cells(self, skip=("nama",))
 
     def render_status(self, record) -> str:
@@ -336,7 +340,7 @@ class RankingTable(tables.Table):
         return record.row.measure(self.measure.key)
 
     def render_nilai(self, record) -> str:
-        return format_percent(self._value(record).persen)
+        return self._value(record).text
 
     def value_nilai(self, record):
         return self._value(record).persen
