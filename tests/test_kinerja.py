@@ -654,3 +654,29 @@ def test_the_trend_and_obstacle_pages_open(bpkad_client):
     kendala = bpkad_client.get("/kendala/", {"tahun": 2025, "triwulan": 2})
     assert kendala.status_code == 200
     assert "Kendala dan upaya" in kendala.content.decode()
+
+
+def test_the_opd_page_draws_the_forecast_on_and_lists_deviation_and_targets(bpkad_client):
+    kode = kinerja_json(tahun=2025, triwulan=2)["rows"][0]["kode"]
+    response = bpkad_client.get(f"/opd/{kode}/", {"tahun": 2025, "triwulan": 2})
+    assert response.status_code == 200
+    row = response.context["kinerja"]
+    traces = response.context["s_curve"]["data"]
+    assert len(traces) == 3
+    forecast = traces[2]
+    assert forecast["x"] == ["TW II", "TW III", "TW IV"]
+    # From what is spent to the forecast, in miliar.
+    assert forecast["y"][0] == pytest.approx(float(row.realisasi_kumulatif) / 1e9)
+    assert forecast["y"][-1] == pytest.approx(float(row.prakiraan_realisasi) / 1e9)
+    assert forecast["y"] == sorted(forecast["y"])
+    details = response.context["kinerja_details"]
+    assert {(d.jenis_belanja, d.triwulan) for d in details} == {
+        (j, q) for j in row.jenis for q in (1, 2)
+    }
+    for d in details:
+        assert d.target == next(
+            t for t in row.targets if t.jenis_belanja == d.jenis_belanja
+        ).target(d.triwulan)
+    # Through TW IV there is nothing left to forecast.
+    closed = bpkad_client.get(f"/opd/{kode}/", {"tahun": 2025, "triwulan": 4})
+    assert len(closed.context["s_curve"]["data"]) == 2
