@@ -611,7 +611,8 @@ def semester_of(day: date, tahun: int) -> int:
 @dataclass(frozen=True)
 class Revisions:
     """Changes of an OPD's DPA for the year after its first (the DPA murni): each import or
-    admin change that touched its lines counts once, dated by its first event."""
+    admin change that touched its lines counts once, dated by the day of its events;
+    `lines_touched` adds up the lines each touched (a line revised twice counts twice)."""
 
     per_semester: tuple[int, int]
     lines_touched: int
@@ -640,8 +641,10 @@ def revisions_by_opd(*, region: Region, tahun: int) -> dict[int, Revisions]:
     rows = (
         event.objects.filter(region_id=region.pk, tahun=tahun)
         .values("opd_id", "pgh_context_id", day=TruncDate("pgh_created_at"))
-        .annotate(at=Min("pgh_created_at"), lines=Count("pgh_obj_id", distinct=True))
-        .order_by("opd_id", "at")
+        .annotate(first=Min("pgh_id"), lines=Count("pgh_obj_id", distinct=True))
+        .order_by(
+            "opd_id", "first"
+        )  # the events' own sequence: in order even within one transaction
     )
     sets: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for row in rows:
@@ -800,6 +803,8 @@ class KinerjaRow:
             "nilai_ketepatan": _number(self.nilai_ketepatan),
             "nilai_revisi": _number(self.nilai_revisi),
             "jumlah_revisi": self.revisions.total,
+            "revisi_per_semester": list(self.revisions.per_semester),
+            "baris_direvisi": self.revisions.lines_touched,
             "nilai_fisik": _number(self.nilai_fisik),
             "kendala": list(self.kendala),
         }

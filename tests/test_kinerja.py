@@ -490,8 +490,11 @@ def test_a_later_import_that_changes_the_dpa_counts_as_a_revision(files):
         run_command("import_dpa", files.csv(dpa), no_progress=True)
         dpa[0] = {**dpa[0], "pagu": "900", "kas_tw4": "400"}
     [row] = kinerja_json(tahun=2025, triwulan=3)["rows"]
-    # Two change sets dated today, after the year: both in its second semester.
+    # Two change sets dated today, after the year: both in its second semester, each
+    # touching the one line.
     assert row["jumlah_revisi"] == 2
+    assert row["revisi_per_semester"] == [0, 2]
+    assert row["baris_direvisi"] == 2
     assert row["nilai_revisi"] == (100 + 50) / 2
 
 

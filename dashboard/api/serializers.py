@@ -412,7 +412,11 @@ class KinerjaRowSerializer(serializers.Serializer):
     )
     nilai_ketepatan = _score("Percent of the due quarterly reports submitted by the deadline.")
     nilai_revisi = _score("DPA revisions: 100 for at most one per semester, else 100 / n.")
-    jumlah_revisi = serializers.IntegerField()
+    jumlah_revisi = serializers.IntegerField(help_text="DPA revisions of the year so far.")
+    revisi_per_semester = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Revisions in semester 1 and 2."
+    )
+    baris_direvisi = serializers.IntegerField(help_text="DPA lines the revisions touched.")
     nilai_fisik = _score("Physical progress, when reported.")
     kendala = serializers.ListField(child=serializers.CharField())
 
