@@ -1196,6 +1196,11 @@ QUERIES = {
     # the session, user, actor and scope 7, the early warning 6 (it reuses its roll-up
     # read for the backtest)
     "/peringatan/": 13,
+    # the session, user, actor and scope 7, trends 3 (code mappings, belanja per OPD and year,
+    # the region's per year)
+    "/tren/": 10,
+    # the session, user, actor and scope 7, obstacles 3 (reports, shortfalls, upaya)
+    "/kendala/": 10,
     # an export is answered as soon as its table is built: the statuses, the OPD table and its
     # Jumlah (the region's or the OPD's figures); drilled down, the group's Jumlah is one more
     "/?_export=csv&_tabel=opd": 10,
