@@ -7,7 +7,9 @@ import pytest
 from scripts.benchmark import (
     BEGIN,
     END,
+    QUICK_REPEATS,
     Databases,
+    PageWorker,
     check_bench_name,
     fingerprint,
     fmt_duration,
@@ -165,3 +167,27 @@ def test_the_markdown_says_so_when_a_floor_is_not_available():
     md = render_markdown(results())
     assert "**SQL floor not available**: scripts/sql_floor.py cannot be imported." in md
     assert "COPY floor not available: scripts/copy_floor.py is missing." in md
+
+
+def _worker(variant) -> PageWorker:
+    worker = object.__new__(PageWorker)  # no Django set-up: only its variants are needed
+    worker.variants = {"v": variant}
+    return worker
+
+
+def test_a_quick_variant_is_called_again_and_gives_the_median_of_its_calls(monkeypatch):
+    ticks = iter(range(1000))
+    monkeypatch.setattr("scripts.benchmark.time.perf_counter", lambda: next(ticks) * 0.001)
+    calls = []
+    reply = _worker(lambda: calls.append(1)).time("v")
+    assert reply["calls"] == len(calls) == QUICK_REPEATS
+    assert reply["seconds"] == pytest.approx(0.001)
+
+
+def test_a_slow_variant_is_called_once_a_round(monkeypatch):
+    ticks = iter([0.0, 0.5])
+    monkeypatch.setattr("scripts.benchmark.time.perf_counter", lambda: next(ticks))
+    calls = []
+    reply = _worker(lambda: calls.append(1)).time("v")
+    assert reply == {"seconds": 0.5, "calls": 1}
+    assert len(calls) == 1
