@@ -108,7 +108,8 @@ def opd_sources_queryset(*, region: Region, tahun: int, triwulan: int) -> QueryS
 
 def opd_source_rows(grouped: QuerySet[Any, Any], *, bands: Bands) -> list[AbsorptionRow]:
     """The rows of `opd_sources_queryset` (filtered or not): kode and nama are the OPD's, the
-    fund source is `row.sumber_dana` ("" for none) and `row.sumber_dana_nama`; by OPD code,
+    fund source is `row.extra["sumber_dana"]` ("" for none) and its name
+    `row.extra["sumber_dana_nama"]`; by OPD code,
     then fund source. One query."""
     rows = [
         _row(
@@ -402,3 +403,65 @@ def dak_difference(report: DakReport) -> Decimal | None:
     if a is None or b is None or a.serapan_persen is None or b.serapan_persen is None:
         return None
     return b.serapan_persen - a.serapan_persen
+
+
+# --- JSON (the API's /api/v1/dak/) ------------------------------------------------------------
+
+PART_KEYS = {"fisik": "dak_fisik", "non_fisik": "dak_non_fisik", "dak": "dak", "lain": "lain"}
+
+
+def _part_dict(row: AbsorptionRow | None) -> dict[str, Any] | None:
+    """A part's figures as the contract writes a row (amounts as decimal strings, percentages
+    as two-place numbers), without the group's code and name."""
+    if row is None:
+        return None
+    return {k: v for k, v in row.as_contract_dict().items() if k not in ("kode", "nama", "jenis")}
+
+
+def _figures_dict(figures: DakFigures) -> dict[str, Any]:
+    return {key: _part_dict(getattr(figures, part)) for part, key in PART_KEYS.items()}
+
+
+def _upaya_dict(upaya: Upaya) -> dict[str, Any]:
+    return {
+        "opd": upaya.opd.kode,
+        "triwulan": upaya.triwulan,
+        "tindakan": upaya.tindakan,
+        "penanggung_jawab": upaya.penanggung_jawab,
+        "batas_waktu": upaya.batas_waktu.isoformat(),
+        "status": upaya.status,
+    }
+
+
+def dak_dict(report: DakReport) -> dict[str, Any]:
+    """The DAK report as JSON-ready data."""
+    gap = dak_difference(report)
+    return {
+        "tahun": report.tahun,
+        "triwulan": report.triwulan,
+        "rows": [
+            {
+                "kode": o.kode,
+                "nama": o.nama,
+                **_figures_dict(o.figures),
+                "juknis": o.juknis,
+                "juknis_sebelumnya": o.juknis_before,
+                "upaya": [_upaya_dict(u) for u in o.upaya],
+            }
+            for o in report.opds
+        ],
+        "kelompok": [
+            {
+                "juknis": g.juknis,
+                "opd": [o.kode for o in g.opds],
+                **_figures_dict(g.figures),
+            }
+            for g in report.groups
+        ],
+        "jumlah": _figures_dict(report.total),
+        "selisih_serapan_dak_poin": None if gap is None else float(gap),
+        "juknis_tanpa_dak": [
+            {"kode": e.kode, "nama": e.nama, "triwulan": e.triwulan} for e in report.elsewhere
+        ],
+        "upaya": [_upaya_dict(u) for u in report.upaya],
+    }

@@ -297,7 +297,8 @@ def dak_groups(groups, *, title: str = "") -> dict[str, Any]:
         },
         barmode="group",
         yaxis={"title": _("Percent"), "ticksuffix": "%", "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.15, "x": 0},
+        xaxis={"automargin": True},
+        legend={"orientation": "h", "y": 1.12, "x": 0},
     )
     return _figure(fig)
 

@@ -177,16 +177,14 @@ class DakTable(dt.Table):
     pagu = MoneyColumn(_("DAK pagu"), accessor="figures__dak__pagu")
     realisasi = MoneyColumn(_("DAK realisasi"), accessor="figures__dak__realisasi_kumulatif")
     sisa = MoneyColumn(_("DAK left"), accessor="figures__dak__sisa")
-    serapan_fisik = PercentColumn(_("DAK Fisik absorption (%)"), accessor="figures__fisik__serapan")
+    serapan_fisik = PercentColumn(_("DAK Fisik absorption"), accessor="figures__fisik__serapan")
     serapan_non_fisik = PercentColumn(
-        _("DAK Non Fisik absorption (%)"), accessor="figures__non_fisik__serapan"
+        _("DAK Non Fisik absorption"), accessor="figures__non_fisik__serapan"
     )
-    serapan = PercentColumn(_("DAK absorption (%)"), accessor="figures__dak__serapan")
+    serapan = PercentColumn(_("DAK absorption"), accessor="figures__dak__serapan")
     # The quarter's own yardstick: the serapan category is a yearly one, provisional before TW IV.
     capaian = dt.Column(_("DAK against the cash plan"), empty_values=(), attrs=NUM)
-    serapan_lain = PercentColumn(
-        _("Other spending absorption (%)"), accessor="figures__lain__serapan"
-    )
+    serapan_lain = PercentColumn(_("Other spending absorption"), accessor="figures__lain__serapan")
     juknis = dt.Column(_("Named late juknis"), empty_values=())
     upaya = dt.Column(_("Remedial actions"), empty_values=())
 
