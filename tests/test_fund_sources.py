@@ -617,3 +617,15 @@ def test_the_dak_endpoint_is_for_the_region_readers_only(treasurer, region):
     response = api(treasurer).get("/api/v1/dak/", {"tahun": YEAR})
     assert response.status_code == 403
     assert Api().get("/api/v1/dak/", {"tahun": YEAR}).status_code == 401
+
+
+def test_the_opd_pages_fund_sources_link_to_the_region_pages_for_region_readers_only(
+    client, kepala_daerah, treasurer
+):
+    for user, shown in ((kepala_daerah, True), (treasurer, False)):
+        client.force_login(user)
+        page = client.get(f"/opd/{CODES['A']}/{PERIOD}").content.decode()
+        assert ('href="/sumber-dana/dak/' in page) is shown
+        assert ("#matriks" in page) is shown
+    # The menu's link is there for the treasurer too: it leads back to their own OPD.
+    assert 'href="/sumber-dana/?' in page
