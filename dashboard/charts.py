@@ -233,6 +233,76 @@ def trend_lines(
     return _figure(fig)
 
 
+def source_bars(rows, *, title: str = "") -> dict[str, Any]:
+    """Pagu and realisasi of each fund source (budget.selectors level sumber_dana), side by
+    side, the serapan printed over the realisasi."""
+    names = [_short(r.nama, 26) for r in rows]
+    fig = _new()
+    fig.add_trace(
+        go.Bar(
+            name=_("Pagu"),
+            x=names,
+            y=[_m(r.pagu) for r in rows],
+            marker_color=PLAN_COLOUR,
+            customdata=[format_rupiah(r.pagu) for r in rows],
+            hovertemplate="%{x}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            name=_("Realisasi"),
+            x=names,
+            y=[_m(r.realisasi_kumulatif) for r in rows],
+            marker_color=REAL_COLOUR,
+            text=[format_percent(r.serapan_persen) for r in rows],
+            textposition="outside",
+            customdata=[format_rupiah(r.realisasi_kumulatif) for r in rows],
+            hovertemplate="%{x}: %{customdata} (%{text})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        barmode="group",
+        yaxis={"title": _("Billion rupiah"), "rangemode": "tozero", "tickformat": MILIAR_TICKS},
+        xaxis={"tickangle": -20, "automargin": True},
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+    )
+    return _figure(fig)
+
+
+def dak_groups(groups, *, title: str = "") -> dict[str, Any]:
+    """The serapan of DAK Fisik, DAK Non Fisik and the other belanja of the OPDs that named
+    late juknis beside those that did not (budget.dana.DakGroup): does the juknis explain the
+    DAK shortfall, or are those OPDs slow on everything?"""
+    parts = [("fisik", "DAK Fisik"), ("non_fisik", "DAK Non Fisik"), ("lain", _("Other spending"))]
+    fig = _new()
+    for group in groups:
+        rows = [getattr(group.figures, key) for key, _label in parts]
+        values = [r.serapan_persen if r is not None else None for r in rows]
+        fig.add_trace(
+            go.Bar(
+                name=_("Named late juknis") if group.juknis else _("Did not name it"),
+                x=[label for _key, label in parts],
+                y=[_f(v) for v in values],
+                marker_color="#b45309" if group.juknis else REAL_COLOUR,
+                text=[format_percent(v) if v is not None else "" for v in values],
+                textposition="outside",
+                hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(
+        title={
+            "text": title or _("Absorption: OPDs that named late juknis and the others"),
+            "x": 0,
+        },
+        barmode="group",
+        yaxis={"title": _("Percent"), "ticksuffix": "%", "rangemode": "tozero"},
+        xaxis={"automargin": True},
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+    )
+    return _figure(fig)
+
+
 def pareto(stats, *, title: str = "") -> dict[str, Any]:
     """The shortfall behind each kendala, largest first, with the cumulative share as a line
     on its own axis (budget.obstacles)."""

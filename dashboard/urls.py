@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import audit, entry, health, imports, jobs, views, warning
+from dashboard import audit, dana, entry, health, imports, jobs, views, warning
 from dashboard.reports import sap
 from dashboard.reports import views as reports
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("peringatan/", warning.peringatan, name="peringatan"),
     path("tren/", warning.tren, name="tren"),
     path("kendala/", warning.kendala, name="kendala"),
+    path("sumber-dana/", dana.sumber_dana, name="sumber_dana"),
+    path("sumber-dana/dak/", dana.dak, name="dak"),
     path("riwayat/", audit.audit_page, name="audit"),
     path("peringkat/cetak.pdf", reports.ranking_pdf, name="ranking_pdf"),
     path("laporan/", reports.laporan, name="laporan"),

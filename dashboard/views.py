@@ -459,6 +459,7 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
         "account_table": tables["rekening"],
         "dana_table": tables["sumber_dana"],
         "dana_shown": _has_sources(tables["sumber_dana"].data),
+        "region_reader": can_view_region(actor),  # links to the region's fund-source pages
         **scope.categories_context(),
         "period_qs": period_qs(period),
     }

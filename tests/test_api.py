@@ -45,7 +45,7 @@ OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: the treasurer's OPD
 OPD_B = "5.02.0.00.0.00.01.0000"  # BPKAD as an OPD: revenue and financing
 MAGELANG = "33.08"
 MAGELANG_OPD = "3.27.0.00.0.00.01.0000"
-ENDPOINTS = ("regions", "opds", "dpa-lines", "realisasi", "absorption", "ranking", "kinerja")
+ENDPOINTS = ("regions", "opds", "dpa-lines", "realisasi", "absorption", "ranking", "kinerja", "dak")
 
 
 # The regions ------------------------------------------------------------------------------
@@ -345,6 +345,7 @@ MATRIX: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
     ("kinerja", {"tahun": YEAR}, (401, 403, 403, 200, 200)),
     ("kinerja", {"tahun": YEAR, "opd": "own"}, (401, 403, 200, 200, 200)),
     ("kinerja", {"tahun": YEAR, "opd": "other"}, (401, 403, 403, 200, 200)),
+    ("dak", {"tahun": YEAR}, (401, 403, 403, 200, 200)),
 ]
 ROLES = ("anonymous", "no_role", "treasurer", "kepala_daerah", "bpkad")
 
@@ -762,7 +763,7 @@ def test_the_schema_documents_parameters_responses_and_authentication():
     schema = yaml.safe_load(APIClient().get(f"{API}schema/").content)
     absorption = schema["paths"][f"{API}absorption/"]["get"]
     params = {p["name"]: p for p in absorption["parameters"]}
-    assert set(params) == {"tahun", "triwulan", "level", "depth", "opd", "region"}
+    assert set(params) == {"tahun", "triwulan", "level", "depth", "opd", "region", "sumber_dana"}
     assert params["tahun"]["required"] is True
     assert params["level"]["schema"]["enum"] == list(LEVELS)
     assert {"200", "400", "401", "403"} <= set(absorption["responses"])
@@ -819,11 +820,11 @@ def test_the_schema_and_so_the_docs_page_speak_indonesian():
 def test_the_root_links_every_endpoint_with_absolute_urls(region, bpkad):
     links = APIClient().get(API).json()
     assert set(links) == {"regions", "opds", "dpa_lines", "realisasi", "absorption", "ranking",
-                          "kinerja", "schema", "docs"}  # fmt: skip
+                          "kinerja", "dak", "schema", "docs"}  # fmt: skip
     assert all(url.startswith("http://testserver/api/v1/") for url in links.values())
     client = api_client(bpkad)
     for name, url in links.items():
-        suffix = f"?tahun={YEAR}" if name in ("absorption", "kinerja") else ""
+        suffix = f"?tahun={YEAR}" if name in ("absorption", "kinerja", "dak") else ""
         assert client.get(url + suffix).status_code == 200, name
 
 

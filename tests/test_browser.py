@@ -402,6 +402,42 @@ def test_the_overview_fits_a_phone(phone, demo):
     shoot(phone, "12-ranking-phone")
 
 
+FUND_SOURCE_DEVICES = (
+    ("desk", {"viewport": {"width": 1366, "height": 900}}),
+    ("phone", PHONE_OPTIONS),
+)
+
+
+@pytest.mark.parametrize(("device", "options"), FUND_SOURCE_DEVICES, ids=["desk", "phone"])
+def test_the_head_of_region_follows_the_fund_sources_to_the_dak_and_juknis(
+    open_page, demo, device, options
+):
+    """From the menu to the region's fund sources, then to the DAK view, which names the OPDs
+    that reported late juknis and how far their DAK trails: at 1366 px and on a phone, nothing
+    scrolls sideways (on the phone every table reads as one card per row)."""
+    page = open_page(**options)
+    sign_in(page)
+    page.get_by_role("link", name="Sumber dana", exact=True).click()
+    expect(heading(page)).to_contain_text("Belanja menurut sumber dana 2026, s.d. TW III")
+    wait_for_charts(page, "fig-dana")
+    expect(page.locator("#matriks tbody tr")).to_have_count(Opd.objects.count())
+    assert horizontal_overflow(page) == 0
+    assert tables_overflowing(page) == []
+    shoot(page, f"50-sumber-dana-{device}")
+
+    page.get_by_role("link", name="DAK dan keterlambatan petunjuk teknis (juknis)").click()
+    expect(heading(page)).to_contain_text("DAK dan keterlambatan petunjuk teknis (juknis)")
+    wait_for_charts(page, "fig-dak")
+    expect(page.locator("#juknis .alert")).to_contain_text("tertinggal")
+    for name in ("Dinas Pertanian", "Dinas Lingkungan Hidup"):
+        row = page.locator("#opd tbody tr", has_text=name)
+        expect(row.locator('td[data-label="Menyebut juknis terlambat"]')).to_contain_text("TW III")
+    expect(page.locator("#upaya tbody tr")).not_to_have_count(0)
+    assert horizontal_overflow(page) == 0
+    assert tables_overflowing(page) == []
+    shoot(page, f"51-dak-juknis-{device}")
+
+
 def test_the_printed_ranking_leaves_out_the_navigation(page, demo):
     sign_in(page)
     page.goto("/peringkat/")

@@ -816,18 +816,18 @@ def test_a_region_without_a_dpa_shows_the_empty_page_instead_of_a_report(client,
 # reported which quarter (the roll-ups and the reports handed in: budget.coverage). Then
 # the criteria bands 1 and the totals 1; by program 1 for the three program levels (one pass,
 # GROUPING SETS) and 3 for revenue and financing accounts (one at each of three depths, the
-# names joined); by rekening 3.
+# names joined); by rekening 3; belanja by fund source 1.
 # The region's report is a background job: the request records it (3: expired jobs purged 2,
 # the job 1), the task runs (here inside the request: the job 1, its lock 1, running 1, the
-# user's roles 1, the region 1, two phases 2, the report's 6 or 5, done 1, unlock 1), and the
+# user's roles 1, the region 1, two phases 2, the report's 7 or 6, done 1, unlock 1), and the
 # request notes the task's id and reads the job back (2).
 QUERIES = {
-    f"/laporan/lra.xlsx{PERIOD}": 26,
-    f"/laporan/lra.xlsx{PERIOD}&susunan=rekening": 25,
+    f"/laporan/lra.xlsx{PERIOD}": 27,
+    f"/laporan/lra.xlsx{PERIOD}&susunan=rekening": 26,
     # + the OPD
-    f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}": 13,
-    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}": 13,
-    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}&susunan=rekening": 12,
+    f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}": 14,
+    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}": 14,
+    f"/laporan/lra.pdf{PERIOD}&opd={opd_code(0)}&susunan=rekening": 13,
     # + bands 1, this quarter's and the previous quarter's ranking in one pass 1, the reports'
     # status 1
     f"/peringkat/cetak.pdf{PERIOD}": 9,
@@ -849,12 +849,12 @@ def test_a_report_costs_the_same_number_of_queries_whatever_the_data(
     assert response.status_code == (302 if region_job else 200)
 
 
-# The region's PDF is printed OPD by OPD: the workbook's fixed part (26 less the report's 6 or
-# 5 and its two phases: 18), the recapitulation 5 (bands, totals, the OPDs' figures, financing
-# by kelompok 1, the OPDs), its phases 3 (figures, layout, none of the OPDs done yet); then per
-# OPD its report (5 by program, 4 by rekening: the bands are shared) and the count of OPDs
-# done on the job's page 1. Never the lines.
-REGION_PDF_QUERIES = {"program": (26, 6), "rekening": (26, 5)}
+# The region's PDF is printed OPD by OPD: the workbook's fixed part (27 less the report's 7 or
+# 6 and its two phases: 18), the recapitulation 6 (bands, totals, the OPDs' figures, financing
+# by kelompok 1, belanja by fund source 1, the OPDs), its phases 3 (figures, layout, none of
+# the OPDs done yet); then per OPD its report (6 by program, 5 by rekening: the bands are
+# shared) and the count of OPDs done on the job's page 1. Never the lines.
+REGION_PDF_QUERIES = {"program": (27, 7), "rekening": (27, 6)}
 
 
 @pytest.mark.parametrize("size", ["small", "large"])

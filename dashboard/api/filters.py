@@ -76,18 +76,19 @@ class DpaLineFilter(django_filters.FilterSet):
         fields = ["region", "tahun", "opd", "jenis", "akun", "sub_kegiatan", "sumber_dana"]
 
     def by_sumber_dana(self, queryset, name, value):
-        value = value.strip()
-        if value == "-":
-            return queryset.filter(sumber_dana="")
-        if value not in SumberDana.values:
-            raise ValidationError(
-                {
-                    "sumber_dana": [
-                        f"sumber_dana must be one of {', '.join(SumberDana.values)}, or -"
-                    ]
-                }
-            )
-        return queryset.filter(sumber_dana=value)
+        return sumber_dana_lines(queryset, value, field="sumber_dana")
+
+
+def sumber_dana_lines(queryset, value: str, *, field: str):
+    """The rows whose line has the fund source `value` (`-`: none); 400 for any other text."""
+    value = value.strip()
+    if value == "-":
+        return queryset.filter(**{field: ""})
+    if value not in SumberDana.values:
+        raise ValidationError(
+            {"sumber_dana": [f"sumber_dana must be one of {', '.join(SumberDana.values)}, or -"]}
+        )
+    return queryset.filter(**{field: value})
 
 
 class RealisasiFilter(django_filters.FilterSet):
@@ -109,6 +110,23 @@ class RealisasiFilter(django_filters.FilterSet):
         help_text="Program, kegiatan or sub kegiatan code prefix, whole segments: 1.02.01.",
     )
 
+    sumber_dana = django_filters.CharFilter(
+        method="by_sumber_dana",
+        help_text="The line's fund source (" + ", ".join(SumberDana.values) + "); `-` for none.",
+    )
+
     class Meta:
         model = Realisasi
-        fields = ["region", "tahun", "triwulan", "opd", "jenis", "akun", "sub_kegiatan"]
+        fields = [
+            "region",
+            "tahun",
+            "triwulan",
+            "opd",
+            "jenis",
+            "akun",
+            "sub_kegiatan",
+            "sumber_dana",
+        ]
+
+    def by_sumber_dana(self, queryset, name, value):
+        return sumber_dana_lines(queryset, value, field="line__sumber_dana")

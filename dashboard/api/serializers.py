@@ -18,7 +18,7 @@ from budget.measures import (
     MeasureValue,
     measure_get,
 )
-from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, Region
+from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, Region, SumberDana
 from budget.money import MONEY
 from budget.selectors import CONTRACT_FIELDS, LEVELS, AbsorptionRow, RankedRow
 
@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 TRIWULAN_MESSAGE = "triwulan must be 1, 2, 3 or 4"
 DEPTH_MESSAGE = f"depth must be a whole number from 1 to {MAX_ACCOUNT_DEPTH}"
 YEAR_MESSAGE = "tahun must be a year, e.g. 2024"
+# `sumber_dana=-`: the lines whose DPA names no fund source (as the dpa-lines filter reads it).
+NO_SUMBER_DANA_PARAM = "-"
+SUMBER_DANA_MESSAGE = (
+    "sumber_dana must be one of " + ", ".join(SumberDana.values) + ", or - for lines without one"
+)
+
+
+def sumber_dana_value(param: str | None) -> str | None:
+    """The fund source a `sumber_dana=` parameter names ("" for `-`), None when not given."""
+    if param is None:
+        return None
+    return "" if param == NO_SUMBER_DANA_PARAM else param
 
 
 def _money(
@@ -101,6 +113,12 @@ class AbsorptionQuerySerializer(serializers.Serializer):
     )
     opd = serializers.CharField(required=False, max_length=40, help_text="Only this OPD (code).")
     region = _region()
+    sumber_dana = serializers.ChoiceField(
+        choices=[*SumberDana.values, NO_SUMBER_DANA_PARAM],
+        required=False,
+        error_messages={"invalid_choice": SUMBER_DANA_MESSAGE},
+        help_text="Only the lines of this fund source; `-` for lines whose DPA names none.",
+    )
 
     def validate(self, attrs):
         if attrs.get("depth") is not None and attrs["level"] != "akun":
@@ -335,6 +353,9 @@ class RealisasiSerializer(serializers.ModelSerializer):
     akun = serializers.CharField(source="line.account.kode")
     jenis = serializers.ChoiceField(source="line.jenis", choices=JENIS_CHOICES)
     jumlah = _money(help_text="Realised within the quarter.")
+    sumber_dana = serializers.CharField(
+        source="line.sumber_dana", help_text="The line's fund source; empty when none."
+    )
 
     class Meta:
         model = Realisasi
@@ -349,6 +370,7 @@ class RealisasiSerializer(serializers.ModelSerializer):
             "akun",
             "jenis",
             "jumlah",
+            "sumber_dana",
         ]
 
 
@@ -364,6 +386,14 @@ class ApiRootSerializer(serializers.Serializer):
 
 
 # --- early warning -------------------------------------------------------------------------
+
+
+class DakQuerySerializer(serializers.Serializer):
+    """The period of the DAK view (/sumber-dana/dak/)."""
+
+    tahun = _year()
+    triwulan = _triwulan(default=4, help_text="Through this quarter (1 to 4); default 4.")
+    region = _region()
 
 
 class KinerjaQuerySerializer(serializers.Serializer):

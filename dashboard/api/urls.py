@@ -26,6 +26,7 @@ urlpatterns = [
     path("absorption/", _api(views.AbsorptionView), name="absorption"),
     path("ranking/", _api(views.RankingView), name="ranking"),
     path("kinerja/", _api(views.KinerjaView), name="kinerja"),
+    path("dak/", _api(views.DakView), name="dak"),
     path("schema/", _api(SpectacularAPIView), name="schema"),
     # The split view serves Swagger UI's start-up script from its own URL (docs/?script=):
     # the Content-Security-Policy runs no inline script without the response's nonce.

@@ -23,6 +23,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from budget.criteria import bands_for
+from budget.dana import dak_dict, dak_report
 from budget.kinerja import kinerja
 from budget.models import DpaLine, Opd, Realisasi, Region
 from budget.reporting import report_dict
@@ -79,6 +80,7 @@ class ApiRoot(ApiView):
             "absorption": "api:absorption",
             "ranking": "api:ranking",
             "kinerja": "api:kinerja",
+            "dak": "api:dak",
             "schema": "api:schema",
             "docs": "api:docs",
         }
@@ -217,9 +219,11 @@ class AbsorptionView(ApiView):
         summary=_("Absorption at any level (the JSON of absorption_report --format json)"),
         description=_(
             "The same body as `python manage.py absorption_report --tahun Y --triwulan Q "
-            "--level L [--depth N] [--opd KODE] [--region KODE] --format json`: one row per "
-            "group and jenis. Not paginated. A treasurer asks for their own OPD (`opd=`); the "
-            "whole region is for BPKAD and the head of region."
+            "--level L [--depth N] [--opd KODE] [--sumber-dana S] [--region KODE] --format json`: "
+            "one row per group and jenis. Not paginated. `level=sumber_dana` groups by fund "
+            "source; `sumber_dana=` keeps the lines of one (`-`: those without). A treasurer "
+            "asks for their own OPD (`opd=`); the whole region is for BPKAD and the head of "
+            "region."
         ),
         parameters=[serializers.AbsorptionQuerySerializer],
         responses={200: serializers.AbsorptionReportSerializer, **ERRORS},
@@ -239,6 +243,7 @@ class AbsorptionView(ApiView):
                 level=q["level"],
                 depth=q.get("depth"),
                 opd=opd,
+                sumber_dana=serializers.sumber_dana_value(q.get("sumber_dana")),
             )
         except SelectorError as exc:
             raise ValidationError({"detail": [str(exc)]}) from None
@@ -268,6 +273,30 @@ class KinerjaView(ApiView):
         opd = _opd_asked(request, region, q.get("opd"))
         report = kinerja(region=region, tahun=q["tahun"], triwulan=q["triwulan"], opd=opd)
         return Response(report.as_contract_dict())
+
+
+class DakView(ApiView):
+    @extend_schema(
+        summary=_("DAK per OPD beside the late-juknis kendala, as on /sumber-dana/dak/"),
+        description=_(
+            "Every OPD with DAK lines: its DAK Fisik, DAK Non Fisik, both together and its "
+            "other belanja (each an absorption row, null when it has no line of it), whether "
+            "its quarterly report named late juknis in the quarter (`juknis`) and the one "
+            "before (`juknis_sebelumnya`), and the remedial actions against it; then the DAK "
+            "of the OPDs that named juknis against those that did not (`kelompok`), and the "
+            "OPDs that named juknis without any DAK line. For BPKAD and the head of region."
+        ),
+        parameters=[serializers.DakQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request, format=None) -> Response:
+        query = serializers.DakQuerySerializer(data=serializers.query_data(request))
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        region = permissions.region_named(request, q.get("region"))
+        permissions.require_absorption_access(request, None)
+        report = dak_report(region=region, tahun=q["tahun"], triwulan=q["triwulan"])
+        return Response(dak_dict(report))
 
 
 class RankingView(ApiView):

@@ -8,7 +8,7 @@ the account groups at kelompok (depth 2) and jenis (depth 3) level, then the lin
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypedDict
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
 from budget.criteria import Bands, bands_for
+from budget.dana import source_key
 from budget.models import Opd, Region
 from budget.quarters import ROMAN, tw_label
 from budget.selectors import (
@@ -87,6 +88,9 @@ class LraReport:
     printed_at: datetime
     sections: list[LraSection]
     by_opd: bool = False  # the region's recapitulation, one row per OPD
+    # Belanja by fund source (budget.selectors level sumber_dana), in SIPD's order; empty
+    # when no line names one. The same belanja again: never added to the sections' totals.
+    sources: list[AbsorptionRow] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -160,6 +164,25 @@ def tanggal_waktu(moment: datetime) -> str:
     return f"{tanggal(local)} {local:%H.%M} {local.tzname()}"
 
 
+def belanja_by_source(
+    *, region: Region, tahun: int, triwulan: int, opd: Opd | None, bands: Bands
+) -> list[AbsorptionRow]:
+    """The report's belanja by fund source, in SIPD's order; none when no line names one.
+    One query (the roll-ups for the region, the OPD's lines for an OPD)."""
+    rows = absorption(
+        region=region,
+        tahun=tahun,
+        triwulan=triwulan,
+        opd=opd,
+        level="sumber_dana",
+        jenis=Jenis.BELANJA.value,
+        bands=bands,
+    )
+    if not any(row.kode for row in rows):
+        return []
+    return sorted(rows, key=lambda row: source_key(row.kode))
+
+
 def _code_key(kode: str) -> tuple[int, ...]:
     # Codes are dot-separated ASCII digits (budget.codes); comparing the segments as numbers
     # puts a group right before the rows under it whatever the segments' widths.
@@ -207,7 +230,8 @@ def lra_report(
 
     Queries, whatever the data: the bands 1 (none when given), the totals 1; by program 1 for
     the three program levels (one pass) and 3 for the accounts of revenue and financing (one
-    at each of three depths, the names joined); by rekening 3 for the accounts."""
+    at each of three depths, the names joined); by rekening 3 for the accounts; belanja by
+    fund source 1."""
     if susunan not in SUSUNAN:
         raise ValueError(f"susunan must be one of {', '.join(SUSUNAN)}")
     if bands is None:
@@ -260,6 +284,7 @@ def lra_report(
         susunan=susunan,
         printed_at=printed_at or printed_now(),
         sections=sections,
+        sources=belanja_by_source(**scope, bands=bands),
     )
 
 
@@ -273,8 +298,8 @@ class RegionBook:
     bands: Bands
 
     def opd_reports(self) -> Iterator[LraReport]:
-        """Each OPD's report in code order, made when it is asked for (5 queries each by
-        program, 4 by rekening: `lra_report` with the bands given)."""
+        """Each OPD's report in code order, made when it is asked for (6 queries each by
+        program, 5 by rekening: `lra_report` with the bands given)."""
         recap = self.recap
         for opd in self.opds:
             yield lra_report(
@@ -301,7 +326,8 @@ def region_book(
     Pendapatan and belanja list one row per OPD above the region's total; financing is shown
     by kelompok (6.1 receipts, 6.2 disbursements): an OPD's receipts and disbursements added
     together would be no LRA figure. Queries, whatever the data: the bands 1, the totals 1,
-    the OPDs' figures 1, financing by kelompok 1 (the names joined), the OPDs 1."""
+    the OPDs' figures 1, financing by kelompok 1 (the names joined), belanja by fund source 1,
+    the OPDs 1."""
     if susunan not in SUSUNAN:
         raise ValueError(f"susunan must be one of {', '.join(SUSUNAN)}")
     bands = bands_for(region_id=region.pk)
@@ -345,6 +371,7 @@ def region_book(
         printed_at=printed_at or printed_now(),
         sections=sections,
         by_opd=True,
+        sources=belanja_by_source(**scope, bands=bands),
     )
     kodes = {row.kode for row in by_opd}
     opds = list(Opd.objects.filter(region=region, kode__in=kodes).order_by("kode"))

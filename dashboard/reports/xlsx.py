@@ -193,8 +193,37 @@ def lra_workbook(report: LraReport) -> bytes:
     # The program (or kelompok) row sits above the detail it folds.
     worksheet.outline_settings(True, False, False, False)
     _page_setup(worksheet, report, header_row=header_row, last_row=last_row)
+    if report.sources:
+        _sources_sheet(book, sheet.formats, report)
     book.close()
     return out.getvalue()
+
+
+def _sources_sheet(book: Workbook, formats: _Formats, report: LraReport) -> None:
+    """Belanja by fund source on a sheet of its own, in the LRA sheet's columns: the same
+    belanja again, by the fund source of its DPA lines (never added to the LRA's totals)."""
+    worksheet = book.add_worksheet(gettext("Fund sources"))
+    sheet = _Sheet(worksheet, formats)
+    header_row = _heading(sheet, report) + 2
+    _column_headers(sheet, _columns(report), header_row=header_row)
+    r = header_row + 1
+    fmt = sheet.formats.get("bold", "section_fill", "row_border")
+    sheet.text(r, 1, "5", fmt)
+    sheet.text(r, 2, gettext("SPENDING BY FUND SOURCE"), fmt)
+    for c in range(3, WIDTH + 1):
+        sheet.blank(r, c, fmt)
+    for row in report.sources:
+        r += 1
+        _amount_row(sheet, r, row, kode="", uraian=row.nama, look=("base", "row_border"))
+    total = next((s.total for s in report.sections if s.jenis == "belanja" and s.total), None)
+    if total is not None:
+        r += 1
+        label = gettext("TOTAL REGIONAL SPENDING")
+        _amount_row(
+            sheet, r, total, kode="", uraian=label, look=("bold", "total_fill", "total_border")
+        )
+    worksheet.freeze_panes(header_row, 2)
+    _page_setup(worksheet, report, header_row=header_row, last_row=r)
 
 
 def _heading(sheet: _Sheet, report: LraReport) -> int:

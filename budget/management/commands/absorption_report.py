@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from budget.models import SumberDana
 from budget.reporting import render_csv, render_json, render_table
 from budget.selectors import LEVELS, SelectorError, absorption, region_get
 
@@ -24,6 +25,13 @@ class Command(BaseCommand):
             help="with --level akun: group by the first N code segments (2 gives 5.1, 5.2, ...)",
         )
         parser.add_argument("--opd", help="only this OPD (its code)")
+        parser.add_argument(
+            "--sumber-dana",
+            dest="sumber_dana",
+            choices=[*SumberDana.values, "-"],
+            metavar="S",
+            help="only the lines of this fund source (DAK Fisik, PAD, ...; - for none)",
+        )
         parser.add_argument("--region", dest="region_kode", help="code of the region (pemda)")
         parser.add_argument("--format", default="table", choices=["json", "csv", "table"])
 
@@ -40,6 +48,9 @@ class Command(BaseCommand):
                 level=options["level"],
                 depth=options["depth"],
                 opd=options["opd"],
+                sumber_dana=None
+                if options["sumber_dana"] is None
+                else ("" if options["sumber_dana"] == "-" else options["sumber_dana"]),
             )
         except SelectorError as exc:
             raise CommandError(str(exc)) from None
