@@ -437,6 +437,11 @@ class DpaLineVersion(RegionScoped):
     def __str__(self) -> str:
         return f"{self.version_id} {self.line_id} {self.kelas}"
 
+    @property
+    def selisih(self) -> Decimal:
+        """The change of the pagu (a new line's whole pagu)."""
+        return self.pagu - (self.pagu_sebelum or Decimal("0"))
+
 
 class DpaVersionRollup(RegionScoped):
     """The whole DPA of a year in force under one version (its own lines and those earlier

@@ -1,4 +1,5 @@
-from datetime import date, datetime
+import re
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -10,12 +11,14 @@ from budget.versions import VERSI, VersionInfo, tahap_for
 
 def _date(text: str) -> date:
     """A date as 2025-09-29 or, as Indonesian documents write it, 29-09-2025."""
-    for layout in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, layout).date()
-        except ValueError:
-            continue
-    raise CommandError(f"--tanggal {text!r}: not a date (2025-09-29 or 29-09-2025)")
+    value = text.strip()
+    try:
+        if len(value) == 10 and value[4] == "-":
+            return date.fromisoformat(value)
+        day, month, year = re.split(r"[-/]", value)
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise CommandError(f"--tanggal {text!r}: not a date (2025-09-29 or 29-09-2025)") from None
 
 
 class Command(ImportCommand):
