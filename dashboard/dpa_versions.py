@@ -53,7 +53,7 @@ class VersionTable(tables.Table):
     nomor = tables.Column(_("Number"), default="—")
     tanggal = tables.DateColumn("d-m-Y", verbose_name=_("In force from"))
     pagu_belanja = MoneyColumn(_("Belanja pagu (Rp)"))
-    n_berubah = tables.Column(_("Lines changed"), attrs=_NUM)
+    n_berubah = tables.Column(_("Lines new or changed"), attrs=_NUM)
     keterangan = tables.Column(_("Note"), default="—")
 
     class Meta:

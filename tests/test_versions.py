@@ -227,7 +227,8 @@ def test_a_version_dated_before_the_latest_is_refused_and_nothing_is_written(fil
         )
     (error,) = refused.value.errors
     assert error.column == "tanggal"
-    assert "01-06-2025" in error.message and "29-09-2025" in error.message
+    assert "01-06-2025" in error.message
+    assert "29-09-2025" in error.message
     assert sorted(DpaLine.objects.values_list("pk", "pagu")) == lines
     assert DpaVersion.objects.count() == 2
 
