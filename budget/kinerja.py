@@ -992,7 +992,8 @@ def jenis_flows(
     )
     current: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     plan: dict[tuple[int, str], tuple[Decimal, ...]] = {}
-    for row in now.union(at_start, all=True):
+    rows: Iterable[Any] = now.union(at_start, all=True)
+    for row in rows:
         if row["from_version"]:
             plan[row["opd_id"], row["jb"]] = tuple(row[f"kas{q}"] for q in QUARTERS)
         else:

@@ -131,7 +131,7 @@ def plan_versions(
     """The version each year of the file would record, checked against the year's versions
     already there (one query); a problem is noted in `errors` (no row: it is the file's)."""
     years = sorted(set(years))
-    known: dict[int, dict[str, Any]] = {}
+    known: dict[int, Any] = {}
     if region is not None:
         known = {
             row["tahun"]: row
