@@ -431,6 +431,8 @@ class KinerjaReportSerializer(serializers.Serializer):
 
 class DpaVersionSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.kode", help_text="Region code.")
+    # Plain text, not an enum: the schema already has a `jenis` enum (pendapatan, belanja, …).
+    jenis = serializers.CharField(help_text="murni, perubahan (a DPPA) or pergeseran.")
 
     class Meta:
         model = DpaVersion
