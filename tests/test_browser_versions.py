@@ -37,7 +37,7 @@ def test_bpkad_sees_murni_against_in_force_and_the_changes_line_by_line(open_pag
     expect(section).to_contain_text(f"DPPA/{REVISED_YEAR}/BPKAD-SKM/014")
     expect(section).to_contain_text("Serapan terhadap pagu murni")
     expect(section.locator("table.changes tbody tr")).to_have_count(7)
-    section.get_by_label("Perubahan").select_option("rasionalisasi")
+    section.locator('select[name="ubah_kelas"]').select_option("rasionalisasi")
     section.get_by_role("button", name="Tampilkan").click()
     expect(page.locator("#versi-dpa table.changes tbody tr")).to_have_count(3)
     shoot(page, f"50-versi-dpa-opd-{device}")
