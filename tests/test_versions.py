@@ -211,7 +211,7 @@ def test_a_dry_run_names_the_version_and_records_none(files):
     load(files, murni_rows(), MURNI)
     result = load(files, dppa_rows(), DPPA, dry_run=True)
     assert result.versions == [
-        "DPPA (perubahan) 2025 in force from 29-09-2025, number DPPA/2025/014"
+        "DPPA (perubahan) 2025 berlaku mulai 29-09-2025, nomor DPPA/2025/014"
     ]
     assert DpaVersion.objects.count() == 1
 
@@ -237,7 +237,7 @@ def test_a_dpa_murni_after_a_dppa_is_refused(files):
     murni_then_dppa(files)
     with pytest.raises(ImportRefused) as refused:
         load(files, murni_rows(pagu=500000, kas_tw4=200000), VersionInfo(jenis="murni"))
-    assert any("cannot follow" in e.message for e in refused.value.errors)
+    assert any("tidak dapat menyusulnya" in e.message for e in refused.value.errors)
 
 
 def test_an_import_without_a_kind_is_murni_first_then_pergeseran(files):
@@ -407,7 +407,7 @@ def test_the_command_records_the_kind_number_date_and_file(files):
     out = run_command(
         "import_dpa", dppa, "--versi", "perubahan", "--tanggal", "29-09-2025", no_progress=True
     )
-    assert "DPA version recorded: DPPA (perubahan) 2025 in force from 29-09-2025" in out
+    assert "Versi DPA dicatat: DPPA (perubahan) 2025 berlaku mulai 29-09-2025" in out
     assert list(DpaVersion.objects.values_list("jenis", "nomor", "tanggal", "berkas")) == [
         ("murni", "DPA/2025/001", date(2025, 1, 1), "dpa-2025.csv"),
         ("perubahan", "", date(2025, 9, 29), "dppa-2025.csv"),
