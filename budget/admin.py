@@ -466,3 +466,35 @@ class QuarterReportAdmin(BpkadOnlyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyMixin:
+    """Written by the DPA import only (budget.versions): a version is a document's record and
+    is never changed afterwards, in the admin either."""
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.DpaVersion)
+class DpaVersionAdmin(ReadOnlyMixin, RegionScopedAdmin):
+    list_display = ["tahun", "jenis", "nomor", "tanggal", "berkas", "created_at", "region"]
+    list_filter = ["region", "tahun", "jenis"]
+    search_fields = ["nomor", "keterangan", "berkas"]
+    list_select_related = ["region"]
+    date_hierarchy = "tanggal"
+
+
+@admin.register(models.DpaLineVersion)
+class DpaLineVersionAdmin(ReadOnlyMixin, RegionScopedAdmin):
+    list_display = ["version", "line", "kelas", "pagu_sebelum", "pagu"]
+    list_filter = ["region", "version__tahun", "version__jenis", "kelas"]
+    search_fields = ["line__opd__kode", "line__account__kode", "version__nomor"]
+    list_select_related = ["version", "line__opd", "line__account"]
+    raw_id_fields = ["version", "line"]

@@ -48,6 +48,7 @@ from budget.importing.reading import Table
 from budget.importing.realisasi import REALISASI_COLUMNS, RealisasiResult, import_realisasi
 from budget.kinerja import quarter_end
 from budget.models import DpaLine, Opd, Profile, QuarterReport, Region, Upaya
+from budget.versions import VersionInfo
 
 if TYPE_CHECKING:
     from budget.selectors import AbsorptionRow
@@ -437,6 +438,7 @@ class DpaStage:
     table: Table
     # The murni DPA is loaded once: once its DPPA is in, re-importing it would revise back.
     only_into_empty_year: bool = False
+    versi: VersionInfo | None = None  # the document (budget.versions): kind, number, date
 
 
 @dataclass
@@ -485,6 +487,28 @@ def _realisasi_table(lines_by_year: dict[int, list[Line]]) -> Table:
     return Table(columns=list(REALISASI_COLUMNS), rows=list(enumerate(cells, start=2)))
 
 
+def _murni(tahun: int) -> VersionInfo:
+    """The DPA murni of a demo year: signed in December, in force from 1 January."""
+    return VersionInfo(
+        jenis="murni",
+        nomor=f"DPA/{tahun}/BPKAD-SKM/001",
+        tanggal=date(tahun, 1, 1),
+        keterangan="Perda APBD Kabupaten Sukamaju",
+    )
+
+
+# The APBD-Perubahan of the revised year, adopted at the end of September: TW I-III began
+# under the DPA murni, TW IV under the DPPA.
+DPPA = {
+    REVISED_YEAR: VersionInfo(
+        jenis="perubahan",
+        nomor=f"DPPA/{REVISED_YEAR}/BPKAD-SKM/014",
+        tanggal=date(REVISED_YEAR, 9, 29),
+        keterangan="Perda Perubahan APBD Kabupaten Sukamaju",
+    )
+}
+
+
 def build_demo() -> DemoTables:
     """The demo region as import tables; no database access."""
     murni = {tahun: _lines_for_year(tahun) for tahun in YEARS}
@@ -492,10 +516,18 @@ def build_demo() -> DemoTables:
     stages = []
     for t in YEARS:
         if t == REVISED_YEAR:
-            stages.append(DpaStage(f"DPA {t}", t, _dpa_table(murni[t]), only_into_empty_year=True))
-            stages.append(DpaStage(f"DPPA {t}", t, _dpa_table(final[t])))
+            stages.append(
+                DpaStage(
+                    f"DPA {t}",
+                    t,
+                    _dpa_table(murni[t]),
+                    only_into_empty_year=True,
+                    versi=_murni(t),
+                )
+            )
+            stages.append(DpaStage(f"DPPA {t}", t, _dpa_table(final[t]), versi=DPPA[t]))
         else:
-            stages.append(DpaStage(f"DPA {t}", t, _dpa_table(murni[t])))
+            stages.append(DpaStage(f"DPA {t}", t, _dpa_table(murni[t]), versi=_murni(t)))
     return DemoTables(dpa=stages, realisasi=_realisasi_table(final), lines=final)
 
 
@@ -552,7 +584,12 @@ def seed_demo() -> DemoResult:
             ):
                 dpa_results.append((stage.label, None))
                 continue
-            result = import_dpa(table=stage.table, region_kode=REGION_KODE, region_nama=REGION_NAMA)
+            result = import_dpa(
+                table=stage.table,
+                region_kode=REGION_KODE,
+                region_nama=REGION_NAMA,
+                versi=stage.versi,
+            )
             dpa_results.append((stage.label, result))
         realisasi = import_realisasi(table=tables.realisasi, region_kode=REGION_KODE)
         region = Region.objects.get(kode=REGION_KODE)

@@ -32,15 +32,17 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Case, Count, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from budget import versions
 from budget.codes import Jenis
 from budget.criteria import KINERJA, PERINGATAN, Band, Bands, bands_for, categorize
 from budget.measures import MONEY_FIELD, Measure, MeasureValue, round2
 from budget.models import (
+    DpaVersion,
     JenisBelanja,
     OpdMapping,
     QuarterReport,
@@ -953,20 +955,56 @@ def region_flows(*, region: Region, tahun: int) -> RegionFlows:
 def jenis_flows(
     *, region: Region, tahun: int, targets: Sequence[Target], opd_id: int | None = None
 ) -> dict[int, dict[str, Flow]]:
-    """Per OPD, the flows of each scored jenis belanja in `tahun` (one query)."""
-    lines = Rollup.objects.filter(region=region, tahun=tahun, jenis=Jenis.BELANJA.value)
+    """Per OPD, the flows of each scored jenis belanja in `tahun` (one query): the pagu and
+    realisasi as they are, and each quarter's cash plan as the DPA in force on the quarter's
+    first day planned it (budget.versions: a DPPA of September moves TW IV's yardstick, not
+    TW III's). A year without DPA versions reads the plan in force now."""
+    case = jenis_belanja_case(targets)
+    belanja = Jenis.BELANJA.value
+    lines = Rollup.objects.filter(region=region, tahun=tahun, jenis=belanja)
+    planned = versions.rollups_at_quarter_starts(region_id=region.pk, tahun=tahun).filter(
+        jenis=belanja
+    )
     if opd_id is not None:
         lines = lines.filter(opd_id=opd_id)
-    rows = (
-        lines.annotate(jb=jenis_belanja_case(targets))
+        planned = planned.filter(opd_id=opd_id)
+    versioned = Exists(DpaVersion.objects.filter(region=region, tahun=tahun))
+    now = (
+        lines.annotate(jb=case)
         .exclude(jb="")
         .values("opd_id", "jb")
-        .annotate(**_flow_sums())
+        .annotate(**_flow_sums(), versioned=versioned, from_version=Value(False))
         .order_by()
     )
-    out: dict[int, dict[str, Flow]] = defaultdict(dict)
+    money_zero = Value(ZERO, output_field=MONEY_FIELD)
+    at_start = (
+        planned.annotate(jb=case)
+        .exclude(jb="")
+        .values("opd_id", "jb")
+        .annotate(
+            pagu=money_zero,
+            **versions.plan_at_quarter_start_sums(region_id=region.pk, tahun=tahun),
+            **{f"real{q}": money_zero for q in QUARTERS},
+            versioned=Value(True),
+            from_version=Value(True),
+        )
+        .order_by()
+    )
+    current: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    plan: dict[tuple[int, str], tuple[Decimal, ...]] = {}
+    rows: Iterable[Any] = now.union(at_start, all=True)
     for row in rows:
-        out[row["opd_id"]][row["jb"]] = Flow.from_row(row)
+        if row["from_version"]:
+            plan[row["opd_id"], row["jb"]] = tuple(row[f"kas{q}"] for q in QUARTERS)
+        else:
+            current[row["opd_id"]][row["jb"]] = row
+    out: dict[int, dict[str, Flow]] = defaultdict(dict)
+    for ref, by_jb in current.items():
+        for jb, row in by_jb.items():
+            flow = Flow.from_row(row)
+            if row["versioned"]:  # a group new since a quarter began had no plan for it then
+                flow = replace(flow, kas=plan.get((ref, jb), (ZERO,) * len(QUARTERS)))
+            out[ref][jb] = flow
     return out
 
 

@@ -245,6 +245,12 @@ AMOUNTS: tuple[Amount, ...] = (
         contract=1,
         in_tables=True,
     ),
+    # What DPPA and pergeseran did to the budget: the pagu in force less the murni pagu.
+    Amount(
+        "perubahan_pagu",
+        _("Change of pagu"),
+        derive=lambda a: a["pagu"] - a["pagu_murni"],
+    ),
     # How far realisasi lags the cash plan through the quarter, in rupiah (0 when on or ahead
     # of it): what the ranking can be ordered by, the largest shortfall first.
     Amount(
@@ -408,6 +414,9 @@ MEASURES: tuple[Measure, ...] = (
         denominator="pagu_murni",
         explanation=_("realisasi against the original DPA pagu"),
         bands=None,
+        # A pagu cut at the APBD-P raises serapan against the pagu in force, not this one: the
+        # ranking by it does not reward the cut.
+        rankable=True,
         percent_key="serapan_murni_persen",
         contract=2,
         in_tables=True,

@@ -325,6 +325,154 @@ class Realisasi(RegionScoped):
         return f"{self.line} TW{self.triwulan}"
 
 
+class DpaVersionJenis(models.TextChoices):
+    """Which DPA document a version is (Permendagri 77/2020): the original DPA, the DPPA after
+    the APBD-Perubahan, or a pergeseran (a shift between accounts within the year)."""
+
+    MURNI = "murni", _("DPA murni")
+    PERUBAHAN = "perubahan", _("DPPA (perubahan)")
+    PERGESERAN = "pergeseran", _("Pergeseran")
+
+
+class DpaVersion(RegionScoped):
+    """One DPA document of a year as imported: its kind, legal basis (nomor) and the date it
+    takes effect. Versions are kept, never overwritten; a year's versions follow each other in
+    order of `tanggal` (then of import), so the DPA in force on a day is the last version dated
+    on or before it (budget.versions)."""
+
+    Jenis = DpaVersionJenis
+
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    jenis = models.CharField(_("kind"), max_length=12, choices=DpaVersionJenis.choices)
+    nomor = models.CharField(_("DPA/DPPA number"), max_length=120, blank=True)
+    tanggal = models.DateField(_("in force from"))
+    keterangan = models.TextField(_("note"), blank=True)
+    berkas = models.CharField(_("file"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("DPA version")
+        verbose_name_plural = _("DPA versions")
+        ordering = ["region", "tahun", "tanggal", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tahun__gte=2000, tahun__lte=2100), name="dpa_version_tahun"
+            ),
+            models.CheckConstraint(
+                condition=Q(jenis__in=DpaVersionJenis.values), name="dpa_version_jenis_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "tahun", "tanggal"], name="dpa_version_in_force"),
+        ]
+
+    def __str__(self) -> str:
+        nomor = f" {self.nomor}" if self.nomor else ""
+        return f"{self.get_jenis_display()} {self.tahun}{nomor} ({self.tanggal:%d-%m-%Y})"
+
+
+class PerubahanKelas(models.TextChoices):
+    """How a version changed a line against the version in force before it."""
+
+    BARU = "baru", _("new")
+    TAMBAH = "tambah", _("increased")
+    RASIONALISASI = "rasionalisasi", _("rationalised")
+    DIHAPUS = "dihapus", _("removed")
+    TETAP = "tetap", _("unchanged")
+
+
+class DpaLineVersion(RegionScoped):
+    """A DPA line as one version set it: its pagu and cash plan, the pagu in force before
+    (None for a line new in it) and the class of the change. Every line of a version's file
+    has one, changed or not."""
+
+    Kelas = PerubahanKelas
+
+    version = models.ForeignKey(
+        DpaVersion, on_delete=models.PROTECT, related_name="lines", verbose_name=_("DPA version")
+    )
+    line = models.ForeignKey(
+        DpaLine, on_delete=models.PROTECT, related_name="versions", verbose_name=_("DPA line")
+    )
+    pagu = models.DecimalField(_("pagu"), **MONEY)
+    kas_tw1 = models.DecimalField(_("cash plan TW I"), **MONEY)
+    kas_tw2 = models.DecimalField(_("cash plan TW II"), **MONEY)
+    kas_tw3 = models.DecimalField(_("cash plan TW III"), **MONEY)
+    kas_tw4 = models.DecimalField(_("cash plan TW IV"), **MONEY)
+    pagu_sebelum = models.DecimalField(_("pagu before"), **MONEY, null=True, blank=True)
+    kelas = models.CharField(_("change"), max_length=14, choices=PerubahanKelas.choices)
+
+    class Meta:
+        verbose_name = _("DPA line version")
+        verbose_name_plural = _("DPA line versions")
+        ordering = ["version", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "line"], name="dpa_line_version_once"),
+            models.CheckConstraint(
+                condition=Q(
+                    pagu__gte=0, kas_tw1__gte=0, kas_tw2__gte=0, kas_tw3__gte=0, kas_tw4__gte=0
+                )
+                & (Q(pagu_sebelum__isnull=True) | Q(pagu_sebelum__gte=0)),
+                name="dpa_line_version_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(pagu=F("kas_tw1") + F("kas_tw2") + F("kas_tw3") + F("kas_tw4")),
+                name="dpa_line_version_cash_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(kelas__in=PerubahanKelas.values), name="dpa_line_version_kelas"
+            ),
+            # A line new in a version has no pagu before it, and only such a line.
+            models.CheckConstraint(
+                condition=Q(kelas=PerubahanKelas.BARU, pagu_sebelum__isnull=True)
+                | (~Q(kelas=PerubahanKelas.BARU) & Q(pagu_sebelum__isnull=False)),
+                name="dpa_line_version_baru_has_no_before",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["line", "version"], name="dpa_line_version_line"),
+            models.Index(fields=["region", "version", "kelas"], name="dpa_line_version_kelas_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.line_id} {self.kelas}"
+
+    @property
+    def selisih(self) -> Decimal:
+        """The change of the pagu (a new line's whole pagu)."""
+        return self.pagu - (self.pagu_sebelum or Decimal("0"))
+
+
+class DpaVersionRollup(RegionScoped):
+    """The whole DPA of a year in force under one version (its own lines and those earlier
+    versions left), summed per OPD, jenis and three-segment account like `Rollup`: what the
+    deviation of a quarter reads for the cash plan in force when the quarter began. Written
+    once, when the version is recorded, from the roll-ups of that moment."""
+
+    version = models.ForeignKey(DpaVersion, on_delete=models.CASCADE, related_name="rollups")
+    opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="+")
+    jenis = models.CharField(_("jenis"), max_length=12, choices=JENIS_CHOICES)
+    akun3 = models.CharField(_("account (3 segments)"), max_length=30)
+    n_lines = models.PositiveIntegerField(default=0)
+    pagu = models.DecimalField(_("pagu"), **MONEY)
+    kas_tw1 = models.DecimalField(_("cash plan TW I"), **MONEY)
+    kas_tw2 = models.DecimalField(_("cash plan TW II"), **MONEY)
+    kas_tw3 = models.DecimalField(_("cash plan TW III"), **MONEY)
+    kas_tw4 = models.DecimalField(_("cash plan TW IV"), **MONEY)
+
+    class Meta:
+        verbose_name = _("DPA version total")
+        verbose_name_plural = _("DPA version totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "opd", "jenis", "akun3"], name="dpa_version_rollup_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.opd_id} {self.jenis} {self.akun3}"
+
+
 class Rollup(RegionScoped):
     """The sums of a region's DPA lines and realisasi per year, OPD, jenis, account to three
     segments (`akun3`, the chart's jenis: 5.1.02, 5.2.03, 4.1.01, ...; its first two segments

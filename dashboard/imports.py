@@ -17,6 +17,7 @@ import re
 import secrets
 import time
 import zipfile
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from budget.importing.realisasi import import_realisasi
 from budget.models import DpaLine, Realisasi, Region, SumberDana
 from budget.roles import Actor, actor_for, can_import_dpa, can_import_realisasi
 from budget.selectors import region_for
+from budget.versions import VersionInfo
 from budget.workflow import next_to_report
 from dashboard.tasks import import_job
 from jobs.models import Job
@@ -58,18 +60,31 @@ KINDS = {"dpa": _("DPA (pagu and cash plan)"), "realisasi": _("Quarterly realisa
 class UploadForm(forms.Form):
     jenis = forms.ChoiceField(label=_("File type"), choices=list(KINDS.items()))
     berkas = forms.FileField(label=_("File (UTF-8 CSV or XLSX)"))
-    tahap = forms.ChoiceField(
-        label=_("DPA stage"),
+    # Which DPA document the file is (budget.versions); it decides the murni pagu too.
+    versi = forms.ChoiceField(
+        label=_("DPA document"),
         required=False,
         choices=[
-            ("", _("Ordinary (new lines: original pagu = pagu)")),
-            ("murni", _("Original DPA (correction: the original pagu changes too)")),
-            ("perubahan", _("DPPA / amendment (new lines: original pagu 0)")),
+            ("", _("Not said (DPA murni for a new year, else pergeseran)")),
+            ("murni", _("DPA murni (original; a correction changes the original pagu too)")),
+            ("perubahan", _("DPPA after the APBD-Perubahan (new lines: original pagu 0)")),
+            ("pergeseran", _("Pergeseran (shift between accounts; new lines: original pagu 0)")),
         ],
     )
+    nomor = forms.CharField(label=_("Document number"), required=False, max_length=120)
+    tanggal = forms.DateField(
+        label=_("In force from"),
+        required=False,
+        input_formats=["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Default: 1 January for a DPA murni, today for the others."),
+    )
+    keterangan = forms.CharField(label=_("Note"), required=False, max_length=500)
     nama_pemda = forms.CharField(
         label=_("Name of the local government (first import only)"), required=False, max_length=200
     )
+    # Shown for a DPA file only (static/js/import.js).
+    dpa_only = ("versi", "nomor", "tanggal", "keterangan", "nama_pemda")
 
     def clean_berkas(self):
         f = self.cleaned_data["berkas"]
@@ -165,7 +180,15 @@ def run_import(actor: Actor, region: Region | None, table: Table, meta: dict, *,
             table=table,
             region_kode=region.kode if region else None,
             region_nama=meta.get("nama_pemda") or None,
-            tahap=meta.get("tahap") or None,
+            # A file uploaded before versions were recorded names its `tahap` only.
+            tahap=None if meta.get("versi") else (meta.get("tahap") or None),
+            versi=VersionInfo(
+                jenis=meta.get("versi") or meta.get("tahap") or None,
+                nomor=meta.get("nomor") or "",
+                tanggal=date.fromisoformat(meta["tanggal"]) if meta.get("tanggal") else None,
+                keterangan=meta.get("keterangan") or "",
+                berkas=meta.get("name") or "",
+            ),
             dry_run=dry_run,
         )
     return import_realisasi(
@@ -232,7 +255,10 @@ def _preview(
         "name": berkas.name,
         "size": len(data),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "tahap": form.cleaned_data.get("tahap") or "",
+        "versi": form.cleaned_data.get("versi") or "",
+        "nomor": form.cleaned_data.get("nomor") or "",
+        "tanggal": tanggal.isoformat() if (tanggal := form.cleaned_data.get("tanggal")) else "",
+        "keterangan": form.cleaned_data.get("keterangan") or "",
         "nama_pemda": form.cleaned_data.get("nama_pemda") or "",
         "uploaded": timezone.now().isoformat(),
     }

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboard import audit, dana, entry, health, imports, jobs, views, warning
-from dashboard.reports import sap
+from dashboard.reports import perubahan, sap
 from dashboard.reports import views as reports
 
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("laporan/lra.pdf", reports.lra_pdf, name="lra_pdf"),
     path("laporan/lra-sap.pdf", sap.lra_sap_pdf, name="lra_sap_pdf"),
     path("laporan/lra-sap.xlsx", sap.lra_sap_xlsx, name="lra_sap_xlsx"),
+    path("laporan/perubahan-dpa/", perubahan.perubahan_dpa, name="perubahan_dpa"),
     path(
         "opd/<str:kode>/realisasi/<int:tahun>/<int:triwulan>/",
         entry.realisasi_entry,

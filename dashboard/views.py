@@ -41,7 +41,7 @@ from budget.selectors import (
     unverified_count,
 )
 from budget.workflow import kendala_labels, next_to_report, report_get, report_statuses
-from dashboard import charts
+from dashboard import charts, dpa_versions
 from dashboard.filters import AbsorptionFilter
 from dashboard.forms import DrillForm, PeriodForm, RankingForm
 from dashboard.periods import PagePeriod, empty_page, page_period, period_qs
@@ -365,11 +365,15 @@ def opd_detail(request: HttpRequest, kode: str) -> HttpResponse:
     tables = _tables(request, _opd_tables(scope, opd, drill, opd_rows), scope.period.triwulan)
     if isinstance(tables, HttpResponse):
         return tables
+    versions = dpa_versions.opd_section(request, region=region, opd=opd, tahun=scope.period.tahun)
+    if isinstance(versions, HttpResponse):
+        return versions
     return render(
         request,
         "dashboard/opd_detail.html",
         {
             **_opd_context(actor, scope, opd, tables, opd_rows),
+            **versions,
             "form": scope.form,
             "rinci": drill.rinci,
             "induk": drill.induk,

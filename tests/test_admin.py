@@ -134,6 +134,8 @@ def test_the_budget_models_are_all_in_the_admin():
             "account",
             "criteriaband",
             "dpaline",
+            "dpalineversion",
+            "dpaversion",
             "kegiatan",
             "opd",
             "profile",
@@ -152,10 +154,28 @@ def test_the_budget_models_are_all_in_the_admin():
 
 @pytest.fixture
 def early_warning_rows(report):
-    """A code mapping and a remedial action, so that their admin lists hold a row."""
+    """A code mapping, a remedial action and a DPA version with its line, so that their admin
+    lists hold a row."""
     from datetime import date
 
-    from budget.models import OpdMapping, Upaya
+    from budget.models import DpaLine, DpaLineVersion, DpaVersion, OpdMapping, Upaya
+
+    version = DpaVersion.objects.create(
+        region=report.region, tahun=YEAR, jenis="murni", tanggal=date(YEAR, 1, 1)
+    )
+    line = DpaLine.objects.filter(opd=report.opd).first()
+    assert line is not None
+    DpaLineVersion.objects.create(
+        region=report.region,
+        version=version,
+        line=line,
+        pagu=line.pagu,
+        kas_tw1=line.kas_tw1,
+        kas_tw2=line.kas_tw2,
+        kas_tw3=line.kas_tw3,
+        kas_tw4=line.kas_tw4,
+        kelas="baru",
+    )
 
     OpdMapping.objects.create(region=report.region, kode_lama="9.99", kode_baru=report.opd.kode)
     Upaya.objects.create(

@@ -45,7 +45,17 @@ OPD_A = "1.02.0.00.0.00.01.0000"  # Dinas Kesehatan: the treasurer's OPD
 OPD_B = "5.02.0.00.0.00.01.0000"  # BPKAD as an OPD: revenue and financing
 MAGELANG = "33.08"
 MAGELANG_OPD = "3.27.0.00.0.00.01.0000"
-ENDPOINTS = ("regions", "opds", "dpa-lines", "realisasi", "absorption", "ranking", "kinerja", "dak")
+ENDPOINTS = (
+    "regions",
+    "opds",
+    "dpa-lines",
+    "dpa-versions",
+    "realisasi",
+    "absorption",
+    "ranking",
+    "kinerja",
+    "dak",
+)
 
 
 # The regions ------------------------------------------------------------------------------
@@ -819,8 +829,8 @@ def test_the_schema_and_so_the_docs_page_speak_indonesian():
 
 def test_the_root_links_every_endpoint_with_absolute_urls(region, bpkad):
     links = APIClient().get(API).json()
-    assert set(links) == {"regions", "opds", "dpa_lines", "realisasi", "absorption", "ranking",
-                          "kinerja", "dak", "schema", "docs"}  # fmt: skip
+    assert set(links) == {"regions", "opds", "dpa_lines", "dpa_versions", "realisasi",
+                          "absorption", "ranking", "kinerja", "dak", "schema", "docs"}  # fmt: skip
     assert all(url.startswith("http://testserver/api/v1/") for url in links.values())
     client = api_client(bpkad)
     for name, url in links.items():

@@ -1185,9 +1185,11 @@ QUERIES = {
     "/?tahun=2024&triwulan=4": 13,
     # + the OPD 1, breakdown 1, accounts 1 (names joined), sumber dana 1, headline cards 1,
     # S-curve and bars 1 (roll-ups), the quarter's report (with who submitted and verified
-    # it) 1, the early warning of the OPD (budget.kinerja, bands given) 6
-    f"/opd/{opd_code(0)}/": 20,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 21,
+    # it) 1, the early warning of the OPD (budget.kinerja, bands given) 6, the year's DPA
+    # versions 1 (budget.versions; a year with a DPPA or pergeseran adds its changed lines'
+    # count and page, 2)
+    f"/opd/{opd_code(0)}/": 21,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 22,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
     # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 6
     "/peringkat/": 15,
@@ -1239,11 +1241,11 @@ ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
 ROLE_QUERIES = {
     # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
     # the users is skipped here: these events were written outside any request)
-    ("bpkad", f"/opd/{opd_code(0)}/"): 23,
+    ("bpkad", f"/opd/{opd_code(0)}/"): 24,
     ("bpkad", ENTRY): 7,
     ("kepala", ENTRY): 7,
     # the treasurer's own OPD: the head of region's page and the quarter to report next
-    ("bendahara", f"/opd/{opd_code(0)}/"): 21,
+    ("bendahara", f"/opd/{opd_code(0)}/"): 22,
     ("bendahara", ENTRY): 7,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,

@@ -320,7 +320,7 @@ def test_the_import_form_speaks_the_language_chosen(bpkad):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     in_english = page_text(client.get("/impor/"))
     assert "File type" in in_english
-    assert "Ordinary (new lines: original pagu = pagu)" in in_english
+    assert "Not said (DPA murni for a new year, else pergeseran)" in in_english
     assert "Jenis berkas" not in in_english
 
 

@@ -7,7 +7,7 @@ the original (murni) pagu for comparison.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -47,6 +47,7 @@ from budget.models import (
     SubKegiatan,
 )
 from budget.money import format_amount
+from budget.versions import VersionInfo, describe, plan_versions, record_versions, tahap_for
 from budget.workflow import lock_opds, pagu_refusal
 
 TAHAP = (None, "murni", "perubahan")
@@ -88,6 +89,8 @@ class DpaResult:
     dry_run: bool
     # New lines for a preview: key, pagu, rows; the first PREVIEW_LIMIT only (counts are exact).
     created: list[dict] = field(default_factory=list)
+    # The DPA versions recorded (budget.versions), one per year whose lines changed.
+    versions: list[str] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         verb = _("would be") if self.dry_run else _("were")
@@ -128,6 +131,15 @@ class DpaResult:
                 _("%(n)d DPA lines of these years are not in the file and were left as they are")
                 % {"n": self.lines_not_in_file}
             )
+        for version in self.versions:
+            out.append(
+                (
+                    _("DPA version that would be recorded: %(v)s")
+                    if self.dry_run
+                    else _("DPA version recorded: %(v)s")
+                )
+                % {"v": version}
+            )
         return out
 
 
@@ -140,6 +152,7 @@ def import_dpa(
     dry_run: bool = False,
     progress: bool = False,
     tahap: str | None = None,
+    versi: VersionInfo | None = None,
 ) -> DpaResult:
     """Validate every row, then write everything in one transaction, or nothing.
 
@@ -148,16 +161,26 @@ def import_dpa(
     of every line in the file to its pagu. "perubahan" (DPPA after the APBD-P) gives a line
     that first appears in it a murni pagu of 0: it was not in the original budget.
 
+    `versi` says which document it is (budget.versions): its kind decides `tahap`; unset, the
+    kind follows from `tahap` (None: a DPA murni for a year without versions, else a
+    pergeseran). The import records the version of each year whose lines it changes.
+
     Raises ImportRefused with every problem found (row, column, reason).
     """
     if tahap not in TAHAP:
         raise ValueError(f"tahap must be one of {TAHAP}")
+    versi = versi or VersionInfo()
+    if versi.jenis is None and tahap is not None:
+        versi = replace(versi, jenis=tahap)  # murni and perubahan are kinds of version too
+    tahap = tahap_for(versi=versi.jenis, tahap=tahap)
     cash_plan = _check_columns(table.columns)
     choice = choose_region(kode=region_kode, nama=region_nama, may_create=True)
     parsed = _parse_rows(table, cash_plan, progress=progress)
     with transaction.atomic():
         region = lock_region(choice) if not (dry_run and choice.is_new) else None
-        result = _plan_and_write(parsed, choice, region, cash_plan, dry_run, len(table.rows), tahap)
+        result = _plan_and_write(
+            parsed, choice, region, cash_plan, dry_run, len(table.rows), tahap, versi
+        )
         if dry_run:
             transaction.set_rollback(True)
     return result
@@ -322,7 +345,7 @@ def _parsed_row(
 
 
 def _plan_and_write(
-    parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read, tahap=None
+    parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read, tahap=None, versi=None
 ) -> DpaResult:
     errors: list[RowError] = []
     lines = _plan_lines(parsed, errors)
@@ -330,6 +353,9 @@ def _plan_and_write(
     masters = {name: Counts() for name in MASTERS}
     existing_lines, realised = _existing_lines(region, years)
     compared = _compare(lines, existing_lines, realised, tahap, errors)
+    planned_versions = plan_versions(
+        region=region, years=years, info=versi or VersionInfo(), errors=errors
+    )
     if errors:
         raise ImportRefused(errors)
 
@@ -354,6 +380,10 @@ def _plan_and_write(
         dry_run=dry_run,
     )
     _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap)
+    changed_years = {p.key[0] for p in lines.values() if p.action != "unchanged"}
+    result.versions = [describe(v) for v in planned_versions if v.tahun in changed_years]
+    if region is not None and not dry_run:
+        record_versions(region=region, planned=planned_versions, lines=lines)
     return result
 
 

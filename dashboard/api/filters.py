@@ -10,7 +10,15 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, SumberDana
+from budget.models import (
+    JENIS_CHOICES,
+    DpaLine,
+    DpaVersion,
+    DpaVersionJenis,
+    Opd,
+    Realisasi,
+    SumberDana,
+)
 
 CODE_PREFIX = RegexValidator(
     r"^\d+(\.\d+)*\.?$", "a code prefix is digits separated by dots, e.g. 5.1.02"
@@ -130,3 +138,15 @@ class RealisasiFilter(django_filters.FilterSet):
 
     def by_sumber_dana(self, queryset, name, value):
         return sumber_dana_lines(queryset, value, field="line__sumber_dana")
+
+
+class DpaVersionFilter(django_filters.FilterSet):
+    region = django_filters.CharFilter(field_name="region__kode", help_text="Region code.")
+    tahun = IntegerFilter(field_name="tahun", help_text="Fiscal year.")
+    jenis = django_filters.ChoiceFilter(
+        choices=DpaVersionJenis.choices, help_text="murni, perubahan (DPPA) or pergeseran."
+    )
+
+    class Meta:
+        model = DpaVersion
+        fields = ["region", "tahun", "jenis"]

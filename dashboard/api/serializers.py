@@ -18,7 +18,7 @@ from budget.measures import (
     MeasureValue,
     measure_get,
 )
-from budget.models import JENIS_CHOICES, DpaLine, Opd, Realisasi, Region, SumberDana
+from budget.models import JENIS_CHOICES, DpaLine, DpaVersion, Opd, Realisasi, Region, SumberDana
 from budget.money import MONEY
 from budget.selectors import CONTRACT_FIELDS, LEVELS, AbsorptionRow, RankedRow
 
@@ -457,3 +457,22 @@ class KinerjaReportSerializer(serializers.Serializer):
     tahun = serializers.IntegerField()
     triwulan = serializers.IntegerField()
     rows = KinerjaRowSerializer(many=True)
+
+
+class DpaVersionSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.kode", help_text="Region code.")
+    # Plain text, not an enum: the schema already has a `jenis` enum (pendapatan, belanja, …).
+    jenis = serializers.CharField(help_text="murni, perubahan (a DPPA) or pergeseran.")
+
+    class Meta:
+        model = DpaVersion
+        fields = [
+            "region",
+            "tahun",
+            "jenis",
+            "nomor",
+            "tanggal",
+            "keterangan",
+            "berkas",
+            "created_at",
+        ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("regions/", _api(views.RegionList), name="regions"),
     path("opds/", _api(views.OpdList), name="opds"),
     path("dpa-lines/", _api(views.DpaLineList), name="dpa-lines"),
+    path("dpa-versions/", _api(views.DpaVersionList), name="dpa-versions"),
     path("realisasi/", _api(views.RealisasiList), name="realisasi"),
     path("absorption/", _api(views.AbsorptionView), name="absorption"),
     path("ranking/", _api(views.RankingView), name="ranking"),

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from budget.criteria import bands_for
 from budget.dana import dak_dict, dak_report
 from budget.kinerja import kinerja
-from budget.models import DpaLine, Opd, Realisasi, Region
+from budget.models import DpaLine, DpaVersion, Opd, Realisasi, Region
 from budget.reporting import report_dict
 from budget.selectors import (
     SelectorError,
@@ -76,6 +76,7 @@ class ApiRoot(ApiView):
             "regions": "api:regions",
             "opds": "api:opds",
             "dpa_lines": "api:dpa-lines",
+            "dpa_versions": "api:dpa-versions",
             "realisasi": "api:realisasi",
             "absorption": "api:absorption",
             "ranking": "api:ranking",
@@ -150,6 +151,26 @@ class DpaLineList(ApiListView):
         )
         lines = permissions.scope_regions(self.request, lines)
         return permissions.scope_opd(self.request, lines, field="opd_id")
+
+
+@extend_schema(
+    summary=_("DPA versions: the DPA murni, each DPPA and pergeseran"),
+    description=_(
+        "Each DPA document imported, in order of the date it takes effect: its kind, number "
+        "(legal basis), date and note. The DPA in force on a day is the last dated on or "
+        "before it."
+    ),
+    responses={200: serializers.DpaVersionSerializer(many=True), **ERRORS},
+)
+class DpaVersionList(ApiListView):
+    serializer_class = serializers.DpaVersionSerializer
+    filterset_class = filters.DpaVersionFilter
+
+    def get_queryset(self):
+        versions = DpaVersion.objects.select_related("region").order_by(
+            "region__kode", "tahun", "tanggal", "pk"
+        )
+        return permissions.scope_regions(self.request, versions)
 
 
 @extend_schema(

@@ -275,5 +275,6 @@ def laporan(request: HttpRequest) -> HttpResponse:
             "chosen_susunan": picked.get("susunan") or "program",
             "susunan": list(lra.SUSUNAN.items()),
             "can_rank": can_view_ranking(actor),
+            "can_region": can_view_region(actor),
         },
     )
