@@ -387,3 +387,81 @@ def test_kinerja_counts_the_physical_score_and_flags_the_gap(files, opd):
     assert row.fisik_persen == D(90)
     assert row.fisik_flag == BEHIND
     assert row.as_contract_dict()["peringatan_fisik"] == BEHIND
+
+
+# --- the entry page ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def entry(treasurer_opd, treasurer):
+    """OPD A's TW I entry page, its two sub kegiatan of belanja (pagu 300.000 and 100.000),
+    signed in as its treasurer."""
+    from django.test import Client
+
+    from tests.factories import DpaLineFactory
+
+    big = DpaLineFactory.create(
+        region=treasurer_opd.region, opd=treasurer_opd, tahun=2024, pagu=D(300000)
+    )
+    small = DpaLineFactory.create(
+        region=treasurer_opd.region, opd=treasurer_opd, tahun=2024, pagu=D(100000)
+    )
+    client = Client()
+    client.force_login(treasurer)
+    url = f"/opd/{treasurer_opd.kode}/realisasi/2024/1/"
+    return client, url, big.sub_kegiatan, small.sub_kegiatan
+
+
+def post(client, url, **data):
+    from budget.models import QuarterReport
+
+    report = QuarterReport.objects.filter(triwulan=int(url.rstrip("/")[-1])).first()
+    return client.post(url, {"action": "save", "version": report.version if report else 0, **data})
+
+
+def test_the_treasurer_enters_physical_progress_with_the_quarters_realisasi(entry):
+    client, url, big, small = entry
+    page = client.get(url)
+    assert f'name="fisik-{big.pk}"' in page.content.decode()
+    response = post(client, url, **{f"fisik-{big.pk}": "40", f"fisik-{small.pk}": "12,5"})
+    assert response.status_code == 302
+    assert {f.sub_kegiatan_id: f.persen for f in RealisasiFisik.objects.all()} == {
+        big.pk: D("40.00"),
+        small.pk: D("12.50"),
+    }
+    shown = client.get(url).content.decode()
+    assert 'value="12,50"' in shown  # the Indonesian way
+    assert 'value="40"' in shown
+
+
+def test_a_bad_percent_is_named_on_its_row_and_nothing_is_saved(entry):
+    client, url, big, small = entry
+    response = post(client, url, **{f"fisik-{big.pk}": "140", f"fisik-{small.pk}": "10"})
+    assert response.status_code == 400
+    assert "100" in response.content.decode()
+    assert RealisasiFisik.objects.count() == 0
+
+
+def test_a_decrease_without_its_reason_is_refused_on_the_page(entry, treasurer_opd):
+    client, url, big, _small = entry
+    assert post(client, url, **{f"fisik-{big.pk}": "40"}).status_code == 302
+    url2 = url.replace("/1/", "/2/")
+    refused = post(client, url2, **{f"fisik-{big.pk}": "30"})
+    assert refused.status_code == 400
+    assert RealisasiFisik.objects.filter(triwulan=2).count() == 0
+    explained = post(client, url2, **{f"fisik-{big.pk}": "30", f"alasan-{big.pk}": "cacat mutu"})
+    assert explained.status_code == 302
+    assert RealisasiFisik.objects.get(triwulan=2).alasan == "cacat mutu"
+
+
+def test_a_submitted_quarter_shows_physical_progress_and_takes_no_more(entry, treasurer_opd):
+    client, url, big, _small = entry
+    post(client, url, **{f"fisik-{big.pk}": "40"})
+    submitted = post(client, url, action="submit", kendala="pengadaan", **{f"fisik-{big.pk}": "40"})
+    assert submitted.status_code == 302
+    page = client.get(url).content.decode()
+    assert f'name="fisik-{big.pk}"' not in page
+    assert "40,00%" in page
+    refused = post(client, url, **{f"fisik-{big.pk}": "50"})
+    assert refused.status_code == 400
+    assert RealisasiFisik.objects.get().persen == D("40.00")
