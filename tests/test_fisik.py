@@ -465,3 +465,15 @@ def test_a_submitted_quarter_shows_physical_progress_and_takes_no_more(entry, tr
     refused = post(client, url, **{f"fisik-{big.pk}": "50"})
     assert refused.status_code == 400
     assert RealisasiFisik.objects.get().persen == D("40.00")
+
+
+def test_the_generated_regions_physical_progress_imports(tmp_path, db):
+    from budget.generator import generate_region
+
+    region = generate_region(opds=4, lines=60, years=[2024], seed=3, out=tmp_path)
+    for name, path in (("import_dpa", region.dpa), ("import_realisasi", region.realisasi)):
+        run_command(name, path, no_progress=True)
+    run_command("import_fisik", region.fisik, no_progress=True)
+    assert RealisasiFisik.objects.count() == region.fisik_rows > 0
+    again = generate_region(opds=4, lines=60, years=[2024], seed=3, out=tmp_path / "again")
+    assert again.fisik.read_bytes() == region.fisik.read_bytes()
