@@ -219,6 +219,7 @@ class FisikProgress:
     kegiatan carry it, and per quarter (through the one asked) the pagu-weighted progress and
     how many sub kegiatan had reported by then."""
 
+    kode: str  # the OPD's
     pagu: Decimal
     n_sub: int
     persen: tuple[Decimal | None, ...]  # quarters 1..4, None after the quarter asked
@@ -246,17 +247,18 @@ WITH pagu AS (
     FROM budget_realisasifisik
     WHERE region_id = %(region)s AND tahun = %(tahun)s AND triwulan <= %(triwulan)s {only}
 )
-SELECT p.opd_id, q.q, SUM(p.pagu), SUM(p.pagu * COALESCE(latest.persen, 0)),
+SELECT p.opd_id, opd.kode, q.q, SUM(p.pagu), SUM(p.pagu * COALESCE(latest.persen, 0)),
        COUNT(*), COUNT(latest.persen)
 FROM pagu p
 JOIN (SELECT DISTINCT opd_id FROM fisik) reporting ON reporting.opd_id = p.opd_id
+JOIN budget_opd opd ON opd.id = p.opd_id
 CROSS JOIN generate_series(1, %(triwulan)s) AS q(q)
 LEFT JOIN LATERAL (
     SELECT f.persen FROM fisik f
     WHERE f.opd_id = p.opd_id AND f.sub_kegiatan_id = p.sub_kegiatan_id AND f.triwulan <= q.q
     ORDER BY f.triwulan DESC LIMIT 1
 ) latest ON TRUE
-GROUP BY p.opd_id, q.q
+GROUP BY p.opd_id, opd.kode, q.q
 """
 
 
@@ -279,8 +281,10 @@ def fisik_by_opd(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     sums: dict[int, dict[int, tuple[Decimal, Decimal, int, int]]] = {}
-    for opd, q, pagu, weighted, n_sub, n_reported in rows:
+    kodes: dict[int, str] = {}
+    for opd, kode, q, pagu, weighted, n_sub, n_reported in rows:
         sums.setdefault(opd, {})[q] = (pagu, weighted, n_sub, n_reported)
+        kodes[opd] = kode
     out: dict[int, FisikProgress] = {}
     with localcontext(prec=50):
         for opd, by_q in sums.items():
@@ -292,7 +296,11 @@ def fisik_by_opd(
                 reported.append(n_reported)
                 persen.append(weighted / pagu if pagu and n_reported else None)
             out[opd] = FisikProgress(
-                pagu=pagu, n_sub=n_sub, persen=tuple(persen), reported=tuple(reported)
+                kode=kodes[opd],
+                pagu=pagu,
+                n_sub=n_sub,
+                persen=tuple(persen),
+                reported=tuple(reported),
             )
     return out
 

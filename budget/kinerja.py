@@ -744,6 +744,11 @@ class KinerjaRow:
         return self.fisik.at(self.triwulan) if self.fisik else None
 
     @property
+    def fisik_reported(self) -> int:
+        """How many of its sub kegiatan had reported physical progress by the quarter."""
+        return self.fisik.reported_at(self.triwulan) if self.fisik else 0
+
+    @property
     def rencana_fisik(self) -> Decimal | None:
         """The physical progress the cash plan implies: kas kumulatif ÷ pagu × 100."""
         return rencana_fisik(self.kas_kumulatif, self.belanja.pagu)
@@ -841,9 +846,8 @@ class KinerjaRow:
             "rencana_fisik_persen": _number(self.rencana_fisik),
             "selisih_fisik": _number(self.selisih_fisik),
             "peringatan_fisik": self.fisik_flag,
-            "fisik_sub_kegiatan_dilaporkan": (
-                self.fisik.reported_at(self.triwulan) if self.fisik else 0
-            ),
+            "fisik_sub_kegiatan_dilaporkan": self.fisik_reported,
+            "fisik_sub_kegiatan_total": self.fisik.n_sub if self.fisik else 0,
             "kendala": list(self.kendala),
         }
 

@@ -37,8 +37,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.codes import Jenis
 from budget.importing import ImportRefused, read_table
-from budget.importing.columns import DPA, REALISASI, columns, names
+from budget.importing.columns import DPA, FISIK, REALISASI, columns, names
 from budget.importing.dpa import import_dpa
+from budget.importing.fisik import import_fisik
 from budget.importing.reading import XLSX_MAGIC, Table
 from budget.importing.realisasi import import_realisasi
 from budget.models import DpaLine, Realisasi, Region, SumberDana
@@ -52,7 +53,11 @@ from jobs.services import job_start
 MAX_UPLOAD = 20 * 1024 * 1024
 KEEP_SECONDS = 60 * 60
 PREVIEW_ROWS = 200
-KINDS = {"dpa": _("DPA (pagu and cash plan)"), "realisasi": _("Quarterly realisasi")}
+KINDS = {
+    "dpa": _("DPA (pagu and cash plan)"),
+    "realisasi": _("Quarterly realisasi"),
+    "fisik": _("Realisasi fisik (physical progress)"),
+}
 
 
 class UploadForm(forms.Form):
@@ -168,6 +173,10 @@ def run_import(actor: Actor, region: Region | None, table: Table, meta: dict, *,
             tahap=meta.get("tahap") or None,
             dry_run=dry_run,
         )
+    if meta["jenis"] == "fisik":
+        return import_fisik(
+            table=table, region_kode=region.kode if region else None, dry_run=dry_run, actor=actor
+        )
     return import_realisasi(
         table=table, region_kode=region.kode if region else None, dry_run=dry_run, actor=actor
     )
@@ -211,7 +220,7 @@ def _upload_form(actor: Actor, *args: Any, **kwargs: Any) -> UploadForm:
         jenis = form.fields["jenis"]
         if not isinstance(jenis, forms.ChoiceField):
             raise TypeError("UploadForm.jenis must be a ChoiceField")
-        jenis.choices = [("realisasi", KINDS["realisasi"])]
+        jenis.choices = [(k, KINDS[k]) for k in ("realisasi", "fisik")]
     return form
 
 
@@ -345,6 +354,7 @@ TEMPLATES = {
         {"pagu": 12000000, **{f"kas_bulan_{m}": 1000000 for m in range(1, 13)}},
     ),
     "realisasi": (columns(REALISASI), {}),
+    "fisik": (columns(FISIK), {"fisik_persen": 45.5}),
 }
 
 

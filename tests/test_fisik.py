@@ -477,3 +477,13 @@ def test_the_generated_regions_physical_progress_imports(tmp_path, db):
     assert RealisasiFisik.objects.count() == region.fisik_rows > 0
     again = generate_region(opds=4, lines=60, years=[2024], seed=3, out=tmp_path / "again")
     assert again.fisik.read_bytes() == region.fisik.read_bytes()
+
+
+def test_the_opds_change_history_names_the_physical_progress(files, opd):
+    from budget.history import opd_history
+
+    fisik_import(files, [fisik_row(fisik_persen="20")])
+    fisik_import(files, [fisik_row(fisik_persen="30")])
+    entries = [e for e in opd_history(opd=opd, tahun=2024) if e.what == "Realisasi fisik"]
+    assert [e.subject for e in entries] == [f"2024 TW I {SUB_KEGIATAN}"] * 2
+    assert [(c.old, c.new) for c in entries[0].changes] == [(D("20.00"), D("30.00"))]

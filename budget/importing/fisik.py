@@ -21,7 +21,6 @@ from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.logs import logs_refusal
 from budget.models import Opd
-from budget.money import format_percent
 from budget.roles import SYSTEM, Actor
 from budget.workflow import FisikRefused, fisik_ledger, fisik_write
 
@@ -180,11 +179,11 @@ def _write(rows: list[_Row], region, actor: Actor, dry_run: bool, rows_read: int
         if w.created:
             counts.created += 1
             if len(created) < PREVIEW_LIMIT:
-                created.append({**where, "baru": format_percent(r.persen)})
+                created.append({**where, "baru": r.persen})
         elif w.updated:
             counts.updated += 1
             old = w.before.persen if w.before else None
-            changes.append({**where, "lama": format_percent(old), "baru": format_percent(r.persen)})
+            changes.append({**where, "lama": old, "baru": r.persen})
         else:
             counts.unchanged += 1
     return FisikResult(
