@@ -269,7 +269,7 @@ def fisik_by_opd(
     `triwulan` (or of one), weighed as the module says. One query, summed by PostgreSQL;
     the division is exact Decimal here."""
     check_triwulan(triwulan)
-    params = {
+    params: dict[str, int | str | None] = {
         "region": region_id,
         "tahun": tahun,
         "triwulan": triwulan,

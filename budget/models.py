@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
-from budget.money import MONEY
+from budget.money import MONEY, MoneyOptions
 
 
 def validate_nip(value: str) -> None:
@@ -326,7 +326,7 @@ class Realisasi(RegionScoped):
 
 
 # A percentage of physical work: 0 to 100 with two decimals (45,50%).
-PERSEN = {"max_digits": 5, "decimal_places": 2}
+PERSEN: MoneyOptions = {"max_digits": 5, "decimal_places": 2}
 
 
 @pghistory.track(*history_events(), level=pgtrigger.Statement)

@@ -1184,31 +1184,37 @@ def _store_fisik(ledger: FisikLedger, written: list[FisikWritten]) -> None:
     """New figures in one INSERT, changed ones in one UPDATE: statement-level triggers keep
     their history (django-pghistory) as they keep the realisasi's."""
     now = timezone.now()
-    new = [
-        RealisasiFisik(
-            region_id=ledger.opds[w.figure.opd_id].region_id,
-            opd_id=w.figure.opd_id,
-            sub_kegiatan_id=w.figure.sub_kegiatan_id,
-            tahun=w.figure.tahun,
-            triwulan=w.figure.triwulan,
-            persen=w.figure.persen,
-            alasan=w.figure.alasan.strip(),
-        )
-        for w in written
-        if w.created
-    ]
+    new, changed = [], []
+    for w in written:
+        f = w.figure
+        if f.persen is None:  # a blank box: nothing to store
+            continue
+        if w.created:
+            new.append(
+                RealisasiFisik(
+                    region_id=ledger.opds[f.opd_id].region_id,
+                    opd_id=f.opd_id,
+                    sub_kegiatan_id=f.sub_kegiatan_id,
+                    tahun=f.tahun,
+                    triwulan=f.triwulan,
+                    persen=f.persen,
+                    alasan=f.alasan.strip(),
+                )
+            )
+        elif w.updated:
+            changed.append((f, f.persen))
     RealisasiFisik.objects.bulk_create(new, batch_size=2000)
-    changed = [w.figure for w in written if w.updated]
     if changed:
         ids = {
             (o, s, t, q): pk
             for pk, o, s, t, q in RealisasiFisik.objects.filter(
-                opd_id__in={f.opd_id for f in changed}, tahun__in={f.tahun for f in changed}
+                opd_id__in={f.opd_id for f, _p in changed},
+                tahun__in={f.tahun for f, _p in changed},
             ).values_list("pk", "opd_id", "sub_kegiatan_id", "tahun", "triwulan")
         }
         rows = [
-            RealisasiFisik(pk=ids[f.key], persen=f.persen, alasan=f.alasan.strip(), updated_at=now)
-            for f in changed
+            RealisasiFisik(pk=ids[f.key], persen=persen, alasan=f.alasan.strip(), updated_at=now)
+            for f, persen in changed
         ]
         RealisasiFisik.objects.bulk_update(
             rows, ["persen", "alasan", "updated_at"], batch_size=2000

@@ -17,6 +17,7 @@ import re
 import secrets
 import time
 import zipfile
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -338,7 +339,7 @@ EXAMPLE = {
     "realisasi": 4750000,
 }
 # name: (columns, the example's amounts)
-TEMPLATES = {
+TEMPLATES: dict[str, tuple[list, dict[str, Any]]] = {
     "dpa": (
         columns(DPA, plan="triwulan", optional=True),
         {
@@ -354,7 +355,7 @@ TEMPLATES = {
         {"pagu": 12000000, **{f"kas_bulan_{m}": 1000000 for m in range(1, 13)}},
     ),
     "realisasi": (columns(REALISASI), {}),
-    "fisik": (columns(FISIK), {"fisik_persen": 45.5}),
+    "fisik": (columns(FISIK), {"fisik_persen": Decimal("45.5")}),
 }
 
 

@@ -171,7 +171,7 @@ def test_the_physical_score_is_progress_against_the_plan_capped_at_100():
 def test_a_decrease_needs_a_reason_and_may_have_one():
     before = {(1, 7, 2024, 1): Stored(D(40), "")}
     fall = [FisikFigure(1, 7, 2024, 2, D(30))]
-    assert "reason" in fisik_refusals(stored=before, figures=fall)[(1, 7, 2024, 2)]
+    assert "alasan" in fisik_refusals(stored=before, figures=fall)[(1, 7, 2024, 2)]
     explained = [FisikFigure(1, 7, 2024, 2, D(30), "pekerjaan dibongkar karena cacat mutu")]
     assert fisik_refusals(stored=before, figures=explained) == {}
     assert fisik_refusals(stored=before, figures=[FisikFigure(1, 7, 2024, 2, D(40))]) == {}
@@ -180,13 +180,13 @@ def test_a_decrease_needs_a_reason_and_may_have_one():
 def test_raising_an_earlier_quarter_above_a_later_one_without_reason_is_refused():
     before = {(1, 7, 2024, 1): Stored(D(10), ""), (1, 7, 2024, 2): Stored(D(30), "")}
     errors = fisik_refusals(stored=before, figures=[FisikFigure(1, 7, 2024, 1, D(35))])
-    assert "above" in errors[(1, 7, 2024, 1)]
+    assert "lebih tinggi" in errors[(1, 7, 2024, 1)]
 
 
 def test_a_blank_where_a_figure_is_stored_is_refused():
     before = {(1, 7, 2024, 1): Stored(D(10), "")}
     errors = fisik_refusals(stored=before, figures=[FisikFigure(1, 7, 2024, 1, None)])
-    assert "empty" in errors[(1, 7, 2024, 1)]
+    assert "kosong" in errors[(1, 7, 2024, 1)]
     assert fisik_refusals(stored={}, figures=[FisikFigure(1, 7, 2024, 1, None)]) == {}
 
 

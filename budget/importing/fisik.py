@@ -122,7 +122,11 @@ def _parse(table: Table) -> list[_Row]:
 def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
     if actor.is_bpkad:
         return
-    own = Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+    own = (
+        None  # no OPD of their own (a head of region): every row is refused
+        if actor.opd_id is None
+        else Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+    )
     foreign = [
         RowError(r.row, "kode_opd", _("you may import the realisasi of your own OPD only"))
         for r in rows
@@ -145,7 +149,7 @@ def _write(rows: list[_Row], region, actor: Actor, dry_run: bool, rows_read: int
     for r in rows:
         opd_id = opd_ids.get(r.opd)
         sub_id = sub_ids.get((opd_id, r.tahun, r.sub)) if opd_id is not None else None
-        if sub_id is None:
+        if opd_id is None or sub_id is None:
             errors.append(
                 RowError(
                     r.row,

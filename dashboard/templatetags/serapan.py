@@ -135,7 +135,7 @@ def selisih_poin(value: Decimal | None) -> str:
     """A signed gap in percentage points, the Indonesian way: +20,50 or −3,25."""
     if value is None:
         return "—"
-    rounded = round2(value)
+    rounded = round2(value) or Decimal(0)
     sign = "+" if rounded > 0 else "−" if rounded < 0 else ""
     return sign + format_number(abs(rounded), decimals=2)
 
