@@ -43,7 +43,9 @@ from django.db import transaction
 
 from budget import roles, workflow
 from budget.codes import JENIS_BY_AKUN, Jenis
+from budget.importing.columns import FISIK_COLUMNS
 from budget.importing.dpa import DPA_COLUMNS, DpaResult, import_dpa
+from budget.importing.fisik import FisikResult, import_fisik
 from budget.importing.reading import Table
 from budget.importing.realisasi import REALISASI_COLUMNS, RealisasiResult, import_realisasi
 from budget.kinerja import quarter_end
@@ -142,6 +144,9 @@ class DemoData:
     kendala: dict[str, tuple[list[str], str]]  # kode_opd ("" for any other) -> choices, catatan
     # (account prefix, OPD prefix, sumber dana), the first match wins; revenue has none
     sumber_dana: tuple[tuple[str, str, str], ...]
+    # kode_opd ("" for any other) -> physical minus financial progress of its sub kegiatan,
+    # in points (fisik.csv)
+    fisik: dict[str, Range]
 
     def sumber_dana_of(self, account: str, opd: str) -> str:
         for account_prefix, opd_prefix, source in self.sumber_dana:
@@ -249,6 +254,7 @@ def demo_data() -> DemoData:
             (r["awalan_rekening"], r["awalan_opd"], r["sumber_dana"])
             for r in _read("sumber_dana.csv")
         ),
+        fisik={r["kode_opd"]: _range(r, "selisih") for r in _read("fisik.csv")},
     )
 
 
@@ -446,6 +452,7 @@ class DemoTables:
     dpa: list[DpaStage]
     realisasi: Table
     lines: dict[int, list[Line]]  # the final DPA of each year
+    fisik: Table
 
 
 def _dpa_table(lines: Iterable[Line]) -> Table:
@@ -509,6 +516,41 @@ DPPA = {
 }
 
 
+def _fisik_table(lines_by_year: dict[int, list[Line]]) -> Table:
+    """Each sub kegiatan's physical progress at the end of each quarter reported: its serapan
+    moved by the OPD's gap of fisik.csv (work ahead of the bills at PUPR, paid ahead of the
+    work at Disdukcapil), within 0-100 and never falling."""
+    data = demo_data()
+    subs: dict[tuple[int, str, str], list[list[int]]] = {}
+    pagu: dict[tuple[int, str, str], int] = {}
+    for tahun, lines in lines_by_year.items():
+        for line in lines:
+            if line.jenis != Jenis.BELANJA or line.sub is None:
+                continue
+            key = (tahun, line.opd.kode, line.sub_kode)
+            subs.setdefault(key, []).append(_realised(line))
+            pagu[key] = pagu.get(key, 0) + line.pagu
+    cells = []
+    for (tahun, opd, sub), realised in subs.items():
+        low, high = data.fisik.get(opd, data.fisik[""])
+        rng = _rng("fisik", tahun, opd, sub)
+        spent, done = 0, 0.0
+        for q in range(REPORTED_THROUGH[tahun]):
+            spent += sum(r[q] for r in realised)
+            serapan = 100 * spent / pagu[(tahun, opd, sub)] if pagu[(tahun, opd, sub)] else 0
+            done = max(done, min(100.0, max(0.0, serapan + rng.uniform(low, high))))
+            cells.append(
+                {
+                    "tahun": str(tahun),
+                    "triwulan": str(q + 1),
+                    "kode_opd": opd,
+                    "kode_sub_kegiatan": sub,
+                    "fisik_persen": f"{done:.2f}",
+                }
+            )
+    return Table(columns=list(FISIK_COLUMNS), rows=list(enumerate(cells, start=2)))
+
+
 def build_demo() -> DemoTables:
     """The demo region as import tables; no database access."""
     murni = {tahun: _lines_for_year(tahun) for tahun in YEARS}
@@ -528,7 +570,9 @@ def build_demo() -> DemoTables:
             stages.append(DpaStage(f"DPPA {t}", t, _dpa_table(final[t]), versi=DPPA[t]))
         else:
             stages.append(DpaStage(f"DPA {t}", t, _dpa_table(murni[t]), versi=_murni(t)))
-    return DemoTables(dpa=stages, realisasi=_realisasi_table(final), lines=final)
+    return DemoTables(
+        dpa=stages, realisasi=_realisasi_table(final), lines=final, fisik=_fisik_table(final)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -561,6 +605,7 @@ class DemoResult:
     dpa: list[tuple[str, DpaResult | None]]  # None: a murni DPA already superseded, skipped
     realisasi: RealisasiResult
     users: dict[str, str]  # username -> created | updated | unchanged
+    fisik: FisikResult | None = None
     reports: int = 0  # quarterly reports taken through the workflow by this run
     upaya: int = 0  # remedial actions recorded by this run
 
@@ -568,6 +613,8 @@ class DemoResult:
     def changed(self) -> bool:
         dpa = any(r and (r.lines.created or r.lines.updated) for _label, r in self.dpa)
         real = self.realisasi.counts.created or self.realisasi.counts.updated
+        if self.fisik is not None:
+            real = real or self.fisik.counts.created or self.fisik.counts.updated
         users = any(s != "unchanged" for s in self.users.values())
         return bool(dpa or real or users or self.reports or self.upaya)
 
@@ -592,6 +639,7 @@ def seed_demo() -> DemoResult:
             )
             dpa_results.append((stage.label, result))
         realisasi = import_realisasi(table=tables.realisasi, region_kode=REGION_KODE)
+        fisik = import_fisik(table=tables.fisik, region_kode=REGION_KODE)
         region = Region.objects.get(kode=REGION_KODE)
         if not region.ttd_nama:  # the signatory BPKAD would set in the admin, once
             for name, value in DEMO_SIGNATORY.items():
@@ -605,6 +653,7 @@ def seed_demo() -> DemoResult:
         region=region,
         dpa=dpa_results,
         realisasi=realisasi,
+        fisik=fisik,
         users=users,
         reports=reports,
         upaya=upaya,

@@ -15,8 +15,10 @@ import csv
 import itertools
 import math
 import random
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 TAHUN = 2025  # the benchmark's year
@@ -465,11 +467,13 @@ class GeneratedRegion:
 
     dpa: Path
     realisasi: Path
+    fisik: Path
     opds: int
     lines: int  # DPA lines (a line of two komponen rows counts once)
     dpa_rows: int
     realisasi_rows: int
     years: tuple[int, ...]
+    fisik_rows: int = 0
 
 
 ACCOUNTS_PER_SUB = 10  # belanja lines per sub kegiatan, as in a typical DPA
@@ -494,11 +498,57 @@ def opd_sizes(opds: int, lines: int, seed: int | str) -> list[int]:
     return sizes
 
 
+def fisik_rows(
+    dpa_rows: Iterable[dict[str, str]], realisasi: Iterable[dict[str, str]], seed: int | str
+) -> list[dict[str, str]]:
+    """Each sub kegiatan's realisasi fisik at the end of every quarter of realisasi, in the
+    contract's columns: its serapan moved by its OPD's gap (most OPDs within a few points;
+    about one in eight with work well ahead of the bills, one in eight paid well ahead of the
+    work), within 0-100 and never falling."""
+    from budget.money import parse_amount
+
+    pagu: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for row in dpa_rows:
+        if row["kode_rekening"].startswith("5"):
+            key = (row["tahun"], row["kode_opd"], row["kode_sub_kegiatan"])
+            pagu[key] += parse_amount(row["pagu"])
+    spent: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    for row in realisasi:
+        if row["kode_rekening"].startswith("5"):
+            key4 = (row["tahun"], row["kode_opd"], row["kode_sub_kegiatan"], row["triwulan"])
+            spent[key4] += parse_amount(row["realisasi"])
+    out: list[dict[str, str]] = []
+    for (tahun, opd, sub), total in sorted(pagu.items()):
+        rng = random.Random(f"fisik-{seed}-{tahun}-{opd}-{sub}")  # noqa: S311 (test data)
+        habit = random.Random(f"fisik-{seed}-{opd}").random()  # noqa: S311
+        low, high = (18, 32) if habit < 0.125 else (-32, -18) if habit < 0.25 else (-4, 6)
+        cumulative, done = Decimal(0), Decimal(0)
+        for tw in ("1", "2", "3", "4"):
+            if (tahun, opd, sub, tw) not in spent:
+                continue
+            cumulative += spent[(tahun, opd, sub, tw)]
+            serapan = cumulative * 100 / total if total else Decimal(0)
+            moved = serapan + Decimal(str(round(rng.uniform(low, high), 2)))
+            done = max(done, min(Decimal(100), max(Decimal(0), moved)))
+            out.append(
+                {
+                    "tahun": tahun,
+                    "triwulan": tw,
+                    "kode_opd": opd,
+                    "kode_sub_kegiatan": sub,
+                    "fisik_persen": f"{done:.2f}",
+                }
+            )
+    return out
+
+
 def generate_region(
     *, opds: int, lines: int, years: Iterable[int], seed: int, out: Path
 ) -> GeneratedRegion:
-    """Write `out/dpa.csv` (cash plan by quarter, with sumber_dana) and `out/realisasi.csv`
-    (four quarters of every year) for `opds` OPDs of `lines` DPA lines in each year; each
+    """Write `out/dpa.csv` (cash plan by quarter, with sumber_dana), `out/realisasi.csv`
+    (four quarters of every year) and `out/fisik.csv` (each sub kegiatan's physical progress,
+    an extension of DESIGN §4's two files) for `opds` OPDs of `lines` DPA lines in each
+    year; each
     OPD spends by its habit (`opd_habits`), the same from year to year but for a little."""
     from budget.importing import columns
 
@@ -520,9 +570,14 @@ def generate_region(
         n_lines += len(province.lines)
     write_csv(out / "dpa.csv", dpa_header, dpa_rows)
     write_csv(out / "realisasi.csv", realisasi_header, realisasi)
+    # Beyond the contract's two files: the physical progress, for import_fisik.
+    fisik = fisik_rows(dpa_rows, realisasi, seed)
+    write_csv(out / "fisik.csv", columns.FISIK_COLUMNS, fisik)
     return GeneratedRegion(
         dpa=out / "dpa.csv",
         realisasi=out / "realisasi.csv",
+        fisik=out / "fisik.csv",
+        fisik_rows=len(fisik),
         opds=opds,
         lines=n_lines,
         dpa_rows=len(dpa_rows),

@@ -1,6 +1,7 @@
-"""The audit trail: who changed which DPA line, realisasi or report status, when, from what to
-what. The events themselves are written by PostgreSQL triggers (django-pghistory), so no write
-path can skip them; this module only reads them. Four queries whatever the history's length.
+"""The audit trail: who changed which DPA line, realisasi, realisasi fisik or report status,
+when, from what to what. The events themselves are written by PostgreSQL triggers
+(django-pghistory), so no write path can skip them; this module only reads them. Five queries
+whatever the history's length.
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from budget.importing.columns import LINE_FIELDS
-from budget.models import DpaLine, Opd, QuarterReport, Realisasi
+from budget.models import DpaLine, Opd, QuarterReport, Realisasi, RealisasiFisik
 from budget.quarters import tw_label
 
 ACTIONS = {
@@ -28,6 +29,7 @@ ACTIONS = {
 # The DPA line's fields a change is shown for: those an import or the admin writes.
 LINE_HISTORY_FIELDS = list(LINE_FIELDS)
 REPORT_FIELDS = ["status", "kendala", "kendala_catatan", "alasan"]
+FISIK_FIELDS = ["persen", "alasan"]
 
 
 def _short_labels() -> dict[str, str]:
@@ -94,7 +96,8 @@ def _changes(event: Any, fields: list[str], labels: dict[str, str]) -> list[Chan
     return out
 
 
-# The kinds of data the trail covers, as the audit page filters them.
+# The kinds of data the trail covers, as the audit page filters them; realisasi fisik goes
+# with the realisasi.
 KINDS = ("dpa", "realisasi", "laporan")
 
 
@@ -120,7 +123,7 @@ def history(
     Filters: one OPD, a year, a quarter (realisasi and reports only: a DPA line has no
     quarter), the kinds of data, the person who made the change. Each event is shown against
     the object's previous event whatever the filters (the filter on the person applies after
-    the comparison). Four queries at most."""
+    the comparison). Five queries at most."""
     querysets = _event_querysets(
         region_id=region_id, opd=opd, tahun=tahun, triwulan=triwulan, kinds=kinds
     )
@@ -131,7 +134,7 @@ def history(
             Max(KeyTextTransform("user", "pgh_context__metadata")), partition_by=[F("pgh_id")]
         )
         querysets = [qs.annotate(_by=by).filter(_by=str(user_id)) for qs in querysets]
-    # Events of three pghistory models, read through the fields they share.
+    # Events of four pghistory models, read through the fields they share.
     events: list[Any] = []
     for qs in querysets:
         related = ["pgh_context"]
@@ -171,20 +174,27 @@ def _event_querysets(
     reports = _with_previous(
         _event_model("QuarterReportEvent").objects.filter(region_id=region_id), REPORT_FIELDS
     )
+    fisik = _with_previous(
+        _event_model("RealisasiFisikEvent").objects.filter(region_id=region_id), FISIK_FIELDS
+    ).select_related("sub_kegiatan")
     if opd is not None:
-        lines, reals, reports = (
+        lines, reals, reports, fisik = (
             lines.filter(opd=opd),
             reals.filter(line__opd=opd),
             reports.filter(opd=opd),
+            fisik.filter(opd=opd),
         )
     if tahun is not None:
         lines = lines.filter(tahun=tahun)
         reals = reals.filter(line__tahun=tahun)
         reports = reports.filter(tahun=tahun)
+        fisik = fisik.filter(tahun=tahun)
     if triwulan is not None:
         reals, reports = reals.filter(triwulan=triwulan), reports.filter(triwulan=triwulan)
+        fisik = fisik.filter(triwulan=triwulan)
     chosen = {"dpa": None if triwulan else lines, "realisasi": reals, "laporan": reports}
-    return [qs for kind, qs in chosen.items() if kind in kinds and qs is not None]
+    out = [qs for kind, qs in chosen.items() if kind in kinds and qs is not None]
+    return [*out, fisik] if "realisasi" in kinds else out
 
 
 def _entry(e: Any, names: dict[int, str]) -> HistoryEntry | None:
@@ -210,6 +220,10 @@ def _entry(e: Any, names: dict[int, str]) -> HistoryEntry | None:
             f"{line.sub_kegiatan.kode if line.sub_kegiatan else '-'} {line.account.kode}"
         )
         changes = _changes(e, ["jumlah"], _labels(Realisasi, ["jumlah"]))
+    elif e._meta.model_name == "realisasifisikevent":
+        what = str(capfirst(RealisasiFisik._meta.verbose_name))
+        subject = f"{e.tahun} {tw_label(e.triwulan)} {e.sub_kegiatan.kode}"
+        changes = _changes(e, FISIK_FIELDS, _labels(RealisasiFisik, FISIK_FIELDS))
     else:
         what = str(capfirst(QuarterReport._meta.verbose_name))
         subject = f"{e.tahun} {tw_label(e.triwulan)}"

@@ -40,6 +40,8 @@ from django.utils.translation import gettext_lazy as _
 from budget import versions
 from budget.codes import Jenis
 from budget.criteria import KINERJA, PERINGATAN, Band, Bands, bands_for, categorize
+from budget.fisik import GAP_LABELS, FisikProgress, fisik_by_opd, gap_flag, rencana_fisik
+from budget.fisik import nilai_fisik as fisik_score
 from budget.measures import MONEY_FIELD, Measure, MeasureValue, round2
 from budget.models import (
     DpaVersion,
@@ -711,7 +713,7 @@ class KinerjaRow:
     timeliness: Timeliness | None
     revisions: Revisions
     kendala: list[str] = field(default_factory=list)
-    nilai_fisik: Decimal | None = None  # physical progress: not reported yet
+    fisik: FisikProgress | None = None  # physical progress (budget.fisik), None: not reported
     nilai_kinerja: Decimal | None = None
     kategori_kinerja: Band | None = None
     peringatan: Band | None = None
@@ -737,6 +739,40 @@ class KinerjaRow:
     def nilai_revisi(self) -> Decimal | None:
         # Revisions are scored for an OPD with a belanja budget to revise.
         return self.revisions.nilai(self.triwulan) if self.belanja.pagu > 0 else None
+
+    @property
+    def fisik_persen(self) -> Decimal | None:
+        """The pagu-weighted physical progress of the OPD's sub kegiatan through the quarter."""
+        return self.fisik.at(self.triwulan) if self.fisik else None
+
+    @property
+    def fisik_reported(self) -> int:
+        """How many of its sub kegiatan had reported physical progress by the quarter."""
+        return self.fisik.reported_at(self.triwulan) if self.fisik else 0
+
+    @property
+    def rencana_fisik(self) -> Decimal | None:
+        """The physical progress the cash plan implies: kas kumulatif ÷ pagu × 100."""
+        return rencana_fisik(self.kas_kumulatif, self.belanja.pagu)
+
+    @property
+    def nilai_fisik(self) -> Decimal | None:
+        return fisik_score(self.fisik_persen, self.rencana_fisik)
+
+    @property
+    def selisih_fisik(self) -> Decimal | None:
+        """Financial minus physical progress, in points (positive: money ahead of the work)."""
+        if self.serapan is None or self.fisik_persen is None:
+            return None
+        return self.serapan - self.fisik_persen
+
+    @property
+    def fisik_flag(self) -> str | None:
+        return gap_flag(self.serapan, self.fisik_persen)
+
+    @property
+    def fisik_flag_label(self) -> str:
+        return str(GAP_LABELS[self.fisik_flag]) if self.fisik_flag else ""
 
     @property
     def realisasi_kumulatif(self) -> Decimal:
@@ -808,6 +844,12 @@ class KinerjaRow:
             "revisi_per_semester": list(self.revisions.per_semester),
             "baris_direvisi": self.revisions.lines_touched,
             "nilai_fisik": _number(self.nilai_fisik),
+            "fisik_persen": _number(self.fisik_persen),
+            "rencana_fisik_persen": _number(self.rencana_fisik),
+            "selisih_fisik": _number(self.selisih_fisik),
+            "peringatan_fisik": self.fisik_flag,
+            "fisik_sub_kegiatan_dilaporkan": self.fisik_reported,
+            "fisik_sub_kegiatan_total": self.fisik.n_sub if self.fisik else 0,
             "kendala": list(self.kendala),
         }
 
@@ -835,6 +877,9 @@ COLUMNS = (
     Column("kebutuhan_per_triwulan", _("Needed per quarter"), "money"),
     Column("nilai_ketepatan", _("Timeliness score"), "nilai"),
     Column("nilai_revisi", _("Revisions score"), "nilai"),
+    Column("fisik_persen", _("Physical progress"), "persen"),
+    Column("nilai_fisik", _("Physical progress score"), "nilai"),
+    Column("fisik_flag_label", _("Money against work"), "text"),
     Column("nilai_kinerja", _("Performance score"), "nilai"),
     Column("kategori_kinerja", _("Performance category"), "band"),
 )
@@ -1049,7 +1094,8 @@ def kinerja(
     now: datetime | None = None,
 ) -> KinerjaReport:
     """The early-warning measures of every OPD of the region (or one) through a quarter, in
-    order of OPD code. Seven queries (six with `bands` given), whatever the region's size."""
+    order of OPD code. Eight queries (seven with `bands` given), whatever the region's size:
+    the physical progress is one of them (budget.fisik)."""
     check_triwulan(triwulan)
     now = now or timezone.now()
     bands = bands if bands is not None else bands_for(region_id=region.pk)
@@ -1071,6 +1117,7 @@ def kinerja(
         if q == triwulan:
             kendala[opd_ref] = obstacles
     revisions = revisions_by_opd(region=region, tahun=tahun)
+    physical = fisik_by_opd(region_id=region.pk, tahun=tahun, triwulan=triwulan, opd_id=opd_id)
     own_year = flows.by_year.get(tahun, {})
     region_history = flows.region_history(tahun)
     histories = flows.histories(tahun)
@@ -1110,6 +1157,7 @@ def kinerja(
             revisions=revisions.get(ref, NO_REVISIONS),
             kendala=list(kendala.get(ref, [])),
             targets=targets,
+            fisik=physical.get(ref),
         )
         row.nilai_kinerja = composite(row.components(), region)
         row.kategori_kinerja = categorize(row.nilai_kinerja, bands[KINERJA])

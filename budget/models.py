@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from budget.codes import Jenis
-from budget.money import MONEY
+from budget.money import MONEY, MoneyOptions
 
 
 def validate_nip(value: str) -> None:
@@ -471,6 +471,53 @@ class DpaVersionRollup(RegionScoped):
 
     def __str__(self) -> str:
         return f"{self.version_id} {self.opd_id} {self.jenis} {self.akun3}"
+
+
+# A percentage of physical work: 0 to 100 with two decimals (45,50%).
+PERSEN: MoneyOptions = {"max_digits": 5, "decimal_places": 2}
+
+
+@pghistory.track(*history_events(), level=pgtrigger.Statement)
+class RealisasiFisik(RegionScoped):
+    """Realisasi fisik: the cumulative percent of a sub kegiatan's physical work done by the
+    end of a quarter (0 to 100), as the OPD reports it with its quarterly realisasi.
+
+    Cumulative, so a figure below the one of an earlier quarter needs its reason (`alasan`:
+    work found defective, a survey corrected); that rule spans rows and lives in budget.fisik.
+    Written through budget.workflow only, under the same locks as the realisasi."""
+
+    opd = models.ForeignKey(Opd, on_delete=models.PROTECT, related_name="fisik")
+    sub_kegiatan = models.ForeignKey(SubKegiatan, on_delete=models.PROTECT, related_name="fisik")
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    triwulan = models.PositiveSmallIntegerField(_("quarter"))
+    persen = models.DecimalField(_("physical progress (%)"), **PERSEN)
+    alasan = models.TextField(_("reason for the decrease"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("realisasi fisik")
+        verbose_name_plural = _("realisasi fisik")
+        ordering = ["region", "tahun", "opd", "sub_kegiatan", "triwulan"]
+        constraints = [
+            # With the region key: unique under distribution by region too (docs/SCALE.md).
+            models.UniqueConstraint(
+                fields=["region", "opd", "sub_kegiatan", "tahun", "triwulan"],
+                name="fisik_one_per_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(triwulan__gte=1, triwulan__lte=4), name="fisik_triwulan_1_to_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(persen__gte=0, persen__lte=100), name="fisik_persen_0_to_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "tahun", "opd"], name="fisik_region_tahun_opd"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tahun} TW{self.triwulan} {self.sub_kegiatan_id}: {self.persen}%"
 
 
 class Rollup(RegionScoped):

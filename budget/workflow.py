@@ -31,8 +31,10 @@ from django.utils.translation import gettext as _
 
 from budget.bulk import copy_rows, update_rows
 from budget.codes import Jenis
+from budget.fisik import FisikFigure, FisikKey, fisik_refusals
+from budget.fisik import Stored as FisikStored
 from budget.measures import behind_plan, check_triwulan
-from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi
+from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi, RealisasiFisik
 from budget.money import format_amount, format_percent
 from budget.quarters import tw_label
 from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
@@ -1007,3 +1009,250 @@ def _capaian(opd: Opd, tahun: int, triwulan: int) -> Decimal | None:
         jenis=Jenis.BELANJA.value,
     )
     return rows[0].capaian_kas if rows else None
+
+
+# --- realisasi fisik: the same locks, versions and rules of the quarter --------------------------
+
+
+@dataclass
+class FisikLedger:
+    """What a physical progress write is checked against, read while the OPDs are locked: the
+    OPDs, the sub kegiatan with belanja in their DPA of each year ((opd id, tahun, sub id) ->
+    code), the figures stored and the quarterly reports (locked too)."""
+
+    opds: dict[int, Opd]
+    subs: dict[tuple[int, int, int], str]
+    stored: dict[FisikKey, FisikStored]
+    reports: dict[QuarterKey, QuarterReport]
+
+
+def fisik_ledger(*, opds: QuerySet[Opd], years: Iterable[int]) -> FisikLedger:
+    """Lock the OPDs by id (the order every writer uses, as `realisasi_ledger`) and read what
+    the rules need. Inside the transaction that writes. Four queries."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("fisik_ledger must run inside the transaction that writes")
+    locked = {opd.pk: opd for opd in opds.select_for_update().order_by("pk")}
+    years = sorted(set(years))
+    subs = (
+        DpaLine.objects.filter(opd_id__in=list(locked), tahun__in=years, jenis=Jenis.BELANJA.value)
+        .values_list("opd_id", "tahun", "sub_kegiatan_id", "sub_kegiatan__kode")
+        .distinct()
+    )
+    stored = RealisasiFisik.objects.filter(opd_id__in=list(locked), tahun__in=years)
+    reports = QuarterReport.objects.select_for_update().filter(
+        opd_id__in=list(locked), tahun__in=years
+    )
+    return FisikLedger(
+        opds=locked,
+        subs={(o, t, s): kode for o, t, s, kode in subs},
+        stored={
+            (o, s, t, q): FisikStored(p, a)
+            for o, s, t, q, p, a in stored.values_list(
+                "opd_id", "sub_kegiatan_id", "tahun", "triwulan", "persen", "alasan"
+            )
+        },
+        reports={(r.opd_id, r.tahun, r.triwulan): r for r in reports},
+    )
+
+
+class FisikWritten(NamedTuple):
+    figure: FisikFigure
+    before: FisikStored | None
+
+    @property
+    def created(self) -> bool:
+        return self.before is None and self.figure.persen is not None
+
+    @property
+    def updated(self) -> bool:
+        f = self.figure
+        return (
+            self.before is not None
+            and f.persen is not None
+            and self.before != (f.persen, f.alasan.strip())
+        )
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.created or self.updated) and self.figure.persen is not None
+
+
+@dataclass
+class FisikResult:
+    written: list[FisikWritten]
+    versions: dict[QuarterKey, int]
+    # The figures refused: {(opd, sub kegiatan, tahun, triwulan): reason}; `locked` as in
+    # FiguresRefused.
+    errors: dict[FisikKey, str] = field(default_factory=dict)
+
+
+@dataclass
+class FisikRefused(WorkflowError):
+    errors: dict[FisikKey, str] = field(default_factory=dict)
+    locked: bool = False
+
+    def __str__(self) -> str:
+        return _("%(n)d line(s) refused; nothing was saved") % {"n": len(self.errors)}
+
+
+def fisik_write(
+    *,
+    actor: Actor,
+    ledger: FisikLedger,
+    figures: Sequence[FisikFigure],
+    versions: Mapping[QuarterKey, int] | None = None,
+    dry_run: bool = False,
+) -> FisikResult:
+    """Store `figures` of physical progress (one per sub kegiatan and quarter, of sub kegiatan
+    with belanja in the OPD's DPA), all or nothing, by the realisasi's rules of the quarter:
+    the actor enters for their own OPD only, a quarter saved since the page was opened is a
+    Conflict, every figure obeys `fisik_refusals`, and one that changes must be in an open
+    quarter (a submitted or verified report locks the physical progress too). A quarter whose
+    figures changed gets a new report version (a draft report if it had none)."""
+    for opd_id in sorted({f.opd_id for f in figures}):
+        require(
+            can_enter_realisasi(actor, ledger.opds[opd_id]),
+            _("You may enter realisasi for your own OPD only."),
+        )
+    for key, seen in (versions or {}).items():
+        _check_version(ledger.reports.get(key), seen)
+    errors = {
+        f.key: _("this sub kegiatan has no belanja in the OPD's DPA for %(tahun)d")
+        % {"tahun": f.tahun}
+        for f in figures
+        if (f.opd_id, f.tahun, f.sub_kegiatan_id) not in ledger.subs
+    }
+    errors.update(fisik_refusals(stored=ledger.stored, figures=figures))
+    if errors:
+        _log_fisik_refused(actor, errors, locked=False)
+        raise FisikRefused(errors)
+    written = [FisikWritten(f, ledger.stored.get(f.key)) for f in figures]
+    for w in written:
+        report = ledger.reports.get((w.figure.opd_id, w.figure.tahun, w.figure.triwulan))
+        if (w.created or w.updated) and report is not None and not report.is_editable:
+            errors[w.figure.key] = _(
+                "the report of OPD %(opd)s for %(tahun)d TW %(tw)d is %(status)s and "
+                "locked; BPKAD must return or reopen it first"
+            ) % {
+                "opd": ledger.opds[w.figure.opd_id].kode,
+                "tahun": w.figure.tahun,
+                "tw": w.figure.triwulan,
+                "status": report.get_status_display().lower(),
+            }
+    if errors:
+        _log_fisik_refused(actor, errors, locked=True)
+        raise FisikRefused(errors, locked=True)
+    if dry_run:
+        return FisikResult(written=written, versions={})
+    _store_fisik(ledger, written)
+    touched = {
+        (w.figure.opd_id, w.figure.tahun, w.figure.triwulan)
+        for w in written
+        if w.created or w.updated
+    }
+    reports = Ledger(opds=ledger.opds, lines={}, stored={}, reports=ledger.reports)
+    versions_after = _move_versions(reports, touched, actor, {})
+    log.info(
+        "realisasi fisik written",
+        extra={
+            "action": "fisik_write",
+            "user": actor.name,
+            "figures_created": sum(w.created for w in written),
+            "figures_updated": sum(w.updated for w in written),
+            "quarters": len(touched),
+        },
+    )
+    return FisikResult(written=written, versions=versions_after)
+
+
+def _log_fisik_refused(actor: Actor, errors: dict[FisikKey, str], *, locked: bool) -> None:
+    first = next(iter(errors.values()))
+    log.warning(
+        "realisasi fisik refused: %s",
+        first,
+        extra={
+            "action": "fisik_refused",
+            "user": actor.name,
+            "figures": len(errors),
+            "locked": locked,
+            "refused": str(first),
+        },
+    )
+
+
+def _store_fisik(ledger: FisikLedger, written: list[FisikWritten]) -> None:
+    """New figures in one INSERT, changed ones in one UPDATE: statement-level triggers keep
+    their history (django-pghistory) as they keep the realisasi's."""
+    now = timezone.now()
+    new, changed = [], []
+    for w in written:
+        f = w.figure
+        if f.persen is None:  # a blank box: nothing to store
+            continue
+        if w.created:
+            new.append(
+                RealisasiFisik(
+                    region_id=ledger.opds[f.opd_id].region_id,
+                    opd_id=f.opd_id,
+                    sub_kegiatan_id=f.sub_kegiatan_id,
+                    tahun=f.tahun,
+                    triwulan=f.triwulan,
+                    persen=f.persen,
+                    alasan=f.alasan.strip(),
+                )
+            )
+        elif w.updated:
+            changed.append((f, f.persen))
+    RealisasiFisik.objects.bulk_create(new, batch_size=2000)
+    if changed:
+        ids = {
+            (o, s, t, q): pk
+            for pk, o, s, t, q in RealisasiFisik.objects.filter(
+                opd_id__in={f.opd_id for f, _p in changed},
+                tahun__in={f.tahun for f, _p in changed},
+            ).values_list("pk", "opd_id", "sub_kegiatan_id", "tahun", "triwulan")
+        }
+        rows = [
+            RealisasiFisik(pk=ids[f.key], persen=persen, alasan=f.alasan.strip(), updated_at=now)
+            for f, persen in changed
+        ]
+        RealisasiFisik.objects.bulk_update(
+            rows, ["persen", "alasan", "updated_at"], batch_size=2000
+        )
+    for w in written:
+        if w.figure.persen is not None:
+            ledger.stored[w.figure.key] = FisikStored(w.figure.persen, w.figure.alasan.strip())
+
+
+def fisik_save(
+    *,
+    actor: Actor,
+    opd: Opd,
+    tahun: int,
+    triwulan: int,
+    values: Mapping[int, tuple[Decimal | None, str]],
+    version: int,
+) -> SaveResult:
+    """The entry page's physical progress of the quarter, by sub kegiatan id: (percent or None
+    for a blank box, reason for a decrease). All or nothing; refused figures raise
+    FisikRefused keyed by (opd, sub kegiatan, tahun, triwulan). The version moves on only when
+    a figure changes, so that a save with the physical progress as stored is the realisasi's
+    save alone."""
+    require(can_enter_realisasi(actor, opd), _("You may enter realisasi for your own OPD only."))
+    check_triwulan(triwulan)
+    key = (opd.pk, tahun, triwulan)
+    with transaction.atomic():
+        ledger = fisik_ledger(opds=Opd.objects.filter(pk=opd.pk), years=[tahun])
+        figures = [
+            FisikFigure(opd.pk, sub_id, tahun, triwulan, persen, alasan or "")
+            for sub_id, (persen, alasan) in values.items()
+            if persen is not None or (opd.pk, sub_id, tahun, triwulan) in ledger.stored
+        ]
+        result = fisik_write(actor=actor, ledger=ledger, figures=figures, versions={key: version})
+    report = ledger.reports.get(key)
+    return SaveResult(
+        created=sum(w.created for w in result.written),
+        updated=sum(w.updated for w in result.written),
+        unchanged=sum(w.unchanged for w in result.written),
+        version=result.versions.get(key, report.version if report else 0),
+    )

@@ -22,6 +22,7 @@ from dashboard.palette import rank_colour
 
 PLAN_COLOUR = "#94a3b8"
 REAL_COLOUR = "#0f766e"
+FISIK_COLOUR = "#b45309"
 BASE_LAYOUT = {
     "separators": ",.",  # Indonesian: decimal comma, thousands dot
     "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
@@ -60,10 +61,15 @@ def s_curve(
     *,
     title: str = "",
     forecast: list[tuple[int, Decimal]] | None = None,
+    fisik: list[tuple[int, Decimal]] | None = None,
+    pagu: Decimal | None = None,
 ) -> dict[str, Any]:
     """Cumulative cash plan against cumulative realisasi by quarter: the S-curve; with
     `forecast` (quarter, cumulative realisasi), the year-end forecast as a dotted
-    continuation of the realisasi to December."""
+    continuation of the realisasi to December; with `fisik` (quarter, percent) and the
+    `pagu` it is weighed on, the physical progress on a right-hand axis in percent, scaled so
+    that 100% stands level with the pagu: where the physical line runs above the realisasi
+    the work is ahead of the money, and below it behind."""
     fig = _new()
     fig.add_trace(
         go.Scatter(
@@ -105,7 +111,49 @@ def s_curve(
         title={"text": title, "x": 0},
         yaxis={"title": _("Billion rupiah"), "rangemode": "tozero", "tickformat": ",~g"},
     )
+    if fisik and pagu:
+        _fisik_trace(fig, points, fisik, pagu)
     return _figure(fig)
+
+
+def _fisik_trace(
+    fig: go.Figure, points: list[QuarterPoint], fisik: list[tuple[int, Decimal]], pagu: Decimal
+) -> None:
+    """The physical progress line on the right-hand axis (percent), both axes from zero to
+    the same height: the money axis's top in rupiah is that share of the pagu in percent."""
+    top = max(
+        [pagu, *(p.kas_kumulatif for p in points)]
+        + [p.realisasi_kumulatif for p in points if p.realisasi_kumulatif is not None]
+    )
+    top_m = float(top / BILLION) * 1.05
+    fig.add_trace(
+        go.Scatter(
+            name=_("Physical progress (%)"),
+            x=[QUARTER_LABELS[q - 1] for q, _v in fisik],
+            y=[_f(v) for _q, v in fisik],
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": FISIK_COLOUR, "width": 3},
+            marker={"symbol": "diamond", "size": 9},
+            customdata=[format_percent(round2(v)) for _q, v in fisik],
+            hovertemplate="%{x}: %{customdata}<extra>Fisik</extra>",
+        )
+    )
+    fig.update_layout(
+        yaxis={"range": [0, top_m]},
+        yaxis2={
+            "title": _("Physical progress (%)"),
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, top_m / float(pagu / BILLION) * 100],
+            "ticksuffix": "%",
+            "tickmode": "linear",
+            "tick0": 0,
+            "dtick": 25,
+            "showgrid": False,
+        },
+        margin={"r": 60},
+    )
 
 
 def quarter_bars(points: list[QuarterPoint], *, title: str = "") -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from budget.fisik import FisikEntryRow, PercentError, fisik_entry_rows, parse_percent
 from budget.importing import ImportRefused, read_table
 from budget.importing.realisasi import import_realisasi
 from budget.models import KENDALA_CHOICES, Opd, QuarterReport, Region
@@ -36,9 +37,11 @@ from budget.workflow import (
     Conflict,
     EntryLine,
     EntryRefused,
+    FisikRefused,
     WorkflowError,
     entry_lines,
     entry_totals,
+    fisik_save,
     realisasi_save,
     report_get,
     report_reopen,
@@ -90,9 +93,13 @@ class EntryPage:
     lines: list[EntryLine]
     report: QuarterReport | None
     kendala_form: KendalaForm
+    fisik: list[FisikEntryRow] = field(default_factory=list)
     upload_form: UploadForm = field(default_factory=UploadForm)
     values: dict[int, str] = field(default_factory=dict)
     line_errors: dict[int, str] = field(default_factory=dict)
+    # The physical progress typed (percent, reason) and the reasons refused, by sub kegiatan.
+    fisik_values: dict[int, tuple[str, str]] = field(default_factory=dict)
+    fisik_errors: dict[int, str] = field(default_factory=dict)
     upload_errors: list[str] = field(default_factory=list)
     status: int = 200
 
@@ -159,6 +166,7 @@ def _open(request: HttpRequest, kode: str, tahun: int, triwulan: int) -> EntryPa
         lines=lines,
         report=report,
         kendala_form=kendala_form,
+        fisik=fisik_entry_rows(opd_id=opd.pk, tahun=tahun, triwulan=triwulan, lines=lines),
     )
 
 
@@ -180,7 +188,8 @@ def _submit(page: EntryPage, version: int) -> HttpResponse:
 def _save_amounts(page: EntryPage, version: int, *, submit: bool) -> None:
     page.kendala_form = form = KendalaForm(page.request.POST)
     amounts, page.values, page.line_errors = _read_amounts(page.request, page.lines)
-    if page.line_errors or not form.is_valid():
+    fisik, page.fisik_values, page.fisik_errors = _read_fisik(page.request, page.fisik)
+    if page.line_errors or page.fisik_errors or not form.is_valid():
         raise EntryRefused(page.line_errors)
     # "Save and submit" is one step: a refused submit keeps nothing of the save either, so
     # the page shown again still matches the stored version.
@@ -192,8 +201,12 @@ def _save_amounts(page: EntryPage, version: int, *, submit: bool) -> None:
             kendala=form.cleaned_data["kendala"],
             kendala_catatan=form.cleaned_data["kendala_catatan"],
         )
+        version = result.version
+        if fisik:
+            # The physical progress of the same quarter, under the same lock and version.
+            version = fisik_save(**page.quarter, values=fisik, version=version).version
         if submit:
-            report_submit(**page.quarter, version=result.version)
+            report_submit(**page.quarter, version=version)
 
 
 def _verify(page: EntryPage, version: int) -> HttpResponse:
@@ -266,9 +279,12 @@ def _act(page: EntryPage) -> HttpResponse | None:
         return render(page.request, "403.html", {"reason": str(exc)}, status=403)
     except Conflict as exc:
         _refused(page, 409, str(exc))
+    except FisikRefused as exc:
+        page.fisik_errors = {key[1]: reason for key, reason in exc.errors.items()}
+        _refused(page, 400, _lines_refused(len(page.fisik_errors)))
     except EntryRefused as exc:
         page.line_errors = {**page.line_errors, **exc.errors}
-        n = len(page.line_errors)
+        n = len(page.line_errors) + len(page.fisik_errors)
         _refused(
             page,
             400,
@@ -328,6 +344,7 @@ def _render(page: EntryPage) -> HttpResponse:
             "upload_errors": page.upload_errors,
             "period_qs": f"?tahun={page.tahun}&triwulan={page.triwulan}",
             "line_errors": page.line_errors,
+            "fisik_rows": _fisik_rows(page),
         },
         status=page.status,
     )
@@ -344,6 +361,55 @@ def _rows(page: EntryPage) -> list[dict]:
             shown = shown.removesuffix(",00")
         rows.append({"item": item, "value": shown, "error": page.line_errors.get(item.line.pk)})
     return rows
+
+
+def _lines_refused(n: int) -> str:
+    return ngettext(
+        "%(n)d line refused; nothing was saved.", "%(n)d lines refused; nothing was saved.", n
+    ) % {"n": n}
+
+
+def _fisik_rows(page: EntryPage) -> list[dict]:
+    """One row per sub kegiatan: the boxes show what was typed (after a refusal) or what is
+    stored, the percent the Indonesian way (45,5)."""
+    rows = []
+    for item in page.fisik:
+        typed = page.fisik_values.get(item.sub_kegiatan_id)
+        if typed is None:
+            shown = "" if item.sekarang is None else format_number(item.sekarang, decimals=2)
+            typed = (shown.removesuffix(",00"), item.alasan)
+        rows.append(
+            {
+                "item": item,
+                "value": typed[0],
+                "alasan": typed[1],
+                "error": page.fisik_errors.get(item.sub_kegiatan_id),
+            }
+        )
+    return rows
+
+
+def _read_fisik(request, rows: list[FisikEntryRow]):
+    """The physical progress boxes: (percent or None, reason) by sub kegiatan id, the text
+    typed, and a reason per bad box. Boxes the form did not carry are not read."""
+    values: dict[int, tuple[Decimal | None, str]] = {}
+    typed: dict[int, tuple[str, str]] = {}
+    errors: dict[int, str] = {}
+    for item in rows:
+        key = f"fisik-{item.sub_kegiatan_id}"
+        if key not in request.POST:
+            continue
+        raw = request.POST[key].strip()
+        alasan = request.POST.get(f"alasan-{item.sub_kegiatan_id}", "").strip()[:2000]
+        typed[item.sub_kegiatan_id] = (raw, alasan)
+        if raw == "":
+            values[item.sub_kegiatan_id] = (None, alasan)
+            continue
+        try:
+            values[item.sub_kegiatan_id] = (parse_percent(raw), alasan)
+        except PercentError as exc:
+            errors[item.sub_kegiatan_id] = str(exc)
+    return values, typed, errors
 
 
 def _read_amounts(request, lines):

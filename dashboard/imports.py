@@ -18,6 +18,7 @@ import secrets
 import time
 import zipfile
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from budget.codes import Jenis
 from budget.importing import ImportRefused, read_table
-from budget.importing.columns import DPA, REALISASI, columns, names
+from budget.importing.columns import DPA, FISIK, REALISASI, columns, names
 from budget.importing.dpa import import_dpa
+from budget.importing.fisik import import_fisik
 from budget.importing.reading import XLSX_MAGIC, Table
 from budget.importing.realisasi import import_realisasi
 from budget.models import DpaLine, Realisasi, Region, SumberDana
@@ -54,7 +56,11 @@ from jobs.services import job_start
 MAX_UPLOAD = 20 * 1024 * 1024
 KEEP_SECONDS = 60 * 60
 PREVIEW_ROWS = 200
-KINDS = {"dpa": _("DPA (pagu and cash plan)"), "realisasi": _("Quarterly realisasi")}
+KINDS = {
+    "dpa": _("DPA (pagu and cash plan)"),
+    "realisasi": _("Quarterly realisasi"),
+    "fisik": _("Realisasi fisik (physical progress)"),
+}
 
 
 class UploadForm(forms.Form):
@@ -191,6 +197,10 @@ def run_import(actor: Actor, region: Region | None, table: Table, meta: dict, *,
             ),
             dry_run=dry_run,
         )
+    if meta["jenis"] == "fisik":
+        return import_fisik(
+            table=table, region_kode=region.kode if region else None, dry_run=dry_run, actor=actor
+        )
     return import_realisasi(
         table=table, region_kode=region.kode if region else None, dry_run=dry_run, actor=actor
     )
@@ -234,7 +244,7 @@ def _upload_form(actor: Actor, *args: Any, **kwargs: Any) -> UploadForm:
         jenis = form.fields["jenis"]
         if not isinstance(jenis, forms.ChoiceField):
             raise TypeError("UploadForm.jenis must be a ChoiceField")
-        jenis.choices = [("realisasi", KINDS["realisasi"])]
+        jenis.choices = [(k, KINDS[k]) for k in ("realisasi", "fisik")]
     return form
 
 
@@ -355,7 +365,7 @@ EXAMPLE = {
     "realisasi": 4750000,
 }
 # name: (columns, the example's amounts)
-TEMPLATES = {
+TEMPLATES: dict[str, tuple[list, dict[str, Any]]] = {
     "dpa": (
         columns(DPA, plan="triwulan", optional=True),
         {
@@ -371,6 +381,7 @@ TEMPLATES = {
         {"pagu": 12000000, **{f"kas_bulan_{m}": 1000000 for m in range(1, 13)}},
     ),
     "realisasi": (columns(REALISASI), {}),
+    "fisik": (columns(FISIK), {"fisik_persen": Decimal("45.5")}),
 }
 
 

@@ -19,6 +19,7 @@ from django_tables2.rows import BoundRow
 from tablib import Dataset
 
 from budget.codes import Jenis
+from budget.fisik import GAP_LABELS, FisikProgress, gap_flag
 from budget.kinerja import COLUMNS as KINERJA_COLUMNS
 from budget.measures import AMOUNTS, MEASURES, Measure, as_measure, round2, table_measures
 from budget.money import format_number, format_percent
@@ -189,6 +190,7 @@ class AbsorptionTable(_AbsorptionBase):
 
     # Declared in the class body (django-tables2 collects the body's columns), from the registry.
     locals().update(_registry_columns())
+    fisik = tables.Column(_("Physical progress"), empty_values=(), orderable=False, attrs=_NUM)
     status = tables.Column(_("Report"), empty_values=(), orderable=False)
 
     class Meta:
@@ -206,6 +208,7 @@ class AbsorptionTable(_AbsorptionBase):
         totals: Sequence[TotalRow] = (),
         triwulan: int | None = None,
         unreported: frozenset[str] = frozenset(),
+        fisik: "dict[str, FisikProgress] | None" = None,
         **kwargs,
     ):
         """`code_under_name` prints the code in small type under the name instead of in its
@@ -213,8 +216,10 @@ class AbsorptionTable(_AbsorptionBase):
         it (fund sources); exports keep the code column either way. `statuses` (OPD code ->
         quarterly report) adds the report status, so that figures not yet verified are
         marked. `triwulan`, the quarter shown, marks yearly categories provisional before the
-        year's end."""
+        year's end. `fisik` (OPD code -> physical progress) adds the physical progress beside
+        the money, flagged where the two part by more than 20 points."""
         self.link = link
+        self.fisik = fisik
         self.code_under_name = code_under_name
         self.statuses = statuses
         self.totals = list(totals)
@@ -222,6 +227,8 @@ class AbsorptionTable(_AbsorptionBase):
         self.unreported = unreported  # OPD codes that have not reported it: no category
         if statuses is None:
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "status")
+        if fisik is None:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "fisik")
         super().__init__(*args, **kwargs)
         for name in SHOWN_UNDER:
             if name in self.columns:
@@ -244,6 +251,28 @@ class AbsorptionTable(_AbsorptionBase):
         if getattr(record, "is_total", False):
             return ""
         return status_text(self.statuses.get(record.kode))
+
+    def _fisik(self, record) -> Decimal | None:
+        progress = (self.fisik or {}).get(record.kode)
+        if progress is None or getattr(record, "is_total", False) or self.triwulan is None:
+            return None
+        return progress.at(self.triwulan)
+
+    def render_fisik(self, record) -> str:
+        value = self._fisik(record)
+        if value is None:
+            return "—"
+        flag = gap_flag(record.serapan, value)
+        if flag is None:
+            return format_percent(round2(value))
+        return format_html(
+            '{}<br><span class="status s-gap">{}</span>',
+            format_percent(round2(value)),
+            GAP_LABELS[flag],
+        )
+
+    def value_fisik(self, record) -> Decimal | None:
+        return round2(self._fisik(record))
 
     def render_nama(self, value: str, record) -> str:
         if getattr(record, "is_total", False):
@@ -285,6 +314,8 @@ class RankingTable(tables.Table):
     kendala = tables.Column(_("Obstacles"), empty_values=())
     # Beside any measure ranked by: the early warning's composite (budget.kinerja).
     nilai_kinerja = tables.Column(_("Performance score"), empty_values=(), attrs=_NUM)
+    # The physical progress beside the money (budget.fisik, through the early warning's rows).
+    fisik = tables.Column(_("Physical progress"), empty_values=(), attrs=_NUM)
 
     class Meta:
         attrs = {"class": "data ranking stack-phone"}
@@ -299,9 +330,11 @@ class RankingTable(tables.Table):
         statuses=None,
         triwulan=None,
         kinerja=None,
+        fisik=None,
         **kwargs,
     ):
         self.measure = as_measure(measure)
+        self.fisik = fisik  # OPD code -> its early-warning row (budget.kinerja.KinerjaRow)
         self.link = link
         self.statuses = statuses or {}
         self.triwulan = triwulan
@@ -309,6 +342,8 @@ class RankingTable(tables.Table):
         super().__init__(*args, **kwargs)
         if kinerja is None or self.measure.key == "nilai_kinerja":
             self.columns.hide("nilai_kinerja")  # none given, or it is the value ranked by
+        if not fisik or all(row.fisik is None for row in fisik.values()):
+            self.columns.hide("fisik")  # nobody reports physical progress
         # Per table (django-tables2 copies the columns for each): the measure's own header.
         self.columns["nilai"].column.verbose_name = (
             self.measure.column
@@ -367,6 +402,24 @@ class RankingTable(tables.Table):
     def value_nilai_kinerja(self, record):
         value = self._kinerja(record)
         return None if value is None else value.persen
+
+    def _fisik_row(self, record):
+        return (self.fisik or {}).get(record.row.kode)
+
+    def render_fisik(self, record) -> str:
+        row = self._fisik_row(record)
+        if row is None or row.fisik_persen is None:
+            return "—"
+        shown = format_percent(round2(row.fisik_persen))
+        if not row.fisik_flag:
+            return shown
+        return format_html(
+            '{}<br><span class="status s-gap">{}</span>', shown, row.fisik_flag_label
+        )
+
+    def value_fisik(self, record):
+        row = self._fisik_row(record)
+        return None if row is None else round2(row.fisik_persen)
 
     def render_nama(self, value: str, record) -> str:
         url = self.link(record.row) if self.link else None  # None: not the viewer's to open

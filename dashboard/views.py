@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 from budget.codes import Jenis
 from budget.coverage import Coverage
 from budget.criteria import EFEKTIVITAS, Bands, band_range, bands_for
+from budget.fisik import fisik_by_opd
 from budget.history import opd_history
 from budget.kinerja import kinerja, kinerja_values, opd_ranking_by
 from budget.models import Opd, Region
@@ -264,11 +265,18 @@ def _home_tables(
     def region_total() -> list[TotalRow]:
         return total_rows(region_rows(), jenis=Jenis.BELANJA.value)
 
+    # Each OPD's physical progress beside its money (budget.fisik): one query.
+    physical = fisik_by_opd(
+        region_id=scope.region.pk, tahun=scope.period.tahun, triwulan=scope.period.triwulan
+    )
     return [
         TableSpec(
             "opd",
             lambda: opd_rows,
-            _opd_table_options(link, statuses, scope.coverage.missing),
+            {
+                **_opd_table_options(link, statuses, scope.coverage.missing),
+                "fisik": {p.kode: p for p in physical.values()},
+            },
             totals=region_total,
         ),
         TableSpec(
@@ -453,6 +461,8 @@ def _opd_context(actor: Actor, scope: Scope, opd: Opd, tables: dict, opd_rows) -
             series,
             title=_("S-curve: cumulative cash plan and realisasi"),
             forecast=early.forecast.path(early.belanja, period.triwulan) if early else None,
+            fisik=early.fisik.path() if early and early.fisik else None,
+            pagu=early.fisik.pagu if early and early.fisik else None,
         ),
         "kinerja": early,
         "kinerja_details": early.quarter_details() if early else [],
@@ -503,6 +513,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         statuses=report_statuses(**scope.common),
         triwulan=scope.period.triwulan,
         kinerja=kinerja_values(current),
+        fisik={row.kode: row for row in current.rows},
     )
     RequestConfig(request, paginate=False).configure(table)
     if response := _export(request, table, "peringkat"):

@@ -132,9 +132,10 @@ def test_the_audit_page_costs_the_same_queries_whatever_the_trail(
     with pghistory.context(user=treasurer.pk):
         RealisasiFactory.create(line=line, triwulan=1)
     few = count()
-    # session, user, roles, region; the OPDs to choose from; the three kinds of events and
-    # the names of the people in them; the session's touch
-    assert few == 9
+    # session, user, roles, region; the OPDs to choose from; the four kinds of events (DPA
+    # lines, realisasi, realisasi fisik, reports) and the names of the people in them; the
+    # session's touch
+    assert few == 10
     for _ in range(20):
         extra = DpaLineFactory.create(region=treasurer_opd.region, opd=other, tahun=YEAR)
         with pghistory.context(user=treasurer.pk):

@@ -751,7 +751,7 @@ def test_the_entry_page_fits_a_phone(phone, demo):
     assert horizontal_overflow(phone) == 0
     # Line by line with a thumb: each line a card, nothing to swipe sideways, every amount box
     # on the screen and at least 44 px tall (a finger's target).
-    table_box = phone.locator("#entry .scroll")
+    table_box = phone.locator("#entry .scroll").first  # the realisasi; the fisik follows
     box = table_box.bounding_box()
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= PHONE["width"]
@@ -855,9 +855,72 @@ def test_the_head_of_region_sees_by_tw_ii_who_is_red_why_and_the_forecast(page, 
     traces = page.evaluate(
         "JSON.parse(document.getElementById('fig-scurve').textContent).data.length"
     )
-    assert traces == 3  # plan, realisasi, forecast
+    assert traces == 4  # plan, realisasi, forecast, physical progress
     expect(page.locator("#peringatan table.kinerja-jenis tbody tr").first).to_be_visible()
     shoot(page, "51-opd-forecast")
+
+
+# --- Realisasi fisik beside the money ----------------------------------------------------------
+
+PUPR = "1.03.0.00.0.00.01.0000"  # the demo's work ahead of the bills (fixtures/demo/fisik.csv)
+DISDUKCAPIL = "2.12.0.00.0.00.01.0000"  # paid ahead of the work
+DESK_1366 = {"viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.mark.parametrize(("device", "options"), [("desk", DESK_1366), ("phone", PHONE_OPTIONS)])
+def test_the_physical_progress_shows_beside_the_money_and_is_flagged(
+    open_page, demo, device, options
+):
+    page = open_page(**options)
+    sign_in(page, "kepala")
+    page.goto(f"/opd/{PUPR}/?tahun=2026&triwulan=3")
+    card = page.locator("#fisik-card")
+    expect(card).to_contain_text("Progres fisik s.d. TW III")
+    expect(card).to_contain_text("Tagihan tertunda")
+    expect(card.locator(".big")).to_have_text(re.compile(r"^\d{1,3},\d{2}%$"))
+    wait_for_charts(page, "fig-scurve")
+    names = page.evaluate(
+        "JSON.parse(document.getElementById('fig-scurve').textContent).data.map(t => t.name)"
+    )
+    assert "Progres fisik (%)" in names
+    expect(page.locator("#peringatan")).to_contain_text("serapan dikurangi progres fisik")
+    assert horizontal_overflow(page) == 0
+    shoot(page, f"60-fisik-opd-{device}")
+    page.goto("/?tahun=2026&triwulan=3")
+    row = page.locator("#opd tbody tr", has_text="Dinas Kependudukan")
+    expect(row).to_contain_text("Pembayaran mendahului progres")
+    assert horizontal_overflow(page) == 0
+    shoot(page, f"61-fisik-overview-{device}")
+    page.goto("/peringkat/?tahun=2026&triwulan=3")
+    expect(page.locator("table.ranking thead")).to_contain_text("Progres fisik")
+    expect(page.locator("table.ranking tbody tr", has_text="Dinas Pekerjaan Umum")).to_contain_text(
+        "Tagihan tertunda"
+    )
+    assert horizontal_overflow(page) == 0
+    shoot(page, f"62-fisik-ranking-{device}")
+
+
+@pytest.mark.parametrize(("device", "options"), [("desk", DESK_1366), ("phone", PHONE_OPTIONS)])
+def test_the_treasurer_enters_physical_progress_on_desk_and_phone(open_page, demo, device, options):
+    opd = treasurer_opd()
+    page = open_page(**options)
+    sign_in(page, "bendahara1", then=entry_url(opd))
+    rows = page.locator("#fisik tbody tr")
+    expect(rows.first).to_be_visible()
+    box = page.locator("#fisik input.persen").first
+    box.fill("99,5")  # never below TW III's: the figure is cumulative
+    shoot(page, f"63-fisik-entry-{device}")
+    assert horizontal_overflow(page) == 0
+    if device == "phone":
+        for field in page.locator("#fisik input").all()[:6]:
+            field.scroll_into_view_if_needed()
+            bounds = field.bounding_box()
+            assert bounds["x"] >= 0
+            assert bounds["x"] + bounds["width"] <= PHONE["width"]
+            assert bounds["height"] >= 44
+    page.get_by_role("button", name="Simpan draf").click()
+    expect(page.locator("ul.messages li.success")).to_be_visible()
+    expect(page.locator("#fisik input.persen").first).to_have_value("99,50")
 
 
 def test_the_english_number_pattern_tells_the_formats_apart():

@@ -1175,39 +1175,42 @@ def test_an_unknown_export_format_shows_the_page(signed_in, region):
 # quarter (one query over the roll-ups, one over the reports handed in: budget.coverage), the
 # criteria bands. Read here by the head of region.
 QUERIES = {
-    # + headline cards 1, S-curve 1 (roll-ups), report statuses 1, OPD table 1, belanja by
-    # jenis 1 (roll-up, account names joined), belanja by sumber dana 1
-    "/": 13,
+    # + headline cards 1, S-curve 1 (roll-ups), report statuses 1, OPD table 1, the OPDs'
+    # physical progress 1 (budget.fisik), belanja by jenis 1 (roll-up, account names joined),
+    # belanja by sumber dana 1
+    "/": 14,
     # + the OPD table once filtered and once whole (the category chart counts every OPD)
-    "/?kategori=Efektif": 14,
-    "/?sumber_dana=DAU": 14,
+    "/?kategori=Efektif": 15,
+    "/?sumber_dana=DAU": 15,
     # a period alone is not a filter: the OPD table is computed once
-    "/?tahun=2024&triwulan=4": 13,
+    "/?tahun=2024&triwulan=4": 14,
     # + the OPD 1, breakdown 1, accounts 1 (names joined), sumber dana 1, headline cards 1,
     # S-curve and bars 1 (roll-ups), the quarter's report (with who submitted and verified
-    # it) 1, the early warning of the OPD (budget.kinerja, bands given) 6, the year's DPA
-    # versions 1 (budget.versions; a year with a DPPA or pergeseran adds its changed lines'
-    # count and page, 2)
-    f"/opd/{opd_code(0)}/": 21,
-    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 22,
+    # it) 1, the early warning of the OPD (budget.kinerja, bands given, its physical
+    # progress among them) 7, the year's DPA versions 1 (budget.versions; a year with a
+    # DPPA or pergeseran adds its changed lines' count and page, 2)
+    f"/opd/{opd_code(0)}/": 22,
+    f"/opd/{opd_code(0)}/?rinci=kegiatan&induk=1.01.01&akun=5": 23,
     # + this quarter's and the previous one's (for the movement) roll-up in one pass 1, report
-    # statuses 1, the nilai kinerja column (budget.kinerja, bands given) 6
-    "/peringkat/": 15,
-    # + the previous quarter's nilai kinerja, for the movement, 6
-    "/peringkat/?ukuran=nilai_kinerja": 21,
-    # the session, user, actor and scope 7, the early warning 6 (it reuses its roll-up
+    # statuses 1, the nilai kinerja and physical progress columns (budget.kinerja, bands
+    # given) 7
+    "/peringkat/": 16,
+    # + the previous quarter's nilai kinerja, for the movement, 7
+    "/peringkat/?ukuran=nilai_kinerja": 23,
+    # the session, user, actor and scope 7, the early warning 7 (it reuses its roll-up
     # read for the backtest)
-    "/peringatan/": 13,
+    "/peringatan/": 14,
     # the session, user, actor and scope 7, trends 3 (code mappings, belanja per OPD and year,
     # the region's per year)
     "/tren/": 10,
     # the session, user, actor and scope 7, obstacles 3 (reports, shortfalls, upaya)
     "/kendala/": 10,
-    # an export is answered as soon as its table is built: the statuses, the OPD table and its
-    # Jumlah (the region's or the OPD's figures); drilled down, the group's Jumlah is one more
-    "/?_export=csv&_tabel=opd": 10,
-    "/peringkat/?_export=xlsx&_tabel=peringkat": 15,
-    "/peringatan/?_export=csv&_tabel=peringatan": 13,
+    # an export is answered as soon as its table is built: the statuses, the OPD table, its
+    # physical progress and its Jumlah (the region's or the OPD's figures); drilled down, the
+    # group's Jumlah is one more
+    "/?_export=csv&_tabel=opd": 11,
+    "/peringkat/?_export=xlsx&_tabel=peringkat": 16,
+    "/peringatan/?_export=csv&_tabel=peringatan": 14,
     f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 10,
 }
 
@@ -1237,20 +1240,21 @@ ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
 
 # What the other roles add, on pages the head of region does not see the same way. The entry
 # page: session, user, role, region, the OPD, its lines with what was realised around the
-# quarter (one query), the quarter's report.
+# quarter (one query), the quarter's report, the OPD's physical progress of the year.
 ROLE_QUERIES = {
-    # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, reports (the query naming
-    # the users is skipped here: these events were written outside any request)
-    ("bpkad", f"/opd/{opd_code(0)}/"): 24,
-    ("bpkad", ENTRY): 7,
-    ("kepala", ENTRY): 7,
+    # BPKAD's OPD page adds the audit trail: DPA lines, realisasi, realisasi fisik, reports
+    # (the query naming the users is skipped here: these events were written outside any
+    # request)
+    ("bpkad", f"/opd/{opd_code(0)}/"): 26,
+    ("bpkad", ENTRY): 8,
+    ("kepala", ENTRY): 8,
     # the treasurer's own OPD: the head of region's page and the quarter to report next
-    ("bendahara", f"/opd/{opd_code(0)}/"): 22,
-    ("bendahara", ENTRY): 7,
+    ("bendahara", f"/opd/{opd_code(0)}/"): 23,
+    ("bendahara", ENTRY): 8,
     # a treasurer's home is a redirect to their OPD, decided from their role alone
     ("bendahara", "/"): 3,
-    ("bendahara", "/peringkat/"): 15,  # the nilai kinerja column 6
-    ("bendahara", "/peringatan/"): 13,
+    ("bendahara", "/peringkat/"): 16,  # the nilai kinerja and physical progress columns 7
+    ("bendahara", "/peringatan/"): 14,
 }
 
 

@@ -246,4 +246,4 @@ def test_the_history_costs_the_same_number_of_queries_however_long_it_is(
     for i in range(20):
         changes_by(users[i % len(users)], triwulan=1 + i % 4, url=f"/p{i}/")
     assert len(opd_history(opd=treasurer_opd, tahun=YEAR)) > 40
-    assert queries() == few == 4  # DPA lines, realisasi, reports, the users named
+    assert queries() == few == 5  # DPA lines, realisasi, realisasi fisik, reports, the users named

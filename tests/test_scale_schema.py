@@ -56,6 +56,8 @@ REGION_TABLES = frozenset(
         "budget_opdmapping",
         "budget_upaya",
         "budget_upayaevent",
+        "budget_realisasifisik",
+        "budget_realisasifisikevent",
     }
 )
 # Small and read by every region: reference tables (copied to every node).
@@ -298,11 +300,18 @@ def _two_regions_through_the_importers(files) -> None:
             realisasi_row(kode_sub_kegiatan="", kode_rekening=PENDAPATAN, realisasi="5000"),
         ]
     )
+    fisik = files.csv(
+        [
+            {k: v for k, v in realisasi_row().items() if k not in ("kode_rekening", "realisasi")}
+            | {"fisik_persen": "30"}
+        ]
+    )
     for kode in ("91.01", "91.02"):
         run_command(
             "import_dpa", dpa, region_kode=kode, region_nama=f"Kabupaten {kode}", no_progress=True
         )
         run_command("import_realisasi", real, region_kode=kode, no_progress=True)
+        run_command("import_fisik", fisik, region_kode=kode, no_progress=True)
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from budget.importing.dpa import DPA_COLUMNS, MONTH_COLUMNS, import_dpa
 from budget.importing.realisasi import REALISASI_COLUMNS
 from budget.models import DpaLine, Opd, Profile, Realisasi, Region, SumberDana
 from budget.roles import GROUP_BENDAHARA, GROUP_BPKAD, GROUP_KEPALA
-from tests.factories import OPD, dpa_row, realisasi_row
+from tests.factories import OPD, SUB_KEGIATAN, dpa_row, realisasi_row
 from tests.helpers import page_text, run_command
 
 pytestmark = pytest.mark.django_db
@@ -377,3 +377,45 @@ def test_a_change_of_the_cash_plan_alone_is_previewed_as_such(as_bpkad, files):
     assert "Anggaran kas (lama → baru)" in page
     assert "100.000 → 50.000" in page
     assert "100.000 → 150.000" in page
+
+
+# --- Realisasi fisik, its own file ---------------------------------------------------------------
+
+FISIK_HEADER = ["tahun", "triwulan", "kode_opd", "kode_sub_kegiatan", "fisik_persen"]
+
+
+def test_a_physical_progress_file_is_previewed_then_confirmed(as_bpkad, region):
+    from budget.models import RealisasiFisik
+
+    data = csv_bytes(
+        FISIK_HEADER,
+        [{"tahun": 2024, "triwulan": 1, "kode_opd": OPD, "kode_sub_kegiatan": SUB_KEGIATAN,
+          "fisik_persen": "45.5"}],
+    )  # fmt: skip
+    preview = upload(as_bpkad, "fisik.csv", data, jenis="fisik")
+    assert preview.status_code == 200, page_text(preview)[-1500:]
+    assert "45,50%" in preview.content.decode()
+    assert RealisasiFisik.objects.count() == 0
+    done = as_bpkad.post("/impor/", {"action": "confirm", "token": token(preview)})
+    assert done.status_code == 200
+    assert RealisasiFisik.objects.get().persen == Decimal("45.50")
+
+
+def test_a_bad_physical_progress_file_is_refused_with_its_row_and_column(as_bpkad, region):
+    data = csv_bytes(
+        FISIK_HEADER,
+        [{"tahun": 2024, "triwulan": 1, "kode_opd": OPD, "kode_sub_kegiatan": SUB_KEGIATAN,
+          "fisik_persen": "120"}],
+    )  # fmt: skip
+    response = upload(as_bpkad, "fisik.csv", data, jenis="fisik")
+    assert response.status_code == 400
+    assert [(row, column) for row, column, _reason in refusals(response)] == [("2", "fisik_persen")]
+
+
+def test_the_physical_progress_template_imports(as_bpkad, region, tmp_path):
+    response = as_bpkad.get("/impor/templat/fisik.xlsx")
+    path = tmp_path / "fisik.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    table = read_table(path)
+    assert table.columns == FISIK_HEADER
+    assert table.rows[0][1]["fisik_persen"] == "45.5"

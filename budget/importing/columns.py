@@ -36,6 +36,7 @@ from budget.models import (
     Opd,
     Program,
     Realisasi,
+    RealisasiFisik,
     SubKegiatan,
 )
 from budget.money import CENT, AmountError, parse_amount
@@ -142,6 +143,20 @@ def _choice(column, raw, row, errors, parent) -> str | None:
     return None
 
 
+def _percent(column, raw, row, errors, parent) -> Decimal | None:
+    from budget.fisik import PercentError, parse_percent
+
+    try:
+        return parse_percent(raw)
+    except PercentError as exc:
+        errors.append(RowError(row, column.name, str(exc)))
+        return None
+
+
+def _reason(column, raw, row, errors, parent):
+    return check_text(raw, row, column.name, errors, required=False)
+
+
 YEAR = Kind("year", _year)
 QUARTER = Kind("quarter", _quarter)
 OPD_CODE = Kind("code", _code(_opd), xlsx_format="@")
@@ -152,6 +167,8 @@ ACCOUNT_CODE = Kind("code", _code(_account), xlsx_format="@")
 TEXT = Kind("text", _text)
 AMOUNT = Kind("amount", _amount, summed=True, xlsx_format="#,##0")
 CHOICE = Kind("choice", _choice)
+PERCENT = Kind("percent", _percent, xlsx_format="0.00")
+REASON = Kind("text", _reason)
 
 
 @dataclass(frozen=True)
@@ -228,6 +245,18 @@ REALISASI: tuple[Column, ...] = (
     Column("realisasi", AMOUNT, Realisasi, "jumlah"),
 )
 
+# Realisasi fisik (DESIGN §4, its own file): a sub kegiatan's cumulative physical progress at
+# the end of a quarter. `alasan`, optional, is the reason for a figure below the quarter
+# before (budget.fisik): a file without it imports whatever does not fall.
+FISIK: tuple[Column, ...] = (
+    Column("tahun", YEAR, RealisasiFisik, "tahun", key=True),
+    Column("triwulan", QUARTER, RealisasiFisik, "triwulan", key=True),
+    Column("kode_opd", OPD_CODE, Opd, "kode", key=True),
+    Column("kode_sub_kegiatan", SUB_KEGIATAN_CODE, SubKegiatan, "kode", key=True),
+    Column("fisik_persen", PERCENT, RealisasiFisik, "persen"),
+    Column("alasan", REASON, RealisasiFisik, "alasan", Need.OPTIONAL),
+)
+
 CASH_PLANS = ("triwulan", "bulan")
 
 
@@ -259,6 +288,8 @@ MONTH_COLUMNS = names(c for c in DPA if c.plan == "bulan")
 HIERARCHY_COLUMNS = names(c for c in DPA if c.need is Need.BELANJA)
 DPA_OPTIONAL_COLUMNS = names(c for c in DPA if c.need is Need.OPTIONAL)
 REALISASI_COLUMNS = names(columns(REALISASI))
+FISIK_COLUMNS = names(columns(FISIK))
+FISIK_OPTIONAL_COLUMNS = names(c for c in FISIK if c.need is Need.OPTIONAL)
 # The DPA line's own fields in the contract's order, each with the first column that gives it
 # (the months of a quarter give its kas_tw field too, and are read the same way).
 LINE_FIELDS: dict[str, Column] = {}

@@ -447,7 +447,29 @@ class KinerjaRowSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text="Revisions in semester 1 and 2."
     )
     baris_direvisi = serializers.IntegerField(help_text="DPA lines the revisions touched.")
-    nilai_fisik = _score("Physical progress, when reported.")
+    nilai_fisik = _score(
+        "Physical progress against the progress the cash plan implies (rencana_fisik_persen), "
+        "at most 100; null when no physical progress is reported."
+    )
+    fisik_persen = _score(
+        "Realisasi fisik through Q: the mean of the sub kegiatan's cumulative physical "
+        "progress weighed by their belanja pagu in force (a sub kegiatan not reported counts "
+        "0); null until the OPD reports any."
+    )
+    rencana_fisik_persen = _score("The cash plan through Q against the belanja pagu.")
+    selisih_fisik = _score("serapan_persen minus fisik_persen, in points.")
+    peringatan_fisik = serializers.ChoiceField(
+        choices=["pembayaran_mendahului_progres", "tagihan_tertunda"],
+        allow_null=True,
+        help_text="When money and work part by more than 20 points: paid ahead of the work, "
+        "or work ahead of the bills.",
+    )
+    fisik_sub_kegiatan_dilaporkan = serializers.IntegerField(
+        help_text="Sub kegiatan with physical progress reported by Q."
+    )
+    fisik_sub_kegiatan_total = serializers.IntegerField(
+        help_text="Sub kegiatan with belanja, weighing the physical progress (0: none reported)."
+    )
     kendala = serializers.ListField(child=serializers.CharField())
 
 

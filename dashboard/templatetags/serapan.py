@@ -131,6 +131,16 @@ def bar_width(persen: Decimal | None) -> str:
 
 
 @register.filter
+def selisih_poin(value: Decimal | None) -> str:
+    """A signed gap in percentage points, the Indonesian way: +20,50 or −3,25."""
+    if value is None:
+        return "—"
+    rounded = round2(value) or Decimal(0)
+    sign = "+" if rounded > 0 else "−" if rounded < 0 else ""
+    return sign + format_number(abs(rounded), decimals=2)
+
+
+@register.filter
 def angka2(value: Decimal | None) -> str:
     """A score to two places, the Indonesian way: `87,61`."""
     return "—" if value is None else format_number(Decimal(value), decimals=2)

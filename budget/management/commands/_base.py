@@ -11,6 +11,7 @@ from django.utils import translation
 
 from budget.importing import ImportRefused, read_table
 from budget.importing.dpa import DpaResult
+from budget.importing.fisik import FisikResult
 from budget.importing.reading import Table
 from budget.importing.realisasi import RealisasiResult
 
@@ -26,7 +27,7 @@ class ImportCommand(BaseCommand):
 
     def run_import(  # pragma: no cover - implemented by subclasses
         self, table: Table, options: dict[str, Any], progress: bool
-    ) -> DpaResult | RealisasiResult:
+    ) -> DpaResult | RealisasiResult | FisikResult:
         raise NotImplementedError
 
     def handle(self, *args, **options):

@@ -15,9 +15,10 @@ def format_count(n: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Write DIR/dpa.csv and DIR/realisasi.csv for a synthetic but realistic region "
-        "(Permendagri 90 codes, skewed pagu, late-year spending, laggards, revenue and "
-        "financing lines, four quarters of realisasi); the same seed gives the same files."
+        "Write DIR/dpa.csv, DIR/realisasi.csv and DIR/fisik.csv for a synthetic but "
+        "realistic region (Permendagri 90 codes, skewed pagu, late-year spending, laggards, "
+        "revenue and financing lines, four quarters of realisasi and of realisasi fisik); the "
+        "same seed gives the same files."
     )
 
     def add_arguments(self, parser):
@@ -51,5 +52,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.dpa}: {n(result.dpa_rows)} rows, {n(result.lines)} DPA lines of "
             f"{n(result.opds)} OPD in {len(result.years)} year(s)\n"
-            f"{result.realisasi}: {n(result.realisasi_rows)} rows (TW I-IV)"
+            f"{result.realisasi}: {n(result.realisasi_rows)} rows (TW I-IV)\n"
+            f"{result.fisik}: {n(result.fisik_rows)} rows (realisasi fisik, for import_fisik)"
         )

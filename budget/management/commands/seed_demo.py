@@ -53,6 +53,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Realisasi: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
         )
+        if result.fisik is not None:
+            c = result.fisik.counts
+            self.stdout.write(
+                f"Realisasi fisik: {c.created} created, {c.updated} updated, "
+                f"{c.unchanged} unchanged"
+            )
         for tahun, triwulan in REPORTED_THROUGH.items():
             for row in absorption(region=region, tahun=tahun, triwulan=triwulan, level="pemda"):
                 self.stdout.write(
