@@ -407,7 +407,10 @@ class DpaLineVersion(RegionScoped):
         verbose_name_plural = _("DPA line versions")
         ordering = ["version", "line"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "line"], name="dpa_line_version_once"),
+            # With the region key: unique under distribution by region too (docs/SCALE.md).
+            models.UniqueConstraint(
+                fields=["region", "version", "line"], name="dpa_line_version_once"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     pagu__gte=0, kas_tw1__gte=0, kas_tw2__gte=0, kas_tw3__gte=0, kas_tw4__gte=0
@@ -430,7 +433,7 @@ class DpaLineVersion(RegionScoped):
             ),
         ]
         indexes = [
-            models.Index(fields=["line", "version"], name="dpa_line_version_line"),
+            models.Index(fields=["region", "line", "version"], name="dpa_line_version_line"),
             models.Index(fields=["region", "version", "kelas"], name="dpa_line_version_kelas_idx"),
         ]
 
@@ -465,7 +468,8 @@ class DpaVersionRollup(RegionScoped):
         verbose_name_plural = _("DPA version totals")
         constraints = [
             models.UniqueConstraint(
-                fields=["version", "opd", "jenis", "akun3"], name="dpa_version_rollup_key"
+                fields=["region", "version", "opd", "jenis", "akun3"],
+                name="dpa_version_rollup_key",
             ),
         ]
 

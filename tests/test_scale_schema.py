@@ -58,6 +58,9 @@ REGION_TABLES = frozenset(
         "budget_upayaevent",
         "budget_realisasifisik",
         "budget_realisasifisikevent",
+        "budget_dpaversion",
+        "budget_dpalineversion",
+        "budget_dpaversionrollup",
     }
 )
 # Small and read by every region: reference tables (copied to every node).

@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='dpalineversion',
-            index=models.Index(fields=['line', 'version'], name='dpa_line_version_line'),
+            index=models.Index(fields=['region', 'line', 'version'], name='dpa_line_version_line'),
         ),
         migrations.AddIndex(
             model_name='dpalineversion',
@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='dpalineversion',
-            constraint=models.UniqueConstraint(fields=('version', 'line'), name='dpa_line_version_once'),
+            constraint=models.UniqueConstraint(fields=('region', 'version', 'line'), name='dpa_line_version_once'),
         ),
         migrations.AddConstraint(
             model_name='dpalineversion',
@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='dpaversionrollup',
-            constraint=models.UniqueConstraint(fields=('version', 'opd', 'jenis', 'akun3'), name='dpa_version_rollup_key'),
+            constraint=models.UniqueConstraint(fields=('region', 'version', 'opd', 'jenis', 'akun3'), name='dpa_version_rollup_key'),
         ),
         migrations.RunSQL(BACKFILL, reverse_sql=migrations.RunSQL.noop),
     ]
