@@ -7,6 +7,7 @@ the exact Decimal formatted the Indonesian way.
 
 import json
 import math
+import textwrap
 from decimal import Decimal
 from typing import Any
 
@@ -283,37 +284,51 @@ def trend_lines(
 
 def source_bars(rows, *, title: str = "") -> dict[str, Any]:
     """Pagu and realisasi of each fund source (budget.selectors level sumber_dana), side by
-    side, the serapan printed over the realisasi."""
-    names = [_short(r.nama, 26) for r in rows]
+    side as horizontal bars (the sources' long names read across, on a phone too), the
+    serapan printed beyond the realisasi; the first source on top."""
+    # Wrapped, so that the names leave a phone's narrow plot room for its bars.
+    names = ["<br>".join(textwrap.wrap(_short(r.nama, 26), 14)) or "-" for r in rows]
     fig = _new()
     fig.add_trace(
         go.Bar(
             name=_("Pagu"),
-            x=names,
-            y=[_m(r.pagu) for r in rows],
+            orientation="h",
+            y=names,
+            x=[_m(r.pagu) for r in rows],
             marker_color=PLAN_COLOUR,
             customdata=[format_rupiah(r.pagu) for r in rows],
-            hovertemplate="%{x}: %{customdata}<extra></extra>",
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
         )
     )
     fig.add_trace(
         go.Bar(
             name=_("Realisasi"),
-            x=names,
-            y=[_m(r.realisasi_kumulatif) for r in rows],
+            orientation="h",
+            y=names,
+            x=[_m(r.realisasi_kumulatif) for r in rows],
             marker_color=REAL_COLOUR,
             text=[format_percent(r.serapan_persen) for r in rows],
             textposition="outside",
+            cliponaxis=False,
             customdata=[format_rupiah(r.realisasi_kumulatif) for r in rows],
-            hovertemplate="%{x}: %{customdata} (%{text})<extra></extra>",
+            hovertemplate="%{y}: %{customdata} (%{text})<extra></extra>",
         )
     )
     fig.update_layout(
         title={"text": title, "x": 0},
         barmode="group",
-        yaxis={"title": _("Billion rupiah"), "rangemode": "tozero", "tickformat": MILIAR_TICKS},
-        xaxis={"tickangle": -20, "automargin": True},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
+        height=max(320, 56 * len(rows) + 170),
+        xaxis={
+            "title": _("Billion rupiah"),
+            "rangemode": "tozero",
+            "tickformat": MILIAR_TICKS,
+            "nticks": 5,
+            "tickangle": 0,
+        },
+        yaxis={"autorange": "reversed", "automargin": True},
+        # Under the plot: above it, the legend would run into the title on a phone.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        margin={"r": 60, "b": 110},
     )
     return _figure(fig)
 
