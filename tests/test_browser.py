@@ -266,8 +266,9 @@ def test_an_opd_opens_from_the_overview_and_drills_down(page, demo):
     expect(heading(page)).to_have_text(f"{name} 2026, s.d. TW III")
     expect(page.locator("p.crumbs").first).to_contain_text(opd.kode)
     wait_for_charts(page, "fig-scurve", "fig-bars")
-    # The cash plan, the realisasi and, through TW III, the forecast on to December.
-    expect(page.locator('[data-figure="fig-scurve"] .scatterlayer .trace')).to_have_count(3)
+    # The cash plan, the realisasi, through TW III the forecast on to December, and the
+    # realisasi fisik.
+    expect(page.locator('[data-figure="fig-scurve"] .scatterlayer .trace')).to_have_count(4)
     bars = page.locator('[data-figure="fig-bars"] .barlayer .trace')
     expect(bars).to_have_count(2)
     expect(bars.first.locator(".point")).to_have_count(4)
