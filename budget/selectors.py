@@ -54,6 +54,7 @@ from budget.models import (
     Region,
     Rollup,
     SubKegiatan,
+    SubKegiatanRollup,
 )
 from budget.roles import Actor
 
@@ -253,7 +254,8 @@ def absorption(
     Program, kegiatan and sub kegiatan levels hold only lines budgeted under a sub kegiatan
     (belanja); revenue and financing appear at the pemda, OPD and account levels.
     Queries: one for the bands (unless given), one for the roll-up (at account level with
-    the accounts' names joined).
+    the accounts' names joined). Read from a roll-up table where one answers the level and
+    filters (`_rollup_answers`, `_sk_rollup_answers`), else from the lines.
     """
     opd_key = ("pk", opd.pk) if isinstance(opd, Opd) else ("kode", opd)
     key = (
@@ -268,6 +270,9 @@ def absorption(
         parent,
         sumber_dana,
         _rollup_answers(level=level, depth=depth, account_prefix=account_prefix, parent=parent),
+        _sk_rollup_answers(
+            level=level, account_prefix=account_prefix, parent=parent, sumber_dana=sumber_dana
+        ),
     )
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -328,6 +333,11 @@ def absorption_queryset(
     if depth is not None and level != "akun":
         raise SelectorError("depth applies only to level akun")
     g_kode, g_nama, needs_sub_kegiatan = _group_fields(level, depth)
+    if _sk_rollup_answers(
+        level=level, account_prefix=account_prefix, parent=parent, sumber_dana=sumber_dana
+    ):
+        rows = _sk_rollup_rows(region=region, tahun=tahun, opd=opd, jenis=jenis, parent=parent)
+        return _summed(rows.annotate(g_kode=g_kode, g_nama=g_nama), ("g_kode", "g_nama"), triwulan)
     if _rollup_answers(level=level, depth=depth, account_prefix=account_prefix, parent=parent):
         return _rollup_queryset(
             region=region,
@@ -463,8 +473,9 @@ def absorption_levels(
     `absorption(level=...)` gives them, from one statement. The lines are summed by sub
     kegiatan in one aggregate pass (each line joined once with its realisasi), and those sums
     are summed again by program, kegiatan and sub kegiatan with GROUPING SETS: every summed
-    amount is a sum over lines, so a group's sum is the sum of its sub kegiatan's.
-    Queries: one (and the bands unless given)."""
+    amount is a sum over lines, so a group's sum is the sum of its sub kegiatan's. Without a
+    fund source filter the sums by sub kegiatan are read from the sub kegiatan roll-ups
+    instead of the lines (`_sk_rollup_answers`). Queries: one (and the bands unless given)."""
     levels = tuple(levels)
     if not levels or any(level not in PROGRAM_LEVELS for level in levels):
         raise SelectorError(f"levels must be among {', '.join(PROGRAM_LEVELS)}")
@@ -474,19 +485,26 @@ def absorption_levels(
         raise SelectorError(str(exc)) from None
     if bands is None:
         bands = bands_for(region_id=region.pk)
-    lines = _lines(
-        region=region,
-        tahun=tahun,
-        opd=opd,
-        jenis=jenis,
-        account_prefix=None,
-        parent=parent,
-        sumber_dana=sumber_dana,
-        needs_sub_kegiatan=True,
-    )
-    per_sub = _grouped(
-        lines, region=region, triwulan=triwulan, opd=opd, group={"g_sk": F("sub_kegiatan_id")}
-    )
+    per_sub: QuerySet[Any, Any]
+    if _sk_rollup_answers(
+        level="sub_kegiatan", account_prefix=None, parent=parent, sumber_dana=sumber_dana
+    ):
+        rows = _sk_rollup_rows(region=region, tahun=tahun, opd=opd, jenis=jenis, parent=parent)
+        per_sub = _summed(rows.annotate(g_sk=F("sub_kegiatan_id")), ("g_sk",), triwulan)
+    else:
+        lines = _lines(
+            region=region,
+            tahun=tahun,
+            opd=opd,
+            jenis=jenis,
+            account_prefix=None,
+            parent=parent,
+            sumber_dana=sumber_dana,
+            needs_sub_kegiatan=True,
+        )
+        per_sub = _grouped(
+            lines, region=region, triwulan=triwulan, opd=opd, group={"g_sk": F("sub_kegiatan_id")}
+        )
     inner, params, inner_cols = _compiled(per_sub)
     out: dict[str, list[AbsorptionRow]] = {level: [] for level in levels}
     if inner is None:
@@ -584,6 +602,50 @@ def _rollup_answers(
     return not account_prefix or account_prefix.rstrip(".").count(".") < ROLLUP_DEPTH
 
 
+# The sub kegiatan roll-ups hold the lines budgeted under a sub kegiatan by OPD, sub kegiatan
+# and jenis (budget.models.SubKegiatanRollup): they answer the program levels, and the pemda
+# and OPD levels under one program or kegiatan (`parent`: only lines under a sub kegiatan),
+# but neither an account nor a fund source filter.
+SK_ROLLUP_LEVELS = ("program", "kegiatan", "sub_kegiatan")
+
+
+def _sk_rollup_answers(
+    *, level: str, account_prefix: str | None, parent: str | None, sumber_dana: str | None
+) -> bool:
+    if account_prefix or sumber_dana is not None or any(a.rollup_expr is None for a in SUMMED):
+        return False
+    return level in SK_ROLLUP_LEVELS or (level in ("pemda", "opd") and bool(parent))
+
+
+def _sk_rollup_rows(
+    *, region: Region, tahun: int, opd: str | Opd | None, jenis: str | None, parent: str | None
+) -> "QuerySet[SubKegiatanRollup, Any]":
+    rows = _filtered(
+        SubKegiatanRollup.objects.filter(region=region, tahun=tahun, n_lines__gt=0),
+        opd=opd,
+        jenis=jenis,
+        sumber_dana=None,
+        account_prefix=None,
+        account_field="",
+    )
+    if parent:
+        rows = rows.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
+    return rows
+
+
+def _summed(rows: QuerySet[Any, Any], group: tuple[str, ...], triwulan: int) -> QuerySet[Any, Any]:
+    """Roll-up rows (either table) summed by `group` (annotated names) and jenis: the items of
+    `absorption_queryset`."""
+    return (
+        rows.order_by()
+        .values(*group, "jenis")
+        .annotate(
+            **{a.sum_name: money_sum(a.rollup_expr(triwulan)) for a in SUMMED if a.rollup_expr},
+            n_lines=Sum("n_lines"),
+        )
+    )
+
+
 def _rollup_group_fields(level: str, depth: int | None) -> tuple[Combinable, Combinable]:
     if level == "akun":
         kode: Combinable = (
@@ -617,15 +679,7 @@ def _rollup_queryset(
         account_field="akun3",
     )
     g_kode, g_nama = _rollup_group_fields(level, depth)
-    return (
-        rows.annotate(g_kode=g_kode, g_nama=g_nama)
-        .order_by()
-        .values("g_kode", "g_nama", "jenis")
-        .annotate(
-            **{a.sum_name: money_sum(a.rollup_expr(triwulan)) for a in SUMMED if a.rollup_expr},
-            n_lines=Sum("n_lines"),
-        )
-    )
+    return _summed(rows.annotate(g_kode=g_kode, g_nama=g_nama), ("g_kode", "g_nama"), triwulan)
 
 
 def category_filter(*, band: Band, measure: str) -> Q:
