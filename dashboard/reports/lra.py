@@ -27,6 +27,7 @@ from budget.selectors import (
     absorption_queryset,
     absorption_rows,
 )
+from dashboard.reports.collector import collector_paused
 
 SUSUNAN = {
     "program": _("by program, kegiatan and sub kegiatan"),
@@ -193,6 +194,7 @@ class _Scope(TypedDict):
     opd: Opd | None
 
 
+@collector_paused()
 def lra_report(
     *,
     region: Region,
