@@ -489,8 +489,13 @@ def absorption_levels(
     if _sk_rollup_answers(
         level="sub_kegiatan", account_prefix=None, parent=parent, sumber_dana=sumber_dana
     ):
+        # The roll-up's rows as they are (one per OPD and sub kegiatan): the statement below
+        # sums them by each level.
         rows = _sk_rollup_rows(region=region, tahun=tahun, opd=opd, jenis=jenis, parent=parent)
-        per_sub = _summed(rows.annotate(g_sk=F("sub_kegiatan_id")), ("g_sk",), triwulan)
+        amounts = {a.sum_name: a.rollup_expr(triwulan) for a in SUMMED if a.rollup_expr}
+        per_sub = rows.annotate(g_sk=F("sub_kegiatan_id"), **amounts).values(
+            "g_sk", "jenis", *amounts, "n_lines"
+        )
     else:
         lines = _lines(
             region=region,
@@ -524,40 +529,55 @@ def absorption_levels(
 def _levels_sql(
     inner: str, inner_cols: dict[str, int], levels: tuple[str, ...]
 ) -> tuple[str, dict[str, int]]:
-    """The statement re-summing the per sub kegiatan sums (`inner`) by each of `levels`, and
-    the position of its columns. Only our own fragments and Django's SQL go into the text."""
+    """The statement re-summing the per sub kegiatan sums (`inner`: g_sk, jenis, the sums and
+    n_lines, one row or more per sub kegiatan) by each of `levels`, and the position of its
+    columns. The groups are keyed by id (integers sort and hash faster than codes and names
+    under the database's collation); their codes and names are joined to the few thousand
+    groups after. Only our own fragments and Django's SQL go into the text."""
     q = connection.ops.quote_name
     sk, kg, p = (q(model._meta.db_table) for model in (SubKegiatan, Kegiatan, Program))
     to_kegiatan = q(SubKegiatan._meta.get_field("kegiatan").column)
     to_program = q(Kegiatan._meta.get_field("program").column)
-    t = _LEVEL_TABLE
+    # Each level's key among the joined rows, and the table that names its groups.
+    key = {"program": f"kg.{to_program}", "kegiatan": f"sk.{to_kegiatan}", "sub_kegiatan": "s.g_sk"}
+    table = {"program": p, "kegiatan": kg, "sub_kegiatan": sk}
+    named = {level: f"n_{_LEVEL_TABLE[level]}" for level in levels}
 
-    def case(column: str) -> str:
-        whens = " ".join(
-            f"WHEN GROUPING({t[level]}.kode) = 0 THEN {t[level]}.{column}" for level in levels
-        )
+    def case(pick) -> str:
+        whens = " ".join(f"WHEN GROUPING({key[level]}) = 0 THEN {pick(level)}" for level in levels)
         return f"CASE {whens} END"
 
-    which = " ".join(f"WHEN GROUPING({t[level]}.kode) = 0 THEN '{level}'" for level in levels)
     sums = [a.sum_name for a in SUMMED]
     for name in (*sums, "n_lines", "g_sk", "jenis"):
         if name not in inner_cols:
             raise SelectorError(f"the per sub kegiatan sums lack {name}")
     resummed = ", ".join(f"SUM(s.{q(name)}) AS {q(name)}" for name in sums)
-    sets = ", ".join(f"({t[level]}.kode, {t[level]}.nama, s.jenis)" for level in levels)
-    sql = (
-        f"SELECT CASE {which} END AS level, {case('kode')} AS g_kode,"  # noqa: S608 (see above)
-        f" {case('nama')} AS g_nama, s.jenis, {resummed},"
+    sets = ", ".join(f"({key[level]}, s.jenis)" for level in levels)
+    joins = f" JOIN {sk} sk ON sk.id = s.g_sk"
+    if "program" in levels:
+        joins += f" JOIN {kg} kg ON kg.id = sk.{to_kegiatan}"
+    grouped = (
+        f"SELECT {case(lambda level: repr(level))} AS level,"  # noqa: S608 (see above)
+        f" {case(lambda level: key[level])} AS g_id, s.jenis, {resummed},"
         # SUM of a bigint is a numeric: the count stays an integer.
         " SUM(s.n_lines)::bigint AS n_lines"
-        f" FROM ({inner}) s"
-        f" JOIN {sk} sk ON sk.id = s.g_sk"
-        f" JOIN {kg} kg ON kg.id = sk.{to_kegiatan}"
-        f" JOIN {p} p ON p.id = kg.{to_program}"
+        f" FROM ({inner}) s{joins}"
         f" GROUP BY GROUPING SETS ({sets})"
     )
-    names = ["level", "g_kode", "g_nama", "jenis", *sums, "n_lines"]
-    return sql, {name: i for i, name in enumerate(names)}
+    names = " ".join(
+        f" LEFT JOIN {table[level]} {named[level]}"
+        f" ON g.level = '{level}' AND {named[level]}.id = g.g_id"
+        for level in levels
+    )
+    kode = ", ".join(f"{named[level]}.kode" for level in levels)
+    nama = ", ".join(f"{named[level]}.nama" for level in levels)
+    sum_cols = ", ".join(f"g.{q(name)}" for name in sums)
+    sql = (
+        f"SELECT g.level, COALESCE({kode}) AS g_kode, COALESCE({nama}) AS g_nama,"  # noqa: S608
+        f" g.jenis, {sum_cols}, g.n_lines FROM ({grouped}) g{names}"
+    )
+    columns = ["level", "g_kode", "g_nama", "jenis", *sums, "n_lines"]
+    return sql, {name: i for i, name in enumerate(columns)}
 
 
 def _filtered(

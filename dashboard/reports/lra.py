@@ -43,6 +43,7 @@ SECTIONS = (
 # LRA figure and their net would be arithmetic done here, so the section closes on its kelompok
 # subtotals instead of a total.
 PROGRAM_LEVELS = ("program", "kegiatan", "sub_kegiatan")
+NOT_BY_PROGRAM = tuple(j.value for j in Jenis if j != Jenis.BELANJA)  # listed by account
 ACCOUNT_DEPTHS = (2, 3, None)  # kelompok, jenis, then the lines' own accounts
 BULAN = (
     "Januari",
@@ -223,7 +224,9 @@ def lra_report(
     for depth in ACCOUNT_DEPTHS:
         grouped = absorption_queryset(**scope, level="akun", depth=depth)
         if susunan == "program":
-            grouped = grouped.exclude(jenis=Jenis.BELANJA.value)
+            # Named rather than "not belanja": the lines' index by (region, year, jenis)
+            # then finds the few revenue and financing lines without reading the rest.
+            grouped = grouped.filter(jenis__in=NOT_BY_PROGRAM)
         account_levels.append(absorption_rows(grouped, region=region, level="akun", bands=bands))
     lines = _arrange(account_levels)
     notes: dict[str, str] = {}
