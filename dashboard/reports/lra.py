@@ -165,7 +165,10 @@ def tanggal_waktu(moment: datetime) -> str:
 def _code_key(kode: str) -> tuple[int, ...]:
     # Codes are dot-separated ASCII digits (budget.codes); comparing the segments as numbers
     # puts a group right before the rows under it whatever the segments' widths.
-    return tuple(int(s) for s in kode.split(".") if s.isdigit())
+    try:
+        return tuple(map(int, kode.split(".")))  # every segment digits: the common case
+    except ValueError:
+        return tuple(int(s) for s in kode.split(".") if s.isdigit())
 
 
 def _arrange(rows_by_level: list[list[AbsorptionRow]]) -> dict[str, list[LraLine]]:
