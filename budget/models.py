@@ -571,6 +571,45 @@ class Rollup(RegionScoped):
         return f"{self.tahun} {self.opd_id} {self.jenis} {self.akun3} {self.sumber_dana}"
 
 
+class SubKegiatanRollup(RegionScoped):
+    """The sums of a region's DPA lines and realisasi per year, OPD, sub kegiatan and jenis:
+    what the program, kegiatan and sub kegiatan tables read instead of the lines (a program's
+    or kegiatan's sums are the sums of its sub kegiatan's; the codes and names are joined at
+    read time, so a renamed or re-parented sub kegiatan needs nothing here). Only lines
+    budgeted under a sub kegiatan (belanja) are held. Kept exact like `Rollup`, by
+    statement-level triggers on budget_dpaline and budget_realisasi (migration 0013), and
+    rebuilt or checked by `rebuild_rollups`. Never written by the application."""
+
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    opd = models.ForeignKey(Opd, on_delete=models.DO_NOTHING, related_name="+")
+    sub_kegiatan = models.ForeignKey(SubKegiatan, on_delete=models.DO_NOTHING, related_name="+")
+    jenis = models.CharField(_("jenis"), max_length=12)
+    n_lines = models.IntegerField()
+    pagu = models.DecimalField(**MONEY)
+    pagu_murni = models.DecimalField(**MONEY)
+    kas_tw1 = models.DecimalField(**MONEY)
+    kas_tw2 = models.DecimalField(**MONEY)
+    kas_tw3 = models.DecimalField(**MONEY)
+    kas_tw4 = models.DecimalField(**MONEY)
+    real_tw1 = models.DecimalField(**MONEY)
+    real_tw2 = models.DecimalField(**MONEY)
+    real_tw3 = models.DecimalField(**MONEY)
+    real_tw4 = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("sub kegiatan roll-up")
+        verbose_name_plural = _("sub kegiatan roll-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "tahun", "opd", "sub_kegiatan", "jenis"],
+                name="rollup_sk_unique_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tahun} {self.opd_id} {self.sub_kegiatan_id} {self.jenis}"
+
+
 class CriteriaBand(models.Model):
     """One band of the Kepmendagri 690.900-327/1996 table, stored as data.
 

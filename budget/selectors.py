@@ -54,6 +54,7 @@ from budget.models import (
     Region,
     Rollup,
     SubKegiatan,
+    SubKegiatanRollup,
 )
 from budget.roles import Actor
 
@@ -253,7 +254,8 @@ def absorption(
     Program, kegiatan and sub kegiatan levels hold only lines budgeted under a sub kegiatan
     (belanja); revenue and financing appear at the pemda, OPD and account levels.
     Queries: one for the bands (unless given), one for the roll-up (at account level with
-    the accounts' names joined).
+    the accounts' names joined). Read from a roll-up table where one answers the level and
+    filters (`_rollup_answers`, `_sk_rollup_answers`), else from the lines.
     """
     opd_key = ("pk", opd.pk) if isinstance(opd, Opd) else ("kode", opd)
     key = (
@@ -268,6 +270,9 @@ def absorption(
         parent,
         sumber_dana,
         _rollup_answers(level=level, depth=depth, account_prefix=account_prefix, parent=parent),
+        _sk_rollup_answers(
+            level=level, account_prefix=account_prefix, parent=parent, sumber_dana=sumber_dana
+        ),
     )
     statement = _STATEMENTS.get(key)
     if statement is None:
@@ -328,6 +333,11 @@ def absorption_queryset(
     if depth is not None and level != "akun":
         raise SelectorError("depth applies only to level akun")
     g_kode, g_nama, needs_sub_kegiatan = _group_fields(level, depth)
+    if _sk_rollup_answers(
+        level=level, account_prefix=account_prefix, parent=parent, sumber_dana=sumber_dana
+    ):
+        rows = _sk_rollup_rows(region=region, tahun=tahun, opd=opd, jenis=jenis, parent=parent)
+        return _summed(rows.annotate(g_kode=g_kode, g_nama=g_nama), ("g_kode", "g_nama"), triwulan)
     if _rollup_answers(level=level, depth=depth, account_prefix=account_prefix, parent=parent):
         return _rollup_queryset(
             region=region,
@@ -463,8 +473,9 @@ def absorption_levels(
     `absorption(level=...)` gives them, from one statement. The lines are summed by sub
     kegiatan in one aggregate pass (each line joined once with its realisasi), and those sums
     are summed again by program, kegiatan and sub kegiatan with GROUPING SETS: every summed
-    amount is a sum over lines, so a group's sum is the sum of its sub kegiatan's.
-    Queries: one (and the bands unless given)."""
+    amount is a sum over lines, so a group's sum is the sum of its sub kegiatan's. Without a
+    fund source filter the sums by sub kegiatan are read from the sub kegiatan roll-ups
+    instead of the lines (`_sk_rollup_answers`). Queries: one (and the bands unless given)."""
     levels = tuple(levels)
     if not levels or any(level not in PROGRAM_LEVELS for level in levels):
         raise SelectorError(f"levels must be among {', '.join(PROGRAM_LEVELS)}")
@@ -474,19 +485,31 @@ def absorption_levels(
         raise SelectorError(str(exc)) from None
     if bands is None:
         bands = bands_for(region_id=region.pk)
-    lines = _lines(
-        region=region,
-        tahun=tahun,
-        opd=opd,
-        jenis=jenis,
-        account_prefix=None,
-        parent=parent,
-        sumber_dana=sumber_dana,
-        needs_sub_kegiatan=True,
-    )
-    per_sub = _grouped(
-        lines, region=region, triwulan=triwulan, opd=opd, group={"g_sk": F("sub_kegiatan_id")}
-    )
+    per_sub: QuerySet[Any, Any]
+    if _sk_rollup_answers(
+        level="sub_kegiatan", account_prefix=None, parent=parent, sumber_dana=sumber_dana
+    ):
+        # The roll-up's rows as they are (one per OPD and sub kegiatan): the statement below
+        # sums them by each level.
+        rows = _sk_rollup_rows(region=region, tahun=tahun, opd=opd, jenis=jenis, parent=parent)
+        amounts = {a.sum_name: a.rollup_expr(triwulan) for a in SUMMED if a.rollup_expr}
+        per_sub = rows.annotate(g_sk=F("sub_kegiatan_id"), **amounts).values(
+            "g_sk", "jenis", *amounts, "n_lines"
+        )
+    else:
+        lines = _lines(
+            region=region,
+            tahun=tahun,
+            opd=opd,
+            jenis=jenis,
+            account_prefix=None,
+            parent=parent,
+            sumber_dana=sumber_dana,
+            needs_sub_kegiatan=True,
+        )
+        per_sub = _grouped(
+            lines, region=region, triwulan=triwulan, opd=opd, group={"g_sk": F("sub_kegiatan_id")}
+        )
     inner, params, inner_cols = _compiled(per_sub)
     out: dict[str, list[AbsorptionRow]] = {level: [] for level in levels}
     if inner is None:
@@ -506,40 +529,55 @@ def absorption_levels(
 def _levels_sql(
     inner: str, inner_cols: dict[str, int], levels: tuple[str, ...]
 ) -> tuple[str, dict[str, int]]:
-    """The statement re-summing the per sub kegiatan sums (`inner`) by each of `levels`, and
-    the position of its columns. Only our own fragments and Django's SQL go into the text."""
+    """The statement re-summing the per sub kegiatan sums (`inner`: g_sk, jenis, the sums and
+    n_lines, one row or more per sub kegiatan) by each of `levels`, and the position of its
+    columns. The groups are keyed by id (integers sort and hash faster than codes and names
+    under the database's collation); their codes and names are joined to the few thousand
+    groups after. Only our own fragments and Django's SQL go into the text."""
     q = connection.ops.quote_name
     sk, kg, p = (q(model._meta.db_table) for model in (SubKegiatan, Kegiatan, Program))
     to_kegiatan = q(SubKegiatan._meta.get_field("kegiatan").column)
     to_program = q(Kegiatan._meta.get_field("program").column)
-    t = _LEVEL_TABLE
+    # Each level's key among the joined rows, and the table that names its groups.
+    key = {"program": f"kg.{to_program}", "kegiatan": f"sk.{to_kegiatan}", "sub_kegiatan": "s.g_sk"}
+    table = {"program": p, "kegiatan": kg, "sub_kegiatan": sk}
+    named = {level: f"n_{_LEVEL_TABLE[level]}" for level in levels}
 
-    def case(column: str) -> str:
-        whens = " ".join(
-            f"WHEN GROUPING({t[level]}.kode) = 0 THEN {t[level]}.{column}" for level in levels
-        )
+    def case(pick) -> str:
+        whens = " ".join(f"WHEN GROUPING({key[level]}) = 0 THEN {pick(level)}" for level in levels)
         return f"CASE {whens} END"
 
-    which = " ".join(f"WHEN GROUPING({t[level]}.kode) = 0 THEN '{level}'" for level in levels)
     sums = [a.sum_name for a in SUMMED]
     for name in (*sums, "n_lines", "g_sk", "jenis"):
         if name not in inner_cols:
             raise SelectorError(f"the per sub kegiatan sums lack {name}")
     resummed = ", ".join(f"SUM(s.{q(name)}) AS {q(name)}" for name in sums)
-    sets = ", ".join(f"({t[level]}.kode, {t[level]}.nama, s.jenis)" for level in levels)
-    sql = (
-        f"SELECT CASE {which} END AS level, {case('kode')} AS g_kode,"  # noqa: S608 (see above)
-        f" {case('nama')} AS g_nama, s.jenis, {resummed},"
+    sets = ", ".join(f"({key[level]}, s.jenis)" for level in levels)
+    joins = f" JOIN {sk} sk ON sk.id = s.g_sk"
+    if "program" in levels:
+        joins += f" JOIN {kg} kg ON kg.id = sk.{to_kegiatan}"
+    grouped = (
+        f"SELECT {case(lambda level: repr(level))} AS level,"  # noqa: S608 (see above)
+        f" {case(lambda level: key[level])} AS g_id, s.jenis, {resummed},"
         # SUM of a bigint is a numeric: the count stays an integer.
         " SUM(s.n_lines)::bigint AS n_lines"
-        f" FROM ({inner}) s"
-        f" JOIN {sk} sk ON sk.id = s.g_sk"
-        f" JOIN {kg} kg ON kg.id = sk.{to_kegiatan}"
-        f" JOIN {p} p ON p.id = kg.{to_program}"
+        f" FROM ({inner}) s{joins}"
         f" GROUP BY GROUPING SETS ({sets})"
     )
-    names = ["level", "g_kode", "g_nama", "jenis", *sums, "n_lines"]
-    return sql, {name: i for i, name in enumerate(names)}
+    names = " ".join(
+        f" LEFT JOIN {table[level]} {named[level]}"
+        f" ON g.level = '{level}' AND {named[level]}.id = g.g_id"
+        for level in levels
+    )
+    kode = ", ".join(f"{named[level]}.kode" for level in levels)
+    nama = ", ".join(f"{named[level]}.nama" for level in levels)
+    sum_cols = ", ".join(f"g.{q(name)}" for name in sums)
+    sql = (
+        f"SELECT g.level, COALESCE({kode}) AS g_kode, COALESCE({nama}) AS g_nama,"  # noqa: S608
+        f" g.jenis, {sum_cols}, g.n_lines FROM ({grouped}) g{names}"
+    )
+    columns = ["level", "g_kode", "g_nama", "jenis", *sums, "n_lines"]
+    return sql, {name: i for i, name in enumerate(columns)}
 
 
 def _filtered(
@@ -584,6 +622,50 @@ def _rollup_answers(
     return not account_prefix or account_prefix.rstrip(".").count(".") < ROLLUP_DEPTH
 
 
+# The sub kegiatan roll-ups hold the lines budgeted under a sub kegiatan by OPD, sub kegiatan
+# and jenis (budget.models.SubKegiatanRollup): they answer the program levels, and the pemda
+# and OPD levels under one program or kegiatan (`parent`: only lines under a sub kegiatan),
+# but neither an account nor a fund source filter.
+SK_ROLLUP_LEVELS = ("program", "kegiatan", "sub_kegiatan")
+
+
+def _sk_rollup_answers(
+    *, level: str, account_prefix: str | None, parent: str | None, sumber_dana: str | None
+) -> bool:
+    if account_prefix or sumber_dana is not None or any(a.rollup_expr is None for a in SUMMED):
+        return False
+    return level in SK_ROLLUP_LEVELS or (level in ("pemda", "opd") and bool(parent))
+
+
+def _sk_rollup_rows(
+    *, region: Region, tahun: int, opd: str | Opd | None, jenis: str | None, parent: str | None
+) -> "QuerySet[SubKegiatanRollup, Any]":
+    rows = _filtered(
+        SubKegiatanRollup.objects.filter(region=region, tahun=tahun, n_lines__gt=0),
+        opd=opd,
+        jenis=jenis,
+        sumber_dana=None,
+        account_prefix=None,
+        account_field="",
+    )
+    if parent:
+        rows = rows.filter(sub_kegiatan__kode__startswith=parent.rstrip(".") + ".")
+    return rows
+
+
+def _summed(rows: QuerySet[Any, Any], group: tuple[str, ...], triwulan: int) -> QuerySet[Any, Any]:
+    """Roll-up rows (either table) summed by `group` (annotated names) and jenis: the items of
+    `absorption_queryset`."""
+    return (
+        rows.order_by()
+        .values(*group, "jenis")
+        .annotate(
+            **{a.sum_name: money_sum(a.rollup_expr(triwulan)) for a in SUMMED if a.rollup_expr},
+            n_lines=Sum("n_lines"),
+        )
+    )
+
+
 def _rollup_group_fields(level: str, depth: int | None) -> tuple[Combinable, Combinable]:
     if level == "akun":
         kode: Combinable = (
@@ -617,15 +699,7 @@ def _rollup_queryset(
         account_field="akun3",
     )
     g_kode, g_nama = _rollup_group_fields(level, depth)
-    return (
-        rows.annotate(g_kode=g_kode, g_nama=g_nama)
-        .order_by()
-        .values("g_kode", "g_nama", "jenis")
-        .annotate(
-            **{a.sum_name: money_sum(a.rollup_expr(triwulan)) for a in SUMMED if a.rollup_expr},
-            n_lines=Sum("n_lines"),
-        )
-    )
+    return _summed(rows.annotate(g_kode=g_kode, g_nama=g_nama), ("g_kode", "g_nama"), triwulan)
 
 
 def category_filter(*, band: Band, measure: str) -> Q:

@@ -455,36 +455,55 @@ def test_absorption_takes_the_same_few_queries_however_many_lines(
     assert sum(r.realisasi_kumulatif for r in rows) == D("2000.00") * n_lines
 
 
+# Below the summary rows, from the lines: accounts below three segments, and the program
+# levels filtered by fund source (the sub kegiatan roll-ups hold none; unfiltered, the program
+# levels read them: tests/test_rollups.py).
 DEEPER_LEVELS = [
-    ("program", None),
-    ("kegiatan", None),
-    ("sub_kegiatan", None),
-    *[("akun", depth) for depth in range(4, 7)],  # to three segments: the roll-ups
+    ("program", None, {"sumber_dana": ""}),
+    ("kegiatan", None, {"sumber_dana": ""}),
+    ("sub_kegiatan", None, {"sumber_dana": ""}),
+    *[("akun", depth, {}) for depth in range(4, 7)],  # to three segments: the roll-ups
 ]
 
 
-@pytest.mark.parametrize(("level", "depth"), DEEPER_LEVELS)
-def test_a_region_wide_roll_up_below_the_summary_rows_is_one_aggregate_pass(region, level, depth):
-    grouped = absorption_queryset(region=region, tahun=2024, triwulan=4, level=level, depth=depth)
+@pytest.mark.parametrize(("level", "depth", "filters"), DEEPER_LEVELS)
+def test_a_region_wide_roll_up_below_the_summary_rows_is_one_aggregate_pass(
+    region, level, depth, filters
+):
+    grouped = absorption_queryset(
+        region=region, tahun=2024, triwulan=4, level=level, depth=depth, **filters
+    )
     sql = str(grouped.query)
     assert "budget_realisasi" in sql
     assert sql.count("SELECT") == 1  # joined, not a subquery per line
 
 
-@pytest.mark.parametrize(("level", "depth"), DEEPER_LEVELS)
-def test_one_opds_roll_up_gives_the_same_sums_by_subqueries_per_line(region, level, depth):
+@pytest.mark.parametrize(("level", "depth", "filters"), DEEPER_LEVELS)
+def test_one_opds_roll_up_gives_the_same_sums_by_subqueries_per_line(region, level, depth, filters):
     # One OPD's lines are few: probing each by index beats hashing the region's realisasi.
-    grouped = absorption_queryset(
-        region=region, tahun=2024, triwulan=4, level=level, depth=depth, opd=OPD_A
-    )
+    scope = {"region": region, "tahun": 2024, "triwulan": 4, "level": level, "depth": depth}
+    grouped = absorption_queryset(**scope, **filters, opd=OPD_A)
     assert str(grouped.query).count("SELECT") > 1
-    region_wide = {
-        (r.kode, r.jenis): r
-        for r in absorption(region=region, tahun=2024, triwulan=4, level=level, depth=depth)
-    }
-    opd_b = absorption(region=region, tahun=2024, triwulan=4, level=level, depth=depth, opd=OPD_B)
-    for row in absorption_rows(grouped, region=region, level=level):
+    region_wide = {(r.kode, r.jenis): r for r in absorption(**scope, **filters)}
+    opd_b = absorption(**scope, **filters, opd=OPD_B)
+    rows = absorption_rows(grouped, region=region, level=level)
+    assert rows
+    for row in rows:
         other = next((r for r in opd_b if (r.kode, r.jenis) == (row.kode, row.jenis)), None)
+        whole = region_wide[(row.kode, row.jenis)]
+        for key in ("pagu", "kas_kumulatif", "realisasi_kumulatif", "realisasi_triwulan"):
+            assert getattr(row, key) + (getattr(other, key) if other else 0) == getattr(whole, key)
+
+
+@pytest.mark.parametrize("level", ["program", "kegiatan", "sub_kegiatan"])
+def test_the_program_levels_of_two_opds_add_up_to_the_regions(region, level):
+    scope = {"region": region, "tahun": 2024, "triwulan": 4, "level": level}
+    region_wide = {(r.kode, r.jenis): r for r in absorption(**scope)}
+    opd_a = absorption(**scope, opd=OPD_A)
+    opd_b = {(r.kode, r.jenis): r for r in absorption(**scope, opd=OPD_B)}
+    assert opd_a
+    for row in opd_a:
+        other = opd_b.get((row.kode, row.jenis))
         whole = region_wide[(row.kode, row.jenis)]
         for key in ("pagu", "kas_kumulatif", "realisasi_kumulatif", "realisasi_triwulan"):
             assert getattr(row, key) + (getattr(other, key) if other else 0) == getattr(whole, key)

@@ -439,13 +439,66 @@ def test_the_workbook_holds_numbers_with_formats_and_is_ready_to_print(as_bpkad,
 def test_the_workbook_is_streamed_row_by_row_with_a_handful_of_formats(as_bpkad, region):
     content = fetch(as_bpkad, f"/laporan/lra.xlsx{PERIOD}").content
     with zipfile.ZipFile(io.BytesIO(content)) as book:
-        # constant_memory: each row's text is written inline as the row goes to disk, with no
-        # table of every string kept for the end.
+        # Each row's text is written inline as the row is written, with no table of every
+        # string kept for the end (dashboard.reports.ooxml).
         assert "xl/sharedStrings.xml" not in book.namelist()
         styles = book.read("xl/styles.xml").decode()
     formats = re.search(r'<cellXfs count="(\d+)"', styles)
     assert formats is not None
     assert int(formats.group(1)) < 40  # made once each, not once per cell
+
+
+def test_the_workbook_keeps_its_look_folds_and_print_layout(as_bpkad, region):
+    sheet = workbook(fetch(as_bpkad, f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}"))
+    rows = list(sheet.iter_rows())
+    header = next(row for row in rows if row[0].value == "Kode")
+    r = header[0].row
+    # The title block merged across the table, the heading in 14 pt Arial bold.
+    assert {str(m) for m in sheet.merged_cells.ranges} >= {f"A{i}:H{i}" for i in range(1, 6)}
+    assert (sheet["A1"].font.name, sheet["A1"].font.sz, sheet["A1"].font.b) == ("Arial", 14, True)
+    assert sheet["A5"].font.i
+    # The column headers: filled, thin rules above and below, centred and wrapped, 30 pt high.
+    for cell in header:
+        assert cell.fill.fgColor.rgb == "FFE2E8F0"
+        assert (cell.border.top.style, cell.border.bottom.style) == ("thin", "thin")
+        assert cell.border.left.style == "hair"
+        assert (cell.alignment.horizontal, cell.alignment.wrap_text) == ("center", True)
+    assert sheet.row_dimensions[r].height == 30
+    # Section rows filled, total rows bold on the header's fill.
+    sections = [row for row in rows if row[0].value in ("4", "5", "6")]
+    assert [row[0].fill.fgColor.rgb for row in sections] == ["FFF1F5F9"] * len(sections)
+    total = next(row for row in rows if str(row[1].value).startswith("JUMLAH BELANJA"))
+    assert total[2].font.b
+    assert total[2].fill.fgColor.rgb == "FFE2E8F0"
+    assert total[0].value is None  # no code on a total row
+    # Detail rows: hairline borders, numbers right-aligned at the top, the category indented.
+    program = next(row for row in rows if row[0].value == program_code(0, 0))
+    sub = next(row for row in rows if row[0].value == f"{program_code(0, 0)}.2.01.0001")
+    assert sub[1].border.bottom.style == "hair"
+    assert (sub[2].alignment.horizontal, sub[2].alignment.vertical) == ("right", "top")
+    assert sub[7].alignment.indent == 1
+    assert sheet.row_dimensions[program[0].row].outline_level == 0
+    assert sheet.row_dimensions[program[0].row + 1].outline_level == 1
+    assert sheet.sheet_properties.outlinePr.summaryBelow is False
+    # Printed: the print area covers the table and the signature, the footer names the region.
+    assert sheet.print_area.endswith(f"!$A$1:$H${sheet.max_row}")
+    assert sheet.oddFooter.left.text == f"Kabupaten Uji Laporan · Tahun {YEAR} s.d. Triwulan III"
+    assert sheet.oddFooter.right.text == "Halaman &P dari &N"
+    assert sheet.print_options.horizontalCentered
+    assert (sheet.page_margins.left, sheet.page_margins.bottom) == (0.4, 0.6)
+
+
+def test_a_long_name_gets_a_row_tall_enough_to_print_it(as_bpkad, region):
+    long_name = "Penyediaan Jasa Pemeliharaan, Biaya Pemeliharaan dan Pajak Kendaraan " * 3
+    from budget.models import SubKegiatan
+
+    sub = SubKegiatan.objects.get(region=region, kode=f"{program_code(0, 0)}.2.01.0001")
+    SubKegiatan.objects.filter(pk=sub.pk).update(nama=long_name.strip())
+    sheet = workbook(fetch(as_bpkad, f"/laporan/lra.xlsx{PERIOD}&opd={opd_code(0)}"))
+    row = next(row for row in sheet.iter_rows() if row[0].value == sub.kode)
+    assert row[1].value == long_name.strip()
+    assert row[1].alignment.wrap_text
+    assert sheet.row_dimensions[row[0].row].height >= 3 * 13
 
 
 # The PDF -------------------------------------------------------------------------------------

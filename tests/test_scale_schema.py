@@ -49,6 +49,7 @@ REGION_TABLES = frozenset(
         "budget_dpaline",
         "budget_realisasi",
         "budget_rollup",
+        "budget_subkegiatanrollup",
         "budget_quarterreport",
         "budget_dpalineevent",
         "budget_realisasievent",
@@ -265,6 +266,7 @@ def test_the_indexes_region_pages_read_lead_with_the_region_key():
         "budget_dpaline": {"dpa_region_tahun_opd", "dpa_region_tahun_jenis", "dpa_line_unique_key"},
         "budget_realisasi": {"realisasi_region_line_tw"},
         "budget_rollup": {"rollup_unique_key"},
+        "budget_subkegiatanrollup": {"rollup_sk_unique_key"},
         "budget_quarterreport": {"report_region_period"},
     }
     found = {(i.table, i.name): i.columns for i in indexes(frozenset(page_indexes))}

@@ -28,6 +28,7 @@ from budget.selectors import (
     absorption_queryset,
     absorption_rows,
 )
+from dashboard.reports.collector import collector_paused
 
 SUSUNAN = {
     "program": _("by program, kegiatan and sub kegiatan"),
@@ -43,6 +44,7 @@ SECTIONS = (
 # LRA figure and their net would be arithmetic done here, so the section closes on its kelompok
 # subtotals instead of a total.
 PROGRAM_LEVELS = ("program", "kegiatan", "sub_kegiatan")
+NOT_BY_PROGRAM = tuple(j.value for j in Jenis if j != Jenis.BELANJA)  # listed by account
 ACCOUNT_DEPTHS = (2, 3, None)  # kelompok, jenis, then the lines' own accounts
 BULAN = (
     "Januari",
@@ -186,7 +188,10 @@ def belanja_by_source(
 def _code_key(kode: str) -> tuple[int, ...]:
     # Codes are dot-separated ASCII digits (budget.codes); comparing the segments as numbers
     # puts a group right before the rows under it whatever the segments' widths.
-    return tuple(int(s) for s in kode.split(".") if s.isdigit())
+    try:
+        return tuple(map(int, kode.split(".")))  # every segment digits: the common case
+    except ValueError:
+        return tuple(int(s) for s in kode.split(".") if s.isdigit())
 
 
 def _arrange(rows_by_level: list[list[AbsorptionRow]]) -> dict[str, list[LraLine]]:
@@ -216,6 +221,7 @@ class _Scope(TypedDict):
     opd: Opd | None
 
 
+@collector_paused()
 def lra_report(
     *,
     region: Region,
@@ -245,7 +251,9 @@ def lra_report(
     for depth in ACCOUNT_DEPTHS:
         grouped = absorption_queryset(**scope, level="akun", depth=depth)
         if susunan == "program":
-            grouped = grouped.exclude(jenis=Jenis.BELANJA.value)
+            # Named rather than "not belanja": the lines' index by (region, year, jenis)
+            # then finds the few revenue and financing lines without reading the rest.
+            grouped = grouped.filter(jenis__in=NOT_BY_PROGRAM)
         account_levels.append(absorption_rows(grouped, region=region, level="akun", bands=bands))
     lines = _arrange(account_levels)
     notes: dict[str, str] = {}

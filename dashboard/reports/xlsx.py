@@ -1,26 +1,24 @@
 """The LRA report as a workbook ready to print: real numbers with number formats, a frozen
-header, landscape A4 fitted to the page width, the header row repeated on every page.
+header, landscape A4 fitted to the page width, the header row repeated on every page, the
+program (or kelompok) rows folding the detail beneath them.
 
-Written by xlsxwriter in `constant_memory` mode: each row goes to disk once it is complete, so
-a region of ten thousand sub kegiatan costs what its rows cost to write, not an in-memory
-model of every cell. Rows are therefore written strictly top to bottom, and every format is
-made once per workbook (`_Formats`). `#,##0` is Excel's "thousands with the locale's
-separator": an Indonesian Excel or LibreOffice shows `1.234.567`.
+Written as SpreadsheetML text row by row (`dashboard.reports.ooxml`): a region of ten
+thousand sub kegiatan costs what its rows cost to format, each kind of row's cell styles
+looked up once (`_Formats`), the text inline. `#,##0` is Excel's "thousands with the
+locale's separator": an Indonesian Excel or LibreOffice shows `1.234.567`.
 """
 
-import io
 import math
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext
-from xlsxwriter import Workbook
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from budget.selectors import AbsorptionRow
 from budget.spreadsheet import spreadsheet_safe
+from dashboard.reports import ooxml
+from dashboard.reports.collector import collector_paused
 from dashboard.reports.lra import LraLine, LraReport, LraSection
+from dashboard.reports.ooxml import Alignment, Border, Edge, Font, Style, text_cell
 
 AMOUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "#,##0.00"  # serapan in percent as the service rounds it: 73.73
@@ -34,7 +32,7 @@ GROUP = {**BASE, "bold": True, "font_color": "#334155"}
 TITLE = {**BASE, "bold": True, "font_size": 14}
 SUBTITLE = {**BASE, "bold": True, "font_size": 12}
 MUTED = {**BASE, "italic": True, "font_color": "#475569", "font_size": 9}
-THIN, HAIR = 1, 7  # xlsxwriter's border styles
+THIN, HAIR = "thin", "hair"
 THIN_COLOUR, HAIR_COLOUR = "#94A3B8", "#CBD5E1"
 HEADER_BORDER = {
     "top": THIN,
@@ -55,23 +53,19 @@ ROW_BORDER = {
     "right_color": HAIR_COLOUR,
 }
 TOTAL_BORDER = HEADER_BORDER
-HEADER_FILL = {"pattern": 1, "bg_color": "#E2E8F0"}
-SECTION_FILL = {"pattern": 1, "bg_color": "#F1F5F9"}
-TOTAL_FILL = {"pattern": 1, "bg_color": "#E2E8F0"}
+HEADER_FILL = {"bg_color": "#E2E8F0"}
+SECTION_FILL = {"bg_color": "#F1F5F9"}
+TOTAL_FILL = {"bg_color": "#E2E8F0"}
 WRAP = {"text_wrap": True, "valign": "top"}
 NUMBER = {"align": "right", "valign": "top"}
 KATEGORI = {"align": "left", "valign": "top", "indent": 1}
 LINE_HEIGHT = 13  # points, one line of Arial 10
 URAIAN_WIDTH = 56
 WIDTH = 8  # columns
-SHOWN_AMOUNTS = ("pagu", "kas_kumulatif", "realisasi_kumulatif", "sisa")  # columns 3 to 6
-OPTIONS = {
-    "constant_memory": True,
-    # Text is text: a name from an import file never becomes a formula, a link or a number.
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
+SHEET_NAME = "LRA"
+# The width Excel stores for a column of n characters of the default font: n plus its
+# padding (5 pixels of a 7-pixel character).
+WIDTH_PADDING = 0.7109375
 
 
 def _columns(report: LraReport) -> list[tuple[str, float]]:
@@ -87,16 +81,50 @@ def _columns(report: LraReport) -> list[tuple[str, float]]:
     ]
 
 
+def _colour(value: str | None) -> str | None:
+    return value.lstrip("#").upper() if value else None
+
+
+def _style(properties: dict[str, Any]) -> Style:
+    """A cell format from the look's properties (font_*, bold, italic, bg_color, the four
+    borders and their colours, align, valign, indent, text_wrap, num_format)."""
+    p = properties
+
+    def edge(side: str) -> Edge | None:
+        style = p.get(side)
+        return Edge(style, _colour(p[f"{side}_color"]) or "000000") if style else None
+
+    valign = p.get("valign")
+    return Style(
+        font=Font(
+            name=p.get("font_name", "Calibri"),
+            size=p.get("font_size", 11),
+            bold=p.get("bold", False),
+            italic=p.get("italic", False),
+            color=_colour(p.get("font_color")),
+        ),
+        fill=_colour(p.get("bg_color")),
+        border=Border(edge("left"), edge("right"), edge("top"), edge("bottom")),
+        alignment=Alignment(
+            horizontal=p.get("align"),
+            vertical="center" if valign == "vcenter" else valign,
+            wrap=p.get("text_wrap", False),
+            indent=p.get("indent", 0),
+        ),
+        num_format=p.get("num_format"),
+    )
+
+
 class _Formats:
     """Each combination of font, fill, border and alignment made once per workbook (Excel
-    keeps a table of them; a format per cell would bloat it and slow the writer)."""
+    keeps a table of them; a format per cell would bloat it)."""
 
-    def __init__(self, book: Workbook):
-        self.book = book
-        self._made: dict[tuple[str, ...], Format] = {}
-        self._rows: dict[tuple[tuple[str, ...], int], tuple[Format, ...]] = {}
+    def __init__(self) -> None:
+        self.styles = ooxml.Styles()
+        self._made: dict[tuple[str, ...], int] = {}
+        self._rows: dict[tuple[tuple[str, ...], int], tuple[int, ...]] = {}
 
-    def get(self, *parts: str, **extra: Any) -> Format:
+    def get(self, *parts: str, **extra: Any) -> int:
         key = (*parts, *(f"{k}={v}" for k, v in sorted(extra.items())))
         made = self._made.get(key)
         if made is None:
@@ -104,10 +132,10 @@ class _Formats:
             for part in parts:
                 properties.update(_PARTS[part])
             properties.update(extra)
-            made = self._made[key] = self.book.add_format(properties)
+            made = self._made[key] = self.styles.add(_style(properties))
         return made
 
-    def row(self, look: tuple[str, ...], indent: int) -> tuple[Format, ...]:
+    def row(self, look: tuple[str, ...], indent: int) -> tuple[int, ...]:
         """The formats of an amount row's cells: kode, uraian, amount, percent, kategori."""
         made = self._rows.get((look, indent))
         if made is None:
@@ -146,40 +174,44 @@ _PARTS: dict[str, dict[str, Any]] = {
 
 
 class _Sheet:
-    """The worksheet and its formats, written top to bottom; `r` is the last row written
-    (1-based, as the report's layout counts), each text cell passed through
-    `spreadsheet_safe` and written as a string."""
+    """The rows of the sheet, written top to bottom (`r` is 1-based, as the report's layout
+    counts); each text cell passed through `spreadsheet_safe` and written as text."""
 
-    def __init__(self, sheet: Worksheet, formats: _Formats):
-        self.sheet = sheet
+    def __init__(self, formats: _Formats):
         self.formats = formats
+        self.rows: list[str] = []
+        self.merged: list[str] = []
+        self._labels: dict[str, str] = {}
 
-    def text(self, r: int, c: int, value: str, fmt: Format | None) -> None:
-        self.sheet.write_string(r - 1, c - 1, spreadsheet_safe(value), fmt)
+    def label(self, text: str) -> str:
+        """A category's text as a cell's content, escaped once per workbook."""
+        made = self._labels.get(text)
+        if made is None:
+            made = self._labels[text] = ooxml.xml_text(text)
+        return made
 
-    def number(self, r: int, c: int, value: Decimal, fmt: Format) -> None:
-        # A Decimal goes into the file as its own digits (xlsxwriter formats it with
-        # `.16G`), not through a float.
-        self.sheet.write_number(r - 1, c - 1, value, fmt)
+    def row(self, r: int, cells: str, *, height: float | None = None, level: int = 0) -> None:
+        self.rows.append(ooxml.row_xml(r, cells, height=height, level=level))
 
-    def blank(self, r: int, c: int, fmt: Format) -> None:
-        self.sheet.write_blank(r - 1, c - 1, None, fmt)
+    def text(self, r: int, c: int, value: str, fmt: int) -> str:
+        return text_cell(f"{ooxml.column(c)}{r}", fmt, spreadsheet_safe(value))
 
-    def merged(self, r: int, first: int, last: int, value: str, fmt: Format) -> None:
-        self.sheet.merge_range(r - 1, first - 1, r - 1, last - 1, spreadsheet_safe(value), fmt)
+    def blanks(self, r: int, first: int, last: int, fmt: int) -> str:
+        return "".join(
+            ooxml.blank_cell(f"{ooxml.column(c)}{r}", fmt) for c in range(first, last + 1)
+        )
+
+    def merged_cells(self, r: int, first: int, last: int, value: str, fmt: int) -> str:
+        """A text across columns `first` to `last`: the first cell holds it, the others
+        carry its format (so that the fill and borders cover the merged range)."""
+        self.merged.append(f"{ooxml.column(first)}{r}:{ooxml.column(last)}{r}")
+        return self.text(r, first, value, fmt) + self.blanks(r, first + 1, last, fmt)
 
 
+@collector_paused()
 def lra_workbook(report: LraReport) -> bytes:
-    out = io.BytesIO()
-    book = Workbook(out, OPTIONS)
-    book.set_properties(
-        {
-            "title": f"{report.title} {report.region.nama} {report.period_label}",
-            "author": "Serapan",
-        }
-    )
-    worksheet = book.add_worksheet("LRA")
-    sheet = _Sheet(worksheet, _Formats(book))
+    formats = _Formats()
+    sheet = _Sheet(formats)
     columns = _columns(report)
 
     header_row = _heading(sheet, report) + 2
@@ -189,41 +221,101 @@ def lra_workbook(report: LraReport) -> bytes:
         r = _section(sheet, section, r=r)
     last_row = _signature(sheet, report, r=r + 3)
 
-    worksheet.freeze_panes(header_row, 2)  # below the header, right of kode and uraian
-    # The program (or kelompok) row sits above the detail it folds.
-    worksheet.outline_settings(True, False, False, False)
-    _page_setup(worksheet, report, header_row=header_row, last_row=last_row)
+    outline = max((line.level - 1 for s in report.sections for line in s.lines), default=0)
+    sheets = [
+        _ooxml_sheet(
+            SHEET_NAME,
+            sheet,
+            report,
+            columns,
+            header_row=header_row,
+            last_row=last_row,
+            outline_levels=outline,
+        )
+    ]
     if report.sources:
-        _sources_sheet(book, sheet.formats, report)
-    book.close()
-    return out.getvalue()
+        sheets.append(_sources_sheet(formats, report))
+    return ooxml.workbook(
+        sheets,
+        formats.styles,
+        title=f"{report.title} {report.region.nama} {report.period_label}",
+        author="Serapan",
+        created=report.printed_at,
+    )
 
 
-def _sources_sheet(book: Workbook, formats: _Formats, report: LraReport) -> None:
+def _ooxml_sheet(
+    name: str,
+    sheet: _Sheet,
+    report: LraReport,
+    columns: list[tuple[str, float]],
+    *,
+    header_row: int,
+    last_row: int,
+    outline_levels: int = 0,
+) -> ooxml.Sheet:
+    """A sheet of the LRA's layout: frozen below its header and right of kode and uraian, the
+    header repeated on every printed page, A4 landscape one page wide, footed by the region
+    and the period."""
+    # Header and footer codes: &P page, &N pages, &8 the size; "&&" prints an ampersand.
+    left = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
+    right = gettext("Page &P of &N")
+    return ooxml.Sheet(
+        name=name,
+        widths=[width + WIDTH_PADDING for _label, width in columns],
+        rows=sheet.rows,
+        last_row=last_row,
+        last_column=WIDTH,
+        merged=sheet.merged,
+        freeze=(header_row, 2),
+        outline_levels=outline_levels,
+        repeat_rows=(header_row, header_row),
+        print_area=f"A1:{ooxml.column(WIDTH)}{last_row}",
+        page=ooxml.PageSetup(
+            landscape=True,
+            paper=9,  # A4
+            fit_width=1,  # one page wide, as many pages down as needed
+            fit_height=0,
+            center_horizontally=True,
+            margins=(0.4, 0.4, 0.5, 0.6),
+            footer=f"&L&8{left}&R&8{right}",
+        ),
+    )
+
+
+def _sources_sheet(formats: _Formats, report: LraReport) -> ooxml.Sheet:
     """Belanja by fund source on a sheet of its own, in the LRA sheet's columns: the same
     belanja again, by the fund source of its DPA lines (never added to the LRA's totals)."""
-    worksheet = book.add_worksheet(gettext("Fund sources"))
-    sheet = _Sheet(worksheet, formats)
+    sheet = _Sheet(formats)
+    columns = _columns(report)
     header_row = _heading(sheet, report) + 2
-    _column_headers(sheet, _columns(report), header_row=header_row)
+    _column_headers(sheet, columns, header_row=header_row)
     r = header_row + 1
     fmt = sheet.formats.get("bold", "section_fill", "row_border")
-    sheet.text(r, 1, "5", fmt)
-    sheet.text(r, 2, gettext("SPENDING BY FUND SOURCE"), fmt)
-    for c in range(3, WIDTH + 1):
-        sheet.blank(r, c, fmt)
+    sheet.row(
+        r,
+        sheet.text(r, 1, "5", fmt)
+        + sheet.text(r, 2, gettext("SPENDING BY FUND SOURCE"), fmt)
+        + sheet.blanks(r, 3, WIDTH, fmt),
+    )
     for row in report.sources:
         r += 1
-        _amount_row(sheet, r, row, kode="", uraian=row.nama, look=("base", "row_border"))
+        sheet.row(
+            r, _amount_cells(sheet, r, row, kode="", uraian=row.nama, look=("base", "row_border"))
+        )
     total = next((s.total for s in report.sections if s.jenis == "belanja" and s.total), None)
     if total is not None:
         r += 1
         label = gettext("TOTAL REGIONAL SPENDING")
-        _amount_row(
-            sheet, r, total, kode="", uraian=label, look=("bold", "total_fill", "total_border")
+        sheet.row(
+            r,
+            _amount_cells(
+                sheet, r, total, kode="", uraian=label, look=("bold", "total_fill", "total_border")
+            ),
         )
-    worksheet.freeze_panes(header_row, 2)
-    _page_setup(worksheet, report, header_row=header_row, last_row=r)
+    return _ooxml_sheet(
+        gettext("Fund sources"), sheet, report, columns, header_row=header_row, last_row=r
+    )
 
 
 def _heading(sheet: _Sheet, report: LraReport) -> int:
@@ -241,42 +333,46 @@ def _heading(sheet: _Sheet, report: LraReport) -> int:
         (report.printed_label + " · " + gettext("amounts in Rupiah"), "muted"),
     ]
     for r, (text, font) in enumerate(heading, start=1):
-        sheet.merged(r, 1, WIDTH, text, sheet.formats.get(font))
+        sheet.row(r, sheet.merged_cells(r, 1, WIDTH, text, sheet.formats.get(font)))
     return len(heading)
 
 
 def _column_headers(sheet: _Sheet, columns: list[tuple[str, float]], *, header_row: int) -> None:
     fmt = sheet.formats.get("bold", "header_fill", "header_border", "header")
-    for c, (_label, col_width) in enumerate(columns):
-        sheet.sheet.set_column(c, c, col_width)
-    sheet.sheet.set_row(header_row - 1, 30)
-    for c, (label, _col_width) in enumerate(columns, start=1):
-        sheet.text(header_row, c, label, fmt)
+    cells = "".join(
+        sheet.text(header_row, c, label, fmt) for c, (label, _width) in enumerate(columns, start=1)
+    )
+    sheet.row(header_row, cells, height=30)
 
 
 def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
     """One section below row `r`: its title, note, lines and total; returns its last row."""
     r += 1
     fmt = sheet.formats.get("bold", "section_fill", "row_border")
-    sheet.text(r, 1, section.kode, fmt)
-    sheet.text(r, 2, section.title, fmt)
-    for c in range(3, WIDTH + 1):
-        sheet.blank(r, c, fmt)
+    sheet.row(
+        r,
+        sheet.text(r, 1, section.kode, fmt)
+        + sheet.text(r, 2, section.title, fmt)
+        + sheet.blanks(r, 3, WIDTH, fmt),
+    )
     if section.note:
         r += 1
-        sheet.text(r, 2, section.note, sheet.formats.get("muted"))
+        sheet.row(r, sheet.text(r, 2, section.note, sheet.formats.get("muted")))
     for line in section.lines:
         r += 1
         _line_row(sheet, r, line)
     if section.total is not None and section.total_label is not None:
         r += 1
-        _amount_row(
-            sheet,
+        sheet.row(
             r,
-            section.total,
-            kode="",
-            uraian=section.total_label,
-            look=("bold", "total_fill", "total_border"),
+            _amount_cells(
+                sheet,
+                r,
+                section.total,
+                kode="",
+                uraian=section.total_label,
+                look=("bold", "total_fill", "total_border"),
+            ),
         )
     return r
 
@@ -284,12 +380,7 @@ def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
 def _line_row(sheet: _Sheet, r: int, line: LraLine) -> None:
     font = ("bold" if line.level == 1 else "group") if line.subtotal else "base"
     indent = 2 * (line.level - 1)
-    height = _fit_height(line.row.nama, indent=indent)
-    # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
-    level = line.level - 1 if line.level > 1 else 0
-    if height is not None or level:
-        sheet.sheet.set_row(r - 1, height, None, {"level": level})
-    _amount_row(
+    cells = _amount_cells(
         sheet,
         r,
         line.row,
@@ -298,6 +389,9 @@ def _line_row(sheet: _Sheet, r: int, line: LraLine) -> None:
         look=(font, "row_border"),
         indent=indent,
     )
+    # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
+    level = line.level - 1 if line.level > 1 else 0
+    sheet.row(r, cells, height=_fit_height(line.row.nama, indent=indent), level=level)
 
 
 def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
@@ -315,7 +409,8 @@ def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
     fmt = sheet.formats.get("base", "center")
     for offset, sign_text in enumerate(sign):
         if sign_text:
-            sheet.merged(r + offset, WIDTH - 1, WIDTH, sign_text, fmt)
+            row = r + offset
+            sheet.row(row, sheet.merged_cells(row, WIDTH - 1, WIDTH, sign_text, fmt))
     return r + len(sign) - 1
 
 
@@ -329,7 +424,7 @@ def _fit_height(text: str, *, indent: int) -> float | None:
     return LINE_HEIGHT * lines + 2 if lines > 1 else None
 
 
-def _amount_row(
+def _amount_cells(
     sheet: _Sheet,
     r: int,
     row: AbsorptionRow,
@@ -338,33 +433,26 @@ def _amount_row(
     uraian: str,
     look: tuple[str, ...],
     indent: int = 0,
-) -> None:
+) -> str:
+    """The cells of an amount row (kode, uraian, the amounts in columns C to F, serapan in
+    G, its category in H) as one string: a region's report writes ten thousand rows and
+    more, so the amounts and the one measure shown are read straight from the row and
+    written without a call per cell."""
     kode_format, uraian_format, amount, percent, kategori = sheet.formats.row(look, indent)
-    sheet.text(r, 1, kode, kode_format)
-    sheet.text(r, 2, uraian, uraian_format)
-    # The amounts and the one measure shown, read straight from the row (a region's report
-    # writes ten thousand rows and more).
     amounts = row.amounts
-    for c, key in enumerate(SHOWN_AMOUNTS, start=3):
-        sheet.number(r, c, amounts[key], amount)
+    number = ooxml.number
     serapan = row.measure("serapan")
     if serapan is not None and serapan.ratio is not None:
-        sheet.number(r, 7, serapan.persen, percent)  # type: ignore[arg-type]  # ratio is set
+        shown = f'<c r="G{r}" s="{percent}"><v>{number(serapan.persen)}</v></c>'  # type: ignore[arg-type]
     else:
-        sheet.text(r, 7, UNDEFINED, percent)
-    label = serapan.label if serapan is not None else None
-    sheet.text(r, 8, label or UNDEFINED, kategori)
-
-
-def _page_setup(worksheet: Worksheet, report: LraReport, *, header_row: int, last_row: int) -> None:
-    worksheet.set_landscape()
-    worksheet.set_paper(9)  # A4
-    worksheet.fit_to_pages(1, 0)  # one page wide, as many pages down as needed
-    worksheet.center_horizontally()
-    worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    worksheet.repeat_rows(header_row - 1)
-    worksheet.print_area(0, 0, last_row - 1, WIDTH - 1)
-    # Header and footer codes: &P page, &N pages, &8 the size; "&&" prints an ampersand.
-    left = f"{report.region.nama} · {report.period_label}".replace("&", "&&")
-    right = gettext("Page &P of &N")
-    worksheet.set_footer(f"&L&8{left}&R&8{right}")
+        shown = text_cell(f"G{r}", percent, UNDEFINED)
+    label = (serapan.label if serapan is not None else None) or UNDEFINED
+    return (
+        text_cell(f"A{r}", kode_format, spreadsheet_safe(kode))
+        + text_cell(f"B{r}", uraian_format, spreadsheet_safe(uraian))
+        + f'<c r="C{r}" s="{amount}"><v>{number(amounts["pagu"])}</v></c>'
+        f'<c r="D{r}" s="{amount}"><v>{number(amounts["kas_kumulatif"])}</v></c>'
+        f'<c r="E{r}" s="{amount}"><v>{number(amounts["realisasi_kumulatif"])}</v></c>'
+        f'<c r="F{r}" s="{amount}"><v>{number(amounts["sisa"])}</v></c>'
+        f'{shown}<c r="H{r}" s="{kategori}" t="inlineStr"><is>{sheet.label(label)}</is></c>'
+    )
