@@ -1,6 +1,6 @@
 """Pieces shared by the DPA and realisasi importers."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
@@ -9,7 +9,7 @@ from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
 from budget.importing.errors import ImportRefused, RowError
-from budget.models import Region
+from budget.models import Opd, Region
 from budget.money import non_ascii_digit, non_ascii_digit_message
 from budget.spreadsheet import starts_like_a_formula
 
@@ -234,3 +234,22 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+
+
+def check_own_opd(rows: Iterable[tuple[int, str]], actor) -> None:
+    """Refuse every row (its number, its kode_opd) of an OPD other than the actor's own: a
+    treasurer imports for their own OPD only; BPKAD for any (budget.roles.Actor)."""
+    if actor.is_bpkad:
+        return
+    own = (
+        None  # no OPD of their own (a head of region): every row is refused
+        if actor.opd_id is None
+        else Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
+    )
+    foreign = [
+        RowError(row, "kode_opd", _("you may import the realisasi of your own OPD only"))
+        for row, opd in rows
+        if opd != own
+    ]
+    if foreign:
+        raise ImportRefused(foreign)

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 
 from budget.fisik import FisikFigure
 from budget.importing.columns import FISIK, FISIK_COLUMNS, FISIK_OPTIONAL_COLUMNS, parse_cells
-from budget.importing.common import Counts, check_header, choose_region, lock_region
+from budget.importing.common import (
+    Counts,
+    check_header,
+    check_own_opd,
+    choose_region,
+    lock_region,
+)
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
 from budget.logs import logs_refusal
@@ -119,25 +125,8 @@ def _parse(table: Table) -> list[_Row]:
     return out
 
 
-def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
-    if actor.is_bpkad:
-        return
-    own = (
-        None  # no OPD of their own (a head of region): every row is refused
-        if actor.opd_id is None
-        else Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
-    )
-    foreign = [
-        RowError(r.row, "kode_opd", _("you may import the realisasi of your own OPD only"))
-        for r in rows
-        if r.opd != own
-    ]
-    if foreign:
-        raise ImportRefused(foreign)
-
-
 def _write(rows: list[_Row], region, actor: Actor, dry_run: bool, rows_read: int) -> FisikResult:
-    _check_own_opd(rows, actor)
+    check_own_opd(((r.row, r.opd) for r in rows), actor)
     ledger = fisik_ledger(
         opds=Opd.objects.filter(region=region, kode__in={r.opd for r in rows}),
         years={r.tahun for r in rows},

@@ -17,6 +17,7 @@ from budget.importing.columns import REALISASI, REALISASI_COLUMNS, parse_cells
 from budget.importing.common import (
     Counts,
     check_header,
+    check_own_opd,
     choose_region,
     lock_region,
 )
@@ -208,7 +209,7 @@ def _match_and_write(
 ) -> RealisasiResult:
     """Match the rows to DPA lines and write them through budget.workflow's one write path,
     which locks the file's OPDs, checks the page's version and applies the entry page's rules."""
-    _check_own_opd(rows, actor)
+    check_own_opd(((r.row, r.opd) for r in rows), actor)
     ledger = realisasi_ledger(
         opds=Opd.objects.filter(region=region, kode__in={r.opd for r in rows}),
         years={r.tahun for r in rows},
@@ -235,23 +236,6 @@ def _match_and_write(
             [RowError(row_of[key], column, reason) for key, reason in exc.errors.items()]
         ) from None
     return _result(region, matched, result.written, rows_read, dry_run)
-
-
-def _check_own_opd(rows: list[_Row], actor: Actor) -> None:
-    if actor.is_bpkad:
-        return
-    own = (
-        None  # no OPD of their own (a head of region): every row is refused
-        if actor.opd_id is None
-        else Opd.objects.filter(pk=actor.opd_id).values_list("kode", flat=True).first()
-    )
-    errors = [
-        RowError(r.row, "kode_opd", _("you may import the realisasi of your own OPD only"))
-        for r in rows
-        if r.opd != own
-    ]
-    if errors:
-        raise ImportRefused(errors)
 
 
 def _match(rows: list[_Row], ledger: Ledger) -> list[tuple[_Row, LedgerLine]]:
