@@ -1212,6 +1212,9 @@ QUERIES = {
     "/peringkat/?_export=xlsx&_tabel=peringkat": 16,
     "/peringatan/?_export=csv&_tabel=peringatan": 14,
     f"/opd/{opd_code(0)}/?_export=csv&_tabel=rincian": 10,
+    # the session, user, actor and scope 7, the DPA murni against the DPA in force per OPD
+    # (dashboard.reports.perubahan over budget.versions) 3
+    "/laporan/perubahan-dpa/": 10,
 }
 
 
