@@ -32,12 +32,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budget.bulk import copy_rows
 from budget.codes import Jenis
 from budget.importing.errors import RowError
 from budget.measures import MONEY_FIELD
 from budget.models import (
-    DpaLine,
     DpaLineVersion,
     DpaVersion,
     DpaVersionJenis,
@@ -45,7 +43,7 @@ from budget.models import (
     PerubahanKelas,
     Region,
 )
-from budget.money import format_amount
+from budget.money import format_amount, money_text
 
 if TYPE_CHECKING:
     from budget.importing.dpa import LineKey, PlannedLine
@@ -79,16 +77,23 @@ def tahap_for(*, versi: str | None, tahap: str | None) -> str | None:
 # --- the class of a change, pure ------------------------------------------------------------
 
 
-def classify(before: Decimal | None, after: Decimal) -> str:
-    """baru: the line was in no version before; dihapus: its pagu goes to 0; tambah and
-    rasionalisasi: the pagu goes up or down; tetap: the pagu stays (the cash plan may move)."""
-    if before is None:
-        return PerubahanKelas.BARU.value
-    if after == before:
-        return PerubahanKelas.TETAP.value
-    if after == 0:
-        return PerubahanKelas.DIHAPUS.value
-    return PerubahanKelas.TAMBAH.value if after > before else PerubahanKelas.RASIONALISASI.value
+# A line's change in a version (DpaLineVersion.kelas), in SQL: the snapshot is written by one
+# INSERT ... SELECT from the lines as the import leaves them (`record_versions`). `before` is
+# the pagu the line had before the import, NULL for a line the import creates. baru: the line
+# was not there before; tetap: the pagu stays (the cash plan may move); dihapus: the pagu goes
+# to 0; tambah and rasionalisasi: the pagu goes up or down.
+_KELAS_SQL = """CASE WHEN {before} IS NULL THEN '{baru}'
+    WHEN {after} = {before} THEN '{tetap}'
+    WHEN {after} = 0 THEN '{dihapus}'
+    WHEN {after} > {before} THEN '{tambah}'
+    ELSE '{rasionalisasi}' END"""
+
+
+def kelas_sql(before: str, after: str) -> str:
+    """The SQL expression of the change from the pagu `before` to `after` (column names)."""
+    return _KELAS_SQL.format(
+        before=before, after=after, **{k.name.lower(): k.value for k in PerubahanKelas}
+    )
 
 
 # --- recording, at import -------------------------------------------------------------------
@@ -203,11 +208,13 @@ def record_versions(
     region: Region,
     planned: list[PlannedVersion],
     lines: Mapping[LineKey, PlannedLine],
+    absent: Iterable[int],
 ) -> list[DpaVersion]:
     """Write the versions of the years whose lines the import created or changed, with a
     snapshot of every line of the file in those years and the sums of the DPA they leave in
-    force. Runs inside the import's transaction, after its lines are written; four statements
-    whatever the number of lines."""
+    force. Runs inside the import's transaction, after its lines are written; three statements
+    whatever the number of lines, none reading lines back. `absent` are the ids of the stored
+    lines of the file's years that the file does not name (they are not in its versions)."""
     touched = {p.key[0] for p in lines.values() if p.action in ("create", "update")}
     wanted = [p for p in planned if p.tahun in touched]
     if not wanted:
@@ -226,32 +233,39 @@ def record_versions(
             for p in wanted
         ]
     )
-    by_year = {v.tahun: v for v in versions}
-    ids = _line_ids(region, list(by_year))
-    rows = []
-    for key, p in lines.items():
-        version = by_year.get(key[0])
-        if version is None:
-            continue
-        before = None if p.existing is None else p.existing.fields["pagu"]
-        kas = [p.fields[name] for name in KAS]
-        rows.append(
-            (region.pk, version.pk, ids[key], p.pagu, *kas, before, classify(before, p.pagu))
+    stored: list[int] = []  # the file's lines already there, and the pagu they had
+    before: list[str | None] = []  # None: unchanged (the pagu is what it was)
+    for p in lines.values():
+        if p.existing is not None:
+            stored.append(p.existing.pk)
+            before.append(money_text(p.existing.values[0]) if p.action == "update" else None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SNAPSHOT_SQL,
+            {
+                "versions": [v.pk for v in versions],
+                "stored": stored,
+                "before": before,
+                "absent": list(absent),
+            },
         )
-    copy_rows(
-        DpaLineVersion,
-        ["region_id", "version_id", "line_id", "pagu", *KAS, "pagu_sebelum", "kelas"],
-        rows,
-    )
     _sum_versions(region, versions)
     return versions
 
 
-def _line_ids(region: Region, years: list[int]) -> dict[tuple, int]:
-    rows = DpaLine.objects.filter(region=region, tahun__in=years).values_list(
-        "tahun", "opd__kode", "sub_kegiatan__kode", "account__kode", "pk"
-    )
-    return {row[:4]: row[4] for row in rows}
+# Every line of the versions' years that the file names (all but the `absent` ones), as the
+# import left it, with the pagu it had before.
+_BEFORE = "CASE WHEN u.id IS NULL THEN NULL ELSE coalesce(u.pagu, l.pagu) END"
+_SNAPSHOT_SQL = f"""
+INSERT INTO budget_dpalineversion
+    (region_id, version_id, line_id, pagu, kas_tw1, kas_tw2, kas_tw3, kas_tw4, pagu_sebelum, kelas)
+SELECT l.region_id, v.id, l.id, l.pagu, l.kas_tw1, l.kas_tw2, l.kas_tw3, l.kas_tw4, {_BEFORE},
+       {kelas_sql(_BEFORE, "l.pagu")}
+FROM budget_dpaversion v
+JOIN budget_dpaline l ON l.region_id = v.region_id AND l.tahun = v.tahun
+LEFT JOIN unnest(%(stored)s::bigint[], %(before)s::numeric[]) AS u(id, pagu) ON u.id = l.id
+WHERE v.id = ANY(%(versions)s) AND NOT l.id = ANY(%(absent)s::bigint[])
+"""  # noqa: S608 (constants of this module only)
 
 
 # The three-segment account as migration 0010's roll-up triggers cut it.

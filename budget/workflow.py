@@ -15,13 +15,14 @@ in a circle.
 """
 
 import logging
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, cast, overload
 
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
@@ -29,13 +30,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from budget.bulk import copy_rows, update_rows
+from budget.bulk import copy_lines, copy_text, insert_rows, update_rows
 from budget.codes import Jenis
 from budget.fisik import FisikFigure, FisikKey, fisik_refusals
 from budget.fisik import Stored as FisikStored
 from budget.measures import behind_plan, check_triwulan
 from budget.models import KENDALA_CHOICES, DpaLine, Opd, QuarterReport, Realisasi, RealisasiFisik
-from budget.money import format_amount, format_percent
+from budget.money import cents_of, format_amount, format_percent, from_cents, money_text
 from budget.quarters import tw_label
 from budget.roles import Actor, can_administer, can_enter_realisasi, can_verify, require
 
@@ -249,12 +250,76 @@ def _touch(report: QuarterReport, actor: Actor, now) -> None:
 
 class Figure(NamedTuple):
     """An amount realised on a DPA line within a quarter, as someone asks for it to be stored.
-    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored).
-    A tuple: an import makes one per figure of its file."""
+    `jumlah` None is a box left blank: nothing to store (refused where a figure is stored)."""
 
     line_id: int
     triwulan: int
     jumlah: Decimal | None
+
+
+class _Cents:
+    """Amounts in whole sen, 8 bytes each (an array), or a list once one does not fit in 64
+    bits or is None (a blank box: the entry page's, a handful)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: array[int] | list[int | None] = array("q")
+
+    def append(self, cents: int | None) -> None:
+        if cents is not None and isinstance(self.items, array):
+            try:
+                self.items.append(cents)
+                return
+            except OverflowError:
+                pass
+        if isinstance(self.items, array):
+            self.items = list(self.items)
+        self.items.append(cents)
+
+
+class Writes(Sequence[Figure]):
+    """The figures of one write, held by column: the line ids and quarters in arrays, the
+    amounts in whole sen (`_Cents`). An import's 1.6 million figures as tuples of Decimals
+    weigh some 270 MB; held so, some 30. Iterated, it gives each as a Figure."""
+
+    def __init__(self) -> None:
+        self.line_ids: array[int] = array("q")
+        self.triwulan = bytearray()
+        self.cents = _Cents()
+
+    @classmethod
+    def of(cls, figures: Iterable[Figure]) -> "Writes":
+        if isinstance(figures, Writes):
+            return figures
+        writes = cls()
+        for f in figures:
+            writes.add(f.line_id, f.triwulan, None if f.jumlah is None else cents_of(f.jumlah))
+        return writes
+
+    def add(self, line_id: int, triwulan: int, cents: int | None) -> None:
+        """One figure, its amount in whole sen (None: a blank box)."""
+        self.line_ids.append(line_id)
+        self.triwulan.append(triwulan)
+        self.cents.append(cents)
+
+    def __len__(self) -> int:
+        return len(self.line_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Figure: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Figure]: ...
+    def __getitem__(self, index: int | slice) -> Figure | Sequence[Figure]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        cents = self.cents.items[index]
+        jumlah = None if cents is None else from_cents(cents)
+        return Figure(self.line_ids[index], self.triwulan[index], jumlah)
+
+    def __iter__(self) -> Iterator[Figure]:
+        for line_id, tw, cents in zip(self.line_ids, self.triwulan, self.cents.items, strict=True):
+            yield Figure(line_id, tw, None if cents is None else from_cents(cents))
 
 
 class LedgerLine(NamedTuple):
@@ -287,7 +352,8 @@ LEDGER_LINE_FIELDS = (
 class Ledger:
     """What the rules check a write against, read while the OPDs are locked: the OPDs, their
     DPA lines and the realisasi stored on them (the amount, by line and quarter) for the years
-    asked, and their quarterly reports."""
+    asked, and their quarterly reports. It stays as read: a write leaves `stored` as it was
+    (the reports it gives new versions are updated)."""
 
     opds: dict[int, Opd]
     lines: dict[int, LedgerLine]
@@ -296,8 +362,7 @@ class Ledger:
 
 
 class Written(NamedTuple):
-    """A figure as the write found it (`before`, None when new) and left it (`after`).
-    A tuple: an import makes one per figure of its file."""
+    """A figure as the write found it (`before`, None when new) and left it (`after`)."""
 
     line: LedgerLine
     triwulan: int
@@ -321,9 +386,64 @@ class Written(NamedTuple):
         return (self.line.opd_id, self.line.tahun, self.triwulan)
 
 
+# What a write does with each figure (`WrittenFigures.status`).
+CREATED, UPDATED, UNCHANGED, BLANK = 1, 2, 3, 4
+
+
+class WrittenFigures(Sequence[Written]):
+    """What a write did with each of its figures, held by column as the figures are: a status
+    byte each (CREATED, UPDATED, UNCHANGED, or BLANK: a box left empty, nothing stored), and
+    the amount stored before for the updated ones. Iterated, it gives each as a Written."""
+
+    def __init__(self, ledger: Ledger, writes: Writes) -> None:
+        self.lines = ledger.lines
+        self.writes = writes
+        self.status = bytearray(len(writes))
+        self.before: dict[int, Decimal] = {}  # by figure index: the amount an update replaced
+
+    def number(self, status: int) -> int:
+        """How many figures have `status` (CREATED, UPDATED, UNCHANGED or BLANK)."""
+        return self.status.count(status)
+
+    def indexes(self, status: int) -> Iterator[int]:
+        """The indexes of the figures with `status`, in order."""
+        if self.status.count(status) == len(self.status):  # a first import: all created
+            yield from range(len(self.status))
+            return
+        find, at = self.status.find, 0
+        while (at := find(status, at)) >= 0:
+            yield at
+            at += 1
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    @overload
+    def __getitem__(self, index: int) -> Written: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Written]: ...
+    def __getitem__(self, index: int | slice) -> Written | Sequence[Written]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]
+        figure = self.writes[index]
+        status = self.status[index]
+        before = (
+            None
+            if status in (CREATED, BLANK)
+            else self.before[index]
+            if status == UPDATED
+            else figure.jumlah
+        )
+        return Written(self.lines[figure.line_id], figure.triwulan, before, figure.jumlah)
+
+    def __iter__(self) -> Iterator[Written]:
+        return (self[i] for i in range(len(self)))
+
+
 @dataclass
 class WriteResult:
-    written: list[Written]
+    written: WrittenFigures
     versions: dict[QuarterKey, int]  # the reports' versions after the write
 
 
@@ -350,7 +470,7 @@ def realisasi_ledger(
     )
     return Ledger(
         opds=locked,
-        lines={row[0]: LedgerLine(*row) for row in lines.values_list(*LEDGER_LINE_FIELDS)},
+        lines=_ledger_lines(lines),
         stored={
             (line_id, tw): jumlah
             for line_id, tw, jumlah in stored.values_list("line_id", "triwulan", "jumlah")
@@ -359,11 +479,33 @@ def realisasi_ledger(
     )
 
 
+def _ledger_lines(lines: QuerySet[DpaLine]) -> dict[int, LedgerLine]:
+    """The lines as tuples, the values they repeat (year, jenis, codes) shared: the database
+    sends each row its own copy of every string, a province's 400 000 lines some 100 MB."""
+    shared: dict[Any, Any] = {}
+    share = shared.setdefault
+    return {
+        pk: LedgerLine(
+            pk,
+            share(region, region),
+            share(opd, opd),
+            share(tahun, tahun),
+            share(jenis, jenis),
+            pagu,
+            share(sub, sub),
+            share(account, account),
+        )  # fmt: skip
+        for pk, region, opd, tahun, jenis, pagu, sub, account in lines.values_list(
+            *LEDGER_LINE_FIELDS
+        )
+    }
+
+
 def realisasi_write(
     *,
     actor: Actor,
     ledger: Ledger,
-    figures: Sequence[Figure],
+    figures: Sequence[Figure] | Writes,
     versions: Mapping[QuarterKey, int] | None = None,
     whole: Iterable[QuarterKey] = (),
     report_fields: Mapping[str, object] | None = None,
@@ -380,9 +522,14 @@ def realisasi_write(
       an open quarter: FiguresRefused, nothing written;
     - every quarter whose figures changed, and every `whole` one, gets a new report version
       (a draft report if it had none, with `report_fields` set on it).
+
+    `figures` may be a `Writes` (an import's, held by column); the result's `written` is held
+    the same way.
     """
+    writes = Writes.of(figures)
     whole = set(whole)
-    opd_ids = {ledger.lines[f.line_id].opd_id for f in figures} | {k[0] for k in whole}
+    lines = ledger.lines
+    opd_ids = {lines[line_id].opd_id for line_id in set(writes.line_ids)} | {k[0] for k in whole}
     for opd_id in sorted(opd_ids):
         require(
             can_enter_realisasi(actor, ledger.opds[opd_id]),
@@ -392,19 +539,19 @@ def realisasi_write(
         _check_version(ledger.reports.get(key), seen)
     for key in sorted(whole):
         _check_open(ledger.reports.get(key))
-    errors = realisasi_refusals(ledger=ledger, figures=figures)
+    written, errors = _compare(ledger, writes)
     if errors:
         _log_refused(actor, errors, locked=False)
         raise FiguresRefused(errors)
-    written = [_compare(ledger, f) for f in figures]
-    errors = _in_locked_quarters(ledger, written)
+    touched = _touched(ledger, written)
+    errors = _in_locked_quarters(ledger, written, touched)
     if errors:
         _log_refused(actor, errors, locked=True)
         raise FiguresRefused(errors, locked=True)
     if dry_run:
         return WriteResult(written=written, versions={})
     _store(ledger, written)
-    touched = {w.quarter for w in written if w.created or w.updated} | whole
+    touched |= whole
     versions = _move_versions(ledger, touched, actor, report_fields or {})
     _log_write(actor, ledger, written, touched)
     return WriteResult(written=written, versions=versions)
@@ -426,7 +573,7 @@ def _log_refused(actor: Actor, errors: dict[FigureKey, str], *, locked: bool) ->
 
 
 def _log_write(
-    actor: Actor, ledger: Ledger, written: list[Written], touched: set[QuarterKey]
+    actor: Actor, ledger: Ledger, written: WrittenFigures, touched: set[QuarterKey]
 ) -> None:
     """One line per write: who, which quarters (OPD code, year, quarter), how many figures.
     A write of one quarter (the entry page) names it in `opd`, `tahun` and `triwulan`."""
@@ -436,8 +583,8 @@ def _log_write(
         "action": "realisasi_write",
         "user": actor.name,
         "region_id": opds[0].region_id if opds else None,
-        "figures_created": sum(w.created for w in written),
-        "figures_updated": sum(w.updated for w in written),
+        "figures_created": written.number(CREATED),
+        "figures_updated": written.number(UPDATED),
         "quarters": len(quarters),
     }
     if len(quarters) == 1:
@@ -448,83 +595,157 @@ def _log_write(
     log.info("realisasi written", extra=fields)
 
 
-def realisasi_refusals(*, ledger: Ledger, figures: Sequence[Figure]) -> dict[FigureKey, str]:
+def realisasi_refusals(
+    *, ledger: Ledger, figures: Sequence[Figure] | Writes
+) -> dict[FigureKey, str]:
     """The rules every figure obeys, wherever it comes from: a blank where a figure is stored
     is refused (enter 0: a figure is never removed by leaving a box empty), an amount is not
     negative, and belanja may not take its line's realisasi for the year above the pagu (each
     figure is counted instead of what its quarter stored). Revenue and financing may exceed
     their target."""
-    year_total: dict[int, Decimal] = {}
-    for (line_id, _tw), jumlah in ledger.stored.items():
-        year_total[line_id] = year_total.get(line_id, ZERO) + jumlah
-    for f in figures:
-        if f.jumlah is not None and f.jumlah >= 0:
-            old = ledger.stored.get((f.line_id, f.triwulan), ZERO)
-            year_total[f.line_id] = year_total.get(f.line_id, ZERO) - old + f.jumlah
+    return _compare(ledger, Writes.of(figures))[1]
+
+
+def _compare(ledger: Ledger, writes: Writes) -> tuple[WrittenFigures, dict[FigureKey, str]]:
+    """What the write does with each figure against what is stored, and the figures the rules
+    refuse (`realisasi_refusals`). One pass over the figures; a second one only to name the
+    refused ones."""
+    written = WrittenFigures(ledger, writes)
+    year, suspect = _classify(ledger, written)
+    over = {
+        line_id
+        for line_id, total in year.items()
+        if (line := ledger.lines.get(line_id)) is not None
+        and line.jenis == Jenis.BELANJA.value
+        and total > cents_of(line.pagu)
+    }
+    if not (suspect or over):
+        return written, {}
+    return written, _refused(ledger, writes, year, over)
+
+
+def _classify(ledger: Ledger, written: WrittenFigures) -> tuple[dict[int, int], bool]:
+    """Each figure's status (and the amount an update replaces), and each line's realisasi for
+    the year in sen with the figures counted instead of what their quarters stored; whether a
+    figure may be refused for itself (a blank where a figure is stored, a negative amount)."""
+    writes, status, before, stored = written.writes, written.status, written.before, ledger.stored
+    year: dict[int, int] = {}
+    for (line_id, _tw), jumlah in stored.items():
+        year[line_id] = year.get(line_id, 0) + cents_of(jumlah)
+    suspect = False
+    for i, (line_id, tw, cents) in enumerate(
+        zip(writes.line_ids, writes.triwulan, writes.cents.items, strict=True)
+    ):
+        old = stored.get((line_id, tw)) if stored else None
+        if cents is None:
+            status[i] = BLANK
+            suspect = suspect or old is not None
+            continue
+        old_cents = 0 if old is None else cents_of(old)
+        if cents < 0:
+            suspect = True
+        else:
+            year[line_id] = year.get(line_id, 0) - old_cents + cents
+        if old is None:
+            status[i] = CREATED
+        elif old_cents != cents:
+            status[i] = UPDATED
+            before[i] = old
+        else:
+            status[i] = UNCHANGED
+    return year, suspect
+
+
+def _refused(
+    ledger: Ledger, writes: Writes, year: dict[int, int], over: set[int]
+) -> dict[FigureKey, str]:
     errors: dict[FigureKey, str] = {}
-    for f in figures:
-        line, key = ledger.lines[f.line_id], (f.line_id, f.triwulan)
-        if f.jumlah is None:
+    for line_id, tw, cents in zip(
+        writes.line_ids, writes.triwulan, writes.cents.items, strict=True
+    ):
+        key = (line_id, tw)
+        if cents is None:
             if key in ledger.stored:
                 errors[key] = _("the amount is empty; enter 0 if nothing was realised")
-        elif f.jumlah < 0:
+        elif cents < 0:
             errors[key] = _("the amount is negative")
-        elif line.jenis == Jenis.BELANJA.value and year_total[f.line_id] > line.pagu:
+        elif line_id in over:
             errors[key] = _(
                 "realisasi for the year would reach %(total)s, above the pagu of %(pagu)s"
-            ) % {"total": format_amount(year_total[f.line_id]), "pagu": format_amount(line.pagu)}
+            ) % {
+                "total": format_amount(from_cents(year[line_id])),
+                "pagu": format_amount(ledger.lines[line_id].pagu),
+            }
     return errors
 
 
-def _compare(ledger: Ledger, figure: Figure) -> Written:
-    return Written(
-        line=ledger.lines[figure.line_id],
-        triwulan=figure.triwulan,
-        before=ledger.stored.get((figure.line_id, figure.triwulan)),
-        after=figure.jumlah,
-    )
+def _touched(ledger: Ledger, written: WrittenFigures) -> set[QuarterKey]:
+    """The quarters whose figures the write changes."""
+    lines, writes, status = ledger.lines, written.writes, written.status
+    touched: set[QuarterKey] = set()
+    for line_id, tw, s in zip(writes.line_ids, writes.triwulan, status, strict=True):
+        if s in (CREATED, UPDATED):
+            line = lines[line_id]
+            touched.add((line.opd_id, line.tahun, tw))
+    return touched
 
 
-def _in_locked_quarters(ledger: Ledger, written: list[Written]) -> dict[FigureKey, str]:
+def _in_locked_quarters(
+    ledger: Ledger, written: WrittenFigures, touched: set[QuarterKey]
+) -> dict[FigureKey, str]:
     """A submitted or verified quarter is locked: every figure that would change it is refused
     (one that stays as stored is not, so a whole-year file may be imported again)."""
+    locked = {
+        key: report
+        for key in touched
+        if (report := ledger.reports.get(key)) is not None and not report.is_editable
+    }
     errors: dict[FigureKey, str] = {}
-    for w in written:
-        report = ledger.reports.get(w.quarter)
-        if (w.created or w.updated) and report is not None and not report.is_editable:
-            errors[(w.line.pk, w.triwulan)] = _(
+    if not locked:
+        return errors
+    writes = written.writes
+    for line_id, tw, s in zip(writes.line_ids, writes.triwulan, written.status, strict=True):
+        if s not in (CREATED, UPDATED):
+            continue
+        line = ledger.lines[line_id]
+        report = locked.get((line.opd_id, line.tahun, tw))
+        if report is not None:
+            errors[(line_id, tw)] = _(
                 "the report of OPD %(opd)s for %(tahun)d TW %(tw)d is %(status)s and "
                 "locked; BPKAD must return or reopen it first"
             ) % {
-                "opd": ledger.opds[w.line.opd_id].kode,
-                "tahun": w.line.tahun,
-                "tw": w.triwulan,
+                "opd": ledger.opds[line.opd_id].kode,
+                "tahun": line.tahun,
+                "tw": tw,
                 "status": report.get_status_display().lower(),
             }
     return errors
 
 
-def _store(ledger: Ledger, written: list[Written]) -> None:
+def _store(ledger: Ledger, written: WrittenFigures) -> None:
     """New figures copied in (COPY), changed ones updated in one statement (budget.bulk): the
-    audit trail and the roll-ups see them as they see any other write. A blank box (`after`
-    None) is neither created nor updated: nothing to store."""
+    audit trail and the roll-ups see them as they see any other write. A blank box is neither
+    created nor updated: nothing to store."""
     now = timezone.now()
-    copy_rows(
+    lines, writes = ledger.lines, written.writes
+    ids, quarters = writes.line_ids, writes.triwulan
+    cents = cast("Sequence[int]", writes.cents.items)  # a blank box is neither new nor changed
+    stamp = copy_text(now)
+    copy_lines(
         Realisasi,
         ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"],
         (
-            (w.line.region_id, w.line.pk, w.triwulan, w.after, now, now)
-            for w in written
-            if w.created
+            f"{lines[ids[i]].region_id}\t{ids[i]}\t{quarters[i]}\t{money_text(cents[i])}"
+            f"\t{stamp}\t{stamp}"
+            for i in written.indexes(CREATED)
         ),
     )
     update_rows(
         Realisasi,
         ["line_id", "triwulan"],
         ["jumlah", "updated_at"],
-        [(w.line.pk, w.triwulan, w.after, now) for w in written if w.updated],
+        [(ids[i], quarters[i], from_cents(cents[i]), now) for i in written.indexes(UPDATED)],
     )
-    ledger.stored.update({(w.line.pk, w.triwulan): w.after for w in written if w.after is not None})
 
 
 def _move_versions(
@@ -545,11 +766,24 @@ def _move_versions(
         for name, value in report_fields.items():
             setattr(report, name, value)
         _touch(report, actor, now)
-    QuarterReport.objects.bulk_create(new, batch_size=2000)
-    if existing:
-        QuarterReport.objects.bulk_update(
-            existing, ["version", "updated_by", "updated_at", *report_fields], batch_size=2000
-        )
+    user_id = actor.user.pk if actor.user is not None else None
+    ids = insert_rows(
+        QuarterReport,
+        ["region_id", "opd_id", "tahun", "triwulan", "version"],
+        [(r.region_id, r.opd_id, r.tahun, r.triwulan, r.version) for r in new],
+        constants={"updated_by_id": user_id, **report_fields},
+        returning=("opd_id", "tahun", "triwulan", "id"),
+    )
+    for opd_id, tahun, triwulan, pk in ids:
+        report = ledger.reports[(opd_id, tahun, triwulan)]
+        report.pk, report._state.adding = pk, False
+    update_rows(
+        QuarterReport,
+        ["id"],
+        ["version"],
+        [(r.pk, r.version) for r in existing],
+        constants={"updated_by_id": user_id, "updated_at": now, **report_fields},
+    )
     return {key: ledger.reports[key].version for key in keys}
 
 

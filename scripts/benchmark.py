@@ -493,7 +493,7 @@ def md_imports(results: dict) -> list[str]:
                 out.append(f"- COPY floor error ({kind}, {size}): {r['copy_error']}")
     if out[-1] != "":
         out.append("")
-    return out + table(
+    out += table(
         [
             "import",
             "size",
@@ -509,6 +509,41 @@ def md_imports(results: dict) -> list[str]:
         right_from=2,
         text_last=1,
     )
+    return out + md_imports_against(results)
+
+
+def md_imports_against(results: dict) -> list[str]:
+    """This checkout's imports beside another's (`--imports-against`), timed in the same rounds."""
+    imports = results.get("imports", {})
+    if not imports.get("against"):
+        return []
+    rows = []
+    for size in results["sizes"]:
+        for kind in ("dpa", "realisasi"):
+            r = imports.get(size, {}).get(kind)
+            if not r:
+                continue
+            mine, theirs = r.get("import_s"), r.get("against_import_s")
+            rows.append(
+                [
+                    f"`import_{kind}`",
+                    size,
+                    fmt_s(theirs),
+                    fmt_s(mine),
+                    fmt_ratio(ratio(theirs, r.get("copy_s"))),
+                    fmt_ratio(ratio(mine, r.get("copy_s"))),
+                    f"{r['against_peak_mb']:,.0f} MB" if r.get("against_peak_mb") else "—",
+                    f"{r['peak_mb']:,.0f} MB" if r.get("peak_mb") else "—",
+                ]
+            )
+    header = ["import", "size", "other", "this", "other ÷ COPY", "this ÷ COPY"]
+    return [
+        "",
+        f"Against the imports of `{imports['against']}` (`--imports-against`), timed in the same"
+        " rounds in a random order:",
+        "",
+        *table([*header, "other peak", "this peak"], rows, right_from=2),
+    ]
 
 
 def md_xlsx(results: dict) -> list[str]:
@@ -630,11 +665,14 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
-def run_child(url: str, *args: str, log: IO[str] | None = None) -> dict:
-    """Run this script as a child on the database of `url`; its last stdout line is JSON."""
+def run_child(url: str, *args: str, log: IO[str] | None = None, root: Path | None = None) -> dict:
+    """Run this script as a child on the database of `url`; its last stdout line is JSON.
+    `root`: run the benchmark of another checkout of the project instead (`--imports-against`)."""
+    script = Path(__file__).resolve() if root is None else root / "scripts" / "benchmark.py"
+    env = child_env(url) if root is None else child_env(url) | {"PYTHONPATH": str(root)}
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        env=child_env(url),
+        [sys.executable, str(script), *args],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -1098,7 +1136,7 @@ class Run:
         if copy_missing:
             out["copy_unavailable"] = "scripts/copy_floor.py is missing"
         samples: dict[tuple[str, str, str], list[float]] = {}
-        peaks: dict[tuple[str, str], list[float]] = {}
+        peaks: dict[tuple[str, ...], list[float]] = {}
         errors: dict[tuple[str, str, str], str] = {}
         for r in range(self.args.import_rounds):
             order = list(self.sizes)
@@ -1123,9 +1161,51 @@ class Run:
                         v: samples.get((size, kind, v), []) for v in ("import", "copy", "copy_nt")
                     },
                 }
+                if self.args.imports_against:
+                    out[size][kind] |= {
+                        "against_import_s": median(samples.get((size, kind, "against"), [])),
+                        "against_peak_mb": max(
+                            peaks.get((size, kind, "against"), []), default=None
+                        ),
+                    }
+                    out[size][kind]["samples"]["against"] = samples.get((size, kind, "against"), [])
+        if self.args.imports_against:
+            out["against"] = str(self.args.imports_against)
         self.results["imports"] = out
 
     def import_round(self, size, empty, copy_missing, samples, peaks, errors) -> None:
+        other = self.args.imports_against
+        if other is None:
+            self.own_imports(size, empty, copy_missing, samples, peaks, errors)
+            return
+        # This checkout's imports and the other's, in a random order each round.
+        steps = [
+            lambda: self.own_imports(size, empty, copy_missing, samples, peaks, errors),
+            lambda: self.other_imports(size, empty, other, samples, peaks),
+        ]
+        random.shuffle(steps)
+        for step in steps:
+            step()
+
+    def other_imports(self, size, empty, root: Path, samples, peaks) -> None:
+        """The same imports by another checkout's code, into a database of their own."""
+        name = self.dbs.name(f"{size}_imp")
+        self.dbs.create(name, template=empty)
+        url = self.dbs.url(name)
+        for kind in ("dpa", "realisasi"):
+            path = str(self.files(size) / f"{kind}.csv")
+            try:
+                reply = run_child(url, "--child-import", kind, path, log=self.log, root=root)
+            except RuntimeError as exc:
+                self.results.setdefault("errors", []).append(
+                    f"`import_{kind}` of {root} at {size}: {exc}"
+                )
+                break
+            samples.setdefault((size, kind, "against"), []).append(reply["seconds"])
+            peaks.setdefault((size, kind, "against"), []).append(reply["peak_mb"])
+        self.dbs.drop(name)
+
+    def own_imports(self, size, empty, copy_missing, samples, peaks, errors) -> None:
         name = self.dbs.name(f"{size}_imp")
         self.dbs.create(name, template=empty)
         url = self.dbs.url(name)
@@ -1226,6 +1306,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="PREFIXES",
         help="time only the page and roll-up variants starting with one of these comma-separated"
         " prefixes (page:, page:overview, orm:, qs:, floor:, orm:program, ...)",
+    )
+    parser.add_argument(
+        "--imports-against",
+        type=Path,
+        metavar="DIR",
+        help="time the imports of another checkout of the project too (a worktree of an earlier"
+        " commit, say), in the same rounds and in a random order with this one's: a before and"
+        " after on the same minutes of the machine",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)

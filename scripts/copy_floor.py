@@ -93,16 +93,15 @@ def _dpa_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
     """The DPA lines the import of `path` stores, by the importer's own reading and summing."""
     from django.utils import timezone
 
-    from budget.importing.dpa import _check_columns, _parse_rows, _plan_lines, import_dpa
+    from budget.importing.dpa import _check_columns, import_dpa, read_plan
     from budget.importing.errors import ImportRefused
     from budget.importing.reading import read_table
 
     table = read_table(path)
-    cash_plan = _check_columns(table.columns)
-    errors: list = []
-    lines = _plan_lines(_parse_rows(table, cash_plan, progress=False), errors)
-    if errors:
-        raise ImportRefused(errors)
+    plan = read_plan(table, _check_columns(table.columns))
+    if plan.sum_errors:
+        raise ImportRefused(plan.sum_errors)
+    lines = plan.lines
     masters = _masters(lines)
     if masters is None:  # an empty database: the masters the COPY refers to, imported first
         import_dpa(table=table)
@@ -110,24 +109,26 @@ def _dpa_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
         if masters is None:  # pragma: no cover - the import wrote them
             raise RuntimeError("the DPA import did not write its OPDs and accounts")
     region, opds, subs, accounts = masters
-    fields = list(next(iter(lines.values())).fields) if lines else []
+    fields = list(plan.fields)
     now = timezone.now()
-    rows = [
-        (
-            region,
-            tahun,
-            opds[opd],
-            subs[sub] if sub else None,
-            accounts[acc],
-            planned.jenis,
-            planned.pagu,
-            *(planned.fields[name] for name in fields),
-            *(("",) if "sumber_dana" not in fields else ()),
-            now,
-            now,
+    rows = []
+    for (tahun, opd, sub, acc), planned in lines.items():
+        values = planned.fields(plan.fields)
+        rows.append(
+            (
+                region,
+                tahun,
+                opds[opd],
+                subs[sub] if sub else None,
+                accounts[acc],
+                planned.jenis,
+                planned.pagu,
+                *(values[name] for name in fields),
+                *(("",) if "sumber_dana" not in fields else ()),
+                now,
+                now,
+            )
         )
-        for (tahun, opd, sub, acc), planned in lines.items()
-    ]
     columns = [
         "region_id",
         "tahun",
@@ -182,7 +183,7 @@ def _realisasi_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
     from budget.importing.realisasi import _parse
     from budget.models import DpaLine
 
-    parsed = _parse(read_table(path), False, None, None, None)
+    parsed = list(_parse(read_table(path), False, None, None, None).rows())
     lines: dict[tuple, tuple[int, int]] = {}
     for *key, pk, region in DpaLine.objects.filter(tahun__in={r.tahun for r in parsed}).values_list(
         "tahun", "opd__kode", "sub_kegiatan__kode", "account__kode", "pk", "region_id"

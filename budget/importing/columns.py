@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from budget.codes import (
     CodeError,
-    Jenis,
     parse_account_code,
     parse_kegiatan_code,
     parse_opd_code,
@@ -39,7 +38,7 @@ from budget.models import (
     RealisasiFisik,
     SubKegiatan,
 )
-from budget.money import CENT, AmountError, parse_amount
+from budget.money import CENT, AmountError, cents_of, parse_amount
 
 
 class Need(StrEnum):
@@ -82,8 +81,8 @@ def _code(parse):
     return read
 
 
-# The code parsers are looked up when a cell is read, so that the benchmark can swap in
-# memoised ones (scripts/benchmark.py, memoised_parsers).
+# The code parsers (memoised in budget.codes) are looked up when a cell is read. An import
+# reads a column's cells through a `cell_reader`, which remembers each text it read well.
 def _opd(raw, parent):
     return parse_opd_code(raw)
 
@@ -121,6 +120,22 @@ def _amount(column, raw, row, errors, parent) -> Decimal | None:
     except AmountError as exc:
         errors.append(RowError(row, column.name, str(exc)))
         return None
+
+
+# The same plain amount, read as whole sen (int): `cell_reader(..., cents=True)`.
+PLAIN_CENTS = re.compile(r"(\d{1,18})(?:\.(\d\d?))?", re.ASCII)
+
+
+def _amount_cents(column, raw, row, errors, parent) -> int | None:
+    if type(raw) is str:
+        plain = PLAIN_CENTS.fullmatch(raw)
+        if plain is not None:
+            whole, sen = plain.groups()
+            if sen is None:
+                return int(whole) * 100
+            return int(whole) * 100 + int(sen) * (10 if len(sen) == 1 else 1)
+    value = _amount(column, raw, row, errors, parent)
+    return None if value is None else cents_of(value)
 
 
 def _choice(column, raw, row, errors, parent) -> str | None:
@@ -298,54 +313,52 @@ for _column in DPA:
         LINE_FIELDS.setdefault(_column.field, _column)
 
 
-def line_fields(cols: Iterable[Column], values: dict[str, Any]) -> dict[str, Any]:
-    """The DPA line's own fields given by one row's `values`: the amounts of the columns that
-    give one field (the months of a quarter) added up, None when one of them did not parse."""
-    line: dict[str, Any] = {}
-    for column in cols:
-        if not column.writes_line or column.name not in values:
-            continue
-        value = values[column.name]
-        if column.field in line and column.kind.summed:
-            before = line[column.field]
-            line[column.field] = None if before is None or value is None else before + value
-        else:
-            line[column.field] = value
-    return line
+# How many distinct texts of one column a reader remembers (a province's file names some
+# 40 000 sub kegiatan); past that, texts are parsed every time.
+MEMO_LIMIT = 1 << 18
 
 
-def parse_cells(
-    cols: Iterable[Column],
-    cells: dict[str, str],
-    row: int,
-    errors: list[RowError],
-    *,
-    jenis: Jenis | None = None,
-    values: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Parse one row's cells of `cols` into `values` (by column name), appending every reason
-    to refuse one to `errors`. A column the file leaves out (an optional one) is skipped.
+class CellReader:
+    """How an importer reads the cells of one column: `reader(raw, row, errors, parent)`
+    returns what `column.parse` does (None once the reason is appended to `errors`), `parent`
+    being the value of the column this one lies `within` (`cell_reader`)."""
 
-    Need.BELANJA columns are parsed on a belanja row and must be empty on a pendapatan or
-    pembiayaan row; when `jenis` is None (a realisasi row, which its DPA line decides), an
-    empty cell is None."""
-    values = {} if values is None else values
-    for column in cols:
-        if column.name not in cells:
-            continue
-        raw = cells[column.name]
-        if column.need is Need.BELANJA and jenis is not Jenis.BELANJA and not raw:
-            values[column.name] = None
-        elif column.need is Need.BELANJA and jenis is not None and jenis is not Jenis.BELANJA:
-            errors.append(
-                RowError(
-                    row,
-                    column.name,
-                    _("must be empty: %(jenis)s lines are not budgeted under a program")
-                    % {"jenis": jenis.value},
-                )
-            )
-            values[column.name] = None
-        else:
-            values[column.name] = column.parse(raw, row, errors, values)
-    return values
+    __slots__ = ("column", "memo", "parse")
+
+    def __init__(self, column: Column, parse: Callable[..., Any], memo: dict | None):
+        self.column = column
+        self.parse = parse
+        # By text (and parent): the values of the texts read well. None for amounts. A row
+        # loop may look a text up here itself before calling the reader.
+        self.memo = memo
+
+    def __call__(self, raw: Any, row: int, errors: list[RowError], parent: Any) -> Any:
+        memo = self.memo
+        if memo is None or type(raw) is not str:
+            return self.parse(self.column, raw, row, errors, parent)
+        key = raw if parent is None else (raw, parent)
+        value = memo.get(key, _MISS)
+        if value is not _MISS:
+            return value
+        before = len(errors)
+        value = self.parse(self.column, raw, row, errors, parent)
+        if len(errors) == before and len(memo) < MEMO_LIMIT:
+            memo[key] = value
+        return value
+
+
+_MISS = object()
+
+
+def cell_reader(column: Column, *, cents: bool = False) -> CellReader:
+    """The reader of `column`'s cells for one file (an import makes its own, so nothing it
+    remembers outlives the file).
+
+    A file repeats its years, codes and names on every row: each distinct text is parsed once
+    (`memo`), and a text refused is parsed again on each row, so that each row gets its own
+    error. Only exact `str` cells are remembered: an XLSX number cell (`NumberText`) with the
+    same text may read otherwise. Amounts differ on every row and are not remembered; `cents`
+    reads them as whole sen (int), by the same fast path for a plain number (`PLAIN_CENTS`)."""
+    if column.kind.summed:
+        return CellReader(column, _amount_cents if cents else column.kind.parse, None)
+    return CellReader(column, column.kind.parse, {})

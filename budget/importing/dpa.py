@@ -4,20 +4,25 @@ Rows with the same (tahun, kode_opd, kode_sub_kegiatan, kode_rekening) are summe
 line, because SIPD exports list the item details (komponen) under one account. Importing the
 same file twice changes nothing; a changed pagu is a revision (DPPA or pergeseran) and keeps
 the original (murni) pagu for comparison.
+
+The file is read once, row by row (`read_plan`): each valid row is folded into the line it
+belongs to and the master rows it names, and nothing else of it is kept, so that memory grows
+with the lines and masters the file makes, not with its rows. A line's amounts are held as
+whole sen (int), exact like the Decimals they are read from and written as, at a third of the
+memory: a province's 400 000 lines carry two million of them.
 """
 
-from collections import defaultdict
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
-from budget.bulk import copy_rows, update_rows
+from budget.bulk import copy_lines, copy_text, insert_rows, update_rows
 from budget.codes import Jenis
 from budget.importing import columns as cols
 from budget.importing.columns import (
@@ -32,6 +37,7 @@ from budget.importing.common import (
     check_header,
     choose_region,
     lock_region,
+    progress_rows,
 )
 from budget.importing.errors import ImportRefused, RowError
 from budget.importing.reading import Table
@@ -42,11 +48,10 @@ from budget.models import (
     Kegiatan,
     Opd,
     Program,
-    Realisasi,
     Region,
     SubKegiatan,
 )
-from budget.money import format_amount
+from budget.money import cents_of, format_amount, from_cents, money_text
 from budget.versions import VersionInfo, describe, plan_versions, record_versions, tahap_for
 from budget.workflow import lock_opds, pagu_refusal
 
@@ -54,23 +59,88 @@ TAHAP = (None, "murni", "perubahan")
 PREVIEW_LIMIT = 1000
 MASTERS = ("OPD", "program", "kegiatan", "sub kegiatan", "rekening")
 ZERO = Decimal("0.00")
+_MISS = object()
+# Stored lines are read in batches (a server-side cursor), not all at once.
+STORED_BATCH = 20_000
 
 LineKey = tuple[int, str, str | None, str]  # tahun, kode_opd, kode_sub_kegiatan, kode_rekening
 
 
-@dataclass
 class PlannedLine:
-    key: LineKey
-    jenis: str
-    # The line's own fields the file gives (columns.DPA): pagu, kas_tw1..4, sumber_dana...
-    fields: dict[str, Any]
-    rows: list[int] = field(default_factory=list)
-    action: str = "create"  # create | update | unchanged
-    existing: "StoredLine | None" = None
+    """One DPA line of the file: its rows summed. `values` are the line's own fields the file
+    gives (`Plan.fields`, in that order: pagu first, then kas_tw1..4, sumber_dana...), the
+    amounts in sen. Slots: a province's file makes 400 000 of them."""
+
+    __slots__ = ("key", "jenis", "values", "rows", "action", "existing")
+
+    def __init__(self, key: LineKey, jenis: str, values: list[Any], row: int):
+        self.key = key
+        self.jenis = jenis
+        self.values = values
+        self.rows: int | list[int] = row  # one row (most lines) or the rows summed, in order
+        self.action = "create"  # create | update | unchanged
+        self.existing: StoredLine | None = None
+
+    @property
+    def row_list(self) -> list[int]:
+        return [self.rows] if isinstance(self.rows, int) else self.rows
+
+    @property
+    def first_row(self) -> int:
+        return self.rows if isinstance(self.rows, int) else self.rows[0]
 
     @property
     def pagu(self) -> Decimal:
-        return self.fields["pagu"]
+        return from_cents(self.values[0])
+
+    def fields(self, names: tuple[str, ...]) -> dict[str, Any]:
+        """The line's fields by name, amounts as Decimals."""
+        return dict(zip(names, _decimals(names, self.values), strict=True))
+
+
+class StoredLine(NamedTuple):
+    """A DPA line as stored, read as a tuple: its id, murni pagu and the fields the file gives
+    (in the order of `Plan.fields`, amounts in sen)."""
+
+    pk: int
+    pagu_murni: int
+    values: tuple
+
+
+@dataclass
+class Masters:
+    """The master rows the file names, by kode, each with the name its first row gives it
+    (and that row): a code named two ways is refused."""
+
+    opds: dict[str, tuple[str, int]] = field(default_factory=dict)
+    programs: dict[str, tuple[str, int]] = field(default_factory=dict)
+    kegiatans: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # +kode_program
+    subs: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # +kode_kegiatan
+    accounts: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # uraian, level, jenis
+
+    def by_master(self) -> dict[str, dict]:
+        """Each table's rows under its name in MASTERS."""
+        return dict(
+            zip(
+                MASTERS,
+                (self.opds, self.programs, self.kegiatans, self.subs, self.accounts),
+                strict=True,
+            )
+        )
+
+
+@dataclass
+class Plan:
+    """What a DPA file asks for, as read: its lines and the master rows they name."""
+
+    cash_plan: str  # "triwulan" or "bulan"
+    fields: tuple[str, ...]  # the line fields the file gives, in the order of PlannedLine.values
+    lines: dict[LineKey, PlannedLine] = field(default_factory=dict)
+    masters: Masters = field(default_factory=Masters)
+    rows_read: int = 0
+    # Rows summed into one line that disagree on a field that is not summed: refused with
+    # the checks against the database (the file's own checks come first).
+    sum_errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass
@@ -175,12 +245,10 @@ def import_dpa(
     tahap = tahap_for(versi=versi.jenis, tahap=tahap)
     cash_plan = _check_columns(table.columns)
     choice = choose_region(kode=region_kode, nama=region_nama, may_create=True)
-    parsed = _parse_rows(table, cash_plan, progress=progress)
+    plan = read_plan(table, cash_plan, progress=progress)
     with transaction.atomic():
         region = lock_region(choice) if not (dry_run and choice.is_new) else None
-        result = _plan_and_write(
-            parsed, choice, region, cash_plan, dry_run, len(table.rows), tahap, versi
-        )
+        result = _compare_and_write(plan, choice, region, dry_run, tahap, versi)
         if dry_run:
             transaction.set_rollback(True)
     return result
@@ -213,225 +281,281 @@ def _check_columns(columns: list[str]) -> str:
     return cash_plan
 
 
-@dataclass
-class ParsedRow:
-    row: int
-    tahun: int
-    opd: tuple[str, str]
-    program: tuple[str, str] | None
-    kegiatan: tuple[str, str] | None
-    sub_kegiatan: tuple[str, str] | None
-    account: tuple[str, str, int, str]  # kode, uraian, level, jenis
-    line: dict[str, Any]  # the line's own fields (columns.DPA), the cash plan in quarters
+# --- reading the file ----------------------------------------------------------------------------
 
 
-def _parse_rows(table: Table, cash_plan: str, *, progress: bool) -> list[ParsedRow]:
+def read_plan(table: Table, cash_plan: str, *, progress: bool = False) -> Plan:
+    """Check every row of `table` (a header already checked by `_check_columns`) and fold the
+    valid ones into the lines and masters they make. Raises ImportRefused with every problem
+    the file has on its own (the database is not read)."""
+    layout = [
+        c
+        for c in cols.columns(cols.DPA, plan=cash_plan, optional=True)
+        if c.need is not cols.Need.OPTIONAL or c.name in table.columns
+    ]
+    reader = _RowReader(layout)
+    plan = Plan(cash_plan=cash_plan, fields=reader.fields)
     errors: list[RowError] = []
-    parsed: list[ParsedRow] = []
-    names = _Names(errors)
-    layout = cols.columns(cols.DPA, plan=cash_plan, optional=True)
-    # The account's jenis decides the program columns, so they are read after it.
-    first = [c for c in layout if c.need is not cols.Need.BELANJA]
-    hierarchy = [c for c in layout if c.need is cols.Need.BELANJA]
-    cash = [c for c in layout if c.plan]
-    quarters = list(dict.fromkeys(c.field for c in cash))  # the months fold into kas_tw1..4
-    # iter(): a file's rows are counted as they are read, not by reading the file twice.
-    rows = tqdm(iter(table.rows), desc="validating", unit="row") if progress else table.rows
+    folder = _Folder(plan, errors)
+    rows = progress_rows(table.rows, progress)
+    n = 0
     for row, cells in rows:
-        before = len(errors)
-        values = cols.parse_cells(first, cells, row, errors)
-        jenis = _parse_hierarchy(hierarchy, cells, row, values, errors)
-        line = cols.line_fields(layout, values)
-        _check_cash_plan(line, quarters, cash[-1].name, row, errors)
-        if len(errors) > before:
-            continue
-        parsed.append(_parsed_row(row, values, jenis, line, names))
-    if not table.rows:
+        n += 1
+        parsed = reader.read(cells, row, errors)
+        if parsed is not None:
+            folder.fold(row, *parsed)
+    plan.rows_read = n
+    if not n:
         errors.append(RowError(None, None, _("the file has a header but no rows")))
     if errors:
         raise ImportRefused(errors)
-    return parsed
+    return plan
 
 
-@dataclass
-class _Names:
-    """The name each code is first given in the file: a code named two ways is refused."""
+class _RowReader:
+    """Reads the cells of one row of a DPA file by the column table (budget.importing.columns),
+    each column through its memoised reader: a file repeats its codes, names and years on every
+    row, and each distinct text is checked once."""
 
-    errors: list[RowError]
-    first: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    def __init__(self, layout: list[cols.Column]):
+        readers = [(c.name, cols.cell_reader(c, cents=True)) for c in layout]
+        # The account's jenis decides the program columns, so they are read after it.
+        self.first = [
+            (n, r.memo, r)
+            for (n, r), c in zip(readers, layout, strict=True)
+            if c.need is not cols.Need.BELANJA
+        ]
+        self.hierarchy = [
+            (n, r.memo, r, c.within)
+            for (n, r), c in zip(readers, layout, strict=True)
+            if c.need is cols.Need.BELANJA
+        ]
+        # The line's fields: (field, the columns giving it: the months of a quarter add up).
+        given: dict[str, list[str]] = {}
+        for c in layout:
+            if c.writes_line:
+                given.setdefault(c.field, []).append(c.name)
+        self.fields = tuple(given)
+        self.line = [
+            (names[0], names[1:], cols.LINE_FIELDS[f].kind.summed) for f, names in given.items()
+        ]
+        cash = [c for c in layout if c.plan]
+        self.quarters = [self.fields.index(f) for f in dict.fromkeys(c.field for c in cash)]
+        self.last_cash = cash[-1].name
 
-    def check(self, what: str, column: str, kode: str, nama: str, row: int) -> None:
-        seen = self.first.setdefault((what, kode), (nama, row))
-        if seen[0] != nama:
+    def read(
+        self, cells: dict[str, str], row: int, errors: list[RowError]
+    ) -> tuple[dict[str, Any], Jenis, list[Any]] | None:
+        """The row's values by column, its account's jenis and its line's values (amounts in
+        sen); None when the row is refused (the reasons appended to `errors`). The readers'
+        memo and the plain amounts are looked at here, the readers called for the rest."""
+        before = len(errors)
+        values: dict[str, Any] = {}
+        get, plain, miss = cells.get, cols.PLAIN_CENTS.fullmatch, _MISS
+        for name, memo, read in self.first:
+            raw = get(name, "")
+            if type(raw) is str:
+                if memo is None:  # an amount
+                    if (m := plain(raw)) is not None:
+                        whole, sen = m.groups()
+                        cents = int(whole) * 100
+                        values[name] = (
+                            cents
+                            if sen is None
+                            else cents + int(sen) * (10 if len(sen) == 1 else 1)
+                        )
+                        continue
+                elif (value := memo.get(raw, miss)) is not miss:
+                    values[name] = value
+                    continue
+            values[name] = read(raw, row, errors, None)
+        account = values["kode_rekening"]
+        jenis = None
+        if account is not None:
+            jenis = account.jenis
+            if jenis is None:
+                errors.append(
+                    RowError(
+                        row,
+                        "kode_rekening",
+                        _("account %(kode)s is not pendapatan (4), belanja (5) or pembiayaan (6)")
+                        % {"kode": account.kode},
+                    )
+                )
+            else:
+                self._hierarchy(cells, row, values, jenis, errors)
+        line = self._line(values)
+        self._check_cash_plan(line, row, errors)
+        if len(errors) > before or jenis is None:
+            return None
+        return values, jenis, line
+
+    def _hierarchy(
+        self, cells: dict[str, str], row: int, values: dict[str, Any], jenis: Jenis, errors: list
+    ) -> None:
+        """The program, kegiatan and sub kegiatan columns (columns.Need.BELANJA): read on a
+        belanja row, empty on a pendapatan or pembiayaan row."""
+        belanja = jenis is Jenis.BELANJA
+        miss = _MISS
+        for name, memo, read, within in self.hierarchy:
+            raw = cells.get(name, "")
+            if belanja:
+                parent = values.get(within) if within else None
+                if type(raw) is str and memo is not None:
+                    value = memo.get(raw if parent is None else (raw, parent), miss)
+                    if value is not miss:
+                        values[name] = value
+                        continue
+                values[name] = read(raw, row, errors, parent)
+                continue
+            if raw:
+                errors.append(
+                    RowError(
+                        row,
+                        name,
+                        _("must be empty: %(jenis)s lines are not budgeted under a program")
+                        % {"jenis": jenis.value},
+                    )
+                )
+            values[name] = None
+
+    def _line(self, values: dict[str, Any]) -> list[Any]:
+        line = []
+        for first, more, summed in self.line:
+            value = values[first]
+            if more and summed:
+                for name in more:
+                    other = values[name]
+                    value = None if value is None or other is None else value + other
+            line.append(value)
+        return line
+
+    def _check_cash_plan(self, line: list[Any], row: int, errors: list[RowError]) -> None:
+        pagu = line[0]
+        kas = [line[i] for i in self.quarters]
+        if pagu is not None and None not in kas and sum(kas) != pagu:
+            errors.append(
+                RowError(
+                    row,
+                    self.last_cash,
+                    _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
+                    % {
+                        "kas": format_amount(from_cents(sum(kas))),
+                        "pagu": format_amount(from_cents(pagu)),
+                    },
+                )
+            )
+
+
+class _Folder:
+    """Folds each valid row into its line (rows of one key summed) and the masters it names."""
+
+    def __init__(self, plan: Plan, errors: list[RowError]):
+        self.plan = plan
+        self.errors = errors
+        self.summed = [cols.LINE_FIELDS[name].kind.summed for name in plan.fields]
+        self.columns = [cols.LINE_FIELDS[name].name for name in plan.fields]
+
+    def fold(self, row: int, values: dict[str, Any], jenis: Jenis, line: list[Any]) -> None:
+        m = self.plan.masters
+        opd = values["kode_opd"]
+        # The common case inline: a code seen before, under the same name.
+        first = m.opds.get(opd)
+        if first is None or first[0] != values["nama_opd"]:
+            self._name(m.opds, "OPD", "nama_opd", opd, values["nama_opd"], row, ())
+        sub = None
+        if jenis is Jenis.BELANJA:
+            program, kegiatan = values["kode_program"], values["kode_kegiatan"]
+            sub = values["kode_sub_kegiatan"]
+            p, k, s = m.programs.get(program), m.kegiatans.get(kegiatan), m.subs.get(sub)
+            if (
+                p is None
+                or k is None
+                or s is None
+                or p[0] != values["nama_program"]
+                or k[0] != values["nama_kegiatan"]
+                or s[0] != values["nama_sub_kegiatan"]
+            ):
+                self._names(m, row, values, program, kegiatan, sub)
+        account = values["kode_rekening"]
+        if account.kode not in m.accounts:
+            m.accounts[account.kode] = (values["uraian"], account.level, jenis.value)
+        if self.errors:
+            return  # the file is refused: nothing more to sum
+        key = (values["tahun"], opd, sub, account.kode)
+        planned = self.plan.lines.get(key)
+        if planned is None:
+            self.plan.lines[key] = PlannedLine(key, jenis.value, line, row)
+        else:
+            self._sum_into(planned, row, line)
+
+    def _names(
+        self, m: Masters, row: int, values: dict[str, Any], program: str, kegiatan: str, sub: str
+    ) -> None:
+        self._name(m.programs, "program", "nama_program", program, values["nama_program"], row, ())
+        self._name(
+            m.kegiatans,
+            "kegiatan",
+            "nama_kegiatan",
+            kegiatan,
+            values["nama_kegiatan"],
+            row,
+            (program,),
+        )
+        self._name(
+            m.subs, "sub kegiatan", "nama_sub_kegiatan", sub, values["nama_sub_kegiatan"], row,
+            (kegiatan,),
+        )  # fmt: skip
+
+    def _name(
+        self, seen: dict, what: str, column: str, kode: str, nama: str, row: int, more: tuple
+    ) -> None:
+        first = seen.get(kode)
+        if first is None:
+            seen[kode] = (nama, row, *more)
+        elif first[0] != nama:
             self.errors.append(
                 RowError(
                     row,
                     column,
                     _("%(what)s %(kode)s is named %(new)r here but %(old)r in row %(first)d")
-                    % {"what": what, "kode": kode, "new": nama, "old": seen[0], "first": seen[1]},
+                    % {"what": what, "kode": kode, "new": nama, "old": first[0], "first": first[1]},
                 )
             )
 
-
-def _parse_hierarchy(
-    hierarchy: list[cols.Column],
-    cells: dict[str, str],
-    row: int,
-    values: dict[str, Any],
-    errors: list[RowError],
-) -> Jenis | None:
-    """The account's jenis, and for belanja the program, kegiatan and sub kegiatan columns
-    read into `values`; None when the account is missing or of no jenis (an error is noted)."""
-    account = values["kode_rekening"]
-    if account is None:
-        return None
-    jenis = account.jenis
-    if jenis is None:
-        errors.append(
-            RowError(
-                row,
-                "kode_rekening",
-                _("account %(kode)s is not pendapatan (4), belanja (5) or pembiayaan (6)")
-                % {"kode": account.kode},
-            )
-        )
-        return None
-    cols.parse_cells(hierarchy, cells, row, errors, jenis=jenis, values=values)
-    return jenis
-
-
-def _check_cash_plan(
-    line: dict[str, Any], quarters: list[str], column: str, row: int, errors: list[RowError]
-) -> None:
-    kas = [line[name] for name in quarters]
-    if line["pagu"] is not None and None not in kas and sum(kas, ZERO) != line["pagu"]:
-        errors.append(
-            RowError(
-                row,
-                column,
-                _("the cash plan adds up to %(kas)s but the pagu is %(pagu)s")
-                % {"kas": format_amount(sum(kas, ZERO)), "pagu": format_amount(line["pagu"])},
-            )
-        )
-
-
-def _parsed_row(
-    row: int, values: dict[str, Any], jenis: Jenis | None, line: dict[str, Any], names: _Names
-) -> ParsedRow:
-    """A valid row, once its names agree with the ones the file gave the same codes before."""
-    if jenis is None:
-        raise ValueError(f"row {row} has no account jenis but no error says why")
-    opd = (values["kode_opd"], values["nama_opd"])
-    names.check("OPD", "nama_opd", *opd, row)
-    program = kegiatan = sub = None
-    if jenis == Jenis.BELANJA:
-        program = (values["kode_program"], values["nama_program"])
-        kegiatan = (values["kode_kegiatan"], values["nama_kegiatan"])
-        sub = (values["kode_sub_kegiatan"], values["nama_sub_kegiatan"])
-        names.check("program", "nama_program", *program, row)
-        names.check("kegiatan", "nama_kegiatan", *kegiatan, row)
-        names.check("sub kegiatan", "nama_sub_kegiatan", *sub, row)
-    account = values["kode_rekening"]
-    return ParsedRow(
-        row,
-        values["tahun"],
-        opd,
-        program,
-        kegiatan,
-        sub,
-        (account.kode, values["uraian"], account.level, jenis.value),
-        line,
-    )
-
-
-def _plan_and_write(
-    parsed, choice: RegionChoice, region, cash_plan, dry_run, rows_read, tahap=None, versi=None
-) -> DpaResult:
-    errors: list[RowError] = []
-    lines = _plan_lines(parsed, errors)
-    years = sorted({k[0] for k in lines})
-    masters = {name: Counts() for name in MASTERS}
-    existing_lines, realised = _existing_lines(region, years)
-    compared = _compare(lines, existing_lines, realised, tahap, errors)
-    planned_versions = plan_versions(
-        region=region, years=years, info=versi or VersionInfo(), errors=errors
-    )
-    if errors:
-        raise ImportRefused(errors)
-
-    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for planned in lines.values():
-        totals[planned.jenis] += planned.pagu
-    not_in_file = len(set(existing_lines) - set(lines))
-
-    result = DpaResult(
-        region_kode=choice.kode,
-        region_nama=choice.nama,
-        region_created=choice.is_new,
-        lines=compared.counts,
-        masters=masters,
-        rows_read=rows_read,
-        cash_plan=cash_plan,
-        years=years,
-        totals=dict(totals),
-        changes=compared.changes,
-        created=compared.created,
-        lines_not_in_file=not_in_file,
-        dry_run=dry_run,
-    )
-    _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap)
-    changed_years = {p.key[0] for p in lines.values() if p.action != "unchanged"}
-    result.versions = [describe(v) for v in planned_versions if v.tahun in changed_years]
-    if region is not None and not dry_run:
-        record_versions(region=region, planned=planned_versions, lines=lines)
-    return result
-
-
-def _plan_lines(parsed: list[ParsedRow], errors: list[RowError]) -> dict[LineKey, PlannedLine]:
-    """One planned DPA line per key, the rows that share it summed (_sum_into)."""
-    lines: dict[LineKey, PlannedLine] = {}
-    for p in parsed:
-        key = (p.tahun, p.opd[0], p.sub_kegiatan[0] if p.sub_kegiatan else None, p.account[0])
-        line = lines.get(key)
-        if line is None:
-            line = lines[key] = PlannedLine(key=key, jenis=p.account[3], fields=dict(p.line))
+    def _sum_into(self, planned: PlannedLine, row: int, line: list[Any]) -> None:
+        """Add a row to the line it shares a key with: amounts are added up, other fields (the
+        fund source) must be what the line's first row says."""
+        values = planned.values
+        for i, value in enumerate(line):
+            if self.summed[i]:
+                values[i] += value
+            elif values[i] != value:
+                self.plan.sum_errors.append(
+                    RowError(
+                        row,
+                        self.columns[i],
+                        _(
+                            "%(new)r here but %(old)r in row %(first)d; both rows have the same "
+                            "tahun, kode_opd, kode_sub_kegiatan and kode_rekening and are summed "
+                            "into one DPA line, so they must agree"
+                        )
+                        % {"new": value, "old": values[i], "first": planned.first_row},
+                    )
+                )
+        if isinstance(planned.rows, int):
+            planned.rows = [planned.rows, row]
         else:
-            _sum_into(line, p, errors)
-        line.rows.append(p.row)
-    return lines
+            planned.rows.append(row)
 
 
-class StoredLine(NamedTuple):
-    """A DPA line as stored, read as a tuple: its key, murni pagu and the fields the file gives."""
-
-    pk: int
-    pagu_murni: Decimal
-    fields: dict[str, Any]
+def _decimals(names: tuple[str, ...], values) -> Iterator[Any]:
+    """A line's values with its amounts (in sen) as Decimals."""
+    for name, value in zip(names, values, strict=True):
+        yield from_cents(value) if cols.LINE_FIELDS[name].kind.summed else value
 
 
-def _existing_lines(
-    region: Region | None, years: list[int]
-) -> tuple[dict[LineKey, StoredLine], dict[int, Decimal]]:
-    """The region's DPA lines of these years by key, and what is realised on each (by pk)."""
-    if region is None:
-        return {}, {}
-    # Held until the import commits: no realisasi is written between reading what is
-    # realised and the pagu checked against it (workflow.pagu_refusal).
-    lock_opds(opds=Opd.objects.filter(region=region))
-    names = list(cols.LINE_FIELDS)
-    qs = DpaLine.objects.filter(region=region, tahun__in=years).values_list(
-        "tahun", "opd__kode", "sub_kegiatan__kode", "account__kode", "pk", "pagu_murni", *names
-    )
-    existing_lines = {
-        row[:4]: StoredLine(row[4], row[5], dict(zip(names, row[6:], strict=True))) for row in qs
-    }
-    realised = dict(
-        Realisasi.objects.filter(line__region=region, line__tahun__in=years)
-        .values("line")
-        .annotate(s=Sum("jumlah"))
-        .values_list("line", "s")
-    )
-    return existing_lines, realised
+# --- comparing with the database and writing ------------------------------------------------------
 
 
 @dataclass
@@ -439,67 +563,172 @@ class _Compared:
     counts: Counts = field(default_factory=Counts)
     changes: list[dict] = field(default_factory=list)  # updated lines: key, old and new pagu
     created: list[dict] = field(default_factory=list)  # the first PREVIEW_LIMIT new lines
+    absent: array = field(default_factory=lambda: array("q"))  # stored lines not in the file
+
+    @property
+    def not_in_file(self) -> int:
+        return len(self.absent)
+
+
+def _compare_and_write(
+    plan: Plan,
+    choice: RegionChoice,
+    region: Region | None,
+    dry_run: bool,
+    tahap: str | None,
+    versi: VersionInfo,
+) -> DpaResult:
+    years = sorted({k[0] for k in plan.lines})
+    errors = list(plan.sum_errors)
+    # A region this import creates holds nothing: no stored line or master to read.
+    stored = region if region is not None and not choice.created else None
+    compared = _compare(plan, stored, years, tahap, errors)
+    planned_versions = plan_versions(region=region, years=years, info=versi, errors=errors)
+    if errors:
+        raise ImportRefused(errors)
+    totals: dict[str, int] = {}
+    for planned in plan.lines.values():
+        totals[planned.jenis] = totals.get(planned.jenis, 0) + planned.values[0]
+    masters = {name: Counts() for name in MASTERS}
+    result = DpaResult(
+        region_kode=choice.kode,
+        region_nama=choice.nama,
+        region_created=choice.is_new,
+        lines=compared.counts,
+        masters=masters,
+        rows_read=plan.rows_read,
+        cash_plan=plan.cash_plan,
+        years=years,
+        totals={jenis: from_cents(total) for jenis, total in totals.items()},
+        changes=compared.changes,
+        created=compared.created,
+        lines_not_in_file=compared.not_in_file,
+        dry_run=dry_run,
+    )
+    _write_masters_and_lines(region, plan, masters, dry_run, tahap, fresh=choice.created)
+    changed_years = {p.key[0] for p in plan.lines.values() if p.action != "unchanged"}
+    result.versions = [describe(v) for v in planned_versions if v.tahun in changed_years]
+    if region is not None and not dry_run:
+        record_versions(
+            region=region, planned=planned_versions, lines=plan.lines, absent=compared.absent
+        )
+    return result
 
 
 def _compare(
-    lines: dict[LineKey, PlannedLine],
-    existing_lines: dict[LineKey, StoredLine],
-    realised: dict[int, Decimal],
-    tahap: str | None,
-    errors: list[RowError],
+    plan: Plan, region: Region | None, years: list[int], tahap: str | None, errors: list
 ) -> _Compared:
-    """Decide each planned line's action against the line already there; a new pagu below
-    what is realised is refused (workflow.pagu_refusal)."""
+    """Decide each planned line's action against the line already there in `region` (None:
+    there is none); a new pagu below what is realised is refused (workflow.pagu_refusal)."""
     out = _Compared()
-    for key, planned in lines.items():
-        old = existing_lines.get(key)
+    if region is not None:
+        # Held until the import commits: no realisasi is written between reading what is
+        # realised and the pagu checked against it (workflow.pagu_refusal).
+        lock_opds(opds=Opd.objects.filter(region=region))
+        out.absent = _attach_stored(plan, region, years)
+    changed: list[PlannedLine] = []
+    kas = [plan.fields.index(f"kas_tw{q}") for q in (1, 2, 3, 4)]
+    for key, planned in plan.lines.items():
+        old = planned.existing
         if old is None:
             out.counts.created += 1
             if len(out.created) < PREVIEW_LIMIT:
+                values = planned.values
                 out.created.append(
                     {
                         "key": key,
-                        "pagu": planned.pagu,
-                        "kas": _cash_plan(planned.fields),  # folded from months if need be
-                        "rows": planned.rows,
+                        "pagu": from_cents(values[0]),
+                        "kas": tuple(from_cents(values[i]) for i in kas),
+                        "rows": planned.row_list,
                     }
                 )
-            continue
-        planned.existing = old
-        changed = [name for name, value in planned.fields.items() if old.fields[name] != value]
-        if tahap == "murni" and old.pagu_murni != planned.pagu:
-            changed.append("pagu_murni")
-        if not changed:
+        elif old.values == tuple(planned.values) and not (
+            tahap == "murni" and old.pagu_murni != planned.values[0]
+        ):
             planned.action = "unchanged"
             out.counts.unchanged += 1
-            continue
-        planned.action = "update"
-        out.counts.updated += 1
-        reason = pagu_refusal(
-            jenis=planned.jenis, pagu=planned.pagu, realised=realised.get(old.pk, ZERO)
-        )
-        if reason:
-            errors.append(RowError(planned.rows[0], "pagu", reason))
-        out.changes.append(
-            {
-                "key": key,
-                "pagu_lama": old.fields["pagu"],
-                "pagu_baru": planned.pagu,
-                # The quarters whose cash plan changes, old and new: a change of the cash
-                # plan alone (same pagu) is shown as such.
-                "kas": [
-                    (q, old_kas, new_kas)
-                    for q, (old_kas, new_kas) in enumerate(
-                        zip(_cash_plan(old.fields), _cash_plan(planned.fields), strict=True),
-                        start=1,
-                    )
-                    if old_kas != new_kas
-                ],
-                "rows": planned.rows,
-                "fields": changed,
-            }
-        )
+        else:
+            planned.action = "update"
+            out.counts.updated += 1
+            changed.append(planned)
+    realised = _realised(
+        [p.existing.pk for p in changed if p.existing and p.jenis == Jenis.BELANJA.value]
+    )
+    for planned in changed:
+        out.changes.append(_change(plan, planned, tahap, realised, errors))
     return out
+
+
+def _change(
+    plan: Plan, planned: PlannedLine, tahap: str | None, realised: dict, errors: list
+) -> dict:
+    old = planned.existing
+    if old is None:  # pragma: no cover - only stored lines are changed
+        raise ValueError(f"the line {planned.key} to update was not read from the database")
+    names = [
+        name
+        for name, before, after in zip(plan.fields, old.values, planned.values, strict=True)
+        if before != after
+    ]
+    if tahap == "murni" and old.pagu_murni != planned.values[0]:
+        names.append("pagu_murni")
+    reason = pagu_refusal(
+        jenis=planned.jenis, pagu=planned.pagu, realised=realised.get(old.pk, ZERO)
+    )
+    if reason:
+        errors.append(RowError(planned.first_row, "pagu", reason))
+    old_fields = dict(zip(plan.fields, _decimals(plan.fields, old.values), strict=True))
+    new_fields = planned.fields(plan.fields)
+    return {
+        "key": planned.key,
+        "pagu_lama": old_fields["pagu"],
+        "pagu_baru": new_fields["pagu"],
+        # The quarters whose cash plan changes, old and new: a change of the cash plan alone
+        # (same pagu) is shown as such.
+        "kas": [
+            (q, old_kas, new_kas)
+            for q, (old_kas, new_kas) in enumerate(
+                zip(_cash_plan(old_fields), _cash_plan(new_fields), strict=True), start=1
+            )
+            if old_kas != new_kas
+        ],
+        "rows": planned.row_list,
+        "fields": names,
+    }
+
+
+def _attach_stored(plan: Plan, region: Region, years: list[int]) -> array:
+    """Give each planned line the line already stored under its key; returns the ids of the
+    stored lines of these years the file does not name. Read in batches, kept for the file's
+    lines only."""
+    names = plan.fields
+    summed = [cols.LINE_FIELDS[name].kind.summed for name in names]
+    qs = DpaLine.objects.filter(region=region, tahun__in=years).values_list(
+        "tahun", "opd__kode", "sub_kegiatan__kode", "account__kode", "pk", "pagu_murni", *names
+    )
+    absent = array("q")
+    lines = plan.lines
+    for row in qs.iterator(chunk_size=STORED_BATCH):
+        planned = lines.get(row[:4])
+        if planned is None:
+            absent.append(row[4])
+            continue
+        values = tuple(cents_of(v) if s else v for v, s in zip(row[6:], summed, strict=True))
+        planned.existing = StoredLine(row[4], cents_of(row[5]), values)
+    return absent
+
+
+def _realised(line_ids: list[int]) -> dict[int, Decimal]:
+    """What is realised on each of these lines (by id), in one statement."""
+    if not line_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT line_id, sum(jumlah) FROM budget_realisasi WHERE line_id = ANY(%s) "
+            "GROUP BY line_id",
+            [line_ids],
+        )
+        return dict(cursor.fetchall())
 
 
 def _cash_plan(fields: dict) -> tuple[Decimal, ...]:
@@ -507,174 +736,132 @@ def _cash_plan(fields: dict) -> tuple[Decimal, ...]:
     return tuple(fields[f"kas_tw{q}"] for q in (1, 2, 3, 4))
 
 
-def _sum_into(line: PlannedLine, p: ParsedRow, errors: list[RowError]) -> None:
-    """Add a row to the line it shares a key with: amounts are added up, other fields (the
-    fund source) must be what the line's first row says."""
-    for name, value in p.line.items():
-        column = cols.LINE_FIELDS[name]
-        if column.kind.summed:
-            line.fields[name] += value
-        elif line.fields[name] != value:
-            errors.append(
-                RowError(
-                    p.row,
-                    column.name,
-                    _(
-                        "%(new)r here but %(old)r in row %(first)d; both rows have the same "
-                        "tahun, kode_opd, kode_sub_kegiatan and kode_rekening and are summed "
-                        "into one DPA line, so they must agree"
-                    )
-                    % {"new": value, "old": line.fields[name], "first": line.rows[0]},
-                )
-            )
-
-
-def _sync(model, region, wanted: dict[str, dict], counts: Counts, dry_run: bool, name_field: str):
-    """Create missing rows of a master table, rename changed ones; return {kode: object}."""
-    existing = (
-        {}
-        if region is None
-        else {o.kode: o for o in model.objects.filter(region=region, kode__in=list(wanted))}
-    )
+def _sync(
+    model,
+    region: Region,
+    wanted: dict[str, tuple],
+    counts: Counts,
+    dry_run: bool,
+    parent: str | None,
+    fresh: bool,
+) -> dict[str, int]:
+    """Create missing rows of a master table (code, name and the parent's id), rename changed
+    ones; return {kode: id}. `wanted` holds each code's name first, its parent's id last.
+    `fresh`: the region is new, and holds none yet."""
+    rows = () if fresh else model.objects.filter(region=region).values_list("kode", "pk", "nama")
+    existing = {kode: (pk, nama) for kode, pk, nama in rows}
     new, renamed = [], []
-    for kode, values in wanted.items():
-        obj = existing.get(kode)
-        if obj is None:
-            new.append(model(region=region, kode=kode, **values))
-        elif getattr(obj, name_field) != values[name_field]:
-            setattr(obj, name_field, values[name_field])
-            renamed.append(obj)
+    for kode, (nama, *_rest) in wanted.items():
+        stored = existing.get(kode)
+        if stored is None:
+            new.append((region.pk, kode, nama, *([_rest[-1]] if parent else [])))
+        elif stored[1] != nama:
+            renamed.append((stored[0], nama))
     counts.created += len(new)
     counts.updated += len(renamed)
-    if not dry_run:
-        model.objects.bulk_create(new, batch_size=2000)
-        if renamed:
-            model.objects.bulk_update(renamed, [name_field], batch_size=2000)
-    existing.update({o.kode: o for o in new})
-    return existing
+    ids = {kode: pk for kode, (pk, _nama) in existing.items()}
+    if dry_run:
+        return ids
+    fields = ["region_id", "kode", "nama", *([parent] if parent else [])]
+    ids.update(insert_rows(model, fields, new, returning=("kode", "id")))
+    update_rows(model, ["id"], ["nama"], renamed)
+    return ids
 
 
-@dataclass
-class _Wanted:
-    """The master rows the file names, by kode."""
-
-    opds: dict[str, dict] = field(default_factory=dict)
-    programs: dict[str, dict] = field(default_factory=dict)
-    kegiatans: dict[str, tuple[str, str]] = field(default_factory=dict)  # nama, kode_program
-    subs: dict[str, tuple[str, str]] = field(default_factory=dict)  # nama, kode_kegiatan
-    accounts: dict[str, dict] = field(default_factory=dict)
-
-    @classmethod
-    def from_rows(cls, parsed: list[ParsedRow]) -> "_Wanted":
-        wanted = cls()
-        for p in parsed:
-            wanted.opds[p.opd[0]] = {"nama": p.opd[1]}
-            wanted.accounts.setdefault(
-                p.account[0],
-                {"uraian": p.account[1], "level": p.account[2], "jenis": p.account[3]},
-            )
-            if p.program and p.kegiatan and p.sub_kegiatan:
-                wanted.programs[p.program[0]] = {"nama": p.program[1]}
-                wanted.kegiatans[p.kegiatan[0]] = (p.kegiatan[1], p.program[0])
-                wanted.subs[p.sub_kegiatan[0]] = (p.sub_kegiatan[1], p.kegiatan[0])
-        return wanted
-
-    def by_master(self) -> dict[str, dict]:
-        """Each table's wanted rows under its name in MASTERS."""
-        return dict(
-            zip(
-                MASTERS,
-                (self.opds, self.programs, self.kegiatans, self.subs, self.accounts),
-                strict=True,
-            )
-        )
-
-
-def _write_masters_and_lines(region, parsed, lines, masters, dry_run, tahap):
-    wanted = _Wanted.from_rows(parsed)
+def _write_masters_and_lines(
+    region: Region | None,
+    plan: Plan,
+    masters: dict[str, Counts],
+    dry_run: bool,
+    tahap: str | None,
+    *,
+    fresh: bool = False,
+) -> None:
+    wanted = plan.masters
     if region is None:  # dry run into a region that does not exist yet: count only
         for name, rows in wanted.by_master().items():
             masters[name].created = len(rows)
         return
-    opd_objs = _sync(Opd, region, wanted.opds, masters["OPD"], dry_run, "nama")
-    program_objs = _sync(Program, region, wanted.programs, masters["program"], dry_run, "nama")
-    keg_objs = _sync(
+
+    def sync(model, name: str, rows: dict[str, tuple], parent: str | None = None):
+        return _sync(model, region, rows, masters[name], dry_run, parent, fresh)
+
+    opds = sync(Opd, "OPD", wanted.opds)
+    programs = sync(Program, "program", wanted.programs)
+    kegiatans = sync(
         Kegiatan,
-        region,
-        {k: {"nama": n, "program": program_objs[p]} for k, (n, p) in wanted.kegiatans.items()},
-        masters["kegiatan"],
-        dry_run,
-        "nama",
+        "kegiatan",
+        {k: (n, r, programs.get(p)) for k, (n, r, p) in wanted.kegiatans.items()},
+        "program_id",
     )
-    sub_objs = _sync(
+    subs = sync(
         SubKegiatan,
-        region,
-        {k: {"nama": n, "kegiatan": keg_objs[g]} for k, (n, g) in wanted.subs.items()},
-        masters["sub kegiatan"],
-        dry_run,
-        "nama",
+        "sub kegiatan",
+        {k: (n, r, kegiatans.get(g)) for k, (n, r, g) in wanted.subs.items()},
+        "kegiatan_id",
     )
-    acc_objs = _add_accounts(region, wanted.accounts, masters["rekening"], dry_run)
+    accounts = _add_accounts(region, wanted.accounts, masters["rekening"], dry_run, fresh)
     if dry_run:
         return
-    _write_lines(region, lines, opd_objs, sub_objs, acc_objs, tahap)
+    _write_lines(region, plan, opds, subs, accounts, tahap)
 
 
 def _add_accounts(
-    region: Region, accounts: dict[str, dict], counts: Counts, dry_run: bool
-) -> dict[str, Account]:
-    """Create the accounts not there yet; return {kode: Account}."""
+    region: Region,
+    accounts: dict[str, tuple[str, int, str]],
+    counts: Counts,
+    dry_run: bool,
+    fresh: bool,
+) -> dict[str, int]:
+    """Create the accounts not there yet; return {kode: id}."""
     # An account's name is kept once known: uraian in a DPA file often names the komponen.
-    acc_objs = {o.kode: o for o in Account.objects.filter(region=region, kode__in=list(accounts))}
-    new_accounts = [
-        Account(region=region, kode=k, **v) for k, v in accounts.items() if k not in acc_objs
-    ]
-    counts.created += len(new_accounts)
+    ids = {} if fresh else dict(Account.objects.filter(region=region).values_list("kode", "pk"))
+    new = [(region.pk, k, *v) for k, v in accounts.items() if k not in ids]
+    counts.created += len(new)
     if not dry_run:
-        Account.objects.bulk_create(new_accounts, batch_size=2000)
-    acc_objs.update({o.kode: o for o in new_accounts})
-    return acc_objs
+        fields = ["region_id", "kode", "uraian", "level", "jenis"]
+        ids.update(insert_rows(Account, fields, new, returning=("kode", "id")))
+    return ids
 
 
 def _write_lines(
     region: Region,
-    lines: dict[LineKey, PlannedLine],
-    opd_objs: dict[str, Opd],
-    sub_objs: dict[str, SubKegiatan],
-    acc_objs: dict[str, Account],
+    plan: Plan,
+    opds: dict[str, int],
+    subs: dict[str, int],
+    accounts: dict[str, int],
     tahap: str | None,
 ) -> None:
     """New lines copied in (COPY), changed ones updated in one statement (budget.bulk)."""
     now = timezone.now()
-    # The line fields the file gives, in order: the same for every line of the file.
-    written = list(next(iter(lines.values())).fields) if lines else []
+    written = plan.fields
+    text = [money_text if cols.LINE_FIELDS[n].kind.summed else copy_text for n in written]
     keys = ["region_id", "tahun", "opd_id", "sub_kegiatan_id", "account_id", "jenis"]
-    new, changed = [], []
-    for planned in lines.values():
-        tahun, opd_kode, sub_kode, acc_kode = planned.key
-        values = [planned.fields[name] for name in written]
-        if planned.action == "create":
-            murni = ZERO if tahap == "perubahan" else planned.pagu
-            sub = sub_objs[sub_kode].pk if sub_kode else None
-            new.append(
-                (
-                    region.pk,
-                    tahun,
-                    opd_objs[opd_kode].pk,
-                    sub,
-                    acc_objs[acc_kode].pk,
-                    planned.jenis,
-                    murni,
-                    *values,
-                    now,
-                    now,
-                )
+    stamp = copy_text(now)
+
+    def new() -> Iterator[str]:
+        """Each new line in COPY's text: numbers, codes and choices (the fund source through
+        copy_text all the same)."""
+        for planned in plan.lines.values():
+            if planned.action != "create":
+                continue
+            tahun, opd_kode, sub_kode, acc_kode = planned.key
+            values = planned.values
+            sub = subs[sub_kode] if sub_kode else "\\N"
+            murni = "0.00" if tahap == "perubahan" else money_text(values[0])
+            fields = "\t".join([f(v) for f, v in zip(text, values, strict=True)])
+            yield (
+                f"{region.pk}\t{tahun}\t{opds[opd_kode]}\t{sub}\t{accounts[acc_kode]}\t"
+                f"{planned.jenis}\t{murni}\t{fields}\t{stamp}\t{stamp}"
             )
-        elif planned.action == "update":
+
+    changed = []
+    for planned in plan.lines.values():
+        if planned.action == "update":
             old = planned.existing
             if old is None:
                 raise ValueError(f"the line {planned.key} to update was not read from the database")
-            murni = planned.pagu if tahap == "murni" else old.pagu_murni
-            changed.append((old.pk, *values, murni, now))
-    copy_rows(DpaLine, [*keys, "pagu_murni", *written, "created_at", "updated_at"], new)
+            murni = planned.values[0] if tahap == "murni" else old.pagu_murni
+            changed.append((old.pk, *_decimals(written, planned.values), from_cents(murni), now))
+    copy_lines(DpaLine, [*keys, "pagu_murni", *written, "created_at", "updated_at"], new())
     update_rows(DpaLine, ["id"], [*written, "pagu_murni", "updated_at"], changed)

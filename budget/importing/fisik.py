@@ -10,12 +10,13 @@ only. Importing the same file twice changes nothing.
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from budget.fisik import FisikFigure
-from budget.importing.columns import FISIK, FISIK_COLUMNS, FISIK_OPTIONAL_COLUMNS, parse_cells
+from budget.importing.columns import FISIK, FISIK_COLUMNS, FISIK_OPTIONAL_COLUMNS
 from budget.importing.common import (
     Counts,
     check_header,
@@ -98,7 +99,10 @@ def _parse(table: Table) -> list[_Row]:
     seen: dict[tuple, int] = {}
     for row, cells in table.rows:
         before = len(errors)
-        values = parse_cells(FISIK, cells, row, errors)
+        values: dict[str, Any] = {}
+        for column in FISIK:  # a column the file leaves out (alasan, optional) is skipped
+            if column.name in cells:
+                values[column.name] = column.parse(cells[column.name], row, errors, values)
         if len(errors) > before:
             continue
         key = tuple(values[c] for c in ("tahun", "triwulan", "kode_opd", "kode_sub_kegiatan"))

@@ -206,7 +206,7 @@ def _read_csv(head: bytes, opener: Opener) -> Table:
             next(records)  # the header
             yield from records
 
-    return layout.table(body, header_row=header_row)
+    return layout.table(body, header_row=header_row, text=True)
 
 
 def _check_text_start(head: bytes, opener: Opener) -> None:
@@ -323,22 +323,31 @@ class _Layout:
             raise _refuse(_("the file has no header row"))
         return cls(header=names, columns=names[:width])
 
-    def table(self, records: Callable[[], Iterable[Sequence[object]]], *, header_row: int) -> Table:
+    def table(
+        self,
+        records: Callable[[], Iterable[Sequence[object]]],
+        *,
+        header_row: int,
+        text: bool = False,
+    ) -> Table:
+        """The table of these records; `text`: every cell of every record is a str (a CSV's)."""
         unnamed = [i for i, c in enumerate(self.columns) if c == ""]
         nul_in_header = [i for i, c in enumerate(self.header) if "\x00" in c]
         if unnamed or nul_in_header:
             # The header is refused as a whole, with what the rows add to its refusal.
-            check = _Pass(self, header_row)
+            check = _Pass(self, header_row, text)
             for _record in check.rows(records()):
                 pass
             raise check.refusal(unnamed=unnamed, nul_in_header=nul_in_header) or _refuse(
                 _("the file has no header row")  # pragma: no cover - refused above
             )
-        rows = Rows(lambda: self._rows(records(), header_row))
+        rows = Rows(lambda: self._rows(records(), header_row, text))
         return Table(columns=self.columns, rows=rows)
 
-    def _rows(self, records: Iterable[Sequence[object]], header_row: int) -> Iterator[Record]:
-        check = _Pass(self, header_row)
+    def _rows(
+        self, records: Iterable[Sequence[object]], header_row: int, text: bool
+    ) -> Iterator[Record]:
+        check = _Pass(self, header_row, text)
         yield from check.rows(records)
         refusal = check.refusal()
         if refusal is not None:
@@ -352,6 +361,7 @@ class _Pass:
 
     layout: _Layout
     header_row: int
+    text: bool = False  # every cell is a str (a CSV's): stripped, nothing else to read
     too_long: list[RowError] = field(default_factory=list)
     nul: list[RowError] = field(default_factory=list)
     data_beyond: int = 0  # one past the last column (named or not) with data
@@ -360,27 +370,40 @@ class _Pass:
         columns = self.layout.columns
         width, header_width = len(columns), len(self.layout.header)
         self.data_beyond = width
+        # A repeated column keeps its first cell (it is refused by its name): cell by cell.
+        unique = len(set(columns)) == width
+        strip, cell_text, join = str.strip, _cell_text, "".join
         row = self.header_row
         for record in records:
             row += 1
-            if len(record) > header_width:
+            n = len(record)
+            if n > header_width:
                 if len(self.too_long) < MAX_FIELD_COUNT_REPORTED:
-                    self.too_long.append(self._too_long(row, len(record)))
+                    self.too_long.append(self._too_long(row, n))
                 continue
-            texts = [_cell_text(v) for v in record]
-            if len(texts) > self.data_beyond:
+            texts = list(map(strip if self.text else cell_text, record))  # type: ignore[arg-type]
+            if n > self.data_beyond:
                 self._note_data_beyond(texts)
-            if len(texts) < width:  # a short row: the missing cells are empty
-                texts.extend([""] * (width - len(texts)))
-            cells: dict[str, str] = {}
-            for col, value in zip(columns, texts, strict=False):
-                cells.setdefault(col, value)  # a repeated column is refused by its name
-            if not any(cells.values()):
+            if n < width:  # a short row: the missing cells are empty
+                texts.extend([""] * (width - n))
+            if unique:
+                cells = dict(zip(columns, texts, strict=False))
+                blank = not any(texts if n <= width else texts[:width])
+            else:
+                cells = self._first_cells(texts)
+                blank = not any(cells.values())
+            if blank:
                 continue  # blank lines at the end of a spreadsheet carry nothing
-            if len(self.nul) < MAX_NUL_REPORTED and any("\x00" in v for v in texts):
+            if len(self.nul) < MAX_NUL_REPORTED and "\x00" in join(texts):
                 self.nul.extend(self._nul_errors(row, texts))
             if not (self.too_long or self.nul or self.data_beyond > width):
                 yield row, cells
+
+    def _first_cells(self, texts: list[str]) -> dict[str, str]:
+        cells: dict[str, str] = {}
+        for col, value in zip(self.layout.columns, texts, strict=False):
+            cells.setdefault(col, value)  # a repeated column is refused by its name
+        return cells
 
     def _note_data_beyond(self, texts: list[str]) -> None:
         for i in range(len(texts) - 1, self.data_beyond - 1, -1):

@@ -2,7 +2,7 @@
 
 import getpass
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.conf import settings
@@ -10,10 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from budget.importing import ImportRefused, read_table
-from budget.importing.dpa import DpaResult
-from budget.importing.fisik import FisikResult
 from budget.importing.reading import Table
-from budget.importing.realisasi import RealisasiResult
+
+if TYPE_CHECKING:  # each command imports its own importer only
+    from budget.importing.dpa import DpaResult
+    from budget.importing.fisik import FisikResult
+    from budget.importing.realisasi import RealisasiResult
 
 
 class ImportCommand(BaseCommand):
@@ -27,7 +29,7 @@ class ImportCommand(BaseCommand):
 
     def run_import(  # pragma: no cover - implemented by subclasses
         self, table: Table, options: dict[str, Any], progress: bool
-    ) -> DpaResult | RealisasiResult | FisikResult:
+    ) -> "DpaResult | RealisasiResult | FisikResult":
         raise NotImplementedError
 
     def handle(self, *args, **options):
