@@ -96,7 +96,9 @@ PAGES = [
 ]
 GROWTH_TARGET = {"100k": 3.0, "400k": 4.0}
 # Region-wide roll-ups, (key, level, depth): OPD level is answered from the roll-up table
-# (shown, not judged); the deeper levels are read from the DPA lines and judged.
+# (shown, not judged); program, kegiatan and sub kegiatan from the sub kegiatan roll-up
+# (migration 0015) and the account levels from the DPA lines, both judged against the floor,
+# one hand-written statement over the lines (what the page would cost without a roll-up).
 LEVELS = [
     ("opd", "opd", None),
     ("program", "program", None),
@@ -107,6 +109,7 @@ LEVELS = [
 ]
 FLOOR_TARGET = 1.5
 FLOOR_UNJUDGED = {"opd"}
+FROM_SUB_ROLLUP = {"program", "kegiatan", "sub_kegiatan"}
 COPY_TARGET = 3.0
 XLSX_TARGET = 3.0
 REALISASI_PEAK_TARGET_MB = 500.0
@@ -412,6 +415,8 @@ def md_levels(results: dict) -> list[str]:
             label = f"{level} depth {depth}" if depth else level
             if key in FLOOR_UNJUDGED:
                 label += " (from the roll-ups)"
+            elif key in FROM_SUB_ROLLUP:
+                label += " (from the sub kegiatan roll-up)"
             orm, qs, floor_s = r.get("orm_s"), r.get("qs_s"), r.get("floor_s")
             if r.get("error") and floor_s is None:
                 result = f"floor error: {r['error']}"
