@@ -180,13 +180,16 @@ class DpaLineForm(ActorForm):
         super().clean()
         data = self.cleaned_data
         opd, account, pagu = data.get("opd"), data.get("account"), data.get("pagu")
-        if opd is None or account is None or pagu is None:
+        tahun = data.get("tahun")
+        if opd is None or account is None or pagu is None or tahun is None:
             return data
-        candidate = models.DpaLine(pk=self.instance.pk, opd=opd, account=account, pagu=pagu)
+        candidate = models.DpaLine(
+            pk=self.instance.pk, opd=opd, account=account, pagu=pagu, tahun=tahun
+        )
         try:
             dpa_line_save(actor=self.acting(), line=candidate, dry_run=True)
         except WorkflowError as exc:
-            self.add_error("pagu", str(exc))
+            self.add_error(getattr(exc, "field", "pagu"), str(exc))
         return data
 
 

@@ -59,10 +59,9 @@ def _carry_history_context() -> None:
         cursor.execute("SET LOCAL serapan.bulk_write = 'copy'")
 
 
-def copy_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert `rows` (values in the order of `fields`) into `model`'s table with COPY FROM
-    STDIN; returns how many. The columns not in `fields` (except the key) get what
-    bulk_create would give them: their default, or now for auto_now and auto_now_add."""
+def _copy_statement(model: type[Model], fields: Sequence[str]) -> tuple[sql.Composed, tuple]:
+    """The COPY statement of `fields` and the columns bulk_create would fill (`_defaults`),
+    and those columns' values; inside a transaction, with the audit trail's context."""
     _require_atomic()
     given = [_field(model, name) for name in fields]
     filled, extra = _defaults(model, given)
@@ -71,6 +70,14 @@ def copy_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence
         sql.Identifier(model._meta.db_table), sql.SQL(", ").join(columns)
     )
     _carry_history_context()
+    return statement, extra
+
+
+def copy_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert `rows` (values in the order of `fields`) into `model`'s table with COPY FROM
+    STDIN; returns how many. The columns not in `fields` (except the key) get what
+    bulk_create would give them: their default, or now for auto_now and auto_now_add."""
+    statement, extra = _copy_statement(model, fields)
     started = time.monotonic()
     n = 0
     with connection.cursor() as cursor:
@@ -100,15 +107,8 @@ def copy_lines(model: type[Model], fields: Sequence[str], lines: Iterable[str]) 
     get what copy_rows gives them. psycopg's write_row dumps value by value; a line made by
     one f-string costs a fifth of that, seconds for a province's 1.6 million figures. Returns
     how many lines."""
-    _require_atomic()
-    given = [_field(model, name) for name in fields]
-    filled, extra = _defaults(model, given)
+    statement, extra = _copy_statement(model, fields)
     tail = "".join("\t" + copy_text(value) for value in extra) + "\n"
-    columns: list[sql.Composable] = [sql.Identifier(_column(f)) for f in (*given, *filled)]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model._meta.db_table), sql.SQL(", ").join(columns)
-    )
-    _carry_history_context()
     started = time.monotonic()
     n = 0
     batch: list[str] = []

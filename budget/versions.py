@@ -269,7 +269,7 @@ WHERE v.id = ANY(%(versions)s) AND NOT l.id = ANY(%(absent)s::bigint[])
 
 
 # The three-segment account as migration 0010's roll-up triggers cut it.
-_SUM_SQL = """
+_SUM_TEMPLATE = """
 INSERT INTO budget_dpaversionrollup
     (region_id, version_id, opd_id, jenis, akun3, n_lines, pagu, kas_tw1, kas_tw2, kas_tw3, kas_tw4)
 SELECT l.region_id, v.id, l.opd_id, l.jenis,
@@ -278,15 +278,63 @@ SELECT l.region_id, v.id, l.opd_id, l.jenis,
 FROM budget_dpaversion v
 JOIN budget_dpaline l ON l.region_id = v.region_id AND l.tahun = v.tahun
 JOIN budget_account a ON a.id = l.account_id
-WHERE v.id = ANY(%s)
+WHERE {where}
 GROUP BY l.region_id, v.id, l.opd_id, l.jenis, 5
 """
+_SUM_SQL = _SUM_TEMPLATE.format(where="v.id = ANY(%s)")
+_SUM_OPDS_SQL = _SUM_TEMPLATE.format(where="v.id = %s AND l.opd_id = ANY(%s)")
 
 
 def _sum_versions(region: Region, versions: list[DpaVersion]) -> None:
     """The sums of the DPA each version leaves in force: the year's lines as they now are."""
     with connection.cursor() as cursor:
         cursor.execute(_SUM_SQL, [[v.pk for v in versions]])
+
+
+# --- correcting, by hand ---------------------------------------------------------------------
+
+# A line corrected by hand in the version in force: its snapshot follows the line, the pagu
+# before stays the one the version was imported with (before the import), and the class is
+# recomputed against it; a line the version's file did not name joins it with the pagu it had
+# before the correction (none for a new line: baru).
+_CORRECT_SQL = f"""
+INSERT INTO budget_dpalineversion AS s
+    (region_id, version_id, line_id, pagu, kas_tw1, kas_tw2, kas_tw3, kas_tw4, pagu_sebelum, kelas)
+SELECT l.region_id, %(version)s, l.id, l.pagu, l.kas_tw1, l.kas_tw2, l.kas_tw3, l.kas_tw4,
+       %(before)s::numeric, {kelas_sql("%(before)s::numeric", "l.pagu")}
+FROM budget_dpaline l WHERE l.id = %(line)s
+ON CONFLICT (region_id, version_id, line_id) DO UPDATE SET
+    pagu = EXCLUDED.pagu, kas_tw1 = EXCLUDED.kas_tw1, kas_tw2 = EXCLUDED.kas_tw2,
+    kas_tw3 = EXCLUDED.kas_tw3, kas_tw4 = EXCLUDED.kas_tw4,
+    kelas = {kelas_sql("s.pagu_sebelum", "EXCLUDED.pagu")}
+"""  # noqa: S608 (constants of this module only)
+
+
+def latest_version(*, region_id: Any, tahun: int) -> DpaVersion | None:
+    """The year's last version (the DPA in force from now on), None for a year without."""
+    return (
+        DpaVersion.objects.filter(region_id=region_id, tahun=tahun)
+        .order_by("-tanggal", "-id")
+        .first()
+    )
+
+
+def correct_in_force(
+    *, version: DpaVersion, line: Any, before: Decimal | None, opd_ids: Iterable[int]
+) -> None:
+    """Carry a hand correction of `line` (saved just now, inside the transaction that saved
+    it) into `version`, the DPA in force: the line's snapshot, and the version's sums of the
+    OPDs the line was and is in (`opd_ids`), summed again from the lines as they now are.
+    `before` is the line's pagu before the correction (None: a new line). Three statements.
+    The versions before it keep what they were imported with."""
+    opds = sorted(set(opd_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(_CORRECT_SQL, {"version": version.pk, "line": line.pk, "before": before})
+        cursor.execute(
+            "DELETE FROM budget_dpaversionrollup WHERE version_id = %s AND opd_id = ANY(%s)",
+            [version.pk, opds],
+        )
+        cursor.execute(_SUM_OPDS_SQL, [version.pk, opds])
 
 
 def describe(planned: PlannedVersion) -> str:

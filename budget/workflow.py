@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from budget import versions
 from budget.bulk import copy_lines, copy_text, insert_rows, update_rows
 from budget.codes import Jenis
 from budget.fisik import FisikFigure, FisikKey, fisik_refusals
@@ -53,6 +54,14 @@ FigureKey = tuple[int, int]  # (line id, triwulan)
 
 class WorkflowError(ValueError):
     """A write refused for a reason the person can act on (the message says which)."""
+
+
+class FieldRefused(WorkflowError):
+    """A write refused because of one field (`field`, the model field's name)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 class Conflict(WorkflowError):
@@ -970,10 +979,12 @@ def dpa_line_save(*, actor: Actor, line: DpaLine, dry_run: bool = False) -> DpaL
     jenis follows its account, a new line's murni pagu is its pagu, and a changed pagu may not
     fall below what is already realised on it (`pagu_refusal`). The line's OPD is locked first
     (its old one too, if the line moves), so that no figure is added between the check and
-    the save. Raises WorkflowError."""
+    the save. In a year with DPA versions the correction is carried into the one in force
+    (versions.correct_in_force), and the line's year may not change. Raises WorkflowError."""
     require(can_administer(actor))
     with transaction.atomic():
-        old_opd = DpaLine.objects.filter(pk=line.pk).values_list("opd_id", flat=True).first()
+        old = DpaLine.objects.filter(pk=line.pk).values_list("opd_id", "tahun", "pagu").first()
+        old_opd, old_tahun, old_pagu = old if old else (None, None, None)
         opd_ids = {pk for pk in (line.opd_id, old_opd) if pk is not None}
         lock_opds(opds=Opd.objects.filter(pk__in=opd_ids))
         line.jenis = line.account.jenis
@@ -985,8 +996,26 @@ def dpa_line_save(*, actor: Actor, line: DpaLine, dry_run: bool = False) -> DpaL
             reason = pagu_refusal(jenis=line.jenis, pagu=line.pagu, realised=realised or ZERO)
             if reason:
                 raise WorkflowError(reason)
+        region_id = line.region_id or line.opd.region_id
+        in_force = versions.latest_version(region_id=region_id, tahun=line.tahun)
+        if (
+            old_tahun is not None
+            and old_tahun != line.tahun
+            and (in_force or versions.latest_version(region_id=region_id, tahun=old_tahun))
+        ):
+            raise FieldRefused(
+                "tahun",
+                _(
+                    "the year of a line in a DPA version cannot be changed by hand: import the "
+                    "DPA of the year instead"
+                ),
+            )
         if not dry_run:
             line.save()
+            if in_force is not None:
+                versions.correct_in_force(
+                    version=in_force, line=line, before=old_pagu, opd_ids=opd_ids
+                )
     return line
 
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -209,28 +207,13 @@ def _realisasi_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
 
 
 def _copy_text(rows: Iterable[Sequence[object]]) -> bytes:
-    """The rows in COPY's text format, made before the clock starts."""
+    """The rows in COPY's text format (as the importers write them), made before the clock
+    starts."""
+    from budget.bulk import copy_text
+
     out = io.StringIO()
     write = out.write
     for row in rows:
-        write("\t".join(_text(v) for v in row))
+        write("\t".join(copy_text(v) for v in row))
         write("\n")
     return out.getvalue().encode()
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, int | Decimal):
-        return str(value)
-    text = str(value)
-    if any(c in text for c in "\\\t\n\r"):
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text

@@ -12,6 +12,7 @@ from budget.importing.dpa import import_dpa
 from budget.importing.realisasi import import_realisasi
 from budget.kinerja import kinerja
 from budget.models import (
+    Account,
     DpaLine,
     DpaLineVersion,
     DpaVersion,
@@ -20,6 +21,7 @@ from budget.models import (
     Region,
     Rollup,
 )
+from budget.roles import SYSTEM
 from budget.versions import (
     VersionInfo,
     changed_lines,
@@ -30,6 +32,7 @@ from budget.versions import (
     tahap_for,
     versions_of,
 )
+from budget.workflow import FieldRefused, dpa_line_save
 from tests.factories import BELANJA, dpa_row, realisasi_row
 from tests.helpers import refusal, run_command
 
@@ -459,3 +462,103 @@ def test_the_backfill_makes_one_version_of_the_data_there(files):
         "5.1.02.01.01.0026": "baru",
     }
     assert DpaVersionRollup.objects.filter(version__tahun=2025).count() == 2
+
+
+# --- a hand correction (the admin) in the DPA in force ---------------------------------------
+
+
+def _version_sums_are_the_lines(version: DpaVersion) -> None:
+    got = {
+        (r.opd_id, r.akun3): (r.pagu, r.kas_tw1, r.kas_tw2, r.kas_tw3, r.kas_tw4)
+        for r in DpaVersionRollup.objects.filter(version=version)
+    }
+    want: dict = {}
+    for r in Rollup.objects.filter(tahun=version.tahun):
+        old = want.get((r.opd_id, r.akun3), (D(0),) * 5)
+        new = (r.pagu, r.kas_tw1, r.kas_tw2, r.kas_tw3, r.kas_tw4)
+        want[(r.opd_id, r.akun3)] = tuple(a + b for a, b in zip(old, new, strict=True))
+    assert got == want
+
+
+def _snapshot(version: DpaVersion, account: str) -> DpaLineVersion:
+    return DpaLineVersion.objects.get(version=version, line__account__kode=account)
+
+
+def test_a_hand_correction_is_carried_into_the_version_in_force_only(files):
+    murni_then_dppa(files)
+    murni, dppa = DpaVersion.objects.order_by("tanggal")
+    line = DpaLine.objects.get(account__kode=BELANJA)  # 300.000 in the DPPA, 400.000 before
+    line.pagu, line.kas_tw3, line.kas_tw4 = D("250000.00"), D("0.00"), D("50000.00")
+    dpa_line_save(actor=SYSTEM, line=line)
+    row = _snapshot(dppa, BELANJA)
+    assert (row.pagu, row.kas_tw3, row.kas_tw4) == (D("250000.00"), D("0.00"), D("50000.00"))
+    assert (row.pagu_sebelum, row.kelas) == (D("400000.00"), "rasionalisasi")
+    assert _snapshot(murni, BELANJA).pagu == D("400000.00")  # as imported
+    _version_sums_are_the_lines(dppa)
+    assert sum(r.pagu for r in DpaVersionRollup.objects.filter(version=murni)) == D("1600000.00")
+    line.pagu, line.kas_tw4 = D("400000.00"), D("200000.00")  # back to what it was: tetap
+    dpa_line_save(actor=SYSTEM, line=line)
+    assert _snapshot(dppa, BELANJA).kelas == "tetap"
+    _version_sums_are_the_lines(dppa)
+
+
+def test_a_line_added_by_hand_joins_the_version_in_force_as_new(files):
+    murni_then_dppa(files)
+    dppa = DpaVersion.objects.order_by("tanggal").reverse()[0]
+    model = DpaLine.objects.get(account__kode=BELANJA)
+    account = Account.objects.create(
+        kode="5.1.02.01.01.0099",
+        uraian="Belanja Lain",
+        level=6,
+        jenis="belanja",
+        region=model.region,
+    )
+    line = DpaLine(
+        tahun=2025,
+        opd=model.opd,
+        sub_kegiatan=model.sub_kegiatan,
+        account=account,
+        pagu=D("1000.00"),
+        kas_tw1=D("0"),
+        kas_tw2=D("0"),
+        kas_tw3=D("0"),
+        kas_tw4=D("1000.00"),
+    )
+    dpa_line_save(actor=SYSTEM, line=line)
+    row = _snapshot(dppa, "5.1.02.01.01.0099")
+    assert (row.pagu, row.pagu_sebelum, row.kelas) == (D("1000.00"), None, "baru")
+    _version_sums_are_the_lines(dppa)
+
+
+def test_the_year_of_a_line_in_a_version_cannot_be_changed_by_hand(files):
+    murni_then_dppa(files)
+    line = DpaLine.objects.get(account__kode=BELANJA)
+    line.tahun = 2026
+    with pytest.raises(FieldRefused) as refused:
+        dpa_line_save(actor=SYSTEM, line=line)
+    assert refused.value.field == "tahun"
+    assert DpaLine.objects.get(pk=line.pk).tahun == 2025
+
+
+def test_a_hand_correction_in_a_year_without_versions_records_none(files):
+    load(files, murni_rows())
+    DpaLineVersion.objects.all().delete()  # a year imported before versions were kept
+    DpaVersion.objects.all().delete()
+    line = DpaLine.objects.get(account__kode=BELANJA)
+    line.pagu, line.kas_tw4 = D("300000.00"), D("0.00")
+    dpa_line_save(actor=SYSTEM, line=line)
+    assert not DpaLineVersion.objects.exists()
+
+
+def test_the_admin_form_names_the_year_when_it_refuses_to_move_a_line(files):
+    from django.forms.models import model_to_dict
+
+    from budget.admin import DpaLineForm
+
+    murni_then_dppa(files)
+    line = DpaLine.objects.get(account__kode=BELANJA)
+    form = DpaLineForm(data=model_to_dict(line) | {"tahun": 2026}, instance=line)
+    form.actor = SYSTEM
+    assert not form.is_valid()
+    assert "DPA" in form.errors["tahun"][0]
+    assert "pagu" not in form.errors
