@@ -530,9 +530,10 @@ _DERIVED = tuple(a for a in AMOUNTS if a.derive is not None)
 _KEYS = tuple(a.key for a in AMOUNTS)
 
 
-def complete_amounts(summed: dict[str, Decimal]) -> dict[str, Decimal]:
-    """The summed amounts with the derived ones added, in registry order."""
-    amounts = dict(summed)
+def complete_amounts(summed: dict[str, Decimal], *, fresh: bool = False) -> dict[str, Decimal]:
+    """The summed amounts with the derived ones added, in registry order. `fresh`: `summed`
+    is the caller's own new dict, completed in place rather than copied."""
+    amounts = summed if fresh else dict(summed)
     for a in _DERIVED:
         amounts[a.key] = a.derive(amounts)  # type: ignore[misc]  # _DERIVED have derive
     # The summed amounts given in registry order, derived ones last (the selectors' rows):

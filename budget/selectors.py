@@ -3,6 +3,7 @@
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -85,7 +86,7 @@ class CodePrefix(Func):
 _ROW_ATTRIBUTES = row_attributes()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AbsorptionRow:
     """One group's amounts and measures (`budget.measures`). Amounts and measures read as
     attributes: `row.pagu`, `row.serapan` (exact percent), `row.serapan_persen` (2 places),
@@ -103,8 +104,29 @@ class AbsorptionRow:
     bands: Bands = field(repr=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_measures", {})
+    def __init__(
+        self,
+        kode: str,
+        nama: str,
+        jenis: str,
+        line_count: int,
+        amounts: dict[str, Decimal],
+        bands: Bands,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        # The dataclass's own __init__ of a frozen class sets each field through
+        # object.__setattr__: a region's report makes ten thousand rows and more, so the
+        # fields go into the instance's dict at once (still frozen to any later assignment).
+        self.__dict__.update(
+            kode=kode,
+            nama=nama,
+            jenis=jenis,
+            line_count=line_count,
+            amounts=amounts,
+            bands=bands,
+            extra={} if extra is None else extra,
+            _measures={},
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names that are not fields: the registry's amounts and measures.
@@ -802,27 +824,21 @@ def _rows(
     i_kode, i_nama, i_jenis, i_n = cols["g_kode"], cols["g_nama"], cols["jenis"], cols["n_lines"]
     i_uraian = cols.get("uraian")
     sums = [(a.key, cols[a.sum_name]) for a in SUMMED]
-    rows: list[AbsorptionRow] = []
+    rows: list[tuple[str, int, AbsorptionRow]] = []
     for r in records:
-        kode = r[i_kode]
+        kode, jenis = r[i_kode], r[i_jenis]
         if level == "akun":
             nama = (r[i_uraian] if i_uraian is not None else None) or ACCOUNT_CHART.get(kode, "")
         elif level == "sumber_dana":
             nama = r[i_nama] or NO_SUMBER_DANA
         else:
             nama = r[i_nama]
-        rows.append(
-            AbsorptionRow(
-                kode=kode,
-                nama=nama,
-                jenis=r[i_jenis],
-                line_count=r[i_n],
-                amounts=complete_amounts({key: r[i] for key, i in sums}),
-                bands=bands,
-            )
-        )
-    rows.sort(key=lambda row: (row.kode, JENIS_ORDER.get(row.jenis, 9)))
-    return rows
+        amounts = complete_amounts({key: r[i] for key, i in sums}, fresh=True)
+        row = AbsorptionRow(kode, nama, jenis, r[i_n], amounts, bands)
+        rows.append((kode, JENIS_ORDER.get(jenis, 9), row))
+    # Sorted on the keys beside the rows: no call per row to make its key.
+    rows.sort(key=itemgetter(0, 1))
+    return [row for _kode, _order, row in rows]
 
 
 def build_row(

@@ -26,6 +26,7 @@ from budget.importing.reading import Table
 from budget.models import Opd, Region
 from budget.roles import actor_for, can_import_dpa, can_view_opd, can_view_region
 from budget.selectors import region_for
+from dashboard.reports.collector import collector_paused
 from jobs.models import Job
 from jobs.services import Progress, job_finish, job_running
 
@@ -162,8 +163,6 @@ def _import(job: Job, progress: Progress) -> None:
 
 
 def _report(job: Job, progress: Progress) -> None:
-    from dashboard.reports import lra, pdf, xlsx
-
     params = job.params
     actor = actor_for(job.user)
     region = Region.objects.get(pk=params["region"])
@@ -171,6 +170,26 @@ def _report(job: Job, progress: Progress) -> None:
     if not (can_view_opd(actor, opd) if opd else can_view_region(actor)):
         raise PermissionError(gettext("this user may not see this report"))
     progress.phase("figures")
+    output, content_type, filename = _report_file(params, region=region, opd=opd, progress=progress)
+    job_finish(
+        job,
+        state=Job.State.DONE,
+        output=output,
+        output_name=filename,
+        output_type=content_type,
+        result={"size": len(output)},
+    )
+
+
+@collector_paused()
+def _report_file(
+    params: dict[str, Any], *, region: Region, opd: Opd | None, progress: Progress
+) -> tuple[bytes, str, str]:
+    """The report's file, its type and name. Its rows are freed before the cyclic collector
+    runs again (`collector_paused`): still alive then, the collector's next pass would walk
+    them all."""
+    from dashboard.reports import lra, pdf, xlsx
+
     scope = {
         "region": region,
         "tahun": params["tahun"],
@@ -192,11 +211,4 @@ def _report(job: Job, progress: Progress) -> None:
             output, content_type = pdf.lra_pdf(report), "application/pdf"
         else:
             output, content_type = xlsx.lra_workbook(report), XLSX_TYPE
-    job_finish(
-        job,
-        state=Job.State.DONE,
-        output=output,
-        output_name=f"{report.filename}.{params['format']}",
-        output_type=content_type,
-        result={"size": len(output)},
-    )
+    return output, content_type, f"{report.filename}.{params['format']}"

@@ -67,8 +67,14 @@ def job_start(
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     _enqueue(task, job)
-    job.refresh_from_db()
-    return job
+    return _as_it_stands(job)
+
+
+def _as_it_stands(job: Job) -> Job:
+    """The job read back, its upload and output only when asked for: a file, or a region's
+    report the immediate backend made before this returns, is a megabyte the caller never
+    reads."""
+    return Job.objects.defer("upload", "output").get(pk=job.pk)
 
 
 def _enqueue(task: Any, job: Job) -> None:
@@ -93,8 +99,7 @@ def job_requeue(*, task: Any, job_id: Any, user: Any, params: dict) -> Job | Non
         return None
     job = Job.objects.get(pk=job_id)
     _enqueue(task, job)
-    job.refresh_from_db()
-    return job
+    return _as_it_stands(job)
 
 
 def job_cancel(*, job_id: Any, user: Any) -> bool:

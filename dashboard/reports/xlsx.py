@@ -377,21 +377,31 @@ def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
     return r
 
 
+# The look of a line's row: a group's by its level, a detail row's.
+_LINE_LOOKS = {
+    (True, 1): ("bold", "row_border"),
+    (True, 2): ("group", "row_border"),
+    (True, 3): ("group", "row_border"),
+    (False, 1): ("base", "row_border"),
+    (False, 2): ("base", "row_border"),
+    (False, 3): ("base", "row_border"),
+}
+
+
 def _line_row(sheet: _Sheet, r: int, line: LraLine) -> None:
-    font = ("bold" if line.level == 1 else "group") if line.subtotal else "base"
-    indent = 2 * (line.level - 1)
+    row, level = line.row, line.level
+    indent = 2 * (level - 1)
     cells = _amount_cells(
         sheet,
         r,
-        line.row,
-        kode=line.row.kode,
-        uraian=line.row.nama,
-        look=(font, "row_border"),
+        row,
+        kode=row.kode,
+        uraian=row.nama,
+        look=_LINE_LOOKS[(line.subtotal, level)],
         indent=indent,
     )
     # Collapsible in Excel: the program (or kelompok) row stays, its detail folds.
-    level = line.level - 1 if line.level > 1 else 0
-    sheet.row(r, cells, height=_fit_height(line.row.nama, indent=indent), level=level)
+    sheet.row(r, cells, height=_fit_height(row.nama, indent=indent), level=level - 1)
 
 
 def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
@@ -444,13 +454,19 @@ def _amount_cells(
     serapan = row.measure("serapan")
     if serapan is not None and serapan.ratio is not None:
         shown = f'<c r="G{r}" s="{percent}"><v>{number(serapan.persen)}</v></c>'  # type: ignore[arg-type]
+        band = serapan.band
+        label = band.label if band is not None else UNDEFINED
     else:
         shown = text_cell(f"G{r}", percent, UNDEFINED)
-    label = (serapan.label if serapan is not None else None) or UNDEFINED
+        label = UNDEFINED
+    # A code of digits and dots (every code the importers accept) is its own cell text.
+    if kode and kode.replace(".", "").isdigit():
+        code = f'<c r="A{r}" s="{kode_format}" t="inlineStr"><is><t>{kode}</t></is></c>'
+    else:
+        code = text_cell(f"A{r}", kode_format, spreadsheet_safe(kode))
     return (
-        text_cell(f"A{r}", kode_format, spreadsheet_safe(kode))
-        + text_cell(f"B{r}", uraian_format, spreadsheet_safe(uraian))
-        + f'<c r="C{r}" s="{amount}"><v>{number(amounts["pagu"])}</v></c>'
+        f"{code}{text_cell(f'B{r}', uraian_format, spreadsheet_safe(uraian))}"
+        f'<c r="C{r}" s="{amount}"><v>{number(amounts["pagu"])}</v></c>'
         f'<c r="D{r}" s="{amount}"><v>{number(amounts["kas_kumulatif"])}</v></c>'
         f'<c r="E{r}" s="{amount}"><v>{number(amounts["realisasi_kumulatif"])}</v></c>'
         f'<c r="F{r}" s="{amount}"><v>{number(amounts["sisa"])}</v></c>'
