@@ -238,10 +238,10 @@ class FisikProgress:
 
 _PROGRESS_SQL = """
 WITH pagu AS (
-    SELECT opd_id, sub_kegiatan_id, SUM(pagu) AS pagu
-    FROM budget_dpaline
-    WHERE region_id = %(region)s AND tahun = %(tahun)s AND jenis = %(belanja)s {only}
-    GROUP BY opd_id, sub_kegiatan_id
+    SELECT opd_id, sub_kegiatan_id, pagu
+    FROM budget_subkegiatanrollup
+    WHERE region_id = %(region)s AND tahun = %(tahun)s AND jenis = %(belanja)s
+        AND n_lines > 0 {only}
 ), fisik AS (
     SELECT opd_id, sub_kegiatan_id, triwulan, persen
     FROM budget_realisasifisik
@@ -266,8 +266,10 @@ def fisik_by_opd(
     *, region_id: int, tahun: int, triwulan: int = 4, opd_id: int | None = None
 ) -> dict[int, FisikProgress]:
     """The physical progress of every OPD of the region that has reported any through
-    `triwulan` (or of one), weighed as the module says. One query, summed by PostgreSQL;
-    the division is exact Decimal here."""
+    `triwulan` (or of one), weighed as the module says. One query, summed by PostgreSQL:
+    the sub kegiatan's belanja pagu read from their roll-up (`SubKegiatanRollup`, the sum
+    of their lines' pagu, kept exact in every write's transaction), not from the lines; the
+    division is exact Decimal here."""
     check_triwulan(triwulan)
     params: dict[str, int | str | None] = {
         "region": region_id,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from xml.etree import ElementTree
 
 import openpyxl
+import pytest
 
 from dashboard.reports import ooxml
 from dashboard.reports.ooxml import Alignment, Border, Edge, Font, PageSetup, Sheet, Style, Styles
@@ -116,3 +117,36 @@ def test_every_part_is_well_formed_and_each_format_is_stored_once():
     assert sheet["B1"].border.left.color.rgb == "FFCBD5E1"
     assert [str(m) for m in sheet.merged_cells.ranges] == ["A2:B2"]
     assert sheet.print_area.endswith("!$A$1:$B$2")
+
+
+def test_rows_made_as_they_are_written_may_add_styles_and_their_errors_come_through():
+    styles = Styles()
+
+    def rows():
+        # A style first used halfway through the sheet, as the LRA's rows are made while the
+        # sheet is deflated (by a thread of its own).
+        for r in range(1, 2 * ooxml.CHUNK_ROWS + 2):
+            s = styles.add(BOLD) if r > ooxml.CHUNK_ROWS else 0
+            yield ooxml.row_xml(r, ooxml.number_cell(f"A{r}", s, r))
+
+    last = 2 * ooxml.CHUNK_ROWS + 1
+    sheet = Sheet(name="LRA", widths=[10.7109375], rows=rows(), last_row=last, last_column=1)
+    created = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    content = ooxml.workbook(sheet, styles, title="t", author="Serapan", created=created)
+    read = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert read is not None
+    assert [read.cell(r, 1).value for r in (1, ooxml.CHUNK_ROWS, last)] == [
+        1,
+        ooxml.CHUNK_ROWS,
+        last,
+    ]
+    assert not read.cell(1, 1).font.b
+    assert read.cell(last, 1).font.b
+
+    def broken():
+        yield ooxml.row_xml(1, ooxml.number_cell("A1", 0, 1))
+        raise ValueError("a row that cannot be made")
+
+    sheet = Sheet(name="LRA", widths=[10.7109375], rows=broken(), last_row=1, last_column=1)
+    with pytest.raises(ValueError, match="cannot be made"):
+        ooxml.workbook(sheet, styles, title="t", author="Serapan", created=created)

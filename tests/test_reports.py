@@ -446,6 +446,12 @@ def test_the_workbook_is_streamed_row_by_row_with_a_handful_of_formats(as_bpkad,
     formats = re.search(r'<cellXfs count="(\d+)"', styles)
     assert formats is not None
     assert int(formats.group(1)) < 40  # made once each, not once per cell
+    # The rows are made as they are written, so the sheet's head names a last row counted
+    # beforehand: the one the rows end on (a reader that trusts the head sees them all).
+    head = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    read = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    assert head.max_row == read.max_row
+    assert read.print_area.endswith(f"!$A$1:$H${read.max_row}")
 
 
 def test_the_workbook_keeps_its_look_folds_and_print_layout(as_bpkad, region):

@@ -10,7 +10,8 @@ the account groups at kelompok (depth 2) and jenis (depth 3) level, then the lin
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from operator import itemgetter
+from typing import NamedTuple, TypedDict
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -62,8 +63,9 @@ BULAN = (
 )
 
 
-@dataclass(frozen=True)
-class LraLine:
+class LraLine(NamedTuple):
+    """One row of a section (a tuple: a region's report holds ten thousand and more)."""
+
     row: AbsorptionRow
     level: int  # 1 the outermost group (program, kelompok) … 3 the innermost rows
     subtotal: bool  # a group row whose amounts cover the rows beneath it
@@ -199,19 +201,24 @@ def _arrange(rows_by_level: list[list[AbsorptionRow]]) -> dict[str, list[LraLine
     the rows under it. A row whose code repeats a group's (an account budgeted at jenis level
     is its own depth-3 group) is shown once, as the group."""
     deepest = len(rows_by_level)
-    lines: dict[str, list[LraLine]] = {}
+    # Each line beside its sort key (the code's segments, then its level), made once.
+    keyed: dict[str, list[tuple[tuple[int, ...], int, LraLine]]] = {}
     seen: set[tuple[str, str]] = set()
     for level, rows in enumerate(rows_by_level, start=1):
+        subtotal = level < deepest
         for row in rows:
-            if (row.jenis, row.kode) in seen:
+            kode, jenis = row.kode, row.jenis
+            if (jenis, kode) in seen:
                 continue
-            seen.add((row.jenis, row.kode))
-            lines.setdefault(row.jenis, []).append(
-                LraLine(row=row, level=level, subtotal=level < deepest)
+            seen.add((jenis, kode))
+            keyed.setdefault(jenis, []).append(
+                (_code_key(kode), level, LraLine(row, level, subtotal))
             )
-    for listing in lines.values():
-        listing.sort(key=lambda line: (_code_key(line.row.kode), line.level))
-    return lines
+    by_key = itemgetter(0, 1)
+    return {
+        jenis: [line for _key, _level, line in sorted(entries, key=by_key)]
+        for jenis, entries in keyed.items()
+    }
 
 
 class _Scope(TypedDict):

@@ -13,12 +13,15 @@ tests open the file with openpyxl and read the cells, styles, outline and print 
 """
 
 import io
+import queue
 import re
+import threading
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -386,25 +389,64 @@ def workbook(
         z.writestr("docProps/core.xml", _core(title=title, author=author, stamp=stamp))
         z.writestr("xl/workbook.xml", _workbook(sheets))
         z.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
-        z.writestr("xl/styles.xml", styles.xml())
         for n, sheet in enumerate(sheets, start=1):
-            with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
-                part.write(sheet._head(selected=n == 1).encode())
+            with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part, _Deflater(part) as write:
+                write(sheet._head(selected=n == 1).encode())
                 chunk: list[str] = []
                 for row in sheet.rows:
                     chunk.append(row)
                     if len(chunk) == CHUNK_ROWS:
-                        part.write("".join(chunk).encode())
+                        write("".join(chunk).encode())
                         chunk.clear()
-                part.write("".join(chunk).encode())
-                part.write(sheet._tail().encode())
+                write("".join(chunk).encode())
+                write(sheet._tail().encode())
+        # Last: rows made as they are written may add the styles they use.
+        z.writestr("xl/styles.xml", styles.xml())
     return out.getvalue()
+
+
+class _Deflater:
+    """A sheet's text deflated into its ZIP part by a thread of its own, while this one makes
+    the next rows: zlib and the CRC let go of Python's lock while they work, so on two cores
+    a region's sheet is compressed in the time its rows take to make (`rows` a generator;
+    with a list of rows made already there is less to overlap). Used as `with _Deflater(part)
+    as write:`; an error of the thread is raised when the block ends."""
+
+    def __init__(self, part: IO[bytes]):
+        self._part = part
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=DEFLATE_QUEUE)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._part.write(data)
+                except BaseException as exc:  # raised in the caller's thread at the end
+                    self._error = exc
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def __enter__(self) -> Callable[[bytes], None]:
+        self._thread.start()
+        return self.write
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error
 
 
 # zlib's level 6 (its default) takes about twice level 1's time on a region's sheet for a file
 # a fifth smaller; the sheet's text repeats itself so much that level 1 is still ~12× smaller.
 COMPRESSION = 1
 CHUNK_ROWS = 1000
+DEFLATE_QUEUE = 4  # chunks waiting for the deflating thread: the memory of a few, no more
 
 _OFFICE = "application/vnd.openxmlformats-officedocument"
 _PARTS = (

@@ -9,6 +9,7 @@ locale's separator": an Indonesian Excel or LibreOffice shows `1.234.567`.
 """
 
 import math
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext
@@ -62,6 +63,7 @@ KATEGORI = {"align": "left", "valign": "top", "indent": 1}
 LINE_HEIGHT = 13  # points, one line of Arial 10
 URAIAN_WIDTH = 56
 WIDTH = 8  # columns
+SIGNATURE_GAP = 3  # rows from the last section's to the signature's first
 SHEET_NAME = "LRA"
 # The width Excel stores for a column of n characters of the default font: n plus its
 # padding (5 pixels of a 7-pixel character).
@@ -193,6 +195,11 @@ class _Sheet:
     def row(self, r: int, cells: str, *, height: float | None = None, level: int = 0) -> None:
         self.rows.append(ooxml.row_xml(r, cells, height=height, level=level))
 
+    def drain(self) -> list[str]:
+        """The rows made since the last drain, handed over and forgotten here."""
+        rows, self.rows = self.rows, []
+        return rows
+
     def text(self, r: int, c: int, value: str, fmt: int) -> str:
         return text_cell(f"{ooxml.column(c)}{r}", fmt, spreadsheet_safe(value))
 
@@ -216,10 +223,10 @@ def lra_workbook(report: LraReport) -> bytes:
 
     header_row = _heading(sheet, report) + 2
     _column_headers(sheet, columns, header_row=header_row)
-    r = header_row
-    for section in report.sections:
-        r = _section(sheet, section, r=r)
-    last_row = _signature(sheet, report, r=r + 3)
+    # The sections' rows are made as the writer takes them (`_body`), so the last row is
+    # counted first: the sheet's head and the print area name it.
+    sections_end = header_row + sum(_section_height(section) for section in report.sections)
+    last_row = sections_end + SIGNATURE_GAP + len(_signature_lines(report)) - 1
 
     outline = max((line.level - 1 for s in report.sections for line in s.lines), default=0)
     sheets = [
@@ -231,6 +238,7 @@ def lra_workbook(report: LraReport) -> bytes:
             header_row=header_row,
             last_row=last_row,
             outline_levels=outline,
+            rows=_body(sheet, report, header_row=header_row, last_row=last_row),
         )
     ]
     if report.sources:
@@ -253,6 +261,7 @@ def _ooxml_sheet(
     header_row: int,
     last_row: int,
     outline_levels: int = 0,
+    rows: Iterable[str] | None = None,
 ) -> ooxml.Sheet:
     """A sheet of the LRA's layout: frozen below its header and right of kode and uraian, the
     header repeated on every printed page, A4 landscape one page wide, footed by the region
@@ -263,7 +272,7 @@ def _ooxml_sheet(
     return ooxml.Sheet(
         name=name,
         widths=[width + WIDTH_PADDING for _label, width in columns],
-        rows=sheet.rows,
+        rows=sheet.rows if rows is None else rows,
         last_row=last_row,
         last_column=WIDTH,
         merged=sheet.merged,
@@ -345,8 +354,30 @@ def _column_headers(sheet: _Sheet, columns: list[tuple[str, float]], *, header_r
     sheet.row(header_row, cells, height=30)
 
 
-def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
-    """One section below row `r`: its title, note, lines and total; returns its last row."""
+def _body(sheet: _Sheet, report: LraReport, *, header_row: int, last_row: int) -> Iterator[str]:
+    """The sheet's rows: those made already (the heading), then the sections' and the
+    signature's, handed on a chunk at a time as they are made."""
+    last = header_row
+    for section in report.sections:
+        for reached in _section(sheet, section, r=last):
+            last = reached
+            if len(sheet.rows) >= ooxml.CHUNK_ROWS:
+                yield from sheet.drain()
+    end = _signature(sheet, report, r=last + SIGNATURE_GAP)
+    if end != last_row:  # _section_height and _section disagree: a bug, never a bad file
+        raise AssertionError(f"the sheet ends on row {end}, not {last_row} as counted")
+    yield from sheet.drain()
+
+
+def _section_height(section: LraSection) -> int:
+    """The rows `_section` writes: its title, its note, its lines and its total."""
+    total = section.total is not None and section.total_label is not None
+    return 1 + bool(section.note) + len(section.lines) + total
+
+
+def _section(sheet: _Sheet, section: LraSection, *, r: int) -> Iterator[int]:
+    """One section below row `r`: its title, note, lines and total; yields the row reached
+    as it goes, its last row last (`_section_height` rows in all)."""
     r += 1
     fmt = sheet.formats.get("bold", "section_fill", "row_border")
     sheet.row(
@@ -361,6 +392,7 @@ def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
     for line in section.lines:
         r += 1
         _line_row(sheet, r, line)
+        yield r
     if section.total is not None and section.total_label is not None:
         r += 1
         sheet.row(
@@ -374,7 +406,7 @@ def _section(sheet: _Sheet, section: LraSection, *, r: int) -> int:
                 look=("bold", "total_fill", "total_border"),
             ),
         )
-    return r
+    yield r
 
 
 # The look of a line's row: a group's by its level, a detail row's.
@@ -404,10 +436,10 @@ def _line_row(sheet: _Sheet, r: int, line: LraLine) -> None:
     sheet.row(r, cells, height=_fit_height(row.nama, indent=indent), level=level - 1)
 
 
-def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
-    """The signature block from row `r` in the last two columns; returns its last row."""
+def _signature_lines(report: LraReport) -> list[str | None]:
+    """The signature block's lines, None for the space to sign in."""
     region = report.region  # the signatory BPKAD sets in the admin; blanks to sign by hand
-    sign = [
+    return [
         (f"{region.ttd_tempat}, " if region.ttd_tempat else "") + report.printed_date,
         region.ttd_jabatan or gettext("Head of BPKAD"),
         None,
@@ -416,6 +448,11 @@ def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
         region.ttd_nama or "(……………………………………)",
         f"NIP. {region.ttd_nip}",
     ]
+
+
+def _signature(sheet: _Sheet, report: LraReport, *, r: int) -> int:
+    """The signature block from row `r` in the last two columns; returns its last row."""
+    sign = _signature_lines(report)
     fmt = sheet.formats.get("base", "center")
     for offset, sign_text in enumerate(sign):
         if sign_text:
