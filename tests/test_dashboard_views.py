@@ -18,7 +18,8 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from budget.codes import Jenis, parse_account_code
 from budget.coverage import region_periods
@@ -1237,6 +1238,24 @@ def test_a_page_costs_the_same_number_of_queries_whatever_the_data(
     assert response.status_code == 200
     if response.context:
         assert response.context["region"] == region
+
+
+# The region-wide pages read the roll-ups, never the DPA lines or their realisasi, so that
+# what they cost does not grow with the region's DPA (docs/PERFORMANCE.md). The early
+# warning and the trends read nothing else either; the OPD page reads its own OPD's lines.
+REGION_WIDE = ["/", "/?kategori=Efektif", "/peringkat/", "/peringkat/?ukuran=nilai_kinerja"]
+REGION_WIDE += ["/peringatan/", "/tren/", f"/api/v1/absorption/?tahun={YEAR}&level=opd"]
+READS_LINES = re.compile(r"\bbudget_(?:dpaline|realisasi)\b")
+
+
+@pytest.mark.parametrize("path", REGION_WIDE)
+def test_a_region_wide_page_reads_the_roll_ups_not_the_lines(client, large_region, path):
+    sign_in(client, large_region)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert len(queries) > 5  # the page was measured
+    assert [q["sql"][:200] for q in queries if READS_LINES.search(q["sql"])] == []
 
 
 ENTRY = f"/opd/{opd_code(0)}/realisasi/{YEAR}/2/"
