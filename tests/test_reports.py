@@ -936,3 +936,21 @@ def test_the_printing_time_is_written_the_indonesian_way_in_the_regions_time_zon
     assert lra.tanggal_waktu(FIXED_PRINT) == "23 November 2026 19.05 WIB"
     assert lra.tanggal(datetime(2026, 1, 1, 1, 0, tzinfo=UTC)) == "1 Januari 2026"
     assert lra.periode(2026, 3) == "Tahun 2026 s.d. Triwulan III"
+
+
+def test_a_sheet_whose_rows_differ_from_their_count_makes_no_file(region, monkeypatch):
+    """The rows are counted before they are made (the sheet's head names the last): a layout
+    that writes other than it counted is refused with a message, never a file with a wrong
+    head."""
+    from django.utils import translation
+
+    from dashboard.reports import xlsx
+
+    counted = xlsx._section_height
+    monkeypatch.setattr(xlsx, "_section_height", lambda section: counted(section) + 1)
+    report = lra.lra_report(region=region, tahun=YEAR, triwulan=TW)
+    with translation.override("id"), pytest.raises(RuntimeError) as refused:
+        xlsx.lra_workbook(report)
+    message = str(refused.value)
+    assert "kesalahan tata letak laporan, tidak ada berkas yang dibuat" in message
+    assert re.search(r"berakhir di baris \d+, bukan di baris \d+", message)

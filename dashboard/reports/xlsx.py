@@ -10,10 +10,12 @@ locale's separator": an Indonesian Excel or LibreOffice shows `1.234.567`.
 
 import math
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext
 
+from budget.money import format_number
 from budget.selectors import AbsorptionRow
 from budget.spreadsheet import spreadsheet_safe
 from dashboard.reports import ooxml
@@ -365,7 +367,13 @@ def _body(sheet: _Sheet, report: LraReport, *, header_row: int, last_row: int) -
                 yield from sheet.drain()
     end = _signature(sheet, report, r=last + SIGNATURE_GAP)
     if end != last_row:  # _section_height and _section disagree: a bug, never a bad file
-        raise AssertionError(f"the sheet ends on row {end}, not {last_row} as counted")
+        raise RuntimeError(
+            gettext(
+                "The workbook's sheet ends on row %(end)s, not on row %(counted)s as counted "
+                "beforehand: a fault in the report's layout, no file was made."
+            )
+            % {"end": format_number(Decimal(end)), "counted": format_number(Decimal(last_row))}
+        )
     yield from sheet.drain()
 
 
