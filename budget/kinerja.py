@@ -30,9 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +43,7 @@ from budget.fisik import GAP_LABELS, FisikProgress, fisik_by_opd, gap_flag, renc
 from budget.fisik import nilai_fisik as fisik_score
 from budget.measures import MONEY_FIELD, Measure, MeasureValue, round2
 from budget.models import (
+    DpaChangeSet,
     DpaVersion,
     JenisBelanja,
     OpdMapping,
@@ -639,16 +639,14 @@ NO_REVISIONS = Revisions((0, 0), 0)
 
 
 def revisions_by_opd(*, region: Region, tahun: int) -> dict[int, Revisions]:
-    """One query over the DPA lines' history: per OPD, its change sets (a context: one import,
-    one admin save) with the day of their first event and the lines they touched."""
-    event = apps.get_model("budget", "DpaLineEvent")
+    """One query over the DPA change sets (`budget.models.DpaChangeSet`, kept off the lines'
+    history by triggers): per OPD, its change sets (a context: one import, one admin save) in
+    the order of their first event, with the day of their earliest one and the lines they
+    touched."""
     rows = (
-        event.objects.filter(region_id=region.pk, tahun=tahun)
-        .values("opd_id", "pgh_context_id", day=TruncDate("pgh_created_at"))
-        .annotate(first=Min("pgh_id"), lines=Count("pgh_obj_id", distinct=True))
-        .order_by(
-            "opd_id", "first"
-        )  # the events' own sequence: in order even within one transaction
+        DpaChangeSet.objects.filter(region_id=region.pk, tahun=tahun)
+        .values("opd_id", "lines", day=TruncDate("first_at"))
+        .order_by("opd_id", "first_event")  # the events' own sequence: in order within a day
     )
     sets: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for row in rows:

@@ -610,6 +610,43 @@ class SubKegiatanRollup(RegionScoped):
         return f"{self.tahun} {self.opd_id} {self.sub_kegiatan_id} {self.jenis}"
 
 
+class DpaChangeSet(models.Model):
+    """One change set of a region's DPA lines per OPD and year, read off the lines' history
+    (budget_dpalineevent): the events of one pghistory context (one import, one admin save),
+    or, for events written without a context, of one transaction (their `at`, the
+    transaction's time). Holds the first event, the time of the earliest and how many
+    distinct lines the change set touched: what the revisions score counts (the first change
+    set of a year is the DPA murni) without reading every event. Kept exact by
+    statement-level triggers on the event table (migration 0016), rebuilt or checked by
+    `rebuild_rollups`. Never written by the application. Like the events, it outlives the
+    OPD and the lines it names (no constraint on either key)."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    tahun = models.PositiveSmallIntegerField(_("year"))
+    opd = models.ForeignKey(Opd, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    context_id = models.UUIDField(null=True)  # the events' pgh_context_id
+    at = models.DateTimeField(null=True)  # without a context: the transaction's time
+    first_event = models.BigIntegerField()  # the least pgh_id
+    first_at = models.DateTimeField()  # the earliest pgh_created_at
+    lines = models.IntegerField()  # distinct lines (pgh_obj_id) touched
+
+    class Meta:
+        verbose_name = _("DPA change set")
+        verbose_name_plural = _("DPA change sets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "tahun", "opd", "context_id", "at"],
+                name="dpa_change_set_unique_key",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tahun} {self.opd_id} {self.context_id or self.at}"
+
+
 class CriteriaBand(models.Model):
     """One band of the Kepmendagri 690.900-327/1996 table, stored as data.
 

@@ -1,8 +1,9 @@
 """Region roll-ups: the sums every region-wide page reads, kept exact by PostgreSQL triggers on
-every write, whatever path made it. Two tables: `budget.models.Rollup` (by OPD, jenis, account
-to three segments and fund source; migrations 0007, 0010) and `SubKegiatanRollup` (by OPD,
-sub kegiatan and jenis; migration 0013). This module rebuilds them and compares them with the
-detail; it never writes a delta itself."""
+every write, whatever path made it. Two tables of sums: `budget.models.Rollup` (by OPD, jenis,
+account to three segments and fund source; migrations 0007, 0010) and `SubKegiatanRollup` (by
+OPD, sub kegiatan and jenis; migration 0015); and the DPA lines' change sets,
+`DpaChangeSet` (by OPD and change set, off the lines' history; migration 0016). This module
+rebuilds them and compares them with the detail; it never writes a delta itself."""
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -10,10 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Case, Count, F, Min, Sum, When
 
-from budget.models import DpaLine, Realisasi, Region, Rollup, SubKegiatanRollup
+from budget.models import DpaChangeSet, DpaLine, Realisasi, Region, Rollup, SubKegiatanRollup
 
 QUARTERS = (1, 2, 3, 4)
 KEY = ("region_id", "tahun", "opd_id", "jenis", "akun3", "sumber_dana")
@@ -28,6 +30,10 @@ FIGURES = (
 )
 SK_KEY = ("region_id", "tahun", "opd_id", "sub_kegiatan_id", "jenis")
 SK_FIGURES = ("n_lines", *LINE_SUMS, *REAL_SUMS)
+CHANGE_SET_KEY = ("region_id", "tahun", "opd_id", "context_id", "at")
+CHANGE_SET_FIGURES = ("first_event", "first_at", "lines")
+CHANGE_SETS = "change_set"  # the name `detail` and `stored` key the change sets by
+CHANGE_SET_REBUILD = "budget_dpa_change_set_rebuild"
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,17 @@ def rebuild(*, region: Region | None = None) -> int:
     and realisasi, each in one statement of the database's own function. Returns the rows
     written."""
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"SELECT {table.rebuild_function}(%s)", [region.pk if region else None])
-    return sum(_rows(table, region).count() for table in TABLES)
+        for function in (*(table.rebuild_function for table in TABLES), CHANGE_SET_REBUILD):
+            cursor.execute(f"SELECT {function}(%s)", [region.pk if region else None])
+    return (
+        sum(_rows(table.model, region).count() for table in TABLES)
+        + _rows(DpaChangeSet, region).count()
+    )
 
 
-def _rows(table: _Table, region: Region | None) -> models.QuerySet[Any]:
-    rows = table.model._default_manager.all()
-    return rows if region is None else rows.filter(region=region)
+def _rows(model: type[models.Model], region: Region | None) -> models.QuerySet[Any]:
+    rows = model._default_manager.all()
+    return rows if region is None else rows.filter(region_id=region.pk)
 
 
 def _detail_of(table: _Table, region: Region | None) -> dict[tuple, dict[str, Any]]:
@@ -141,16 +150,48 @@ def detail(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
     out: dict[tuple, dict[str, Any]] = {}
     for table in TABLES:
         out.update(_detail_of(table, region))
+    out.update(_keyed(CHANGE_SETS, change_sets_detail(region=region)))
     return out
+
+
+def change_sets_detail(*, region: Region | None = None) -> Iterable[dict[str, Any]]:
+    """The DPA change sets as the lines' history gives them (what `DpaChangeSet` holds): one
+    per region, year, OPD and pghistory context, or, for events without a context, per
+    transaction (`at`, the events' time); its least event, earliest time and distinct lines.
+    The ORM over every event, apart from the triggers."""
+    event = apps.get_model("budget", "DpaLineEvent")
+    events = event.objects.all() if region is None else event.objects.filter(region=region)
+    return (
+        events.order_by()
+        .values(
+            "region_id",
+            "tahun",
+            "opd_id",
+            context_id=F("pgh_context_id"),
+            at=Case(When(pgh_context__isnull=True, then=F("pgh_created_at"))),
+        )
+        .annotate(
+            first_event=Min("pgh_id"),
+            first_at=Min("pgh_created_at"),
+            lines=Count("pgh_obj_id", distinct=True),
+        )
+    )
+
+
+def _keyed(name: str, rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    return {
+        (name, *(r[k] for k in CHANGE_SET_KEY)): {f: r[f] for f in CHANGE_SET_FIGURES} for r in rows
+    }
 
 
 def stored(*, region: Region | None = None) -> dict[tuple, dict[str, Any]]:
     """The rows of every roll-up table, keyed as `detail` keys them."""
     out: dict[tuple, dict[str, Any]] = {}
     for table in TABLES:
-        values: Iterable[Any] = _rows(table, region).values()
+        values: Iterable[Any] = _rows(table.model, region).values()
         for r in values:
             out[(table.name, *(r[k] for k in table.key))] = {f: r[f] for f in table.figures}
+    out.update(_keyed(CHANGE_SETS, _rows(DpaChangeSet, region).values()))
     return out
 
 

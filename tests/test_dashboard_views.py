@@ -1240,12 +1240,13 @@ def test_a_page_costs_the_same_number_of_queries_whatever_the_data(
         assert response.context["region"] == region
 
 
-# The region-wide pages read the roll-ups, never the DPA lines or their realisasi, so that
-# what they cost does not grow with the region's DPA (docs/PERFORMANCE.md). The early
+# The region-wide pages read the roll-ups, never the DPA lines, their realisasi or the
+# history of either (the ranking's revisions read the change sets), so that what they cost
+# does not grow with the region's DPA (docs/PERFORMANCE.md). The early
 # warning and the trends read nothing else either; the OPD page reads its own OPD's lines.
 REGION_WIDE = ["/", "/?kategori=Efektif", "/peringkat/", "/peringkat/?ukuran=nilai_kinerja"]
 REGION_WIDE += ["/peringatan/", "/tren/", f"/api/v1/absorption/?tahun={YEAR}&level=opd"]
-READS_LINES = re.compile(r"\bbudget_(?:dpaline|realisasi)\b")
+READS_LINES = re.compile(r"\bbudget_(?:dpaline|realisasi)(?:event)?\b")
 
 
 @pytest.mark.parametrize("path", REGION_WIDE)

@@ -5,17 +5,18 @@ the contract's files, against an independent reckoning from the files themselves
 import csv
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from budget import kinerja as k
-from budget.models import QuarterReport, Region, TargetPenyerapan
+from budget.models import DpaChangeSet, QuarterReport, Region, TargetPenyerapan
 from budget.money import parse_amount
 from tests.factories import dpa_row, realisasi_row
 from tests.helpers import run_command
@@ -496,6 +497,31 @@ def test_a_later_import_that_changes_the_dpa_counts_as_a_revision(files):
     assert row["revisi_per_semester"] == [0, 2]
     assert row["baris_direvisi"] == 2
     assert row["nilai_revisi"] == (100 + 50) / 2
+
+
+@pytest.mark.django_db
+def test_a_revision_falls_in_the_semester_of_its_day_in_the_project_time_zone(files):
+    """A change set is dated by its earliest event, taken in the project's time zone when the
+    page is read: a revision entered at 00:30 WIB on 1 July (17:30 UTC on 30 June) is the
+    second semester's, and the first's where the day is taken in UTC. Moving the events by
+    hand moves the change set (its triggers recompute it)."""
+    two_lines(files)
+    dpa = [dpa_row(tahun=2025, pagu=800, kas_tw1=100, kas_tw2=100, kas_tw3=300, kas_tw4=300)]
+    run_command("import_dpa", files.csv(dpa), no_progress=True)
+    _murni, revision = DpaChangeSet.objects.order_by("first_event")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE budget_dpalineevent SET pgh_created_at = %s WHERE pgh_context_id = %s",
+            [datetime(2025, 6, 30, 17, 30, tzinfo=UTC), revision.context_id],
+        )
+    revision = DpaChangeSet.objects.get(context_id=revision.context_id)  # recomputed
+    assert revision.first_at == datetime(2025, 7, 1, 0, 30, tzinfo=JAKARTA)
+    [row] = kinerja_json(tahun=2025, triwulan=3)["rows"]
+    assert row["revisi_per_semester"] == [0, 1]
+    with override_settings(TIME_ZONE="UTC"):
+        [row] = kinerja_json(tahun=2025, triwulan=3)["rows"]
+    assert row["revisi_per_semester"] == [1, 0]
+    assert row["baris_direvisi"] == 1
 
 
 # --- the pages ------------------------------------------------------------------------------

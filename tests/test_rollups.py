@@ -1,5 +1,5 @@
-"""The region roll-ups (budget_rollup, budget_subkegiatanrollup) equal the detail after any
-sequence of writes: DPA
+"""The region roll-ups (budget_rollup, budget_subkegiatanrollup, and the DPA change sets,
+budget_dpachangeset) equal the detail after any sequence of writes: DPA
 imports (murni and perubahan, fund sources changed), realisasi imports, the treasurer's entry,
 BPKAD's admin corrections, the quarterly workflow (submit, verify, reopen), a DPA line saved by
 hand and an account recoded. Every write path goes through the database's triggers, so the
@@ -9,8 +9,10 @@ import contextlib
 from decimal import Decimal
 from typing import Any
 
+import pghistory
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +22,7 @@ from budget.importing.dpa import import_dpa
 from budget.importing.realisasi import import_realisasi
 from budget.models import (
     Account,
+    DpaChangeSet,
     DpaLine,
     Opd,
     QuarterReport,
@@ -136,7 +139,10 @@ class World:
 
     def import_dpa(self, choices, tahap):
         table = read_table(self.files.csv(dpa_rows(choices)))
-        import_dpa(table=table, region_kode="33.99", region_nama="Kabupaten Uji", tahap=tahap)
+        # Within a context, as the command and the web import run it: a change set of its
+        # own (the test's other writes, in one transaction without one, make a single set).
+        with pghistory.context(file="dpa.csv"):
+            import_dpa(table=table, region_kode="33.99", region_nama="Kabupaten Uji", tahap=tahap)
 
     def import_realisasi(self, figures):
         # Figures for lines the DPA holds, within what is left of the pagu, so that most files
@@ -262,17 +268,22 @@ def of_table(rows: dict[tuple, Any], table: str) -> dict[tuple, Any]:
 
 
 BOTH = ("rollup", "sub_kegiatan")
+ALL = (*BOTH, rollups.CHANGE_SETS)
 # Each kind of write, done (not refused), moves the roll-ups it concerns and keeps them exact:
 # the property above is not true of a database that never changed. An account recoded and a
-# revenue line (no sub kegiatan) leave the sub kegiatan roll-ups as they were.
+# revenue line (no sub kegiatan) leave the sub kegiatan roll-ups as they were; only writes to
+# the DPA lines make change sets.
 WRITES: list[tuple[tuple[Any, ...], tuple[str, ...]]] = [
     (("import_realisasi", [((OPD, "5.1.02.01.01.0001"), 2024, 1, D("200"))]), BOTH),
     (("entry", OPD2, 2024, 2, D("150")), BOTH),
     (("correct", 2024, 3, D("100")), BOTH),
-    (("import_dpa", [((OPD, "5.2.02.05.01.0001"), (2024, 9000, (10, 20, 30), "DAU"))], None), BOTH),
-    (("dpa_line_save", "PAD", D("5000")), BOTH),
+    (("import_dpa", [((OPD, "5.2.02.05.01.0001"), (2024, 9000, (10, 20, 30), "DAU"))], None), ALL),
+    (("dpa_line_save", "PAD", D("5000")), ALL),
     (("recode_account", True), ("rollup",)),
-    (("import_dpa", [(REVENUE, (2025, 7000, (25, 25, 25), ""))], "perubahan"), ("rollup",)),
+    (
+        ("import_dpa", [(REVENUE, (2025, 7000, (25, 25, 25), ""))], "perubahan"),
+        ("rollup", rollups.CHANGE_SETS),
+    ),
 ]
 
 
@@ -281,7 +292,7 @@ def test_every_kind_of_write_moves_the_roll_ups_and_keeps_them_exact(world):
         before = rollups.stored()
         getattr(world, op[0])(*op[1:])
         after = rollups.stored()
-        for table in BOTH:
+        for table in ALL:
             changed = of_table(after, table) != of_table(before, table)
             assert changed == (table in moved), f"{op}: {table} changed {changed}"
         assert rollups.differences() == [], f"after {op}"
@@ -306,23 +317,64 @@ def test_a_rebuild_gives_back_what_the_triggers_keep(world):
     kept = rollups.stored()
     assert of_table(kept, "rollup")
     assert of_table(kept, "sub_kegiatan")
-    Rollup.objects.all().delete()
-    SubKegiatanRollup.objects.all().delete()
+    assert of_table(kept, rollups.CHANGE_SETS)
+    for model in (Rollup, SubKegiatanRollup, DpaChangeSet):
+        model.objects.all().delete()
     assert rollups.differences() != []
     assert rollups.rebuild() == len(kept)
     assert rollups.stored() == kept
 
 
-@pytest.mark.parametrize("model", [Rollup, SubKegiatanRollup])
-def test_rebuild_rollups_check_says_when_they_differ(world, model):
+@pytest.mark.parametrize(
+    "rows",
+    [
+        lambda: Rollup.objects.filter(jenis="belanja").update(pagu=D("1")),
+        lambda: SubKegiatanRollup.objects.filter(jenis="belanja").update(pagu=D("1")),
+        lambda: DpaChangeSet.objects.update(lines=F("lines") + 1),
+    ],
+    ids=["rollup", "sub_kegiatan", "change_set"],
+)
+def test_rebuild_rollups_check_says_when_they_differ(world, rows):
     from tests.helpers import refusal
 
     assert "equal the detail" in run_command("rebuild_rollups", check=True)
-    model.objects.filter(jenis="belanja").update(pagu=D("1"))
+    assert rows()
     error, stderr = refusal("rebuild_rollups", check=True)
     assert "differ from the detail" in str(error)
     assert "roll-up" in stderr
     run_command("rebuild_rollups")
+    assert rollups.differences() == []
+
+
+def test_a_change_set_counts_each_line_it_touched_once_whatever_statements_wrote_it(world):
+    """One context's statements (an import's inserts, then its updates; or saves one by one)
+    make one change set per OPD, a line counted once however often it is written; events
+    without a context are their transaction's. Events removed by hand recount the set."""
+    a, b = DpaLine.objects.filter(opd__kode=OPD).order_by("pk")
+
+    def lines_of(context: Any) -> int:
+        return DpaChangeSet.objects.get(opd__kode=OPD, context_id=context.id).lines
+
+    with pghistory.context(note="revisi") as context:
+        DpaLine.objects.filter(pk=a.pk).update(sumber_dana="DAU")
+        assert lines_of(context) == 1
+        DpaLine.objects.filter(pk__in=[a.pk, b.pk]).update(sumber_dana="PAD")
+        assert lines_of(context) == 2
+        b.sumber_dana = "DAK Fisik"
+        b.save()
+        assert lines_of(context) == 2
+    DpaLine.objects.filter(pk=a.pk).update(sumber_dana="")  # no context
+    DpaLine.objects.filter(pk__in=[a.pk, b.pk]).update(sumber_dana="DAU")
+    [loose] = DpaChangeSet.objects.filter(opd__kode=OPD, context_id=None)
+    assert loose.at is not None
+    assert loose.lines == 2
+    assert rollups.differences() == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM budget_dpalineevent WHERE pgh_context_id = %s AND pgh_obj_id = %s",
+            [context.id, b.pk],
+        )
+    assert lines_of(context) == 1
     assert rollups.differences() == []
 
 

@@ -50,6 +50,7 @@ REGION_TABLES = frozenset(
         "budget_realisasi",
         "budget_rollup",
         "budget_subkegiatanrollup",
+        "budget_dpachangeset",
         "budget_quarterreport",
         "budget_dpalineevent",
         "budget_realisasievent",
@@ -267,6 +268,7 @@ def test_the_indexes_region_pages_read_lead_with_the_region_key():
         "budget_realisasi": {"realisasi_region_line_tw"},
         "budget_rollup": {"rollup_unique_key"},
         "budget_subkegiatanrollup": {"rollup_sk_unique_key"},
+        "budget_dpachangeset": {"dpa_change_set_unique_key"},
         "budget_quarterreport": {"report_region_period"},
     }
     found = {(i.table, i.name): i.columns for i in indexes(frozenset(page_indexes))}

@@ -12,7 +12,8 @@ from budget.selectors import SelectorError, region_get
 class Command(BaseCommand):
     help = (
         "Recompute the roll-ups (budget_rollup, budget_subkegiatanrollup) from the DPA lines "
-        "and realisasi; with --check, only compare them and exit non-zero when they differ."
+        "and realisasi, and the DPA change sets (budget_dpachangeset) from the lines' "
+        "history; with --check, only compare them and exit non-zero when they differ."
     )
 
     def add_arguments(self, parser):
