@@ -3,33 +3,83 @@
     from scripts.copy_floor import copy_floor
     seconds = copy_floor(connection, "realisasi", "realisasi.csv")
 
-The rows are those the import of the contract file would store (a DPA file's rows summed into
-its lines; a realisasi file's figures on the DPA lines they name), prepared before the clock
-starts; then one COPY ... FROM STDIN of them, in a transaction that is rolled back, so that
-nothing changes. The clock covers the COPY and what PostgreSQL does for it: the foreign keys
-(checked at once, as the import's commit checks them) and, with `triggers`, the audit trail
-and the roll-up triggers. `vacuum` first vacuums the tables (outside the transaction), so that
-the dead rows of earlier runs do not weigh on this one.
+The rows are every row the import of the contract file stores itself, whatever table holds
+it: for a DPA file the region, its OPDs, programs, kegiatan, sub kegiatan and accounts, the
+DPA lines, the DPA version with its line snapshots and sums; for a realisasi file the
+figures and the quarterly reports they open. What the database's triggers write (the audit
+trail, the roll-ups, the change sets) is left to the triggers, as in the import. The rows
+are made by the import itself, run before the clock starts when they are not in the
+database yet, read back with `COPY TO`, the tables emptied (TRUNCATE), and then, with the
+clock running, written back with one `COPY ... FROM STDIN` per table in the order of their
+foreign keys; all in a transaction that is rolled back, so that nothing changes. The clock
+covers the COPYs and what PostgreSQL does for them: the foreign keys (checked at once, as the
+import's commit checks them) and, with `triggers`, the audit trail and the roll-up triggers.
+`vacuum` first vacuums the tables (outside the transaction), so that the dead rows of
+earlier runs do not weigh on this one.
 
-A realisasi file needs its DPA in the database; a DPA file whose OPDs, sub kegiatan and
-accounts are not there yet is imported first inside the same rolled-back transaction.
+A realisasi file needs its DPA in the database.
 """
 
 from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 
 CHUNK = 1 << 20
 
 
 class _Rollback(Exception):
     """Leaves the transaction rolled back once the time is taken."""
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The rows of one table that an import stores: `where` picks them, with the region's
+    id as %(region)s and the file's years as %(years)s."""
+
+    table: str
+    where: str
+
+
+_REGION = "region_id = %(region)s"
+_YEARS = "region_id = %(region)s AND tahun = ANY(%(years)s)"
+_VERSIONS = (
+    "version_id IN (SELECT id FROM budget_dpaversion"
+    " WHERE region_id = %(region)s AND tahun = ANY(%(years)s))"
+)
+# In the order of their foreign keys.
+STORED = {
+    "dpa": (
+        _Stored("budget_region", "id = %(region)s"),
+        _Stored("budget_opd", _REGION),
+        _Stored("budget_program", _REGION),
+        _Stored("budget_kegiatan", _REGION),
+        _Stored("budget_subkegiatan", _REGION),
+        _Stored("budget_account", _REGION),
+        _Stored("budget_dpaline", _YEARS),
+        _Stored("budget_dpaversion", _YEARS),
+        _Stored("budget_dpalineversion", _VERSIONS),
+        _Stored("budget_dpaversionrollup", _VERSIONS),
+    ),
+    "realisasi": (
+        _Stored("budget_quarterreport", _YEARS),
+        _Stored(
+            "budget_realisasi",
+            "line_id IN (SELECT id FROM budget_dpaline"
+            " WHERE region_id = %(region)s AND tahun = ANY(%(years)s))",
+        ),
+    ),
+}
+
+
+# The tables whose audit trail (pghistory's event table, `<table>event`) triggers write.
+HISTORY = {"budget_dpaline", "budget_realisasi", "budget_quarterreport"}
 
 
 def copy_floor(
@@ -45,41 +95,39 @@ def copy_floor(
     (django.db.connection or connections[alias]). Nothing is left written."""
     from django.db import transaction
 
-    if kind not in ("dpa", "realisasi"):
+    if kind not in STORED:
         raise ValueError('kind is "dpa" or "realisasi"')
-    tables = ["budget_realisasi"] if kind == "realisasi" else ["budget_dpaline", "budget_realisasi"]
+    stored = STORED[kind]
     if vacuum and not connection.in_atomic_block:  # VACUUM cannot run inside a transaction
         with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(SQL("VACUUM (ANALYZE) {}").format(Identifier(table)).as_string())
+            for s in stored:
+                cursor.execute(SQL("VACUUM (ANALYZE) {}").format(Identifier(s.table)).as_string())
     seconds = 0.0
     try:
         with transaction.atomic(using=connection.alias):
-            table, columns, rows = (_dpa_rows if kind == "dpa" else _realisasi_rows)(Path(path))
-            data = _copy_text(rows)
+            region, years = (_dpa_rows if kind == "dpa" else _realisasi_rows)(Path(path))
+            params = {"region": region, "years": sorted(years)}
             with connection.cursor() as cursor:
-                # The deferred checks of a DPA imported just now (an empty database) fire
-                # here, before the TRUNCATE, which refuses a table with pending trigger events.
+                # The import's deferred checks fire here, before the TRUNCATE, which refuses
+                # a table with pending trigger events.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                data = [_copy_out(cursor, s, params) for s in stored]
                 # TRUNCATE is transactional: the rollback brings the rows back.
-                cursor.execute(
-                    SQL("TRUNCATE {} CASCADE")
-                    .format(SQL(", ").join(Identifier(t) for t in tables))
-                    .as_string()
-                )
+                names = SQL(", ").join(Identifier(s.table) for s in stored)
+                cursor.execute(SQL("TRUNCATE {} CASCADE").format(names).as_string())
                 if not triggers:
-                    cursor.execute(
-                        SQL("ALTER TABLE {} DISABLE TRIGGER USER")
-                        .format(Identifier(table))
-                        .as_string()
-                    )
-                statement = SQL("COPY {} ({}) FROM STDIN").format(
-                    Identifier(table), SQL(", ").join(Identifier(c) for c in columns)
-                )
+                    for s in stored:
+                        cursor.execute(
+                            SQL("ALTER TABLE {} DISABLE TRIGGER USER")
+                            .format(Identifier(s.table))
+                            .as_string()
+                        )
                 started = time.perf_counter()
-                with cursor.cursor.copy(statement) as copy:
-                    for start in range(0, len(data), CHUNK):
-                        copy.write(data[start : start + CHUNK])
+                for s, rows in zip(stored, data, strict=True):
+                    statement = SQL("COPY {} FROM STDIN").format(Identifier(s.table))
+                    with cursor.cursor.copy(statement) as copy:
+                        for start in range(0, len(rows), CHUNK):
+                            copy.write(rows[start : start + CHUNK])
                 seconds = time.perf_counter() - started
             raise _Rollback
     except _Rollback:
@@ -87,10 +135,43 @@ def copy_floor(
     return seconds
 
 
-def _dpa_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
-    """The DPA lines the import of `path` stores, by the importer's own reading and summing."""
-    from django.utils import timezone
+def _copy_out(cursor: Any, stored: _Stored, params: dict[str, Any]) -> bytes:
+    """The rows `stored` names, in COPY's text format, all columns in the table's order."""
+    query: Composable = SQL("COPY (SELECT * FROM {} WHERE {}) TO STDOUT").format(
+        Identifier(stored.table), SQL(stored.where)
+    )
+    out = io.BytesIO()
+    # COPY takes no parameters: they are bound client-side into the statement.
+    statement = cursor.cursor.mogrify(query.as_string(), params)
+    with cursor.cursor.copy(statement) as copy:
+        for chunk in copy:
+            out.write(chunk)
+    return out.getvalue()
 
+
+def _without_history(kind: str, run: Callable[[], object]) -> None:
+    """Run the import that makes the rows, then remove the audit trail it wrote (which takes
+    its change sets away with it), so that the timed COPY writes its history into the same
+    state the import found, not after an earlier copy of itself."""
+    from django.db import connection
+
+    events = [f"{s.table}event" for s in STORED[kind] if s.table in HISTORY]
+    with connection.cursor() as cursor:
+        marks = {}
+        for table in events:
+            cursor.execute(SQL("SELECT max(pgh_id) FROM {}").format(Identifier(table)).as_string())
+            marks[table] = cursor.fetchone()[0] or 0
+        run()
+        for table, mark in marks.items():
+            cursor.execute(
+                SQL("DELETE FROM {} WHERE pgh_id > %s").format(Identifier(table)).as_string(),
+                [mark],
+            )
+
+
+def _dpa_rows(path: Path) -> tuple[int, set[int]]:
+    """The region and years of the DPA file `path`, its import's rows in the database (the
+    import run first when its OPDs, sub kegiatan and accounts are not there)."""
     from budget.importing.dpa import _check_columns, import_dpa, read_plan
     from budget.importing.errors import ImportRefused
     from budget.importing.reading import read_table
@@ -101,46 +182,12 @@ def _dpa_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
         raise ImportRefused(plan.sum_errors)
     lines = plan.lines
     masters = _masters(lines)
-    if masters is None:  # an empty database: the masters the COPY refers to, imported first
-        import_dpa(table=table)
+    if masters is None:  # an empty database: the import writes the rows first
+        _without_history("dpa", lambda: import_dpa(table=table))
         masters = _masters(lines)
         if masters is None:  # pragma: no cover - the import wrote them
             raise RuntimeError("the DPA import did not write its OPDs and accounts")
-    region, opds, subs, accounts = masters
-    fields = list(plan.fields)
-    now = timezone.now()
-    rows = []
-    for (tahun, opd, sub, acc), planned in lines.items():
-        values = planned.fields(plan.fields)
-        rows.append(
-            (
-                region,
-                tahun,
-                opds[opd],
-                subs[sub] if sub else None,
-                accounts[acc],
-                planned.jenis,
-                planned.pagu,
-                *(values[name] for name in fields),
-                *(("",) if "sumber_dana" not in fields else ()),
-                now,
-                now,
-            )
-        )
-    columns = [
-        "region_id",
-        "tahun",
-        "opd_id",
-        "sub_kegiatan_id",
-        "account_id",
-        "jenis",
-        "pagu_murni",
-        *fields,
-        *(("sumber_dana",) if "sumber_dana" not in fields else ()),
-        "created_at",
-        "updated_at",
-    ]
-    return "budget_dpaline", columns, rows
+    return masters[0], {key[0] for key in lines}
 
 
 def _masters(lines: dict) -> tuple[int, dict, dict, dict] | None:
@@ -172,16 +219,16 @@ def _masters(lines: dict) -> tuple[int, dict, dict, dict] | None:
     return None
 
 
-def _realisasi_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
-    """The figures the import of `path` stores, on the DPA lines they name."""
-    from django.utils import timezone
-
+def _realisasi_rows(path: Path) -> tuple[int, set[int]]:
+    """The region and years of the realisasi file `path`, its import run first when the
+    figures are not in the database yet."""
     from budget.importing.errors import ImportRefused, RowError
     from budget.importing.reading import read_table
-    from budget.importing.realisasi import _parse
-    from budget.models import DpaLine
+    from budget.importing.realisasi import _parse, import_realisasi
+    from budget.models import DpaLine, Realisasi, Region
 
-    parsed = list(_parse(read_table(path), False, None, None, None).rows())
+    table = read_table(path)
+    parsed = list(_parse(table, False, None, None, None).rows())
     lines: dict[tuple, tuple[int, int]] = {}
     for *key, pk, region in DpaLine.objects.filter(tahun__in={r.tahun for r in parsed}).values_list(
         "tahun", "opd__kode", "sub_kegiatan__kode", "account__kode", "pk", "region_id"
@@ -197,23 +244,12 @@ def _realisasi_rows(path: Path) -> tuple[str, list[str], list[tuple]]:
                 for r in missing[:20]
             ]
         )
-    now = timezone.now()
-    rows = []
-    for r in parsed:
-        pk, region = lines[(r.tahun, r.opd, r.sub, r.account)]
-        rows.append((region, pk, r.triwulan, r.amount, now, now))
-    columns = ["region_id", "line_id", "triwulan", "jumlah", "created_at", "updated_at"]
-    return "budget_realisasi", columns, rows
-
-
-def _copy_text(rows: Iterable[Sequence[object]]) -> bytes:
-    """The rows in COPY's text format (as the importers write them), made before the clock
-    starts."""
-    from budget.bulk import copy_text
-
-    out = io.StringIO()
-    write = out.write
-    for row in rows:
-        write("\t".join(copy_text(v) for v in row))
-        write("\n")
-    return out.getvalue().encode()
+    named = [lines[(r.tahun, r.opd, r.sub, r.account)] for r in parsed]
+    regions = {region for _pk, region in named}
+    if len(regions) != 1:
+        raise ValueError("the file names DPA lines of several regions: copy_floor wants one")
+    region = regions.pop()
+    if not Realisasi.objects.filter(line_id__in={pk for pk, _r in named}).exists():
+        kode = Region.objects.get(pk=region).kode
+        _without_history("realisasi", lambda: import_realisasi(table=table, region_kode=kode))
+    return region, {r.tahun for r in parsed}

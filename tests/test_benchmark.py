@@ -163,6 +163,15 @@ def test_the_markdown_judges_growth_queries_and_memory():
     assert "| 100k | 1,200 | 350 | 3.43× | **missed** |" in md
 
 
+def test_the_region_xlsx_is_judged_at_the_targets_size_only():
+    sizes = ["1k", "100k", "400k"]
+    page = {s: {"median_s": 0.1, "queries": 15} for s in sizes}
+    xlsx = {"1k": {"median_s": 0.05}, "100k": {"median_s": 0.2}, "400k": {"median_s": 0.9}}
+    md = render_markdown(results(sizes=sizes, pages={"overview": page, "xlsx": xlsx}))
+    assert "| 100k | 200 | 100 | 2.00× | met |" in md
+    assert "| 400k | 900 | 100 | 9.00× | — |" in md
+
+
 def test_the_markdown_says_so_when_a_floor_is_not_available():
     md = render_markdown(results())
     assert "**SQL floor not available**: scripts/sql_floor.py cannot be imported." in md

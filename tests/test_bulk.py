@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from budget import rollups
 from budget.bulk import copy_rows, update_rows
 from budget.models import DpaLine, Realisasi
-from tests.factories import dpa_row
+from tests.factories import dpa_row, realisasi_row
 from tests.helpers import run_command
 
 pytestmark = pytest.mark.django_db
@@ -81,14 +81,52 @@ def test_a_refused_copy_writes_nothing(lines):
     assert not Realisasi.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_copy_floor_of_a_dpa_into_an_empty_database_leaves_nothing_written(files):
-    # The benchmark's floor: on an empty database it imports the DPA's OPDs and accounts
-    # first, in the same rolled-back transaction, whose deferred checks must not stop the
-    # TRUNCATE before the COPY (they once did: "pending trigger events").
-    from scripts.copy_floor import copy_floor
+# What the database's triggers write on an import, and what the database holds before any:
+# the COPY floor leaves both to the database.
+TRIGGER_TABLES = {
+    "budget_rollup",
+    "budget_subkegiatanrollup",
+    "budget_dpachangeset",
+    "pghistory_context",
+}
+BEFORE_ANY_IMPORT = {"budget_criteriaband", "budget_targetpenyerapan"}
 
-    path = files.csv([dpa_row(), dpa_row(kode_rekening="5.1.02.01.01.0025")])
-    for triggers in (True, False):
-        assert copy_floor(connection, "dpa", path, triggers=triggers, vacuum=False) > 0
-        assert not DpaLine.objects.exists()
+
+def _tables_with_rows() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+            " AND c.relname LIKE ANY (ARRAY['budget%%', 'pghistory%%'])"
+        )
+        names = [r[0] for r in cursor.fetchall()]
+        out = set()
+        for name in names:
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")')  # noqa: S608 (catalog names)
+            if cursor.fetchone()[0]:
+                out.add(name)
+    return out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_copy_floor_copies_every_row_an_import_stores_and_leaves_nothing_written(files):
+    """The benchmark's floor: on an empty database it runs the import first, in the same
+    rolled-back transaction (whose deferred checks must not stop the TRUNCATE before the
+    COPY: they once did, "pending trigger events"), and copies back every table the import
+    stored rows in but the triggers' own: an import that starts storing rows somewhere new
+    fails here until the floor copies them too."""
+    from scripts.copy_floor import STORED, copy_floor
+
+    dpa = files.csv([dpa_row(), dpa_row(kode_rekening="5.1.02.01.01.0025")])
+    real = files.csv([realisasi_row(triwulan=1, realisasi=10)])
+    before = _tables_with_rows()
+    assert before <= BEFORE_ANY_IMPORT
+    for kind, path in (("dpa", dpa), ("realisasi", real)):
+        for triggers in (True, False):
+            assert copy_floor(connection, kind, path, triggers=triggers, vacuum=False) > 0
+            assert _tables_with_rows() == before
+        run_command(f"import_{kind}", path, no_progress=True)
+        stored = _tables_with_rows() - before - TRIGGER_TABLES
+        stored = {t for t in stored if not t.endswith("event")}  # the audit trail's
+        assert stored == {s.table for s in STORED[kind]}, kind
+        before = _tables_with_rows()
