@@ -100,7 +100,9 @@ def _body(statements: str) -> str:
 
 
 # The look back's estimated cost (a subquery per event) is above jit_above_cost for a few
-# thousand events, and compiling it took 500 ms of a 10,000-line statement that runs in 5 ms.
+# thousand events: in a psql session, compiling it took 500 ms of a 10,000-line statement
+# that runs in 5 ms. The application's connections turn JIT off (dashboard/settings.py);
+# this keeps it off for the statements of any other session (psql, a script, a restore).
 NO_JIT = "SET jit = off"
 
 FUNCTIONS = {
