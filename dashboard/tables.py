@@ -529,6 +529,9 @@ class KinerjaTable(tables.Table):
     def render_nilai_kinerja(self, value) -> str:
         return "—" if value is None else format_number(value, decimals=2)
 
+    def value_nilai_kinerja(self, value) -> Decimal | None:
+        return round2(value)  # a number in the exports, as every other figure
+
     def render_kendala(self, record) -> str:
         labels = kendala_labels(record.kendala)
         return format_html_join(", ", "{}", ((label,) for label in labels)) if labels else "—"

@@ -3,6 +3,7 @@ timeliness and revisions, and `kinerja_report` = /api/v1/kinerja/ on regions imp
 the contract's files, against an independent reckoning from the files themselves."""
 
 import csv
+import io
 import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from budget import kinerja as k
 from budget.models import DpaChangeSet, QuarterReport, Region, TargetPenyerapan
 from budget.money import parse_amount
+from dashboard.tables import KINERJA_LABELS
 from tests.factories import dpa_row, realisasi_row
 from tests.helpers import run_command
 
@@ -556,7 +558,14 @@ def test_the_early_warning_page_lists_red_first_with_the_backtest(bpkad_client):
         "/peringatan/", {"tahun": 2025, "triwulan": 2, "_export": "csv", "_tabel": "peringatan"}
     )
     assert csv_export.status_code == 200
-    assert len(csv_export.content.decode().strip().splitlines()) == 1 + len(expected)
+    exported = list(csv.DictReader(io.StringIO(csv_export.content.decode("utf-8-sig"))))
+    assert len(exported) == len(expected)
+    # Every figure a number with a decimal point, the score too (it once came out "44,48").
+    score = KINERJA_LABELS["nilai_kinerja"]
+    by_name = {row["nama"]: row["nilai_kinerja"] for row in expected}
+    for row in exported:
+        want = by_name[row["OPD"]]
+        assert row[score] == ("" if want is None else f"{want:.2f}"), row
 
 
 def test_the_ranking_can_rank_by_nilai_kinerja(bpkad_client):
